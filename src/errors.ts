@@ -1,0 +1,87 @@
+/**
+ * Typed reconcile errors. The class decides what happens next (Flux's Stalling / Waiting / Generic):
+ * stalled = a human must act, no retry until the revision changes; waiting = requeue later;
+ * transient = retry with backoff and jitter. Anything else thrown is a bug and is treated as transient.
+ */
+import { sanitize } from './util/sanitize.js';
+
+/** Why a resource or run is in the state it is in; stable strings that status, logs and tests match on. */
+export type Reason =
+  | 'SchemaInvalid'
+  | 'ReferenceInvalid'
+  | 'DependencyCycle'
+  | 'DependencyNotReady'
+  | 'DependencyFailed'
+  | 'AuthenticationFailed'
+  | 'HostKeyMismatch'
+  | 'SourceUnavailable'
+  | 'SecretUnavailable'
+  | 'ObserveFailed'
+  | 'ApplyFailed'
+  | 'CommandFailed'
+  | 'Unreachable'
+  | 'Timeout'
+  | 'HealthCheckFailed'
+  | 'HealthCheckTimeout'
+  | 'PruneFailed'
+  | 'PruneDisabled'
+  | 'DriftDetected'
+  | 'Superseded'
+  | 'Cancelled'
+  | 'InternalError'
+  | 'ReconciliationSucceeded'
+  | 'Progressing';
+
+export type Disposition = 'stalled' | 'waiting' | 'transient';
+
+/** Base of every error the engine understands; messages are sanitised of URL credentials at construction. */
+export abstract class ReconcileError extends Error {
+  abstract readonly disposition: Disposition;
+  readonly reason: Reason;
+
+  constructor(reason: Reason, message: string, options?: { cause?: unknown }) {
+    super(sanitize(message), options);
+    this.reason = reason;
+    this.name = new.target.name;
+  }
+}
+
+/** A human must change something (spec, credentials, a host key); retrying cannot help. */
+export class StalledError extends ReconcileError {
+  readonly disposition = 'stalled' as const;
+}
+
+/** A precondition is not met yet (a dependency is not ready); requeue after `retryAfterMs`. */
+export class WaitingError extends ReconcileError {
+  readonly disposition = 'waiting' as const;
+  readonly retryAfterMs: number;
+
+  constructor(reason: Reason, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+    super(reason, message, options);
+    this.retryAfterMs = options?.retryAfterMs ?? 5_000;
+  }
+}
+
+/** Network, timeouts, throttling, a host that went away: worth retrying with backoff. */
+export class TransientError extends ReconcileError {
+  readonly disposition = 'transient' as const;
+}
+
+/** Classifies anything thrown: typed errors keep their disposition, everything else is an internal (transient) bug. */
+export function classify(err: unknown): ReconcileError {
+  if (err instanceof ReconcileError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new TransientError('InternalError', `internal error: ${message}`, { cause: err });
+}
+
+/** Formats an error with its cause chain on one line, for status messages. */
+export function describe(err: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = err;
+  for (let depth = 0; cur !== undefined && cur !== null && depth < 4; depth++) {
+    const msg = cur instanceof Error ? cur.message : String(cur);
+    if (!parts.some((p) => p.includes(msg))) parts.push(msg);
+    cur = cur instanceof Error ? cur.cause : undefined;
+  }
+  return sanitize(parts.join(': '));
+}

@@ -1,0 +1,66 @@
+/**
+ * The contract every kind implements (after Pulumi's provider CRUD and gitops-engine's health functions).
+ * Obligations: `observe` returns undefined for "not there" and throws only for "could not tell"; a failed `apply`
+ * leaves nothing behind or something the next `observe` adopts; a failed `remove` means the thing still exists.
+ */
+import type { Drivers } from '../drivers/types.js';
+import type { HealthReport } from '../model/health.js';
+import type { InventoryEntry } from '../model/inventory.js';
+import type { DiffOutcome, Problem, Task } from '../model/plan.js';
+import type { Resource, ResourceKey, ResourceRef, SecretRef } from '../model/resource.js';
+
+/** Minimal structured logger (pino-compatible) so kinds do not depend on pino. */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+  child(bindings: object): Logger;
+}
+
+/** Resolves secret references at apply time; values are registered for redaction before they are returned. */
+export interface SecretResolver {
+  resolve(ref: SecretRef): Promise<string>;
+}
+
+/** Read access to the desired state of the whole revision (e.g. a pool looking up its hosts). */
+export interface ResourceIndex {
+  get<Spec = unknown>(kind: string, name: string): Resource<Spec> | undefined;
+  list<Spec = unknown>(kind: string): Resource<Spec>[];
+}
+
+export interface KindContext {
+  drivers: Drivers;
+  secrets: SecretResolver;
+  resources: ResourceIndex;
+  logger: Logger;
+  signal: AbortSignal;
+  revision: string;
+  /** Directory of the loaded config repo (for files a resource points at). */
+  repoDir: string;
+}
+
+export interface KindModule<Spec = unknown, Observed = unknown> {
+  readonly kind: string;
+  /** `$id` of the JSON schema in schemas/ that validates `spec`. */
+  readonly schemaId: string;
+  /** Tie-breaker inside a wave: lower goes first. */
+  readonly order: number;
+  /** Resources that must be healthy before this one is applied; also checked for existence by the loader. */
+  dependencies(res: Resource<Spec>): ResourceRef[];
+  /** Semantic checks the schema cannot express; returned problems stop the whole revision. */
+  validate?(res: Resource<Spec>, all: ResourceIndex): Problem[];
+  observe(res: Resource<Spec>, ctx: KindContext): Promise<Observed | undefined>;
+  diff(desired: Resource<Spec>, observed: Observed | undefined): DiffOutcome;
+  apply(task: Task<Spec, Observed>, ctx: KindContext): Promise<void>;
+  /** Absent = never pruned. Receives what the inventory recorded when it was last applied. */
+  remove?(entry: InventoryEntry, ctx: KindContext): Promise<void>;
+  health(observed: Observed | undefined): HealthReport;
+  /** A stable digest of what was observed, recorded in status to show drift. */
+  observedDigest?(observed: Observed | undefined): string | undefined;
+}
+
+/** Registry: the one place kinds are named. */
+export type KindRegistry = ReadonlyMap<string, KindModule<any, any>>;
+
+export type { ResourceKey };

@@ -1,0 +1,57 @@
+/** The resource envelope every kind shares, and the keys that name resources everywhere (plans, status, logs). */
+
+/** PascalCase kind name as written in YAML, e.g. `Host`. */
+export type KindName = string;
+
+/** `Kind/name`, e.g. `Host/web-1`: the one way resources are named across plan, journal, status and HTTP. */
+export type ResourceKey = string;
+
+/** Where a document or value came from, so every problem can be reported as `file:line:col`. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export interface Metadata {
+  name: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface Resource<Spec = unknown> {
+  apiVersion: string;
+  kind: KindName;
+  metadata: Metadata;
+  spec: Spec;
+  source: SourcePos;
+}
+
+/** An edge in the dependency graph: `from` cannot be applied before `kind/name` is healthy. */
+export interface ResourceRef {
+  kind: KindName;
+  name: string;
+  /** JSON pointer inside the referring resource, so a dangling reference is reported at its own line. */
+  path?: string;
+}
+
+export const API_VERSION = 'driftless.dev/v1';
+
+export function keyOf(r: { kind: KindName; metadata: { name: string } } | ResourceRef): ResourceKey {
+  return 'metadata' in r ? `${r.kind}/${r.metadata.name}` : `${r.kind}/${r.name}`;
+}
+
+export function parseKey(key: ResourceKey): { kind: KindName; name: string } {
+  const i = key.indexOf('/');
+  if (i < 0) throw new Error(`invalid resource key ${key}`);
+  return { kind: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+/** A secret is never a literal in Git: it names an environment variable or a file outside the repo. */
+export type SecretRef = { env: string } | { file: string };
+
+export function isSecretRef(v: unknown): v is SecretRef {
+  if (v === null || typeof v !== 'object') return false;
+  const keys = Object.keys(v);
+  return keys.length === 1 && (keys[0] === 'env' || keys[0] === 'file');
+}
