@@ -38,6 +38,10 @@ export interface KindContext {
   revision: string;
   /** Directory of the loaded config repo (for files a resource points at). */
   repoDir: string;
+  /** Directory for local state (journal, logs, keys): never inside the config repo. */
+  stateDir: string;
+  /** What driftless last applied, by key: lets pure declarations (Cluster, Service) show create/update. */
+  inventory: { get(key: ResourceKey): InventoryEntry | undefined };
 }
 
 export interface KindModule<Spec = unknown, Observed = unknown> {

@@ -1,0 +1,18 @@
+/**
+ * The one place kinds are registered: one line per kind. A completeness test fails when a folder under
+ * src/kinds/ has no line here, no schema, no sample or no tests.
+ */
+import type { KindModule, KindRegistry } from './types.js';
+import { clusterKind } from './cluster/index.js';
+import { hostKind } from './host/index.js';
+import { serviceKind } from './service/index.js';
+
+const kinds: KindModule<any, any>[] = [
+  clusterKind,
+  serviceKind,
+  hostKind,
+];
+
+export function createKindRegistry(): KindRegistry {
+  return new Map(kinds.map((k) => [k.kind, k]));
+}
