@@ -1,0 +1,47 @@
+/** Shared option handling for commands: source argument -> Revision, state dir, logger, runtime. */
+import { join } from 'node:path';
+import type { Logger as PinoLogger } from 'pino';
+import { openSource } from '../source/index.js';
+import { parseSourceArg, type GitAuthSpec, type Revision } from '../source/types.js';
+import { createSecretResolver } from '../secrets/resolver.js';
+import { defaultStateDir, openRuntime, type Runtime } from '../reconcile/runtime.js';
+import { createLogger } from '../util/logger.js';
+
+export interface CommonOptions {
+  stateDir?: string;
+  ref?: string;
+  tokenEnv?: string;
+  username?: string;
+  passwordEnv?: string;
+  logLevel?: string;
+  json?: boolean;
+}
+
+export function cliLogger(opts: CommonOptions): PinoLogger {
+  return createLogger({ level: opts.logLevel ?? process.env.DRIFTLESS_LOG_LEVEL ?? 'warn' });
+}
+
+function authFrom(opts: CommonOptions): GitAuthSpec | undefined {
+  const auth: GitAuthSpec = {};
+  if (opts.tokenEnv) auth.token = { env: opts.tokenEnv };
+  if (opts.username) auth.username = opts.username;
+  if (opts.passwordEnv) auth.password = { env: opts.passwordEnv };
+  return Object.keys(auth).length > 0 ? auth : undefined;
+}
+
+/** Fetches the revision named by a CLI argument (a directory or a Git URL); defaults to the current directory. */
+export async function fetchRevision(arg: string | undefined, opts: CommonOptions): Promise<Revision> {
+  const spec = parseSourceArg(arg ?? '.', { ref: opts.ref, auth: authFrom(opts) });
+  const stateDir = opts.stateDir ?? defaultStateDir();
+  const source = await openSource(spec, { cacheDir: join(stateDir, 'git-cache'), secrets: createSecretResolver() });
+  return source.fetch();
+}
+
+export async function withRuntime<T>(opts: CommonOptions, fn: (rt: Runtime) => Promise<T>): Promise<T> {
+  const rt = await openRuntime({ stateDir: opts.stateDir, logger: cliLogger(opts) });
+  try {
+    return await fn(rt);
+  } finally {
+    await rt.close();
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The `driftless` command line. Each command returns an exit code; this file maps thrown errors to codes in one
+ * place (0 ok, 1 error, 2 invalid/stalled, 3 apply failed, 4 waiting, 5 declined).
+ */
+import { Command } from 'commander';
+import { describe } from '../errors.js';
+import { applyCommand } from './commands/apply.js';
+import { planCommand } from './commands/plan.js';
+import { statusCommand } from './commands/status.js';
+import { validateCommand } from './commands/validate.js';
+import { exitForError, type ExitCode } from './exit-codes.js';
+
+function common(cmd: Command): Command {
+  return cmd
+    .option('--state-dir <dir>', 'local state: journal, known hosts, caches (default $DRIFTLESS_STATE_DIR or ./.driftless)')
+    .option('--ref <ref>', 'branch, tag or commit of a Git source (default main)')
+    .option('--token-env <name>', 'environment variable holding a Git token')
+    .option('--username <name>', 'Git basic-auth user')
+    .option('--password-env <name>', 'environment variable holding the Git password')
+    .option('--log-level <level>', 'log level on stderr (default warn)')
+    .option('--json', 'machine-readable output');
+}
+
+async function run(fn: () => Promise<ExitCode>): Promise<void> {
+  try {
+    process.exitCode = await fn();
+  } catch (err) {
+    process.stderr.write(`driftless: ${describe(err)}\n`);
+    process.exitCode = exitForError(err);
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('driftless').description('GitOps reconciler for hosts, images, pools, nginx and Cloud Foundry');
+  common(program.command('validate [source]').description('check a config repo (directory or Git URL); changes nothing')).action(
+    (source, opts) => run(() => validateCommand(source, opts)),
+  );
+  common(program.command('plan [source]').description('observe the world and print what apply would change'))
+    .option('-v, --verbose', 'also list unchanged resources')
+    .action((source, opts) => run(() => planCommand(source, opts)));
+  common(program.command('apply [source]').description('apply the plan (asks unless --yes)'))
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--dry-run', 'plan and print only')
+    .action((source, opts) => run(() => applyCommand(source, opts)));
+  common(program.command('status').description('show what the journal recorded')).action((opts) => run(() => statusCommand(opts)));
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

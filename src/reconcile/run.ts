@@ -1,0 +1,120 @@
+/**
+ * The steps of one reconcile, shared by the CLI and the daemon: load -> plan -> apply -> summarise. Each step is
+ * a function so `validate` stops after load, `plan` after plan, and the daemon's loop composes all of them.
+ */
+import { randomUUID } from 'node:crypto';
+import { createEngine } from '../engine/index.js';
+import type { EngineEvent, EngineOptions } from '../engine/types.js';
+import type { InventoryEntry } from '../model/inventory.js';
+import type { Plan, Problem, RunRecord, TaskResult } from '../model/plan.js';
+import { loadRepo, type LoadResult, type Settings } from '../loader/index.js';
+import type { Revision } from '../source/types.js';
+import { createKindContext, type Runtime } from './runtime.js';
+import { outcomeOf, summarize } from './summarize.js';
+
+export function engineOptions(settings: Settings): EngineOptions {
+  return {
+    concurrency: settings.concurrency,
+    retry: settings.retry,
+    health: { timeoutMs: settings.health.timeoutSeconds * 1000, intervalMs: settings.health.intervalMs },
+  };
+}
+
+export async function loadRevision(rt: Runtime, revision: Revision): Promise<LoadResult> {
+  return loadRepo(revision.dir, { registry: rt.registry });
+}
+
+export interface PlanArgs {
+  revision: Revision;
+  load: LoadResult;
+  signal: AbortSignal;
+}
+
+export async function planRevision(rt: Runtime, args: PlanArgs): Promise<Plan> {
+  const engine = createEngine({ registry: rt.registry, options: engineOptions(args.load.settings) });
+  const ctx = createKindContext(rt, {
+    resources: args.load.resources,
+    revision: args.revision.commit,
+    repoDir: args.revision.dir,
+    signal: args.signal,
+  });
+  return engine.plan({
+    revision: args.revision.commit,
+    resources: args.load.resources,
+    inventory: Object.values(rt.journal.read().inventory),
+    prune: args.load.settings.prune,
+    ctx,
+  });
+}
+
+export interface ApplyArgs extends PlanArgs {
+  plan: Plan;
+  trigger: string;
+  onEvent?: (event: EngineEvent) => void;
+}
+
+/** Applies exactly `plan`, persisting the inventory after every task, then summarises into the journal. */
+export async function applyRevision(rt: Runtime, args: ApplyArgs): Promise<RunRecord> {
+  const startedAt = new Date();
+  const engine = createEngine({ registry: rt.registry, options: engineOptions(args.load.settings) });
+  const ctx = createKindContext(rt, {
+    resources: args.load.resources,
+    revision: args.revision.commit,
+    repoDir: args.revision.dir,
+    signal: args.signal,
+  });
+  await rt.journal.update((d) => {
+    d.lastAttemptedRevision = args.revision.commit;
+  });
+  const outcome = await engine.apply({
+    plan: args.plan,
+    inventory: Object.values(rt.journal.read().inventory),
+    prune: args.load.settings.prune,
+    ctx,
+    onEvent: args.onEvent,
+    onInventory: (inventory) => saveInventory(rt, inventory),
+  });
+  await saveInventory(rt, outcome.inventory);
+  return record(rt, { revision: args.revision, trigger: args.trigger, startedAt, plan: args.plan, results: outcome.results });
+}
+
+/** Records a revision that failed to load: no resource status changes, the last good revision stays in force. */
+export async function recordProblems(rt: Runtime, args: { revision: Revision; problems: Problem[]; trigger: string }): Promise<RunRecord> {
+  return record(rt, { revision: args.revision, trigger: args.trigger, startedAt: new Date(), results: [], problems: args.problems });
+}
+
+async function saveInventory(rt: Runtime, inventory: InventoryEntry[]): Promise<void> {
+  await rt.journal.update((d) => {
+    d.inventory = Object.fromEntries(inventory.map((e) => [e.key, e]));
+  });
+}
+
+async function record(
+  rt: Runtime,
+  args: { revision: Revision; trigger: string; startedAt: Date; plan?: Plan; results: TaskResult[]; problems?: Problem[] },
+): Promise<RunRecord> {
+  const finishedAt = new Date();
+  const problems = args.problems ?? [];
+  const run: RunRecord = {
+    id: randomUUID(),
+    trigger: args.trigger,
+    revision: args.revision.commit,
+    startedAt: args.startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - args.startedAt.getTime(),
+    outcome: problems.length > 0 ? 'Stalled' : outcomeOf(args.results),
+    counts: countBy(args.results),
+    results: args.results,
+    ...(problems.length > 0 ? { problems, message: `${problems.length} problem(s) in the config repo` } : {}),
+  };
+  await rt.journal.update((prev) =>
+    summarize(prev, { run, plan: args.plan, results: args.results, problems, revision: args.revision.commit, now: run.finishedAt }),
+  );
+  return run;
+}
+
+function countBy(results: TaskResult[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of results) out[r.status] = (out[r.status] ?? 0) + 1;
+  return out;
+}
