@@ -37,6 +37,18 @@ export interface Task<Spec = unknown, Observed = unknown> {
   digest: string;
   desired: Resource<Spec>;
   observed?: Observed;
+  /**
+   * Set when the plan could not tell the state (observe or diff threw). Apply reports the task failed with this
+   * disposition without calling the kind, and skips its dependents; `action` is then 'noop' (nothing is known).
+   */
+  error?: TaskError;
+}
+
+/** Why a task could not be planned: the classified error, kept as data so the plan stays JSON. */
+export interface TaskError {
+  reason: string;
+  message: string;
+  disposition: 'stalled' | 'waiting' | 'transient';
 }
 
 export interface PruneTask {
@@ -97,6 +109,7 @@ export interface RunRecord {
   problems?: Problem[];
 }
 
+/** True when applying the plan would change nothing; a task that could not be observed is never a no-op. */
 export function isNoop(plan: Plan): boolean {
-  return plan.tasks.every((t) => t.action === 'noop') && plan.prune.every((p) => !p.allowed);
+  return plan.tasks.every((t) => t.action === 'noop' && !t.error) && plan.prune.every((p) => !p.allowed);
 }

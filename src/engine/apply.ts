@@ -1,0 +1,134 @@
+/**
+ * Apply executes exactly a plan, wave by wave, and never throws for one bad resource: every task ends as a
+ * TaskResult. A failure skips only the resources that depend on it (transitively); independent ones still run.
+ */
+import pLimit from 'p-limit';
+import { describe, type ReconcileError } from '../errors.js';
+import type { KindModule } from '../kinds/types.js';
+import type { InventoryEntry } from '../model/inventory.js';
+import type { Task, TaskResult } from '../model/plan.js';
+import type { ResourceKey } from '../model/resource.js';
+import { digestOf } from './digest.js';
+import { gateClass, runHealthGate, safeHealth } from './health-gate.js';
+import { runPrunePhase } from './prune-phase.js';
+import { withRetry } from './retry.js';
+import type { ApplyContext } from './apply-context.js';
+import type { ApplyInput, ApplyOutcome } from './types.js';
+
+function baseResult(task: Task, started: number): Pick<TaskResult, 'key' | 'action' | 'wave' | 'durationMs' | 'source'> {
+  return { key: task.key, action: task.action, wave: task.wave, durationMs: Date.now() - started, source: task.desired.source };
+}
+
+function observedDigestOf(mod: KindModule, observed: unknown): string | undefined {
+  if (observed === undefined) return undefined;
+  return mod.observedDigest ? mod.observedDigest(observed) : digestOf(observed);
+}
+
+function failure(err: ReconcileError, message = describe(err)): Pick<TaskResult, 'reason' | 'message' | 'disposition'> {
+  return { reason: err.reason, message, disposition: err.disposition };
+}
+
+type Step = { done: TaskResult } | { gate: Task; attempts: number; started: number };
+
+/** Runs one task up to (not including) the health gate. */
+async function runTask(task: Task, ac: ApplyContext): Promise<Step> {
+  const started = Date.now();
+  const skipped = (reason: string, message: string): Step => ({
+    done: { ...baseResult(task, started), status: 'skipped', reason, message, attempts: 0 },
+  });
+  if (ac.ctx.signal.aborted) return skipped('Cancelled', 'run cancelled before this task started');
+  const blocker = task.dependsOn.find((d) => ac.failedRoot.has(d));
+  if (blocker !== undefined) {
+    const root = ac.failedRoot.get(blocker) as ResourceKey;
+    const via = root === blocker ? '' : ` (via ${blocker})`;
+    return skipped('DependencyFailed', `dependency ${root} failed${via}`);
+  }
+  ac.emit({ type: 'task-start', task });
+  if (task.error) {
+    const { reason, message, disposition } = task.error;
+    return { done: { ...baseResult(task, started), status: 'failed', reason, message, disposition, attempts: 0 } };
+  }
+  const mod = ac.registry.get(task.kind) as KindModule;
+  if (task.action === 'noop') {
+    const report = safeHealth(mod, task.observed);
+    const cls = gateClass(report.status);
+    if (cls === 'wait') return { gate: task, attempts: 0, started };
+    const base = { ...baseResult(task, started), attempts: 0, health: report.status };
+    const observedDigest = observedDigestOf(mod, task.observed);
+    if (cls === 'fail') {
+      const message = `health check failed: ${report.message ?? report.status}`;
+      return { done: { ...base, status: 'failed', reason: 'HealthCheckFailed', message, disposition: 'waiting', observedDigest } };
+    }
+    await ac.record(task, false);
+    return { done: { ...base, status: 'noop', observedDigest } };
+  }
+  const retried = await withRetry(() => mod.apply(task, ac.ctx), ac.options.retry, {
+    sleep: ac.sleep,
+    random: ac.random,
+    signal: ac.ctx.signal,
+    onRetry: (attempt, delayMs, err) =>
+      ac.emit({ type: 'task-retry', key: task.key, attempt, delayMs, message: describe(err) }),
+  });
+  if (!retried.ok) {
+    const base = baseResult(task, started);
+    return { done: { ...base, status: 'failed', ...failure(retried.error), attempts: retried.attempts } };
+  }
+  const saved = await ac.record(task, true);
+  if (saved !== undefined) {
+    const message = `applied, but the inventory could not be saved: ${saved}`;
+    const base = { ...baseResult(task, started), attempts: retried.attempts };
+    return { done: { ...base, status: 'failed', reason: 'InternalError', message, disposition: 'transient' } };
+  }
+  return { gate: task, attempts: retried.attempts, started };
+}
+
+/** Executes the plan; see index.ts for the whole algorithm. */
+export async function applyPlan(input: ApplyInput, ac: ApplyContext): Promise<ApplyOutcome> {
+  const byKey = new Map(input.plan.tasks.map((t) => [t.key, t] as const));
+  const results = new Map<ResourceKey, TaskResult>();
+  const finish = (r: TaskResult): void => {
+    results.set(r.key, r);
+    if (r.status === 'failed' || r.status === 'skipped') ac.failedRoot.set(r.key, rootOf(r, ac.failedRoot, byKey));
+    ac.emit({ type: 'task-end', result: r });
+  };
+  const limit = pLimit(Math.max(1, ac.options.concurrency));
+  for (const [wave, keys] of input.plan.waves.entries()) {
+    const tasks = keys.map((k) => byKey.get(k)).filter((t): t is Task => t !== undefined);
+    if (tasks.length === 0) continue;
+    ac.emit({ type: 'wave-start', wave, keys: tasks.map((t) => t.key) });
+    const steps = await Promise.all(tasks.map((t) => limit(() => runTask(t, ac))));
+    const gated = new Map<ResourceKey, { attempts: number; started: number }>();
+    for (const s of steps) {
+      if ('done' in s) finish(s.done);
+      else gated.set(s.gate.key, { attempts: s.attempts, started: s.started });
+    }
+    if (gated.size === 0) continue;
+    const gateTasks = [...gated.keys()].map((k) => byKey.get(k) as Task);
+    const verdicts = await runHealthGate(wave, gateTasks, { ...ac, health: ac.options.health, concurrency: ac.options.concurrency });
+    for (const task of gateTasks) {
+      const v = verdicts.get(task.key);
+      const g = gated.get(task.key) as { attempts: number; started: number };
+      const mod = ac.registry.get(task.kind) as KindModule;
+      const base = { ...baseResult(task, g.started), attempts: g.attempts, health: v?.health ?? 'Unknown' };
+      const observedDigest = v?.observedKnown ? observedDigestOf(mod, v.observed) : undefined;
+      if (v?.ok) {
+        if (task.action === 'noop') await ac.record(task, false);
+        finish({ ...base, status: task.action === 'noop' ? 'noop' : 'succeeded', observedDigest });
+      } else {
+        const reason = v?.reason ?? 'HealthCheckTimeout';
+        const message = v && !v.ok ? v.message : 'no health verdict';
+        finish({ ...base, status: 'failed', reason, message, disposition: 'waiting', observedDigest });
+      }
+    }
+  }
+  const ordered = input.plan.tasks.map((t) => results.get(t.key)).filter((r): r is TaskResult => r !== undefined);
+  const pruned = await runPrunePhase(input, ac, ordered, input.plan.waves.length);
+  return { results: [...ordered, ...pruned], inventory: ac.inventoryList() };
+}
+
+/** The resource whose failure caused this one: itself when it failed, its blocker's root when it was skipped. */
+function rootOf(r: TaskResult, failedRoot: Map<ResourceKey, ResourceKey>, byKey: Map<ResourceKey, Task>): ResourceKey {
+  if (r.status !== 'skipped' || r.reason !== 'DependencyFailed') return r.key;
+  const blocker = byKey.get(r.key)?.dependsOn.find((d) => failedRoot.has(d));
+  return blocker === undefined ? r.key : (failedRoot.get(blocker) ?? blocker);
+}
