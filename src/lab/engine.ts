@@ -1,0 +1,190 @@
+/**
+ * Finds or starts the Docker engine the lab (tests, quick start) runs its hosts on. A reachable engine is reused
+ * as is; otherwise a private dockerd is started on its own socket, bridge and data dir so it never touches the
+ * system engine, and its data dir survives between runs so the host image cache is kept.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+
+export interface EngineOptions {
+  /** Directory holding the private engine's socket, data, exec root, pid file and log. */
+  baseDir?: string;
+  /** Name of the bridge the private engine attaches containers to (created when missing). */
+  bridge?: string;
+  /** Address/prefix of that bridge; must not overlap the host's routes. */
+  bridgeCidr?: string;
+  /** How long to wait for a started dockerd to answer a ping. */
+  readyTimeoutMs?: number;
+  /** Skip DOCKER_HOST and /var/run/docker.sock and always use the private engine (tests of this path). */
+  forcePrivate?: boolean;
+}
+
+export interface EngineHandle {
+  socketPath: string;
+  /** Value for DOCKER_HOST, e.g. `unix:///var/tmp/driftless-dockerd/docker.sock`. */
+  dockerHost: string;
+  /** True only when this call spawned dockerd; only then does stop() do anything. */
+  started: boolean;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_ENGINE_DIR = '/var/tmp/driftless-dockerd';
+const DEFAULT_BRIDGE = 'dlbr0';
+const DEFAULT_BRIDGE_CIDR = '10.213.0.1/24';
+
+/** Returns the engine to use, starting a private dockerd only when no engine answers. */
+export async function ensureDockerEngine(opts: EngineOptions = {}): Promise<EngineHandle> {
+  if (!opts.forcePrivate) {
+    const fromEnv = socketFromDockerHost(process.env.DOCKER_HOST);
+    if (fromEnv && (await pings(fromEnv))) return reused(fromEnv);
+    if (await pings('/var/run/docker.sock')) return reused('/var/run/docker.sock');
+  }
+  const baseDir = opts.baseDir ?? DEFAULT_ENGINE_DIR;
+  const socketPath = join(baseDir, 'docker.sock');
+  if (await pings(socketPath)) return reused(socketPath);
+  return startPrivateEngine(baseDir, socketPath, opts);
+}
+
+/** Whether an engine answers a ping on this unix socket. */
+export async function pings(socketPath: string, timeoutMs = 3000): Promise<boolean> {
+  if (!existsSync(socketPath)) return false;
+  try {
+    await new Docker({ socketPath, timeout: timeoutMs }).ping();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function socketFromDockerHost(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (value.startsWith('unix://')) return value.slice('unix://'.length);
+  return undefined;
+}
+
+function reused(socketPath: string): EngineHandle {
+  return { socketPath, dockerHost: `unix://${socketPath}`, started: false, stop: async () => undefined };
+}
+
+async function startPrivateEngine(baseDir: string, socketPath: string, opts: EngineOptions): Promise<EngineHandle> {
+  if (!commandExists('dockerd')) {
+    throw new Error('no docker engine answers and dockerd is not installed; run scripts/setup.sh (installs docker.io)');
+  }
+  const bridge = opts.bridge ?? DEFAULT_BRIDGE;
+  ensureBridge(bridge, opts.bridgeCidr ?? DEFAULT_BRIDGE_CIDR);
+  for (const dir of ['data', 'exec']) mkdirSync(join(baseDir, dir), { recursive: true });
+  const pidFile = join(baseDir, 'docker.pid');
+  killStale(pidFile);
+  const logPath = join(baseDir, 'dockerd.log');
+  const log = openSync(logPath, 'a');
+  const args = [
+    '--host', `unix://${socketPath}`,
+    '--data-root', join(baseDir, 'data'),
+    '--exec-root', join(baseDir, 'exec'),
+    '--pidfile', pidFile,
+    '--bridge', bridge,
+  ];
+  const child = spawn('dockerd', args, { detached: true, stdio: ['ignore', log, log] });
+  closeSync(log);
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => (exited = `code ${code ?? '-'} signal ${signal ?? '-'}`));
+  child.once('error', (err) => (exited = err.message));
+  child.unref();
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 60_000);
+  while (!(await pings(socketPath, 1000))) {
+    if (exited !== undefined) {
+      throw new Error(`dockerd exited before it was ready (${exited}); see ${logPath}:\n${tail(logPath)}`);
+    }
+    if (Date.now() > deadline) {
+      stopPid(child.pid);
+      throw new Error(`dockerd did not answer on ${socketPath} in time; see ${logPath}:\n${tail(logPath)}`);
+    }
+    await delay(200);
+  }
+  const pid = child.pid;
+  return {
+    socketPath,
+    dockerHost: `unix://${socketPath}`,
+    started: true,
+    stop: async () => {
+      if (pid === undefined) return;
+      stopPid(pid);
+      await waitGone(pid, 30_000);
+    },
+  };
+}
+
+/** A private bridge keeps our containers off docker0, which another engine on this machine may own. */
+function ensureBridge(name: string, cidr: string): void {
+  if (spawnSync('ip', ['link', 'show', name], { stdio: 'ignore' }).status === 0) return;
+  for (const args of [
+    ['link', 'add', name, 'type', 'bridge'],
+    ['addr', 'add', cidr, 'dev', name],
+    ['link', 'set', name, 'up'],
+  ]) {
+    const r = spawnSync('ip', args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`could not create bridge ${name}: ip ${args.join(' ')}: ${r.stderr || r.error?.message}`);
+  }
+}
+
+/** A dockerd of ours whose socket no longer answers is killed so a fresh one can take the pid file. */
+function killStale(pidFile: string): void {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  if (Number.isInteger(pid) && pid > 0 && alive(pid) && isDockerd(pid)) stopPid(pid, 'SIGKILL');
+}
+
+function isDockerd(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]?.endsWith('dockerd') ?? false;
+  } catch {
+    return false;
+  }
+}
+
+function commandExists(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function stopPid(pid: number | undefined, signal: NodeJS.Signals = 'SIGTERM'): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return;
+  }
+}
+
+async function waitGone(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (alive(pid) && isDockerd(pid)) {
+    if (Date.now() > deadline) {
+      stopPid(pid, 'SIGKILL');
+      return;
+    }
+    await delay(100);
+  }
+}
+
+function tail(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').split('\n').slice(-15).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,233 @@
+/**
+ * Lab hosts: containers from the host image that behave like small servers reachable over SSH on 127.0.0.1.
+ * Each gets a fixed published port chosen up front, so stopping and starting it (a "reboot") keeps its address,
+ * and labels that let a later run clean up after a crashed one without touching hosts of runs still alive.
+ */
+import { createServer, connect } from 'node:net';
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+
+export const LAB_LABEL = 'driftless.lab';
+export const LAB_PREFIX_LABEL = 'driftless.lab.prefix';
+export const LAB_OWNER_LABEL = 'driftless.lab.owner-pid';
+
+export interface LabExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface LabHost {
+  name: string;
+  containerId: string;
+  address: '127.0.0.1';
+  port: number;
+  stop(): Promise<void>;
+  /** Starts the container and resolves once sshd answers with its banner. */
+  start(): Promise<void>;
+  remove(): Promise<void>;
+  /** Runs `sh -c cmd` as root through docker exec, bypassing SSH (for arranging and checking the world). */
+  exec(cmd: string): Promise<LabExecResult>;
+  /** Replaces the host keys and restarts the host, as a reinstalled server would present itself. */
+  regenerateHostKey(): Promise<void>;
+}
+
+export interface CreateLabHostsOptions {
+  prefix: string;
+  count: number;
+  /** OpenSSH public key line authorised for root. */
+  publicKey: string;
+  image: string;
+  labels?: Record<string, string>;
+  /** Extra environment, e.g. for hooks in /etc/lab-init.d. */
+  env?: Record<string, string>;
+  /** A user-defined network to attach to, so hosts reach each other by name. */
+  network?: string;
+  bannerTimeoutMs?: number;
+}
+
+/** Creates and starts `count` hosts named `<prefix>-1..n`; resolves when every one answers the SSH banner. */
+export async function createLabHosts(docker: Docker, opts: CreateLabHostsOptions): Promise<LabHost[]> {
+  const names = Array.from({ length: opts.count }, (_, i) => `${opts.prefix}-${i + 1}`);
+  const created: LabHost[] = [];
+  try {
+    for (const name of names) created.push(await createOne(docker, name, opts));
+    return created;
+  } catch (err) {
+    await Promise.allSettled(created.map((h) => h.remove()));
+    throw err;
+  }
+}
+
+/** Removes every lab container with this prefix. */
+export async function removeLabHosts(docker: Docker, prefix: string): Promise<number> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LAB_PREFIX_LABEL}=${prefix}`] } });
+  await Promise.all(list.map((c) => removeQuietly(docker, c.Id)));
+  return list.length;
+}
+
+/** Removes lab containers whose creating process is gone: leftovers of a crashed run, never a live run's hosts. */
+export async function removeOrphanLabHosts(docker: Docker): Promise<number> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LAB_LABEL}=1`] } });
+  const orphans = list.filter((c) => !processAlive(Number(c.Labels[LAB_OWNER_LABEL])));
+  await Promise.all(orphans.map((c) => removeQuietly(docker, c.Id)));
+  return orphans.length;
+}
+
+async function createOne(docker: Docker, name: string, opts: CreateLabHostsOptions): Promise<LabHost> {
+  let lastErr: unknown;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const container = await docker.createContainer({
+      name,
+      Hostname: name,
+      Image: opts.image,
+      Env: [`AUTHORIZED_KEYS=${opts.publicKey.trim()}`, ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`)],
+      Labels: {
+        ...opts.labels,
+        [LAB_LABEL]: '1',
+        [LAB_PREFIX_LABEL]: opts.prefix,
+        [LAB_OWNER_LABEL]: String(process.pid),
+      },
+      ExposedPorts: { '22/tcp': {} },
+      StopTimeout: 5,
+      HostConfig: {
+        Init: true,
+        PortBindings: { '22/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
+        ...(opts.network ? { NetworkMode: opts.network } : {}),
+      },
+    });
+    const host = labHost(docker, name, container.id, port, opts.bannerTimeoutMs ?? 30_000);
+    try {
+      await host.start();
+      return host;
+    } catch (err) {
+      lastErr = err;
+      await host.remove();
+      if (!/port is already allocated|address already in use/i.test(String(err))) throw err;
+    }
+  }
+  throw new Error(`could not publish a port for lab host ${name}`, { cause: lastErr });
+}
+
+function labHost(docker: Docker, name: string, containerId: string, port: number, bannerTimeoutMs: number): LabHost {
+  const container = docker.getContainer(containerId);
+  const host: LabHost = {
+    name,
+    containerId,
+    address: '127.0.0.1',
+    port,
+    async stop() {
+      const info = await container.inspect();
+      if (info.State.Running) await container.stop({ t: 5 });
+    },
+    async start() {
+      const info = await container.inspect();
+      if (!info.State.Running) await container.start();
+      await waitForBanner('127.0.0.1', port, bannerTimeoutMs, name);
+    },
+    async remove() {
+      await removeQuietly(docker, containerId);
+    },
+    exec: (cmd) => dockerExec(docker, containerId, cmd),
+    async regenerateHostKey() {
+      const r = await host.exec('rm -f /etc/ssh/ssh_host_* && ssh-keygen -A >/dev/null');
+      if (r.code !== 0) throw new Error(`could not regenerate host keys on ${name}: ${r.stderr.trim()}`);
+      await host.stop();
+      await host.start();
+    },
+  };
+  return host;
+}
+
+/** docker exec with demultiplexed output and the exit code. */
+export async function dockerExec(docker: Docker, containerId: string, cmd: string): Promise<LabExecResult> {
+  const exec = await docker.getContainer(containerId).exec({
+    Cmd: ['sh', '-c', cmd],
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
+  out.on('data', (c: Buffer) => chunks.stdout.push(c));
+  err.on('data', (c: Buffer) => chunks.stderr.push(c));
+  docker.modem.demuxStream(stream, out, err);
+  await new Promise<void>((resolve, reject) => {
+    stream.once('end', () => resolve());
+    stream.once('close', () => resolve());
+    stream.once('error', reject);
+  });
+  const info = await exec.inspect();
+  return {
+    code: info.ExitCode ?? -1,
+    stdout: Buffer.concat(chunks.stdout).toString('utf8'),
+    stderr: Buffer.concat(chunks.stderr).toString('utf8'),
+  };
+}
+
+/** Resolves once the port answers with an SSH identification line (a bare TCP accept may be docker-proxy alone). */
+export async function waitForBanner(address: string, port: number, timeoutMs: number, name = `${address}:${port}`): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no attempt';
+  while (Date.now() < deadline) {
+    try {
+      return await readBanner(address, port, Math.min(2000, Math.max(100, deadline - Date.now())));
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`ssh on ${name} (127.0.0.1:${port}) did not answer with a banner: ${last}`);
+}
+
+function readBanner(address: string, port: number, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: address, port });
+    let data = '';
+    const done = (err?: Error): void => {
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(data.split('\r\n')[0] ?? data);
+    };
+    socket.setTimeout(timeoutMs, () => done(new Error('timed out waiting for banner')));
+    socket.on('data', (c: Buffer) => {
+      data += c.toString('latin1');
+      if (data.includes('\n')) done(data.startsWith('SSH-') ? undefined : new Error(`unexpected banner ${JSON.stringify(data.slice(0, 40))}`));
+    });
+    socket.once('error', (err) => done(err));
+    socket.once('close', () => done(new Error('connection closed before banner')));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function removeQuietly(docker: Docker, id: string): Promise<void> {
+  try {
+    await docker.getContainer(id).remove({ force: true, v: true });
+  } catch (err) {
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status !== 404 && status !== 409) throw err;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Test hosts: lab containers with a fresh key pair per call, plus the SshTargets the drivers and kinds take.
+ * Each call gets its own prefix, so test files running in parallel never see each other's hosts.
+ */
+import { randomBytes } from 'node:crypto';
+import { utils } from 'ssh2';
+import type { SshTarget } from '../../src/drivers/types.js';
+import { ensureHostImage } from '../../src/lab/host-image.js';
+import { createLabHosts, removeLabHosts, type LabHost } from '../../src/lab/hosts.js';
+import { labDocker } from './docker.js';
+
+export interface TestHostsOptions {
+  /** Prefix of container names; a random suffix is always added. */
+  name?: string;
+  image?: string;
+  labels?: Record<string, string>;
+  env?: Record<string, string>;
+  network?: string;
+}
+
+export interface TestHosts {
+  hosts: LabHost[];
+  privateKey: string;
+  publicKey: string;
+  /** One target per host, id `Host/<name>`, user root, the test key. */
+  targets(): SshTarget[];
+  teardown(): Promise<void>;
+}
+
+/** Starts `count` hosts that all answer the SSH banner and accept the returned private key for root. */
+export async function startTestHosts(count: number, opts: TestHostsOptions = {}): Promise<TestHosts> {
+  const docker = labDocker();
+  const image = opts.image ?? process.env.DRIFTLESS_HOST_IMAGE ?? (await ensureHostImage(docker));
+  const keys = utils.generateKeyPairSync('ed25519', { comment: 'driftless-test' });
+  const prefix = `${opts.name ?? 'dl'}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const hosts = await createLabHosts(docker, {
+    prefix,
+    count,
+    publicKey: keys.public,
+    image,
+    ...(opts.labels ? { labels: opts.labels } : {}),
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.network ? { network: opts.network } : {}),
+  });
+  return {
+    hosts,
+    privateKey: keys.private,
+    publicKey: keys.public,
+    targets: () =>
+      hosts.map((h) => ({ id: `Host/${h.name}`, host: h.address, port: h.port, username: 'root', privateKey: keys.private })),
+    teardown: async () => {
+      await removeLabHosts(docker, prefix);
+    },
+  };
+}
