@@ -1,0 +1,192 @@
+/**
+ * Git source on isomorphic-git (pure JS, no git binary on the host). Designed to be polled often and cheaply,
+ * like Flux's source-controller: `lsRemote()` is one GET of the ref advertisement (no pack is negotiated or
+ * downloaded); `fetch()` downloads only when the commit is not already in the local object store, shallow
+ * (depth 1, single branch), and materialises each commit into its own directory (see checkout.ts).
+ *
+ * Refs: a branch or tag name (tags win over branches of the same name, as in git), a full ref (`refs/heads/x`), or
+ * a full 40-hex commit id. Limitations of the shallow design:
+ * - a commit id is fetched directly when the server allows it (GitHub and GitLab do:
+ *   `uploadpack.allowReachableSHA1InWant`); otherwise every branch and tag is fetched with full history and the
+ *   commit must be reachable from one of them;
+ * - abbreviated commit ids are not supported (they cannot be resolved without history);
+ * - submodules are not fetched; LFS pointers are materialised as pointer files.
+ * Credentials are sent pre-emptively (basic auth) so an authenticated poll stays one request; a 401 with
+ * credentials fails fast as StalledError `AuthenticationFailed`.
+ */
+import * as fs from 'node:fs';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import git, { type AuthCallback } from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import { StalledError } from '../errors.js';
+import { sanitize } from '../util/sanitize.js';
+import { materialise, peelToCommit, pruneCheckouts } from './checkout.js';
+import { toSourceError, withTimeout } from './git-errors.js';
+import type { ResolvedGitAuth, Revision } from './types.js';
+
+export interface GitSourceOptions {
+  url: string;
+  /** Branch, tag, full ref or full commit id; default `main`. */
+  ref?: string;
+  /** Directory owned by this source: bare object store and checkouts. */
+  cacheDir: string;
+  auth?: ResolvedGitAuth;
+  /** Shallow depth for branch and tag fetches; default 1. */
+  depth?: number;
+  /** Per network operation; default 60 s. */
+  timeoutMs?: number;
+}
+
+export interface GitSource {
+  readonly url: string;
+  readonly ref: string;
+  /** Commit the ref points at on the server (tags peeled), or undefined when the ref does not exist. */
+  lsRemote(): Promise<string | undefined>;
+  /** Complete checkout of the ref's current commit; typed errors only. */
+  fetch(): Promise<Revision>;
+}
+
+const COMMIT_ID = /^[0-9a-f]{40}$/;
+/** Local ref to the last materialised commit: offered as a "have" so the next fetch downloads only new objects. */
+const HAVE_REF = 'refs/driftless/last';
+/** Past this many packs the store is rebuilt by a fresh shallow clone (isomorphic-git does not repack). */
+const MAX_PACKS = 64;
+
+/** Creates a Git source; nothing touches the network or disk until the first call. */
+export function createGitSource(opts: GitSourceOptions): GitSource {
+  const url = opts.url;
+  const ref = opts.ref ?? 'main';
+  const safeUrl = sanitize(url);
+  const gitdir = join(opts.cacheDir, 'repo.git');
+  const checkoutsDir = join(opts.cacheDir, 'checkouts');
+  const depth = opts.depth ?? 1;
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const cache = {};
+  const headers = authHeaders(opts.auth);
+  const onAuth: AuthCallback = () => credentials(opts.auth) ?? { cancel: true };
+  const onAuthFailure: AuthCallback = () => ({ cancel: true });
+  const net = { http, url, headers: { ...headers }, onAuth, onAuthFailure };
+  let chain: Promise<unknown> = Promise.resolve();
+  let lastCommit: string | undefined;
+
+  const what = (op: string): string => `${op} of ${safeUrl}#${ref}`;
+
+  async function lsRemote(): Promise<string | undefined> {
+    if (COMMIT_ID.test(ref)) return ref;
+    try {
+      const refs = await withTimeout(
+        git.listServerRefs({ ...net, headers: { ...headers }, protocolVersion: 1, peelTags: true }),
+        timeoutMs,
+        what('ls-remote'),
+      );
+      const map = new Map<string, string>();
+      for (const r of refs) map.set(r.ref, r.peeled ?? r.oid);
+      const candidates = ref.startsWith('refs/') ? [ref] : [`refs/tags/${ref}`, `refs/heads/${ref}`];
+      for (const c of candidates) if (map.has(c)) return map.get(c);
+      return undefined;
+    } catch (err) {
+      throw toSourceError(err, what('ls-remote'));
+    }
+  }
+
+  async function hasCommit(oid: string): Promise<boolean> {
+    try {
+      await git.readCommit({ fs, gitdir, oid, cache });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async function ensureStore(): Promise<void> {
+    const packs = await readdir(join(gitdir, 'objects', 'pack')).catch(() => undefined);
+    if (packs && packs.filter((p) => p.endsWith('.pack')).length > MAX_PACKS) {
+      await rm(gitdir, { recursive: true, force: true });
+    }
+    if (!fs.existsSync(join(gitdir, 'HEAD'))) {
+      await mkdir(gitdir, { recursive: true });
+      await git.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
+      // Refspec only: the URL (which may carry credentials) is passed per call and never written to disk.
+      await git.setConfig({ fs, gitdir, path: 'remote.origin.fetch', value: '+refs/heads/*:refs/remotes/origin/*' });
+    }
+  }
+
+  async function download(target: string): Promise<void> {
+    const fetchRef = COMMIT_ID.test(ref) ? target : ref;
+    const base = { ...net, headers: { ...headers }, fs, gitdir, cache, tags: false };
+    try {
+      await withTimeout(
+        git.fetch({ ...base, ref: HAVE_REF, remoteRef: fetchRef, singleBranch: true, depth }),
+        timeoutMs,
+        what('fetch'),
+      );
+    } catch (err) {
+      const typed = toSourceError(err, what('fetch'));
+      if (!COMMIT_ID.test(ref) || typed.reason === 'AuthenticationFailed') throw typed;
+      // The server refused a want that is not a ref tip: fall back to full history of every branch and tag.
+      await withTimeout(
+        git.fetch({ ...base, headers: { ...headers }, singleBranch: false, tags: true }),
+        timeoutMs,
+        what('full fetch'),
+      ).catch((e: unknown) => {
+        throw toSourceError(e, what('full fetch'));
+      });
+    }
+  }
+
+  async function doFetch(): Promise<Revision> {
+    const remoteOid = await lsRemote();
+    if (!remoteOid) {
+      throw new StalledError('SourceUnavailable', `ref ${ref} not found at ${safeUrl}`);
+    }
+    await ensureStore();
+    let commit = remoteOid;
+    if (!(await hasCommit(commit))) {
+      await download(remoteOid);
+      if (!(await hasCommit(commit))) {
+        // An annotated tag advertises the tag object; fetch stores the tag, so peel it.
+        commit = await peelToCommit(gitdir, remoteOid, cache).catch(() => remoteOid);
+      }
+      if (!(await hasCommit(commit))) {
+        throw new StalledError('SourceUnavailable', `commit ${commit} of ${safeUrl}#${ref} is not reachable`);
+      }
+    }
+    try {
+      const result = await materialise(gitdir, commit, checkoutsDir, cache);
+      // Keep the previous checkout too: a run that started on it may still be reading it.
+      await pruneCheckouts(checkoutsDir, [commit, ...(lastCommit ? [lastCommit] : [])]);
+      await git.writeRef({ fs, gitdir, ref: HAVE_REF, value: commit, force: true });
+      lastCommit = commit;
+      return { commit, ref, dir: result.dir, url: safeUrl };
+    } catch (err) {
+      throw toSourceError(err, what('checkout'));
+    }
+  }
+
+  return {
+    url: safeUrl,
+    ref,
+    lsRemote,
+    fetch(): Promise<Revision> {
+      const run = chain.then(doFetch, doFetch);
+      chain = run.catch(() => undefined);
+      return run;
+    },
+  };
+}
+
+function credentials(auth: ResolvedGitAuth | undefined): { username: string; password: string } | undefined {
+  if (!auth) return undefined;
+  if (auth.token) return { username: auth.username ?? 'x-access-token', password: auth.token };
+  if (auth.username !== undefined || auth.password !== undefined) {
+    return { username: auth.username ?? '', password: auth.password ?? '' };
+  }
+  return undefined;
+}
+
+function authHeaders(auth: ResolvedGitAuth | undefined): Record<string, string> {
+  const c = credentials(auth);
+  if (!c) return {};
+  return { Authorization: `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}` };
+}

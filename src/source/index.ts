@@ -1,0 +1,53 @@
+/**
+ * Entry point of the source layer: turns a spec from config or the CLI into a `Source`. Secrets are resolved
+ * here (once per open) so the git source only ever sees values, and every value is registered for redaction by
+ * the resolver before it can reach a message.
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { SecretResolver } from '../kinds/types.js';
+import { sanitize } from '../util/sanitize.js';
+import { createDirSource } from './dir.js';
+import { createGitSource } from './git.js';
+import type { GitAuthSpec, ResolvedGitAuth, Source, SourceSpec } from './types.js';
+
+export type { Revision, Source, SourceSpec } from './types.js';
+export { parseSourceArg } from './types.js';
+export { createDirSource, digestDir } from './dir.js';
+export { createGitSource } from './git.js';
+
+export interface OpenSourceOptions {
+  /** Root cache; each git source gets its own subdirectory keyed by URL and ref. */
+  cacheDir: string;
+  secrets: SecretResolver;
+  timeoutMs?: number;
+}
+
+/** Opens the source a spec names; a git source's cache survives restarts, so a restart does not re-clone. */
+export async function openSource(spec: SourceSpec, opts: OpenSourceOptions): Promise<Source> {
+  if (spec.type === 'dir') return createDirSource(spec.path);
+  const ref = spec.ref ?? 'main';
+  const key = createHash('sha256').update(`${sanitize(spec.url)}#${ref}`).digest('hex').slice(0, 16);
+  const auth = await resolveAuth(spec.auth, opts.secrets);
+  const git = createGitSource({
+    url: spec.url,
+    ref,
+    cacheDir: join(opts.cacheDir, key),
+    ...(auth ? { auth } : {}),
+    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+  });
+  return {
+    describe: () => `git ${git.url}#${ref}`,
+    poll: () => git.lsRemote(),
+    fetch: () => git.fetch(),
+  };
+}
+
+async function resolveAuth(spec: GitAuthSpec | undefined, secrets: SecretResolver): Promise<ResolvedGitAuth | undefined> {
+  if (!spec) return undefined;
+  const out: ResolvedGitAuth = {};
+  if (spec.username !== undefined) out.username = spec.username;
+  if (spec.token) out.token = await secrets.resolve(spec.token);
+  if (spec.password) out.password = await secrets.resolve(spec.password);
+  return out;
+}

@@ -1,0 +1,148 @@
+/**
+ * Git source against a real smart-HTTP server (git http-backend) with repos pushed by the real git CLI.
+ */
+import { readdir, readFile, writeFile, mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StalledError, TransientError } from '../../src/errors.js';
+import { createGitSource } from '../../src/source/git.js';
+import { commitAll, git, initWorkRepo, push, revParse } from '../harness/git-cli.js';
+import { startGitServer, type GitServer } from '../harness/git-server.js';
+import { tempDir } from '../harness/tmp.js';
+
+let server: GitServer;
+let work: string;
+let url: string;
+const timings: Record<string, number> = {};
+
+async function timed<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    timings[name] = Math.round(performance.now() - t0);
+  }
+}
+
+/** Relative path -> content of every file under dir (recursive). */
+async function readTreeOnDisk(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  for (const e of entries) {
+    if (!e.isFile()) continue;
+    const abs = join(e.parentPath, e.name);
+    out[abs.slice(dir.length + 1)] = await readFile(abs, 'utf8');
+  }
+  return out;
+}
+
+async function packRequests(from: number): Promise<number> {
+  return server.requests.slice(from).filter((r) => r.method === 'POST').length;
+}
+
+beforeAll(async () => {
+  server = await startGitServer();
+  await server.createBareRepo('config.git');
+  url = server.url('config.git');
+  work = tempDir('git-work');
+  await initWorkRepo(work);
+  await mkdir(join(work, 'hosts'), { recursive: true });
+  await writeFile(join(work, 'driftless.yaml'), 'apiVersion: driftless.dev/v1\n');
+  await writeFile(join(work, 'hosts', 'web-1.yaml'), 'kind: Host\nmetadata: {name: web-1}\n');
+  await writeFile(join(work, 'run.sh'), '#!/bin/sh\necho hi\n', { mode: 0o755 });
+  await commitAll(work, 'initial');
+  await push(work, url, 'main');
+});
+
+afterAll(async () => {
+  await server.dispose();
+  process.stderr.write(`[git source timings ms] ${JSON.stringify(timings)}\n`);
+});
+
+describe('git source', () => {
+  const cacheDir = tempDir('git-cache');
+
+  it('clones the pushed commit and materialises the same files git has', async () => {
+    const source = createGitSource({ url, ref: 'main', cacheDir });
+    const rev = await timed('first clone', () => source.fetch());
+    expect(rev.commit).toBe(await revParse(work, 'HEAD'));
+    expect(rev.ref).toBe('main');
+    const files = await readTreeOnDisk(rev.dir);
+    expect(Object.keys(files).sort()).toEqual(['driftless.yaml', 'hosts/web-1.yaml', 'run.sh']);
+    expect(files['hosts/web-1.yaml']).toBe(await readFile(join(work, 'hosts', 'web-1.yaml'), 'utf8'));
+    expect((await stat(join(rev.dir, 'run.sh'))).mode & 0o111).not.toBe(0);
+  });
+
+  it('polls with ls-remote without downloading a pack, and a no-op fetch downloads nothing', async () => {
+    const source = createGitSource({ url, ref: 'main', cacheDir });
+    const before = server.requests.length;
+    const polled = await timed('no-op poll', () => source.lsRemote());
+    expect(polled).toBe(await revParse(work, 'HEAD'));
+    expect(server.requests.length - before).toBe(1);
+    expect(await packRequests(before)).toBe(0);
+    const again = await timed('no-op fetch', () => source.fetch());
+    expect(again.commit).toBe(polled);
+    expect(await packRequests(before)).toBe(0);
+  });
+
+  it('fetches and materialises a newly pushed commit, removing stale checkouts', async () => {
+    const source = createGitSource({ url, ref: 'main', cacheDir });
+    const first = await source.fetch();
+    await writeFile(join(work, 'hosts', 'web-2.yaml'), 'kind: Host\nmetadata: {name: web-2}\n');
+    const second = await commitAll(work, 'add web-2');
+    await push(work, url, 'main');
+    expect(await source.lsRemote()).toBe(second);
+    const before = server.requests.length;
+    const rev = await timed('incremental fetch', () => source.fetch());
+    expect(await packRequests(before)).toBe(1);
+    expect(rev.commit).toBe(second);
+    expect(Object.keys(await readTreeOnDisk(rev.dir))).toContain('hosts/web-2.yaml');
+    await writeFile(join(work, 'hosts', 'web-3.yaml'), 'kind: Host\nmetadata: {name: web-3}\n');
+    const third = await commitAll(work, 'add web-3');
+    await push(work, url, 'main');
+    const rev3 = await source.fetch();
+    expect(rev3.commit).toBe(third);
+    const kept = (await readdir(join(cacheDir, 'checkouts'))).sort();
+    expect(kept).toEqual([second, third].sort());
+    expect(kept).not.toContain(first.commit);
+  });
+
+  it('checks out a lightweight tag, an annotated tag and a full commit id', async () => {
+    const tagged = await revParse(work, 'HEAD');
+    await git(work, 'tag', 'v1.0.0');
+    await git(work, 'tag', '-a', 'v1.1.0', '-m', 'release');
+    await git(work, 'push', '--quiet', url, 'v1.0.0', 'v1.1.0');
+    for (const tag of ['v1.0.0', 'v1.1.0']) {
+      const rev = await createGitSource({ url, ref: tag, cacheDir: tempDir(`tag-${tag}`) }).fetch();
+      expect(rev.commit).toBe(tagged);
+      expect(rev.ref).toBe(tag);
+    }
+    const old = await revParse(work, 'HEAD~2');
+    const byId = createGitSource({ url, ref: old, cacheDir: tempDir('commit-id') });
+    const rev = await timed('commit id fetch (full history fallback)', () => byId.fetch());
+    expect(rev.commit).toBe(old);
+    expect(Object.keys(await readTreeOnDisk(rev.dir))).not.toContain('hosts/web-2.yaml');
+  });
+
+  it('fails closed with SourceUnavailable for a ref that does not exist', async () => {
+    const source = createGitSource({ url, ref: 'no-such-branch', cacheDir: tempDir('missing-ref') });
+    expect(await source.lsRemote()).toBeUndefined();
+    await expect(source.fetch()).rejects.toMatchObject({ reason: 'SourceUnavailable' });
+    await expect(source.fetch()).rejects.toBeInstanceOf(StalledError);
+  });
+
+  it('reports an outage as transient SourceUnavailable and recovers after restart', async () => {
+    const source = createGitSource({ url, ref: 'main', cacheDir });
+    await server.stop();
+    const err = await source.fetch().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(TransientError);
+    expect(err).toMatchObject({ reason: 'SourceUnavailable' });
+    await expect(source.lsRemote()).rejects.toMatchObject({ reason: 'SourceUnavailable' });
+    await server.restart();
+    const rev = await source.fetch();
+    expect(rev.commit).toBe(await revParse(work, 'HEAD'));
+  });
+});
