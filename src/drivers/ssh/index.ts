@@ -1,0 +1,99 @@
+/**
+ * The SSH driver: pooled, host-key-pinned connections (see pool.ts, known-hosts.ts) with exec, atomic upload and
+ * readFile on top. The daemon keeps one driver for its lifetime so connections survive from run to run.
+ */
+import type { Logger } from '../../kinds/types.js';
+import type { ExecResult, SshDriver, SshTarget } from '../types.js';
+import { dial } from './connect.js';
+import { ReconcileError, TransientError } from '../../errors.js';
+import { describeTarget, mapSshError } from './errors.js';
+import { runCommand, type RunOptions, type RunResult } from './exec.js';
+import { readRemoteFile, uploadFile } from './files.js';
+import { createKnownHosts } from './known-hosts.js';
+import { createPool, type PoolStats } from './pool.js';
+
+export interface SshDriverOptions {
+  /** Where host keys are pinned on first contact (created with mode 0600). */
+  knownHostsPath: string;
+  /** Channels open at once per target; more wait their turn. Default 4 (sshd's MaxSessions is 10). */
+  perHostConcurrency?: number;
+  /** TCP connect + SSH handshake + auth. Default 10 s. */
+  connectTimeoutMs?: number;
+  /** TCP keepalive idle time before probes start. Default 15 s; 0 disables. */
+  keepaliveIntervalMs?: number;
+  /** Pooled connections unused this long are closed. Default 5 min. */
+  idleTimeoutMs?: number;
+  logger?: Logger;
+}
+
+export type SshDriverStats = PoolStats;
+
+/** The SshDriver contract plus counters that tests and the bench read (dials, in-flight channels). */
+export interface ManagedSshDriver extends SshDriver {
+  stats(): SshDriverStats;
+}
+
+/** Output kept per stream for exec results (the tail; callbacks still see everything). */
+const EXEC_MAX_BYTES = 1024 * 1024;
+
+export { describeHostKey, hostIdOf } from './known-hosts.js';
+export { uploadScript } from './files.js';
+
+/** Creates the driver; nothing is dialled until the first call for a target. */
+export function createSshDriver(options: SshDriverOptions): ManagedSshDriver {
+  const logger = options.logger?.child({ driver: 'ssh' });
+  const knownHosts = createKnownHosts(options.knownHostsPath, logger);
+  const pool = createPool({
+    perHostConcurrency: options.perHostConcurrency ?? 4,
+    idleTimeoutMs: options.idleTimeoutMs ?? 5 * 60_000,
+    dial: (target) => {
+      logger?.debug({ target: target.id, host: target.host, port: target.port }, 'ssh dial');
+      return dial(target, {
+        knownHosts,
+        connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+        keepaliveIntervalMs: options.keepaliveIntervalMs ?? 15_000,
+        logger,
+      });
+    },
+  });
+
+  const run = async (target: SshTarget, command: string, runOptions: Omit<RunOptions, 'where'>): Promise<RunResult> => {
+    const where = describeTarget(target);
+    try {
+      return await pool.use(target, runOptions.signal, (conn) => runCommand(conn.client, command, { ...runOptions, where }));
+    } catch (err) {
+      if (runOptions.signal?.aborted && !(err instanceof ReconcileError)) {
+        throw new TransientError('Cancelled', `command on ${where} cancelled`, { cause: err });
+      }
+      throw mapSshError(err, target);
+    }
+  };
+
+  return {
+    async exec(target, command, execOptions = {}): Promise<ExecResult> {
+      const result = await run(target, command, { ...execOptions, maxBytes: EXEC_MAX_BYTES });
+      return {
+        code: result.code,
+        ...(result.signal !== undefined ? { signal: result.signal } : {}),
+        stdout: result.stdout.toString('utf8'),
+        stderr: result.stderr.toString('utf8'),
+        durationMs: result.durationMs,
+      };
+    },
+    upload(target, remotePath, content, uploadOptions) {
+      return uploadFile((cmd, o) => run(target, cmd, o), describeTarget(target), remotePath, content, uploadOptions);
+    },
+    readFile(target, remotePath) {
+      return readRemoteFile((cmd, o) => run(target, cmd, o), describeTarget(target), remotePath);
+    },
+    disconnect(target) {
+      return pool.drop(target);
+    },
+    close() {
+      return pool.close();
+    },
+    stats() {
+      return pool.stats();
+    },
+  };
+}
