@@ -1,0 +1,117 @@
+/**
+ * One YAML document -> one resource envelope: apiVersion, kind, metadata and spec checked in that order, the
+ * kind's defaults from driftless.yaml merged into spec, then spec validated against the kind's schema.
+ */
+import type { Document } from 'yaml';
+import type { KindRegistry } from '../kinds/types.js';
+import type { Problem } from '../model/plan.js';
+import { API_VERSION, type Resource } from '../model/resource.js';
+import { describeErrors, type SchemaIssue } from './messages.js';
+import { locate, posOf, splitPointer } from './positions.js';
+import { METADATA_SCHEMA_REF, type SchemaRegistry } from './schema-registry.js';
+import type { Settings } from './settings.js';
+import { problemAt, type SourceFile } from './source-file.js';
+
+const ENVELOPE_KEYS = ['apiVersion', 'kind', 'metadata', 'spec'];
+
+export interface DocumentContext {
+  kinds: KindRegistry;
+  schemas: SchemaRegistry;
+  settings: Settings;
+  /** driftless.yaml, to point at a default that made a spec invalid. */
+  settingsSource?: SourceFile;
+}
+
+export interface LoadedDocument {
+  /** Present when the document names a known kind and a usable name, even if its spec has problems. */
+  resource?: Resource;
+  /** False when anything about the document is wrong: its kind's dependencies and validate() are then skipped. */
+  clean: boolean;
+  problems: Problem[];
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Locates a spec issue; one about a field the document does not declare but defaults supply points at the default. */
+function specProblem(
+  src: SourceFile,
+  doc: Document,
+  issue: SchemaIssue,
+  declared: unknown,
+  kind: string,
+  ctx: DocumentContext,
+): Problem {
+  const segments = splitPointer(issue.pointer).slice(1);
+  const field = segments[0];
+  const settingsSrc = ctx.settingsSource;
+  const settingsDoc = settingsSrc?.docs[0];
+  const fromDefaults =
+    field !== undefined &&
+    !(isRecord(declared) && Object.hasOwn(declared, field)) &&
+    ctx.settings.defaults[kind]?.[field] !== undefined;
+  if (fromDefaults && settingsSrc && settingsDoc) {
+    const rest = segments.map((s) => s.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+    return problemAt(settingsSrc, settingsDoc, `/defaults/${kind}/${rest}`, issue.message, issue.key);
+  }
+  return problemAt(src, doc, issue.pointer, issue.message, issue.key);
+}
+
+/** Reads one parsed (syntactically valid, non-empty) document. */
+export function readDocument(src: SourceFile, doc: Document, ctx: DocumentContext): LoadedDocument {
+  const problems: Problem[] = [];
+  const at = (pointer: string, message: string, key?: string) => problems.push(problemAt(src, doc, pointer, message, key));
+  const data = doc.toJS() as unknown;
+  if (!isRecord(data)) {
+    at('', 'document must be a mapping with apiVersion, kind, metadata and spec');
+    return { clean: false, problems };
+  }
+  for (const key of Object.keys(data)) if (!ENVELOPE_KEYS.includes(key)) at('', `unknown property "${key}"`, key);
+  for (const key of ENVELOPE_KEYS) if (!(key in data)) at('', `missing required property "${key}"`);
+  if ('apiVersion' in data && data.apiVersion !== API_VERSION) at('/apiVersion', `apiVersion: must be "${API_VERSION}"`);
+
+  const kind = data.kind;
+  const mod = typeof kind === 'string' ? ctx.kinds.get(kind) : undefined;
+  if ('kind' in data && !mod) {
+    const known = [...ctx.kinds.keys()].sort().join(', ');
+    const what = typeof kind === 'string' ? `unknown kind "${kind}"` : 'must be string';
+    at('/kind', `kind: ${what}; known kinds: ${known}`);
+  }
+
+  let nameOk = false;
+  if ('metadata' in data) {
+    const issues = describeErrors(ctx.schemas.validate(METADATA_SCHEMA_REF, data.metadata), '/metadata', data.metadata);
+    for (const i of issues) at(i.pointer, i.message, i.key);
+    nameOk = !issues.some((i) => i.pointer === '/metadata' || i.pointer.startsWith('/metadata/name'));
+  }
+
+  let spec = data.spec;
+  if (mod && 'spec' in data) {
+    const defaults = ctx.settings.defaults[mod.kind];
+    if (defaults && isRecord(spec)) spec = { ...structuredClone(defaults), ...spec };
+    if (!ctx.schemas.has(mod.schemaId)) {
+      at('/kind', `kind: ${mod.kind} has no schema ${mod.schemaId}`);
+    } else {
+      const issues = describeErrors(ctx.schemas.validate(mod.schemaId, spec), '/spec', spec);
+      for (const i of issues) problems.push(specProblem(src, doc, i, data.spec, mod.kind, ctx));
+    }
+  }
+
+  if (!mod || !nameOk) return { clean: false, problems };
+  const contents = doc.contents ?? undefined;
+  const pos = posOf(contents ?? undefined, src.counter);
+  const resource: Resource = {
+    apiVersion: String(data.apiVersion),
+    kind: mod.kind,
+    metadata: data.metadata as Resource['metadata'],
+    spec,
+    source: { file: src.file, line: pos.line, col: pos.col },
+  };
+  return { resource, clean: problems.length === 0, problems };
+}
+
+/** Position of `metadata.name` (where duplicates are reported). */
+export function namePos(src: SourceFile, doc: Document): { line: number; col: number } {
+  return posOf(locate(doc, '/metadata/name')?.node, src.counter);
+}

@@ -1,0 +1,113 @@
+/**
+ * driftless.yaml: repo-wide settings, all optional. Validated against settings.schema.json with its defaults
+ * filled in; a setting with a mistake falls back to its default so that one typo does not cascade into every
+ * resource (the mistake itself is still a problem, which stops the revision).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KindRegistry } from '../kinds/types.js';
+import type { PrunePolicy } from '../model/inventory.js';
+import type { Problem } from '../model/plan.js';
+import type { SecretRef } from '../model/resource.js';
+import { describeErrors } from './messages.js';
+import { SETTINGS_SCHEMA_ID, sharedSchemaRegistry, type SchemaRegistry } from './schema-registry.js';
+import { isEmptyDoc, parseSource, problemAt, syntaxProblems, type SourceFile } from './source-file.js';
+import { SETTINGS_FILES } from './walk.js';
+
+export interface Settings {
+  apiVersion?: string;
+  /** Tasks run at once inside a wave. */
+  concurrency: number;
+  retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  health: { timeoutSeconds: number; intervalMs: number };
+  prune: PrunePolicy;
+  /** Branch the daemon commits status to. */
+  statusBranch: string;
+  /** Per kind, spec fields merged into every resource of that kind (declared values win). */
+  defaults: Record<string, Record<string, unknown>>;
+  /** Named secret references resources may point at by name. */
+  credentials: Record<string, SecretRef>;
+}
+
+export interface SettingsResult {
+  settings: Settings;
+  problems: Problem[];
+  /** The parsed settings file, for locating problems caused by defaults; absent when there is none. */
+  source?: SourceFile;
+}
+
+/** Settings when driftless.yaml is absent or empty: the schema's defaults. */
+export function defaultSettings(schemas: SchemaRegistry = sharedSchemaRegistry()): Settings {
+  const out: Record<string, unknown> = {};
+  schemas.validate(SETTINGS_SCHEMA_ID, out);
+  return out as unknown as Settings;
+}
+
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`cannot read ${path}`, { cause: err });
+  }
+}
+
+/**
+ * Reads and validates the root settings file of `dir`. When `kinds` is given, `defaults` naming an unknown kind are
+ * problems too.
+ */
+export async function readSettings(
+  dir: string,
+  opts: { schemas?: SchemaRegistry; kinds?: KindRegistry } = {},
+): Promise<SettingsResult> {
+  const schemas = opts.schemas ?? sharedSchemaRegistry();
+  const fallback = defaultSettings(schemas);
+  const found: { name: string; text: string }[] = [];
+  for (const name of SETTINGS_FILES) {
+    const text = await readOptional(join(dir, name));
+    if (text !== undefined) found.push({ name, text });
+  }
+  const first = found[0];
+  if (!first) return { settings: fallback, problems: [] };
+  const src = parseSource(first.name, first.text);
+  const problems: Problem[] = found.slice(1).map((f) => ({
+    file: f.name,
+    line: 1,
+    col: 1,
+    message: `settings file ignored: ${first.name} is used; keep only one`,
+  }));
+  const docs = src.docs.filter((d) => !isEmptyDoc(d) || d.errors.length > 0);
+  const doc = docs[0];
+  if (!doc) return { settings: fallback, problems, source: src };
+  for (const extra of docs.slice(1)) problems.push(problemAt(src, extra, '', 'settings file must hold one document'));
+  const syntax = syntaxProblems(src, doc);
+  if (syntax.length > 0) return { settings: fallback, problems: [...problems, ...syntax], source: src };
+  const data = doc.toJS() as unknown;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    problems.push(problemAt(src, doc, '', 'settings must be a mapping'));
+    return { settings: fallback, problems, source: src };
+  }
+  const issues = describeErrors(schemas.validate(SETTINGS_SCHEMA_ID, data), '', data);
+  for (const i of issues) problems.push(problemAt(src, doc, i.pointer, i.message, i.key));
+  const record = data as Record<string, unknown>;
+  const settings: Record<string, unknown> = { ...fallback };
+  for (const [k, v] of Object.entries(record)) {
+    if (k in fallback && !issues.some((i) => i.pointer === `/${k}` || i.pointer.startsWith(`/${k}/`))) settings[k] = v;
+    else if (k === 'apiVersion' && typeof v === 'string') settings[k] = v;
+  }
+  if (opts.kinds) {
+    const known = [...opts.kinds.keys()].sort();
+    for (const kind of Object.keys((settings as unknown as Settings).defaults)) {
+      if (!opts.kinds.has(kind)) {
+        const msg = `defaults.${kind}: unknown kind "${kind}"; known kinds: ${known.join(', ')}`;
+        problems.push(problemAt(src, doc, '/defaults', msg, kind));
+      }
+    }
+  }
+  return { settings: settings as unknown as Settings, problems, source: src };
+}
+
+/** Settings alone (for CLI commands that need concurrency or the status branch without loading resources). */
+export async function loadSettingsOnly(dir: string, opts: { kinds?: KindRegistry } = {}): Promise<SettingsResult> {
+  return readSettings(dir, opts);
+}
