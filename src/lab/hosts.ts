@@ -49,14 +49,14 @@ export interface CreateLabHostsOptions {
 /** Creates and starts `count` hosts named `<prefix>-1..n`; resolves when every one answers the SSH banner. */
 export async function createLabHosts(docker: Docker, opts: CreateLabHostsOptions): Promise<LabHost[]> {
   const names = Array.from({ length: opts.count }, (_, i) => `${opts.prefix}-${i + 1}`);
-  const created: LabHost[] = [];
-  try {
-    for (const name of names) created.push(await createOne(docker, name, opts));
-    return created;
-  } catch (err) {
+  const results = await Promise.allSettled(names.map((name) => createOne(docker, name, opts)));
+  const created = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
     await Promise.allSettled(created.map((h) => h.remove()));
-    throw err;
+    throw new Error(`could not start lab hosts ${opts.prefix}-*`, { cause: failed.reason });
   }
+  return created;
 }
 
 /** Removes every lab container with this prefix. */

@@ -1,4 +1,6 @@
+import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SshTarget } from '../../src/drivers/types.js';
 import { LAB_PREFIX_LABEL, waitForBanner } from '../../src/lab/hosts.js';
 import { labDocker } from './docker.js';
 import { startTestHosts, type TestHosts } from './hosts.js';
@@ -8,6 +10,27 @@ const readHostKey = async (t: TestHosts, i: number): Promise<string> => {
   expect(r.code).toBe(0);
   return r.stdout.trim();
 };
+
+/** Logs in with ssh2 directly (not our driver) and runs one command, so the harness is checked on its own. */
+const sshRun = (target: SshTarget, command: string): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const client = new ssh2.Client();
+    client
+      .on('ready', () => {
+        client.exec(command, (err, stream) => {
+          if (err) return reject(err);
+          let out = '';
+          stream.on('data', (c: Buffer) => (out += c.toString()));
+          stream.stderr.resume();
+          stream.on('close', () => {
+            client.end();
+            resolve(out);
+          });
+        });
+      })
+      .on('error', reject)
+      .connect({ host: target.host, port: target.port, username: target.username, privateKey: target.privateKey, readyTimeout: 10_000 });
+  });
 
 describe('lab hosts', () => {
   let t: TestHosts;
@@ -45,6 +68,12 @@ describe('lab hosts', () => {
     expect(targets.map((x) => x.id)).toEqual(t.hosts.map((h) => `Host/${h.name}`));
     expect(targets.every((x) => x.username === 'root' && x.privateKey === t.privateKey)).toBe(true);
     expect(targets.map((x) => x.port)).toEqual(t.hosts.map((h) => h.port));
+  });
+
+  it('accepts an ssh login as root with the test key', async () => {
+    for (const target of t.targets()) {
+      expect((await sshRun(target, 'id -u; hostname')).trim()).toBe(`0\n${target.id.slice('Host/'.length)}`);
+    }
   });
 
   it('reports exit codes and stderr of exec', async () => {

@@ -3,7 +3,7 @@
  * Each call gets its own prefix, so test files running in parallel never see each other's hosts.
  */
 import { randomBytes } from 'node:crypto';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import type { SshTarget } from '../../src/drivers/types.js';
 import { ensureHostImage } from '../../src/lab/host-image.js';
 import { createLabHosts, removeLabHosts, type LabHost } from '../../src/lab/hosts.js';
@@ -31,7 +31,7 @@ export interface TestHosts {
 export async function startTestHosts(count: number, opts: TestHostsOptions = {}): Promise<TestHosts> {
   const docker = labDocker();
   const image = opts.image ?? process.env.DRIFTLESS_HOST_IMAGE ?? (await ensureHostImage(docker));
-  const keys = utils.generateKeyPairSync('ed25519', { comment: 'driftless-test' });
+  const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'driftless-test' });
   const prefix = `${opts.name ?? 'dl'}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const hosts = await createLabHosts(docker, {
     prefix,
