@@ -1,0 +1,79 @@
+/**
+ * The journal file, through lowdb 7. lowdb's node adapter writes with steno, which writes a sibling temp file and
+ * renames it over the journal (checked in lowdb 7.0.1 / steno 4 source), so a reader never sees half a file. The
+ * temp name is fixed (`.journal.json.tmp`), so only ONE process may write a journal: callers hold `acquireLock`.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Low } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+import { migrate, normalise } from './migrations.js';
+import { emptyJournal, type JournalData } from './types.js';
+
+/** The single writer's handle. */
+export interface Journal {
+  readonly path: string;
+  /** A deep copy of the current data: callers cannot change the journal behind its back. */
+  read(): JournalData;
+  /**
+   * Applies `fn` to a draft and writes it. Updates are serialised in call order; if `fn` throws, nothing changes
+   * and the error is rethrown. `fn` may mutate the draft or return a replacement.
+   */
+  update(fn: (draft: JournalData) => void | JournalData): Promise<void>;
+}
+
+/** A reader for processes that never write (HTTP status, `driftless status`): every read re-reads the file. */
+export interface JournalReader {
+  readonly path: string;
+  read(): JournalData;
+}
+
+function parseFile(path: string, text: string | null): unknown {
+  if (text === null) return emptyJournal();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new Error(`journal ${path} is not valid json`, { cause: err });
+  }
+}
+
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new Error(`cannot read journal ${path}`, { cause: err });
+  }
+}
+
+/** Opens (or starts) the journal at `path`, migrating it to the current schema. */
+export async function openJournal(path: string): Promise<Journal> {
+  await mkdir(dirname(path), { recursive: true });
+  const { data, migrated } = migrate(parseFile(path, readText(path)), path);
+  const db = new Low<JournalData>(new JSONFile<JournalData>(path), data);
+  if (migrated && readText(path) !== null) await db.write();
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    path,
+    read: () => structuredClone(db.data),
+    update(fn) {
+      const run = queue.then(async () => {
+        const draft = structuredClone(db.data);
+        const next = fn(draft) ?? draft;
+        db.data = normalise(next);
+        await db.write();
+      });
+      queue = run.catch(() => undefined);
+      return run;
+    },
+  };
+}
+
+/** Opens the journal for reading only; a missing file reads as an empty journal. */
+export async function openJournalReadOnly(path: string): Promise<JournalReader> {
+  return {
+    path,
+    read: () => migrate(parseFile(path, readText(path)), path).data,
+  };
+}
