@@ -6,9 +6,9 @@
  *
  * Refs: a branch or tag name (tags win over branches of the same name, as in git), a full ref (`refs/heads/x`), or
  * a full 40-hex commit id. Limitations of the shallow design:
- * - a commit id is fetched directly when the server allows it (GitHub and GitLab do:
- *   `uploadpack.allowReachableSHA1InWant`); otherwise every branch and tag is fetched with full history and the
- *   commit must be reachable from one of them;
+ * - a commit id is fetched directly and shallowly: git's smart-HTTP upload-pack accepts any want reachable from a
+ *   ref (GitHub too); a server that refuses gets a second, full fetch of every branch and tag, and the commit
+ *   must be reachable from one of them (an unreachable or garbage-collected commit fails as stalled);
  * - abbreviated commit ids are not supported (they cannot be resolved without history);
  * - submodules are not fetched; LFS pointers are materialised as pointer files.
  * Credentials are sent pre-emptively (basic auth) so an authenticated poll stays one request; a 401 with

@@ -119,9 +119,15 @@ describe('git source', () => {
     }
     const old = await revParse(work, 'HEAD~2');
     const byId = createGitSource({ url, ref: old, cacheDir: tempDir('commit-id') });
-    const rev = await timed('commit id fetch (full history fallback)', () => byId.fetch());
+    const before = server.requests.length;
+    const rev = await timed('commit id fetch', () => byId.fetch());
     expect(rev.commit).toBe(old);
+    // Smart HTTP upload-pack accepts any want reachable from a ref, so even a non-tip commit is one shallow fetch.
+    expect(await packRequests(before)).toBe(1);
     expect(Object.keys(await readTreeOnDisk(rev.dir))).not.toContain('hosts/web-2.yaml');
+    const again = server.requests.length;
+    expect((await byId.fetch()).commit).toBe(old);
+    expect(server.requests.length).toBe(again);
   });
 
   it('fails closed with SourceUnavailable for a ref that does not exist', async () => {
