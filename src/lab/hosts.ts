@@ -3,6 +3,7 @@
  * Each gets a fixed published port chosen up front, so stopping and starting it (a "reboot") keeps its address,
  * and labels that let a later run clean up after a crashed one without touching hosts of runs still alive.
  */
+import { existsSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
@@ -44,7 +45,19 @@ export interface CreateLabHostsOptions {
   /** A user-defined network to attach to, so hosts reach each other by name. */
   network?: string;
   bannerTimeoutMs?: number;
+  /**
+   * Path of the engine's unix socket (as the engine's machine sees it). When set, the socket and a docker CLI are
+   * bind-mounted into each host so `docker` there drives the shared engine (sibling containers, no DinD), and
+   * /etc/driftless/docker-host-network names the host's own network namespace (`container:<id>`) so a node
+   * started "on" the host shares its address, as `--network host` would on a real machine.
+   */
+  dockerSocket?: string;
+  /** The docker CLI binary to mount; defaults to the first of /usr/bin/docker, /usr/local/bin/docker. */
+  dockerCli?: string;
 }
+
+/** File on a lab host naming the network mode that stands for "the host's network" (see dockerSocket). */
+export const HOST_NETWORK_FILE = '/etc/driftless/docker-host-network';
 
 /** Creates and starts `count` hosts named `<prefix>-1..n`; resolves when every one answers the SSH banner. */
 export async function createLabHosts(docker: Docker, opts: CreateLabHostsOptions): Promise<LabHost[]> {
@@ -59,17 +72,40 @@ export async function createLabHosts(docker: Docker, opts: CreateLabHostsOptions
   return created;
 }
 
-/** Removes every lab container with this prefix. */
+/** Removes every lab container with this prefix, and first the containers living in their network namespaces. */
 export async function removeLabHosts(docker: Docker, prefix: string): Promise<number> {
   const list = await docker.listContainers({ all: true, filters: { label: [`${LAB_PREFIX_LABEL}=${prefix}`] } });
+  await removeNamespaceGuests(docker, list.map((c) => c.Id));
   await Promise.all(list.map((c) => removeQuietly(docker, c.Id)));
   return list.length;
+}
+
+/** Containers started with `--network container:<host>` (pool nodes) would outlive their host otherwise. */
+async function removeNamespaceGuests(docker: Docker, hostIds: string[]): Promise<void> {
+  if (hostIds.length === 0) return;
+  const modes = new Set(hostIds.map((id) => `container:${id}`));
+  const all = await docker.listContainers({ all: true });
+  const guests = all.filter((c) => modes.has(c.HostConfig?.NetworkMode ?? ''));
+  await Promise.all(guests.map((c) => removeQuietly(docker, c.Id)));
+}
+
+function dockerBinds(socket: string, cli: string | undefined): string[] {
+  const binary = cli ?? ['/usr/bin/docker', '/usr/local/bin/docker'].find((p) => existsSync(p));
+  if (!binary) throw new Error('dockerSocket needs a docker CLI binary on this machine; none found');
+  return [`${socket}:/var/run/docker.sock`, `${binary}:/usr/local/bin/docker:ro`];
+}
+
+async function writeHostNetworkFile(host: LabHost): Promise<void> {
+  const dir = HOST_NETWORK_FILE.slice(0, HOST_NETWORK_FILE.lastIndexOf('/'));
+  const r = await host.exec(`mkdir -p ${dir} && echo container:${host.containerId} > ${HOST_NETWORK_FILE}`);
+  if (r.code !== 0) throw new Error(`could not write ${HOST_NETWORK_FILE} on ${host.name}: ${r.stderr.trim()}`);
 }
 
 /** Removes lab containers whose creating process is gone: leftovers of a crashed run, never a live run's hosts. */
 export async function removeOrphanLabHosts(docker: Docker): Promise<number> {
   const list = await docker.listContainers({ all: true, filters: { label: [`${LAB_LABEL}=1`] } });
   const orphans = list.filter((c) => !processAlive(Number(c.Labels[LAB_OWNER_LABEL])));
+  await removeNamespaceGuests(docker, orphans.map((c) => c.Id));
   await Promise.all(orphans.map((c) => removeQuietly(docker, c.Id)));
   return orphans.length;
 }
@@ -95,11 +131,13 @@ async function createOne(docker: Docker, name: string, opts: CreateLabHostsOptio
         Init: true,
         PortBindings: { '22/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
         ...(opts.network ? { NetworkMode: opts.network } : {}),
+        ...(opts.dockerSocket ? { Binds: dockerBinds(opts.dockerSocket, opts.dockerCli) } : {}),
       },
     });
     const host = labHost(docker, name, container.id, port, opts.bannerTimeoutMs ?? 30_000);
     try {
       await host.start();
+      if (opts.dockerSocket) await writeHostNetworkFile(host);
       return host;
     } catch (err) {
       lastErr = err;

@@ -16,6 +16,8 @@ export interface TestHostsOptions {
   labels?: Record<string, string>;
   env?: Record<string, string>;
   network?: string;
+  /** Give each host the engine's socket and a docker CLI: containers it runs are siblings sharing its network. */
+  dockerSocket?: boolean;
 }
 
 export interface TestHosts {
@@ -41,6 +43,7 @@ export async function startTestHosts(count: number, opts: TestHostsOptions = {})
     ...(opts.labels ? { labels: opts.labels } : {}),
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.network ? { network: opts.network } : {}),
+    ...(opts.dockerSocket ? { dockerSocket: socketPathOf(docker) } : {}),
   });
   return {
     hosts,
@@ -52,4 +55,10 @@ export async function startTestHosts(count: number, opts: TestHostsOptions = {})
       await removeLabHosts(docker, prefix);
     },
   };
+}
+
+function socketPathOf(docker: ReturnType<typeof labDocker>): string {
+  const path = (docker.modem as { socketPath?: unknown }).socketPath;
+  if (typeof path !== 'string') throw new Error('the lab engine is not reached over a unix socket');
+  return path;
 }
