@@ -17,10 +17,11 @@
 import * as fs from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import git, { type AuthCallback } from 'isomorphic-git';
+import git from 'isomorphic-git';
 import http from 'isomorphic-git/http/node';
 import { StalledError } from '../errors.js';
 import { sanitize } from '../util/sanitize.js';
+import { authCallbacks, authHeaders } from './git-auth.js';
 import { materialise, peelToCommit, pruneCheckouts } from './checkout.js';
 import { toSourceError, withTimeout } from './git-errors.js';
 import type { ResolvedGitAuth, Revision } from './types.js';
@@ -64,9 +65,7 @@ export function createGitSource(opts: GitSourceOptions): GitSource {
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const cache = {};
   const headers = authHeaders(opts.auth);
-  const onAuth: AuthCallback = () => credentials(opts.auth) ?? { cancel: true };
-  const onAuthFailure: AuthCallback = () => ({ cancel: true });
-  const net = { http, url, headers: { ...headers }, onAuth, onAuthFailure };
+  const net = { http, url, ...authCallbacks(opts.auth) };
   let chain: Promise<unknown> = Promise.resolve();
   let lastCommit: string | undefined;
 
@@ -174,19 +173,4 @@ export function createGitSource(opts: GitSourceOptions): GitSource {
       return run;
     },
   };
-}
-
-function credentials(auth: ResolvedGitAuth | undefined): { username: string; password: string } | undefined {
-  if (!auth) return undefined;
-  if (auth.token) return { username: auth.username ?? 'x-access-token', password: auth.token };
-  if (auth.username !== undefined || auth.password !== undefined) {
-    return { username: auth.username ?? '', password: auth.password ?? '' };
-  }
-  return undefined;
-}
-
-function authHeaders(auth: ResolvedGitAuth | undefined): Record<string, string> {
-  const c = credentials(auth);
-  if (!c) return {};
-  return { Authorization: `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}` };
 }
