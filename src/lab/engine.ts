@@ -4,7 +4,7 @@
  * system engine, and its data dir survives between runs so the host image cache is kept.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 
@@ -72,11 +72,13 @@ async function startPrivateEngine(baseDir: string, socketPath: string, opts: Eng
   if (!commandExists('dockerd')) {
     throw new Error('no docker engine answers and dockerd is not installed; run scripts/setup.sh (installs docker.io)');
   }
+  const pidFile = join(baseDir, 'docker.pid');
+  await killStale(pidFile);
   const bridge = opts.bridge ?? DEFAULT_BRIDGE;
   ensureBridge(bridge, opts.bridgeCidr ?? DEFAULT_BRIDGE_CIDR);
+  const neighbour = otherDockerdRunning();
+  if (neighbour) allowBridgeForwarding(bridge);
   for (const dir of ['data', 'exec']) mkdirSync(join(baseDir, dir), { recursive: true });
-  const pidFile = join(baseDir, 'docker.pid');
-  killStale(pidFile);
   const logPath = join(baseDir, 'dockerd.log');
   const log = openSync(logPath, 'a');
   const args = [
@@ -85,6 +87,7 @@ async function startPrivateEngine(baseDir: string, socketPath: string, opts: Eng
     '--exec-root', join(baseDir, 'exec'),
     '--pidfile', pidFile,
     '--bridge', bridge,
+    ...(neighbour ? ['--iptables=false'] : []),
   ];
   const child = spawn('dockerd', args, { detached: true, stdio: ['ignore', log, log] });
   closeSync(log);
@@ -129,11 +132,34 @@ function ensureBridge(name: string, cidr: string): void {
   }
 }
 
+/**
+ * Every dockerd flushes the shared DOCKER iptables chains when it starts, which would break another engine's
+ * published ports; beside another engine ours therefore runs with --iptables=false.
+ */
+function otherDockerdRunning(): boolean {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .some((pid) => isDockerd(Number(pid)));
+}
+
+/** Without its own iptables rules the bridge still needs forwarding allowed when another engine set FORWARD to DROP. */
+function allowBridgeForwarding(bridge: string): void {
+  for (const dir of ['-i', '-o']) {
+    const rule = ['FORWARD', dir, bridge, '-j', 'ACCEPT'];
+    if (spawnSync('iptables', ['-C', ...rule], { stdio: 'ignore' }).status === 0) continue;
+    const r = spawnSync('iptables', ['-I', ...rule], { encoding: 'utf8' });
+    if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if (r.status !== 0) throw new Error(`could not allow forwarding on ${bridge}: ${r.stderr.trim()}`);
+  }
+}
+
 /** A dockerd of ours whose socket no longer answers is killed so a fresh one can take the pid file. */
-function killStale(pidFile: string): void {
+async function killStale(pidFile: string): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  if (Number.isInteger(pid) && pid > 0 && alive(pid) && isDockerd(pid)) stopPid(pid, 'SIGKILL');
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid) || !isDockerd(pid)) return;
+  stopPid(pid, 'SIGKILL');
+  await waitGone(pid, 10_000);
 }
 
 function isDockerd(pid: number): boolean {
