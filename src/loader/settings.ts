@@ -108,6 +108,9 @@ export async function readSettings(
 }
 
 /** Settings alone (for CLI commands that need concurrency or the status branch without loading resources). */
-export async function loadSettingsOnly(dir: string, opts: { kinds?: KindRegistry } = {}): Promise<SettingsResult> {
+export async function loadSettingsOnly(
+  dir: string,
+  opts: { kinds?: KindRegistry; schemas?: SchemaRegistry } = {},
+): Promise<SettingsResult> {
   return readSettings(dir, opts);
 }

@@ -3,6 +3,7 @@
  * reconcile methods refuse to run (they would be a bug in the loader if called).
  */
 import type { KindModule, KindRegistry } from '../../src/kinds/types.js';
+import { createSchemaRegistry, findSchemasDir, type SchemaRegistry } from '../../src/loader/schema-registry.js';
 import type { Resource, ResourceRef } from '../../src/model/resource.js';
 
 export const HOST_SCHEMA_ID = 'https://driftless.dev/schemas/host.schema.json';
@@ -38,4 +39,15 @@ export function createTestKinds(): KindRegistry {
     ['Host', kindFor('Host', HOST_SCHEMA_ID, clusterRef)],
     ['Service', kindFor('Service', SERVICE_SCHEMA_ID, clusterRef)],
   ]);
+}
+
+/** The schema files the loader owns; loader tests compile only these, schemas.test.ts compiles them all. */
+export const LOADER_SCHEMA_FILES = ['common', 'settings', 'host', 'cluster', 'service'].map((n) => `${n}.schema.json`);
+
+let schemas: SchemaRegistry | undefined;
+
+/** One registry over the loader's own schemas, shared by the tests of a file. */
+export function loaderSchemas(): SchemaRegistry {
+  schemas ??= createSchemaRegistry(findSchemasDir(), LOADER_SCHEMA_FILES);
+  return schemas;
 }

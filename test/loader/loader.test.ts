@@ -5,16 +5,17 @@ import { describe, expect, it } from 'vitest';
 import { formatProblem, loadRepo, loadSettingsOnly } from '../../src/loader/index.js';
 import { keyOf } from '../../src/model/resource.js';
 import { tempDir } from '../harness/tmp.js';
-import { createTestKinds } from './kinds.js';
+import { createTestKinds, loaderSchemas } from './kinds.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const registry = createTestKinds();
+const schemas = loaderSchemas();
 const SECRET_MSG = 'plain-text secret not allowed; use { env: NAME } or { file: PATH }';
 const NAME_RULE =
   "use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 63 characters";
 
 async function problemsOf(dir: string): Promise<string[]> {
-  const result = await loadRepo(dir, { registry });
+  const result = await loadRepo(dir, { registry, schemas });
   return result.problems.map(formatProblem);
 }
 
@@ -43,7 +44,7 @@ const broken: { name: string; expected: string[] }[] = [
     name: 'two-files',
     expected: [
       'clusters/ops.yaml:7:3: spec: unknown property "ower"',
-      'zz-services.yaml:8:16: spec.serviceType: must be one of: java, php, go, node, python, static, other',
+      'zz-services.yaml:8:16: spec.serviceType: must be one of: java, php, go, node, python, nginx, static, other',
     ],
   },
   {
@@ -105,14 +106,14 @@ describe('loadRepo on broken repos', () => {
   });
 
   it('keeps declared resources of a broken repo, leaving out the duplicate', async () => {
-    const result = await loadRepo(join(fixtures, 'broken', 'duplicate-name'), { registry });
+    const result = await loadRepo(join(fixtures, 'broken', 'duplicate-name'), { registry, schemas });
     expect(result.resources.map((r) => [keyOf(r), r.source.file])).toEqual([['Cluster/ops', 'a.yaml']]);
   });
 });
 
 describe('loadRepo on a valid repo', () => {
   it('loads multi-document files in file order with positions, defaults and schema defaults applied', async () => {
-    const result = await loadRepo(join(fixtures, 'valid'), { registry });
+    const result = await loadRepo(join(fixtures, 'valid'), { registry, schemas });
     expect(result.problems).toEqual([]);
     expect(result.resources.map((r) => `${keyOf(r)}@${r.source.file}:${r.source.line}:${r.source.col}`)).toEqual([
       'Cluster/ops@clusters.yaml:2:1',
@@ -135,7 +136,7 @@ describe('loadRepo on a valid repo', () => {
   });
 
   it('reads settings with declared values over defaults', async () => {
-    const { settings } = await loadRepo(join(fixtures, 'valid'), { registry });
+    const { settings } = await loadRepo(join(fixtures, 'valid'), { registry, schemas });
     expect(settings).toMatchObject({
       concurrency: 4,
       retry: { attempts: 2, baseDelayMs: 500, maxDelayMs: 15000 },
@@ -148,11 +149,11 @@ describe('loadRepo on a valid repo', () => {
 
   it('uses every default when driftless.yaml is absent, and loadSettingsOnly agrees', async () => {
     const dir = tempDir('loader-nosettings');
-    const result = await loadRepo(dir, { registry });
+    const result = await loadRepo(dir, { registry, schemas });
     expect(result).toMatchObject({ resources: [], problems: [] });
     expect(result.settings.concurrency).toBe(8);
     expect(result.settings.retry).toEqual({ attempts: 4, baseDelayMs: 500, maxDelayMs: 15000 });
-    expect((await loadSettingsOnly(dir)).settings).toEqual(result.settings);
+    expect((await loadSettingsOnly(dir, { schemas })).settings).toEqual(result.settings);
   });
 
   it('skips node_modules, dot-dirs and ignored files, and notices an un-ignored broken draft', async () => {
@@ -166,5 +167,31 @@ describe('loadRepo on a valid repo', () => {
     const problems = await problemsOf(dir);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^drafts\/broken\.yaml:2:1: /);
+  });
+});
+
+describe('kind validate()', () => {
+  it('appends its problems as they are, and turns a throwing kind into a problem', async () => {
+    const kinds = new Map(createTestKinds());
+    const cluster = kinds.get('Cluster');
+    const host = kinds.get('Host');
+    if (!cluster || !host) throw new Error('test kinds incomplete');
+    kinds.set('Cluster', {
+      ...cluster,
+      validate: (res) => [{ file: res.source.file, line: 99, col: 1, message: `no owner for ${res.metadata.name}` }],
+    });
+    kinds.set('Host', {
+      ...host,
+      validate: () => {
+        throw new Error('boom');
+      },
+    });
+    const result = await loadRepo(join(fixtures, 'valid'), { registry: kinds, schemas });
+    expect(result.problems.map(formatProblem)).toEqual([
+      'clusters.yaml:99:1: no owner for ops',
+      'clusters.yaml:99:1: no owner for shop',
+      'hosts/web.yaml:1:1: internal error: Host validation failed: boom',
+      'hosts/web.yaml:18:1: internal error: Host validation failed: boom',
+    ]);
   });
 });

@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { describeErrors } from '../../src/loader/messages.js';
 import { createSchemaRegistry, findSchemasDir } from '../../src/loader/schema-registry.js';
 import { tempDir } from '../harness/tmp.js';
-import { CLUSTER_SCHEMA_ID, HOST_SCHEMA_ID, SERVICE_SCHEMA_ID } from './kinds.js';
+import { CLUSTER_SCHEMA_ID, HOST_SCHEMA_ID, LOADER_SCHEMA_FILES, SERVICE_SCHEMA_ID, loaderSchemas } from './kinds.js';
 
 const dir = findSchemasDir();
 const files = readdirSync(dir).filter((f) => f.endsWith('.schema.json'));
 /** Schemas owned by the loader; other schemas in schemas/ are held to the compile check only. */
-const loaderFiles = ['common', 'settings', 'host', 'cluster', 'service'].map((n) => `${n}.schema.json`);
+const loaderFiles = LOADER_SCHEMA_FILES;
 type Json = Record<string, unknown>;
 
 /** Every object schema reachable in a schema file, with its JSON pointer. */
@@ -36,7 +36,7 @@ describe('schemas/', () => {
 
   it('rejects a schema with an unknown keyword (strict mode is really on)', () => {
     const bad = tempDir('schemas-strict');
-    for (const f of files) writeFileSync(join(bad, f), readFileSync(join(dir, f)));
+    for (const f of loaderFiles) writeFileSync(join(bad, f), readFileSync(join(dir, f)));
     writeFileSync(
       join(bad, 'typo.schema.json'),
       JSON.stringify({ $id: 'https://driftless.dev/schemas/typo.schema.json', type: 'object', descripton: 'x' }),
@@ -57,7 +57,7 @@ describe('schemas/', () => {
 });
 
 describe('schema messages', () => {
-  const registry = createSchemaRegistry(dir);
+  const registry = loaderSchemas();
   const cases: { name: string; id: string; data: unknown; expected: string[] }[] = [
     {
       name: 'a valid host gets its defaults',
