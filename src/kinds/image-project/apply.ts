@@ -1,0 +1,118 @@
+/**
+ * Builds and pushes an ImageProject: resolve and materialise the inputs, stop with a StalledError before any
+ * build when they have a problem, build with the input digest as a label, push (the same tag overwrites), then
+ * read the registry back to confirm. Idempotent: an image already carrying the digest is adopted, not rebuilt.
+ * The whole build log is kept per build under the state dir; failures carry its last lines.
+ */
+import { createWriteStream } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { ReconcileError, StalledError, TransientError } from '../../errors.js';
+import type { Task } from '../../model/plan.js';
+import type { Renderer } from '../../render/index.js';
+import { sanitize } from '../../util/sanitize.js';
+import type { KindContext } from '../types.js';
+import { registryAuthOf, resolveInputs, type Materialised } from './inputs.js';
+import type { ImageProjectObserved } from './observe.js';
+import { LABELS, type ImageProjectSpec } from './spec.js';
+
+/** Build logs kept per project; older ones are deleted. */
+const KEEP_LOGS = 20;
+
+/** Where the logs of a project's builds are kept. */
+export function buildLogDir(stateDir: string, name: string): string {
+  return join(stateDir, 'builds', 'image-project', name);
+}
+
+export async function applyImageProject(
+  task: Task<ImageProjectSpec, ImageProjectObserved>,
+  ctx: KindContext,
+  renderer: Renderer,
+): Promise<void> {
+  const res = task.desired;
+  const docker = ctx.drivers.docker;
+  if (!docker) throw new StalledError('ApplyFailed', 'no docker engine configured: ImageProject needs the docker driver');
+  const m = await resolveInputs(res, ctx, { fetchMedia: true, renderer });
+  const { inputs } = m;
+  if (inputs.problem) throw new StalledError(inputs.problem.reason, `nothing built: ${inputs.problem.message}`);
+  if (!inputs.ref || !inputs.digest || m.dockerfile === undefined) throw new Error('inputs resolved without a ref');
+  const auth = await registryAuthOf(res.spec, ctx);
+  const existing = await docker.registryManifest(inputs.ref, auth);
+  if (existing?.labels[LABELS.inputDigest] === inputs.digest) {
+    ctx.logger.info({ ref: inputs.ref, digest: existing.digest }, 'image with these inputs already in the registry');
+    return;
+  }
+
+  const logDir = buildLogDir(ctx.stateDir, res.metadata.name);
+  await mkdir(logDir, { recursive: true });
+  const logPath = join(logDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${inputs.tag}.log`);
+  const log = createWriteStream(logPath, { flags: 'w' });
+  const logger = ctx.logger.child({ image: inputs.ref });
+  const onLog = (line: string): void => {
+    const safe = sanitize(line);
+    log.write(`${safe}\n`);
+    logger.debug({ line: safe }, 'build');
+  };
+  const contextDir = await mkdtemp(join(tmpdir(), 'driftless-context-'));
+  try {
+    await writeContext(contextDir, m);
+    logger.info({ log: logPath, inputDigest: inputs.digest }, 'building image');
+    onLog(`# driftless build of ${inputs.ref} (inputs ${inputs.digest}, revision ${ctx.revision})`);
+    const registryHost = inputs.ref.slice(0, inputs.ref.indexOf('/'));
+    await docker.build({
+      contextDir,
+      dockerfile: 'Dockerfile',
+      tags: [inputs.ref],
+      buildArgs: m.buildArgs,
+      labels: {
+        [LABELS.inputDigest]: inputs.digest,
+        [LABELS.project]: res.metadata.name,
+        [LABELS.baseDigest]: inputs.baseDigest ?? '',
+        [LABELS.dockerfileDigest]: inputs.dockerfileDigest ?? '',
+        [LABELS.buildArgsDigest]: inputs.buildArgsDigest,
+        ...(inputs.mediaCommit ? { [LABELS.mediaCommit]: inputs.mediaCommit } : {}),
+      },
+      pull: inputs.baseFrom === 'registry',
+      ...(auth ? { registryAuth: { [registryHost]: auth } } : {}),
+      onLog,
+      signal: ctx.signal,
+    });
+    onLog(`# pushing ${inputs.ref}`);
+    await docker.push(inputs.ref, auth, { onLog, signal: ctx.signal });
+  } catch (err) {
+    onLog(`# failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    if (err instanceof ReconcileError) {
+      const Cls = err instanceof StalledError ? StalledError : TransientError;
+      throw new Cls(err.reason, `${err.message}\n(full build log: ${logPath})`, { cause: err });
+    }
+    throw err;
+  } finally {
+    log.end();
+    await finished(log).catch(() => undefined);
+    await rm(contextDir, { recursive: true, force: true });
+    await pruneLogs(logDir);
+  }
+  const pushed = await docker.registryManifest(inputs.ref, auth);
+  if (pushed?.labels[LABELS.inputDigest] !== inputs.digest) {
+    throw new TransientError('ApplyFailed', `pushed ${inputs.ref} but the registry does not serve the new image yet`);
+  }
+  logger.info({ digest: pushed.digest }, 'image pushed');
+}
+
+/** The build context: the Dockerfile at the root and the media (without .git) under media/. */
+async function writeContext(dir: string, m: Materialised): Promise<void> {
+  await writeFile(join(dir, 'Dockerfile'), m.dockerfile ?? '');
+  if (m.mediaDir) {
+    await cp(m.mediaDir, join(dir, 'media'), {
+      recursive: true,
+      filter: (src) => !/(^|[/\\])\.git([/\\]|$)/.test(src.slice(m.mediaDir!.length)),
+    });
+  }
+}
+
+async function pruneLogs(dir: string): Promise<void> {
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.log')).sort();
+  for (const f of files.slice(0, Math.max(0, files.length - KEEP_LOGS))) await rm(join(dir, f), { force: true });
+}

@@ -1,0 +1,184 @@
+/**
+ * Resolves everything a build depends on: the media commit, the Dockerfile (rendered or fetched), the base
+ * image's digest and the build args, hashed into the INPUT DIGEST put on the image as a label. Observe resolves
+ * cheaply (ls-remote for media); apply materialises the media tree. Problems a human must fix before anything
+ * can be built are returned as data (`problem`) so plan shows them; network trouble is thrown as transient.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import { StalledError, type Reason } from '../../errors.js';
+import type { DockerDriver, RegistryAuth } from '../../drivers/types.js';
+import { parseReference } from '../../drivers/docker/reference.js';
+import type { Resource } from '../../model/resource.js';
+import type { Renderer } from '../../render/index.js';
+import { createGitSource } from '../../source/git.js';
+import type { GitAuthSpec, ResolvedGitAuth } from '../../source/types.js';
+import { digestOf, shortDigest } from '../../util/digest.js';
+import type { KindContext } from '../types.js';
+import { renderDockerfile } from './render.js';
+import { BASE_IMAGE_ARG, type GitLocation, type ImageProjectSpec } from './spec.js';
+
+export interface InputProblem {
+  reason: Reason;
+  message: string;
+}
+
+/** JSON-safe summary of the inputs, carried in observed state and in plans. */
+export interface ResolvedInputs {
+  /** `repository:tag` the project builds now. */
+  ref?: string;
+  tag?: string;
+  digest?: string;
+  mediaCommit?: string;
+  baseDigest?: string;
+  /** Where the base image was found: the registry (build pulls it) or only the engine. */
+  baseFrom?: 'registry' | 'engine';
+  dockerfileDigest?: string;
+  buildArgsDigest: string;
+  problem?: InputProblem;
+}
+
+export interface Materialised {
+  inputs: ResolvedInputs;
+  dockerfile?: string;
+  /** Directory of the media (subdir applied) when it was fetched. */
+  mediaDir?: string;
+  buildArgs: Record<string, string>;
+}
+
+export interface ResolveOptions {
+  /** Fetch the media tree (apply) instead of only asking for its commit (observe). */
+  fetchMedia: boolean;
+  renderer: Renderer;
+}
+
+/** Registry credentials of the project, resolved from the secret reference. */
+export async function registryAuthOf(spec: ImageProjectSpec, ctx: KindContext): Promise<RegistryAuth | undefined> {
+  if (!spec.registryAuth) return undefined;
+  return { username: spec.registryAuth.username, password: await ctx.secrets.resolve(spec.registryAuth.password) };
+}
+
+async function gitAuth(cred: GitAuthSpec | undefined, ctx: KindContext): Promise<ResolvedGitAuth | undefined> {
+  if (!cred) return undefined;
+  return {
+    ...(cred.username ? { username: cred.username } : {}),
+    ...(cred.password ? { password: await ctx.secrets.resolve(cred.password) } : {}),
+    ...(cred.token ? { token: await ctx.secrets.resolve(cred.token) } : {}),
+  };
+}
+
+function gitSource(loc: GitLocation, auth: ResolvedGitAuth | undefined, ctx: KindContext, name: string, use: string) {
+  const cacheDir = join(ctx.stateDir, 'cache', 'image-project', name, use, shortDigest(digestOf(loc.url), 16));
+  return createGitSource({ url: loc.url, ref: loc.ref ?? 'main', cacheDir, ...(auth ? { auth } : {}) });
+}
+
+/** Runs `fn`; a StalledError becomes a problem (returned), anything else is rethrown. */
+async function orProblem<T>(fn: () => Promise<T>): Promise<T | InputProblem> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof StalledError) return { reason: err.reason, message: err.message };
+    throw err;
+  }
+}
+
+const isProblem = (v: unknown): v is InputProblem =>
+  typeof v === 'object' && v !== null && 'reason' in v && 'message' in v && !('commit' in v);
+
+/** The base image digest: the registry's manifest digest, else the engine's image id; a problem when neither has it. */
+async function baseImageDigest(
+  docker: DockerDriver,
+  spec: ImageProjectSpec,
+  auth: RegistryAuth | undefined,
+): Promise<{ digest: string; from: 'registry' | 'engine' } | InputProblem> {
+  const base = parseReference(spec.baseImage);
+  const sameRegistry = parseReference(spec.repository).registry === base.registry;
+  let registryError: unknown;
+  try {
+    const m = await docker.registryManifest(spec.baseImage, sameRegistry ? auth : undefined);
+    if (m) return { digest: m.digest, from: 'registry' };
+  } catch (err) {
+    registryError = err;
+  }
+  const local = await docker.inspectImage(spec.baseImage);
+  if (local) return { digest: local.id, from: 'engine' };
+  if (registryError !== undefined && !(registryError instanceof StalledError)) throw registryError;
+  const why = registryError instanceof Error ? `: ${registryError.message}` : '';
+  return { reason: 'ReferenceInvalid', message: `base image ${spec.baseImage} not found in its registry nor in the docker engine${why}` };
+}
+
+/** Resolves the inputs of `res`; see the module comment for what is a problem and what is thrown. */
+export async function resolveInputs(res: Resource<ImageProjectSpec>, ctx: KindContext, opts: ResolveOptions): Promise<Materialised> {
+  const spec = res.spec;
+  const name = res.metadata.name;
+  const docker = ctx.drivers.docker;
+  if (!docker) throw new StalledError('ApplyFailed', 'no docker engine configured: ImageProject needs the docker driver');
+  const buildArgs = { ...(spec.buildArgs ?? {}), [BASE_IMAGE_ARG]: spec.baseImage };
+  const inputs: ResolvedInputs = { buildArgsDigest: digestOf(buildArgs) };
+  const out: Materialised = { inputs, buildArgs };
+  const fail = (p: InputProblem): Materialised => ({ ...out, inputs: { ...inputs, problem: p } });
+
+  if (spec.media) {
+    const media = spec.media;
+    const src = gitSource(media.git, await gitAuth(media.git.credentials, ctx), ctx, name, 'media');
+    const got = await orProblem(async () => {
+      if (opts.fetchMedia) return src.fetch();
+      const commit = await src.lsRemote();
+      if (!commit) throw new StalledError('SourceUnavailable', `media ref ${src.ref} not found at ${media.git.url}`);
+      return { commit, dir: undefined };
+    });
+    if (isProblem(got)) return fail({ reason: got.reason, message: `media: ${got.message}` });
+    inputs.mediaCommit = got.commit;
+    if (got.dir !== undefined) {
+      const dir = resolve(got.dir, media.git.subdir ?? '.');
+      if (dir !== got.dir && !dir.startsWith(got.dir + sep)) return fail({ reason: 'SchemaInvalid', message: `media subdir escapes the repository: ${media.git.subdir}` });
+      out.mediaDir = dir;
+    }
+  }
+
+  let gitText: string | undefined;
+  if ('git' in spec.dockerfile) {
+    const loc = spec.dockerfile.git;
+    const src = gitSource(loc, await gitAuth(loc.credentials, ctx), ctx, name, 'dockerfile');
+    const text = await orProblem(async () => {
+      const rev = await src.fetch();
+      const path = resolve(rev.dir, loc.path ?? 'Dockerfile');
+      if (!path.startsWith(rev.dir + sep)) throw new StalledError('SchemaInvalid', `dockerfile path escapes the repository: ${loc.path}`);
+      try {
+        return await readFile(path, 'utf8');
+      } catch (err) {
+        throw new StalledError('ReferenceInvalid', `dockerfile ${loc.path ?? 'Dockerfile'} not found in ${loc.url}#${src.ref} (${rev.commit.slice(0, 7)})`, { cause: err });
+      }
+    });
+    if (isProblem(text)) return fail(text);
+    gitText = text;
+  }
+
+  const dockerfile = await orProblem(async () => renderDockerfile(opts.renderer, name, spec, gitText));
+  if (isProblem(dockerfile)) return fail(dockerfile);
+  out.dockerfile = dockerfile;
+  inputs.dockerfileDigest = digestOf(dockerfile);
+
+  const base = await baseImageDigest(docker, spec, await registryAuthOf(spec, ctx));
+  if (isProblem(base)) return fail(base);
+  inputs.baseDigest = base.digest;
+  inputs.baseFrom = base.from;
+
+  inputs.digest = digestOf({
+    dockerfile,
+    mediaCommit: inputs.mediaCommit ?? null,
+    mediaSubdir: spec.media?.git.subdir ?? null,
+    buildArgs,
+    baseDigest: base.digest,
+  });
+  inputs.tag = tagFor(spec, inputs.mediaCommit, inputs.digest);
+  inputs.ref = `${spec.repository}:${inputs.tag}`;
+  return out;
+}
+
+/** Tag policy: a fixed tag; else the media commit's short id (as LeEngine tags); else a digest-based tag. */
+export function tagFor(spec: ImageProjectSpec, mediaCommit: string | undefined, inputDigest: string): string {
+  if (spec.tag && 'fixed' in spec.tag) return spec.tag.fixed;
+  if (mediaCommit) return mediaCommit.slice(0, 7);
+  return `in-${shortDigest(inputDigest, 12)}`;
+}
