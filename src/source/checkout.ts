@@ -2,11 +2,18 @@
  * Materialises the tree of one commit into its own directory: written into a temp directory, verified file by
  * file, then renamed into place. Rename is atomic, so a directory named after a commit is always complete: a crash
  * mid-write leaves only a `.tmp-*` directory that is removed later and never believed.
+ *
+ * Measured (bench/git-checkout.ts, 500 files): writing every blob costs about as much as isomorphic-git's
+ * `checkout --force` into an empty dir (~1.4 s packed), while a forced checkout between two commits only rewrites
+ * what changed (~0.3 s). To get that speed without giving up atomicity and immutability, files whose blob and mode
+ * are unchanged since the previous checkout are hard-linked from it instead of being inflated and written again.
+ * Checkouts are therefore read-only by contract: nothing may write into them.
  */
 import * as fs from 'node:fs';
-import { chmod, lstat, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, link, lstat, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
+import pLimit from 'p-limit';
 import { StalledError } from '../errors.js';
 
 export interface MaterialiseResult {
@@ -40,6 +47,7 @@ export async function materialise(
   commit: string,
   checkoutsDir: string,
   cache: object,
+  previous?: string,
 ): Promise<MaterialiseResult> {
   const target = join(checkoutsDir, commit);
   if (await exists(target)) return { dir: target, files: await countFiles(target), reused: true };
@@ -49,7 +57,9 @@ export async function materialise(
     await mkdir(tmp);
     const { commit: c } = await git.readCommit({ fs, gitdir, oid: commit, cache });
     const written: string[] = [];
-    await writeTree(gitdir, c.tree, tmp, '', cache, written);
+    const reuse = previous ? await previousBlobs(gitdir, previous, join(checkoutsDir, previous), cache) : undefined;
+    const ctx: WriteContext = { gitdir, root: tmp, cache, written, reuse, limit: pLimit(32) };
+    await writeTree(ctx, c.tree, '');
     if (written.length === 0) {
       throw new StalledError('SourceUnavailable', `commit ${commit} has an empty tree; refusing to use it`);
     }
@@ -71,36 +81,75 @@ export async function materialise(
   }
 }
 
-async function writeTree(
-  gitdir: string,
-  treeOid: string,
-  root: string,
-  prefix: string,
-  cache: object,
-  written: string[],
-): Promise<void> {
+interface WriteContext {
+  gitdir: string;
+  root: string;
+  cache: object;
+  written: string[];
+  /** Previous checkout: its directory and `path -> mode:oid` of its files, for hard-linking unchanged ones. */
+  reuse: { dir: string; blobs: Map<string, string> } | undefined;
+  limit: (fn: () => Promise<void>) => Promise<void>;
+}
+
+async function writeTree(ctx: WriteContext, treeOid: string, prefix: string): Promise<void> {
+  const { gitdir, cache } = ctx;
   const { tree } = await git.readTree({ fs, gitdir, oid: treeOid, cache });
   await Promise.all(
     tree.map(async (entry) => {
       const rel = prefix ? `${prefix}/${entry.path}` : entry.path;
-      const abs = join(root, rel);
+      const abs = join(ctx.root, rel);
       const mode: Mode = entry.mode;
       if (entry.type === 'tree') {
         await mkdir(abs);
-        await writeTree(gitdir, entry.oid, root, rel, cache, written);
+        await writeTree(ctx, entry.oid, rel);
         return;
       }
       // Submodules (mode 160000) are not fetched: their content lives in another repository.
       if (entry.type === 'commit') return;
-      const { blob } = await git.readBlob({ fs, gitdir, oid: entry.oid, cache });
-      if (mode === '120000') await symlink(Buffer.from(blob).toString('utf8'), abs);
-      else {
-        await writeFile(abs, blob);
-        if (mode === '100755') await chmod(abs, 0o755);
-      }
-      written.push(rel);
+      await ctx.limit(async () => {
+        if (ctx.reuse?.blobs.get(rel) === `${mode}:${entry.oid}` && mode !== '120000') {
+          const linked = await link(join(ctx.reuse.dir, rel), abs).then(
+            () => true,
+            () => false,
+          );
+          if (linked) return void ctx.written.push(rel);
+        }
+        const { blob } = await git.readBlob({ fs, gitdir, oid: entry.oid, cache });
+        if (mode === '120000') await symlink(Buffer.from(blob).toString('utf8'), abs);
+        else {
+          await writeFile(abs, blob);
+          if (mode === '100755') await chmod(abs, 0o755);
+        }
+        ctx.written.push(rel);
+      });
     }),
   );
+}
+
+/** `path -> mode:oid` of every blob of a previous commit whose checkout still exists (trees only, no blob reads). */
+async function previousBlobs(
+  gitdir: string,
+  commit: string,
+  dir: string,
+  cache: object,
+): Promise<{ dir: string; blobs: Map<string, string> } | undefined> {
+  if (!(await exists(dir))) return undefined;
+  try {
+    const blobs = new Map<string, string>();
+    const { commit: c } = await git.readCommit({ fs, gitdir, oid: commit, cache });
+    const walkTree = async (oid: string, prefix: string): Promise<void> => {
+      const { tree } = await git.readTree({ fs, gitdir, oid, cache });
+      for (const e of tree) {
+        const rel = prefix ? `${prefix}/${e.path}` : e.path;
+        if (e.type === 'tree') await walkTree(e.oid, rel);
+        else if (e.type === 'blob') blobs.set(rel, `${e.mode}:${e.oid}`);
+      }
+    };
+    await walkTree(c.tree, '');
+    return { dir, blobs };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Removes checkouts other than `keep` and every leftover temp directory of an interrupted write. */

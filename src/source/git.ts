@@ -89,6 +89,11 @@ export function createGitSource(opts: GitSourceOptions): GitSource {
     }
   }
 
+  /** The commit of the newest checkout from an earlier process (HAVE_REF), to hard-link unchanged files from. */
+  async function lastMaterialised(): Promise<string | undefined> {
+    return git.resolveRef({ fs, gitdir, ref: HAVE_REF }).catch(() => undefined);
+  }
+
   async function hasCommit(oid: string): Promise<boolean> {
     try {
       await git.readCommit({ fs, gitdir, oid, cache });
@@ -152,7 +157,7 @@ export function createGitSource(opts: GitSourceOptions): GitSource {
       }
     }
     try {
-      const result = await materialise(gitdir, commit, checkoutsDir, cache);
+      const result = await materialise(gitdir, commit, checkoutsDir, cache, lastCommit ?? (await lastMaterialised()));
       // Keep the previous checkout too: a run that started on it may still be reading it.
       await pruneCheckouts(checkoutsDir, [commit, ...(lastCommit ? [lastCommit] : [])]);
       await git.writeRef({ fs, gitdir, ref: HAVE_REF, value: commit, force: true });

@@ -98,10 +98,17 @@ describe('git source', () => {
     expect(rev.commit).toBe(second);
     expect(Object.keys(await readTreeOnDisk(rev.dir))).toContain('hosts/web-2.yaml');
     await writeFile(join(work, 'hosts', 'web-3.yaml'), 'kind: Host\nmetadata: {name: web-3}\n');
+    await writeFile(join(work, 'driftless.yaml'), 'apiVersion: driftless.dev/v1\n# changed\n');
     const third = await commitAll(work, 'add web-3');
     await push(work, url, 'main');
     const rev3 = await source.fetch();
     expect(rev3.commit).toBe(third);
+    // Unchanged files are hard-linked from the previous checkout, changed ones rewritten: both must equal git's.
+    const onDisk = await readTreeOnDisk(rev3.dir);
+    for (const f of ['driftless.yaml', 'hosts/web-1.yaml', 'hosts/web-2.yaml', 'hosts/web-3.yaml', 'run.sh']) {
+      expect(onDisk[f]).toBe(await git(work, 'show', `${third}:${f}`).then((t) => `${t}\n`));
+    }
+    expect(await readFile(join(rev.dir, 'driftless.yaml'), 'utf8')).toBe('apiVersion: driftless.dev/v1\n');
     const kept = (await readdir(join(cacheDir, 'checkouts'))).sort();
     expect(kept).toEqual([second, third].sort());
     expect(kept).not.toContain(first.commit);
