@@ -7,8 +7,9 @@ import { createEngine } from '../engine/index.js';
 import type { EngineEvent, EngineOptions } from '../engine/types.js';
 import type { InventoryEntry } from '../model/inventory.js';
 import type { Plan, Problem, RunRecord, TaskResult } from '../model/plan.js';
-import { loadRepo, type LoadResult, type Settings } from '../loader/index.js';
+import type { LoadResult, Settings } from '../loader/index.js';
 import type { Revision } from '../source/types.js';
+import { loadChecked } from './check.js';
 import { createKindContext, type Runtime } from './runtime.js';
 import { outcomeOf, summarize } from './summarize.js';
 
@@ -21,7 +22,7 @@ export function engineOptions(settings: Settings): EngineOptions {
 }
 
 export async function loadRevision(rt: Runtime, revision: Revision): Promise<LoadResult> {
-  return loadRepo(revision.dir, { registry: rt.registry });
+  return loadChecked(revision.dir, rt.registry);
 }
 
 export interface PlanArgs {

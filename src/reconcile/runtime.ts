@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { createSshDriver } from '../drivers/ssh/index.js';
 import type { Drivers } from '../drivers/types.js';
-import { openJournal, type Journal } from '../journal/index.js';
+import { acquireLock, openJournal, type Journal } from '../journal/index.js';
 import { createKindRegistry } from '../kinds/registry.js';
 import type { KindContext, KindRegistry, Logger, ResourceIndex, SecretResolver } from '../kinds/types.js';
 import type { Resource } from '../model/resource.js';
@@ -37,6 +37,8 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const stateDir = resolve(options.stateDir ?? defaultStateDir(options.env));
   await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  // One writer per state dir: a second apply (or a daemon) on the same journal waits for nobody, it refuses.
+  const lock = await acquireLock(stateDir);
   const ssh = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts.json'), logger: options.logger });
   const journal = await openJournal(join(stateDir, 'journal.json'));
   const drivers: Drivers = { ssh };
@@ -49,6 +51,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     journal,
     async close() {
       await ssh.close();
+      await lock.release();
     },
   };
 }
