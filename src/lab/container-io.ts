@@ -5,6 +5,7 @@
 import { connect } from 'node:net';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
+import { packTar, type TarFile } from './tar.js';
 
 export interface LabExecResult {
   code: number;
@@ -71,4 +72,10 @@ function readBanner(address: string, port: number, timeoutMs: number): Promise<s
     socket.once('error', (err) => done(err));
     socket.once('close', () => done(new Error('connection closed before banner')));
   });
+}
+
+/** Writes files into a container (running or not) through docker's archive endpoint. */
+export async function putFiles(docker: Docker, containerId: string, files: readonly TarFile[]): Promise<void> {
+  if (files.length === 0) return;
+  await docker.getContainer(containerId).putArchive(packTar(files), { path: '/' });
 }

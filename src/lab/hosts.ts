@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type Docker from 'dockerode';
-import { dockerExec, waitForBanner, type LabExecResult } from './container-io.js';
+import { dockerExec, putFiles, waitForBanner, type LabExecResult } from './container-io.js';
+import type { TarFile } from './tar.js';
 
 export { dockerExec, waitForBanner, type LabExecResult };
 
@@ -50,6 +51,12 @@ export interface CreateLabHostsOptions {
   dockerSocket?: string;
   /** The docker CLI binary to mount; defaults to the first of /usr/bin/docker, /usr/local/bin/docker. */
   dockerCli?: string;
+  /** Fixed loopback ports, one per host in order (the quick start's 2201..); otherwise free ports are picked. */
+  ports?: readonly number[];
+  /** Hosts that outlive the creating process (`lab up`): no owner pid, so orphan cleanup never removes them. */
+  persistent?: boolean;
+  /** Files written into each container before its first start (host keys, /etc/lab-init.d hooks). */
+  files?: (name: string) => TarFile[];
 }
 
 /** File on a lab host naming the network mode that stands for "the host's network" (see dockerSocket). */
@@ -58,7 +65,7 @@ export const HOST_NETWORK_FILE = '/etc/driftless/docker-host-network';
 /** Creates and starts `count` hosts named `<prefix>-1..n`; resolves when every one answers the SSH banner. */
 export async function createLabHosts(docker: Docker, opts: CreateLabHostsOptions): Promise<LabHost[]> {
   const names = Array.from({ length: opts.count }, (_, i) => `${opts.prefix}-${i + 1}`);
-  const results = await Promise.allSettled(names.map((name) => createOne(docker, name, opts)));
+  const results = await Promise.allSettled(names.map((name, i) => createOne(docker, name, i, opts)));
   const created = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
@@ -100,16 +107,33 @@ async function writeHostNetworkFile(host: LabHost): Promise<void> {
 /** Removes lab containers whose creating process is gone: leftovers of a crashed run, never a live run's hosts. */
 export async function removeOrphanLabHosts(docker: Docker): Promise<number> {
   const list = await docker.listContainers({ all: true, filters: { label: [`${LAB_LABEL}=1`] } });
-  const orphans = list.filter((c) => !processAlive(Number(c.Labels[LAB_OWNER_LABEL])));
+  const orphans = list.filter((c) => {
+    const owner = c.Labels[LAB_OWNER_LABEL];
+    return owner !== undefined && !processAlive(Number(owner));
+  });
   await removeNamespaceGuests(docker, orphans.map((c) => c.Id));
   await Promise.all(orphans.map((c) => removeQuietly(docker, c.Id)));
   return orphans.length;
 }
 
-async function createOne(docker: Docker, name: string, opts: CreateLabHostsOptions): Promise<LabHost> {
+/** The lab hosts with this prefix that exist now (running or not), e.g. to reuse them in `lab up`. */
+export async function findLabHosts(docker: Docker, prefix: string, bannerTimeoutMs = 30_000): Promise<LabHost[]> {
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LAB_PREFIX_LABEL}=${prefix}`] } });
+  const hosts = await Promise.all(
+    list.map(async (c) => {
+      const info = await docker.getContainer(c.Id).inspect();
+      const port = Number(info.HostConfig.PortBindings?.['22/tcp']?.[0]?.HostPort);
+      return labHost(docker, info.Name.replace(/^\//, ''), c.Id, port, bannerTimeoutMs);
+    }),
+  );
+  return hosts.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
+}
+
+async function createOne(docker: Docker, name: string, index: number, opts: CreateLabHostsOptions): Promise<LabHost> {
   let lastErr: unknown;
+  const fixedPort = opts.ports?.[index];
   for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     const container = await docker.createContainer({
       name,
       Hostname: name,
@@ -119,7 +143,7 @@ async function createOne(docker: Docker, name: string, opts: CreateLabHostsOptio
         ...opts.labels,
         [LAB_LABEL]: '1',
         [LAB_PREFIX_LABEL]: opts.prefix,
-        [LAB_OWNER_LABEL]: String(process.pid),
+        ...(opts.persistent ? {} : { [LAB_OWNER_LABEL]: String(process.pid) }),
       },
       ExposedPorts: { '22/tcp': {} },
       StopTimeout: 5,
@@ -132,13 +156,14 @@ async function createOne(docker: Docker, name: string, opts: CreateLabHostsOptio
     });
     const host = labHost(docker, name, container.id, port, opts.bannerTimeoutMs ?? 30_000);
     try {
+      await putFiles(docker, container.id, opts.files?.(name) ?? []);
       await host.start();
       if (opts.dockerSocket) await writeHostNetworkFile(host);
       return host;
     } catch (err) {
       lastErr = err;
       await host.remove();
-      if (!/port is already allocated|address already in use/i.test(String(err))) throw err;
+      if (fixedPort !== undefined || !/port is already allocated|address already in use/i.test(String(err))) throw err;
     }
   }
   throw new Error(`could not publish a port for lab host ${name}`, { cause: lastErr });

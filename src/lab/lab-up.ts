@@ -1,0 +1,116 @@
+/**
+ * `driftless lab up / down` for the quick start: long-lived lab hosts on fixed ports (127.0.0.1:2201..) with the
+ * client key and every host key kept in the state dir. Keeping the host keys there means a `lab down` + `lab up`
+ * presents the same keys, so the host keys driftless pinned stay valid.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import ssh2 from 'ssh2';
+import { ensureDockerEngine } from './engine.js';
+import { ensureHostImage } from './host-image.js';
+import { createLabHosts, findLabHosts, removeLabHosts, type LabHost } from './hosts.js';
+
+/** Container-name prefix of the quick-start hosts: lab-1, lab-2, ... as the sample repo names them. */
+export const LAB_UP_PREFIX = 'lab';
+
+export interface LabUpOptions {
+  stateDir: string;
+  count?: number;
+  /** Container-name prefix; tests use their own so they never touch the quick start's hosts. */
+  prefix?: string;
+  /** Port of lab-1; lab-N listens on basePort + N - 1. */
+  basePort?: number;
+  onLog?: (line: string) => void;
+}
+
+export interface LabUpResult {
+  dockerHost: string;
+  /** True when this call started a private dockerd (it keeps running for the lab hosts). */
+  engineStarted: boolean;
+  image: string;
+  /** Private key authorised for root on every lab host. */
+  keyPath: string;
+  hosts: Array<{ name: string; address: string; port: number; containerId: string }>;
+}
+
+/** Starts (or reuses, or recreates when outdated) the lab hosts and resolves once each answers SSH. */
+export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
+  const log = opts.onLog ?? (() => undefined);
+  const count = opts.count ?? 3;
+  const basePort = opts.basePort ?? 2201;
+  const prefix = opts.prefix ?? LAB_UP_PREFIX;
+  const engine = await ensureDockerEngine();
+  log(`docker engine ${engine.dockerHost}${engine.started ? ' (started, keeps running)' : ''}`);
+  const docker = new Docker({ socketPath: engine.socketPath });
+  const image = await ensureHostImage(docker, { onLog: log });
+  const labDir = join(opts.stateDir, 'lab');
+  const client = ensureKeyPair(join(labDir, 'id_ed25519'));
+  const ports = Array.from({ length: count }, (_, i) => basePort + i);
+  const existing = await findLabHosts(docker, prefix);
+  let hosts: LabHost[];
+  if (await upToDate(docker, existing, { image, publicKey: client.public, ports })) {
+    log(`reusing ${existing.length} lab host(s)`);
+    await Promise.all(existing.map((h) => h.start()));
+    hosts = existing;
+  } else {
+    if (existing.length > 0) log(`recreating lab hosts (image, key or ports changed)`);
+    await removeLabHosts(docker, prefix);
+    hosts = await createLabHosts(docker, {
+      prefix,
+      count,
+      ports,
+      persistent: true,
+      publicKey: client.public,
+      image,
+      dockerSocket: engine.socketPath,
+      files: (name) => {
+        const key = ensureKeyPair(join(labDir, 'host-keys', `${name}_ed25519`));
+        return [
+          { path: 'etc/ssh/ssh_host_ed25519_key', content: key.private, mode: 0o600 },
+          { path: 'etc/ssh/ssh_host_ed25519_key.pub', content: `${key.public}\n`, mode: 0o644 },
+        ];
+      },
+    });
+  }
+  for (const h of hosts) log(`${h.name} ssh root@${h.address} -p ${h.port}`);
+  return {
+    dockerHost: engine.dockerHost,
+    engineStarted: engine.started,
+    image,
+    keyPath: join(labDir, 'id_ed25519'),
+    hosts: hosts.map((h) => ({ name: h.name, address: h.address, port: h.port, containerId: h.containerId })),
+  };
+}
+
+/** Removes the lab hosts; the engine, the image and the keys stay for the next `lab up`. */
+export async function labDown(prefix = LAB_UP_PREFIX): Promise<number> {
+  const engine = await ensureDockerEngine();
+  return removeLabHosts(new Docker({ socketPath: engine.socketPath }), prefix);
+}
+
+async function upToDate(
+  docker: Docker,
+  hosts: LabHost[],
+  want: { image: string; publicKey: string; ports: number[] },
+): Promise<boolean> {
+  if (hosts.length !== want.ports.length) return false;
+  for (const [i, h] of hosts.entries()) {
+    const info = await docker.getContainer(h.containerId).inspect();
+    if (h.port !== want.ports[i] || info.Config.Image !== want.image) return false;
+    if (!info.Config.Env.includes(`AUTHORIZED_KEYS=${want.publicKey.trim()}`)) return false;
+  }
+  return true;
+}
+
+/** Reads an OpenSSH ed25519 key pair from `path` and `path.pub`, creating it (0600) when missing. */
+function ensureKeyPair(path: string): { private: string; public: string } {
+  if (existsSync(path) && existsSync(`${path}.pub`)) {
+    return { private: readFileSync(path, 'utf8'), public: readFileSync(`${path}.pub`, 'utf8').trim() };
+  }
+  mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'driftless-lab' });
+  writeFileSync(path, pair.private, { mode: 0o600 });
+  writeFileSync(`${path}.pub`, `${pair.public}\n`, { mode: 0o644 });
+  return { private: pair.private, public: pair.public.trim() };
+}

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LAB_OWNER_LABEL, findLabHosts, removeOrphanLabHosts, waitForBanner } from '../../src/lab/hosts.js';
+import { labDown, labUp } from '../../src/lab/lab-up.js';
+import { labDocker } from './docker.js';
+import { tempDir } from './tmp.js';
+
+/** Three consecutive free loopback ports, so the test never collides with the quick start's 2201-2203. */
+async function freeBase(): Promise<number> {
+  const free = (port: number): Promise<boolean> =>
+    new Promise((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 20_000);
+    if ((await free(base)) && (await free(base + 1)) && (await free(base + 2))) return base;
+  }
+  throw new Error('no three consecutive free ports found');
+}
+
+describe('lab up / down', () => {
+  const prefix = `labup-${process.pid}`;
+  const stateDir = tempDir('lab-up');
+
+  afterAll(async () => {
+    await labDown(prefix);
+  });
+
+  it('starts hosts on fixed ports, reuses them, and keeps host keys across down and up', async () => {
+    const basePort = await freeBase();
+    const first = await labUp({ stateDir, prefix, basePort });
+    expect(first.hosts.map((h) => [h.name, h.port])).toEqual([
+      [`${prefix}-1`, basePort],
+      [`${prefix}-2`, basePort + 1],
+      [`${prefix}-3`, basePort + 2],
+    ]);
+    for (const h of first.hosts) expect(await waitForBanner(h.address, h.port, 10_000)).toMatch(/^SSH-/);
+    expect(readFileSync(first.keyPath, 'utf8')).toContain('OPENSSH PRIVATE KEY');
+
+    const docker = labDocker();
+    const live = await findLabHosts(docker, prefix);
+    const info = await docker.getContainer(live[0]!.containerId).inspect();
+    expect(info.Config.Labels[LAB_OWNER_LABEL]).toBeUndefined();
+    await removeOrphanLabHosts(docker);
+    expect(await findLabHosts(docker, prefix)).toHaveLength(3);
+
+    const pinned = readFileSync(join(stateDir, 'lab', 'host-keys', `${prefix}-2_ed25519.pub`), 'utf8').trim();
+    const served = await live[1]!.exec('cat /etc/ssh/ssh_host_ed25519_key.pub');
+    expect(served.stdout.trim()).toBe(pinned);
+
+    const again = await labUp({ stateDir, prefix, basePort });
+    expect(again.hosts.map((h) => h.containerId)).toEqual(first.hosts.map((h) => h.containerId));
+
+    expect(await labDown(prefix)).toBe(3);
+    expect(await findLabHosts(docker, prefix)).toHaveLength(0);
+
+    const third = await labUp({ stateDir, prefix, basePort });
+    expect(third.hosts.map((h) => h.containerId)).not.toEqual(first.hosts.map((h) => h.containerId));
+    const recreated = await findLabHosts(docker, prefix);
+    expect((await recreated[1]!.exec('cat /etc/ssh/ssh_host_ed25519_key.pub')).stdout.trim()).toBe(pinned);
+  });
+});
