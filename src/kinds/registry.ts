@@ -6,11 +6,13 @@ import type { KindModule, KindRegistry } from './types.js';
 import { clusterKind } from './cluster/index.js';
 import { hostKind } from './host/index.js';
 import { serviceKind } from './service/index.js';
+import { imageProjectKind } from './image-project/index.js';
 
 const kinds: KindModule<any, any>[] = [
   clusterKind,
   serviceKind,
   hostKind,
+  imageProjectKind,
 ];
 
 export function createKindRegistry(): KindRegistry {
