@@ -1,0 +1,36 @@
+/**
+ * `driftless lab up|down`: the quick start's local hosts (sshd containers on 127.0.0.1:2201..). Progress goes to
+ * stderr; with --json the result is printed as data so scripts can read ports and the key path.
+ */
+import { labDown, labUp } from '../../lab/lab-up.js';
+import { defaultStateDir } from '../../reconcile/runtime.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { printJson } from '../output.js';
+
+export interface LabOptions {
+  stateDir?: string;
+  count?: string;
+  basePort?: string;
+  json?: boolean;
+}
+
+export async function labCommand(action: string, opts: LabOptions): Promise<ExitCode> {
+  const log = (line: string): void => {
+    process.stderr.write(`lab: ${line}\n`);
+  };
+  if (action === 'up') {
+    const result = await labUp({
+      stateDir: opts.stateDir ?? defaultStateDir(),
+      ...(opts.count ? { count: Number(opts.count) } : {}),
+      ...(opts.basePort ? { basePort: Number(opts.basePort) } : {}),
+      onLog: log,
+    });
+    if (opts.json) printJson(result);
+    return EXIT.ok;
+  }
+  if (action === 'down') {
+    log(`removed ${await labDown()} lab host(s); engine, image and keys are kept`);
+    return EXIT.ok;
+  }
+  throw new Error(`unknown lab action ${JSON.stringify(action)}; use up or down`);
+}
