@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { describe } from '../errors.js';
 import { applyCommand } from './commands/apply.js';
 import { planCommand } from './commands/plan.js';
+import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
 import { exitForError, type ExitCode } from './exit-codes.js';
@@ -43,6 +44,27 @@ export function buildProgram(): Command {
     .option('--dry-run', 'plan and print only')
     .action((source, opts) => run(() => applyCommand(source, opts)));
   common(program.command('status').description('show what the journal recorded')).action((opts) => run(() => statusCommand(opts)));
+  program
+    .command('serve')
+    .description('run the GitOps daemon: poll + webhooks -> apply, status to Git and HTTP')
+    .option('--repo <url|dir>', 'Git URL or local directory (or $DRIFTLESS_REPO)')
+    .option('--branch <branch>', 'branch or tag to watch (default main)')
+    .option('--interval <duration>', 'poll interval, e.g. 60s')
+    .option('--drift-interval <duration>', 're-observe for drift this often; 0s disables')
+    .option('--listen <host:port>', 'HTTP address (default 127.0.0.1:8080)')
+    .option('--state-dir <dir>', 'journal, caches, known hosts (default ./.driftless)')
+    .option('--status-branch <branch>', 'branch for status reports (default from driftless.yaml)')
+    .option('--status-interval <duration>', 'report at most this often when nothing changed')
+    .option('--no-status-push', 'do not commit status reports to Git')
+    .option('--no-watch', 'for a directory: do not watch files')
+    .option('--config <file>', 'daemon config file (YAML or JSON; or $DRIFTLESS_CONFIG)')
+    .option('--token-env <name>', 'environment variable holding a Git token')
+    .option('--username <name>', 'Git basic-auth user')
+    .option('--password-env <name>', 'environment variable holding the Git password')
+    .option('--webhook-secret-env <name>', 'environment variable holding the webhook secret (all receivers)')
+    .option('--webhook-secret-file <path>', 'file holding the webhook secret (all receivers)')
+    .option('--log-level <level>', 'log level (default info)')
+    .action((opts) => run(() => serveCommand(opts)));
   return program;
 }
 

@@ -1,0 +1,71 @@
+/**
+ * DRIFTLESS_* environment variables as a config layer (systemd `Environment=`, container `-e`). Values stay
+ * strings unless the setting is a number or boolean, so a malformed value reaches the schema and is reported there
+ * with the variable's name instead of being silently coerced.
+ */
+import type { SecretRef } from '../model/resource.js';
+
+export type Layer = Record<string, unknown>;
+
+/** Config key -> variable, for simple settings (used to name the origin of a bad value). */
+export const ENV_KEYS: Record<string, string> = {
+  repo: 'DRIFTLESS_REPO',
+  branch: 'DRIFTLESS_BRANCH',
+  interval: 'DRIFTLESS_INTERVAL',
+  jitter: 'DRIFTLESS_JITTER',
+  driftInterval: 'DRIFTLESS_DRIFT_INTERVAL',
+  listen: 'DRIFTLESS_LISTEN',
+  stateDir: 'DRIFTLESS_STATE_DIR',
+  statusBranch: 'DRIFTLESS_STATUS_BRANCH',
+  statusPush: 'DRIFTLESS_STATUS_PUSH',
+  statusInterval: 'DRIFTLESS_STATUS_INTERVAL',
+  watch: 'DRIFTLESS_WATCH',
+  watchDebounce: 'DRIFTLESS_WATCH_DEBOUNCE',
+  logLevel: 'DRIFTLESS_LOG_LEVEL',
+  auth: 'DRIFTLESS_GIT_*',
+  webhooks: 'DRIFTLESS_WEBHOOK_SECRET_*',
+};
+
+const NUMBERS = new Set(['jitter']);
+const BOOLEANS = new Set(['statusPush', 'watch']);
+
+function typed(key: string, value: string): unknown {
+  if (NUMBERS.has(key) && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  if (BOOLEANS.has(key)) {
+    if (/^(true|1|yes)$/i.test(value)) return true;
+    if (/^(false|0|no)$/i.test(value)) return false;
+  }
+  return value;
+}
+
+/**
+ * Reads the layer. Secrets are never taken as values from here: DRIFTLESS_GIT_TOKEN_ENV names the variable that
+ * holds the token, and DRIFTLESS_WEBHOOK_SECRET_ENV / _FILE name where every receiver's secret lives.
+ */
+export function fromEnv(env: NodeJS.ProcessEnv): Layer {
+  const out: Layer = {};
+  for (const [key, name] of Object.entries(ENV_KEYS)) {
+    const v = env[name];
+    if (v !== undefined && !name.endsWith('*')) out[key] = typed(key, v);
+  }
+  const auth: Layer = {};
+  if (env.DRIFTLESS_GIT_USERNAME) auth.username = env.DRIFTLESS_GIT_USERNAME;
+  if (env.DRIFTLESS_GIT_TOKEN_ENV) auth.token = { env: env.DRIFTLESS_GIT_TOKEN_ENV };
+  if (env.DRIFTLESS_GIT_PASSWORD_ENV) auth.password = { env: env.DRIFTLESS_GIT_PASSWORD_ENV };
+  if (Object.keys(auth).length > 0) out.auth = auth;
+  const secret = webhookSecret(env.DRIFTLESS_WEBHOOK_SECRET_ENV, env.DRIFTLESS_WEBHOOK_SECRET_FILE);
+  if (secret) out.webhooks = allReceivers(secret);
+  return out;
+}
+
+/** A secret reference from an env-var name or a file path (the first given wins). */
+export function webhookSecret(envName: string | undefined, file: string | undefined): SecretRef | undefined {
+  if (envName) return { env: envName };
+  if (file) return { file };
+  return undefined;
+}
+
+/** The same secret for every receiver: the common single-forge setup. */
+export function allReceivers(secret: SecretRef): Layer {
+  return { github: { secret }, gitlab: { secret }, gitea: { secret }, generic: { secret } };
+}

@@ -1,0 +1,190 @@
+/**
+ * Daemon settings: an optional file, then DRIFTLESS_* environment variables, then flags (each layer wins over the
+ * one before), validated as one object against schemas/config.schema.json. Every mistake is listed at once with
+ * where it came from, so an operator fixes a unit file in one go instead of one restart per typo.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { describeErrors } from '../loader/messages.js';
+import { sharedSchemaRegistry } from '../loader/schema-registry.js';
+import type { SecretRef } from '../model/resource.js';
+import { parseSourceArg, type GitAuthSpec, type SourceSpec } from '../source/types.js';
+import { parseDuration } from './duration.js';
+import { ENV_KEYS, fromEnv, type Layer } from './env.js';
+
+export const CONFIG_SCHEMA_ID = 'https://driftless.dev/schemas/config.schema.json';
+
+export type WebhookSource = 'github' | 'gitlab' | 'gitea' | 'generic';
+export const WEBHOOK_SOURCES: readonly WebhookSource[] = ['github', 'gitlab', 'gitea', 'generic'];
+
+export interface WebhookConfig {
+  /** Secret per receiver; a receiver that is absent answers 404. */
+  secrets: Partial<Record<WebhookSource, SecretRef>>;
+  bodyLimit: number;
+  burst: number;
+  perSecond: number;
+  replayWindowMs: number;
+}
+
+export interface DaemonConfig {
+  repo: string;
+  source: SourceSpec;
+  branch: string;
+  intervalMs: number;
+  jitter: number;
+  driftIntervalMs: number;
+  backoff: { baseMs: number; maxMs: number };
+  listen: { host: string; port: number };
+  stateDir: string;
+  statusBranch?: string;
+  statusPush: boolean;
+  statusIntervalMs: number;
+  watch: boolean;
+  watchDebounceMs: number;
+  logLevel: string;
+  webhooks: WebhookConfig;
+}
+
+/** Every problem of a config, one per line, each naming the setting and where its value came from. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid daemon config:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export interface ConfigInputs {
+  /** Values from command-line flags, already in config-file shape (undefined = not given). */
+  flags?: Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+  /** Config file path; DRIFTLESS_CONFIG when absent. */
+  file?: string;
+  cwd?: string;
+}
+
+function readFileLayer(path: string, problems: string[]): Layer {
+  try {
+    const data: unknown = parseYaml(readFileSync(path, 'utf8'));
+    if (data === null || data === undefined) return {};
+    if (typeof data !== 'object' || Array.isArray(data)) {
+      problems.push(`${path}: must be a mapping`);
+      return {};
+    }
+    return data as Layer;
+  } catch (err) {
+    problems.push(`${path}: cannot read config file: ${err instanceof Error ? err.message : String(err)}`);
+    return {};
+  }
+}
+
+function defined(layer: Record<string, unknown> | undefined): Layer {
+  return Object.fromEntries(Object.entries(layer ?? {}).filter(([, v]) => v !== undefined));
+}
+
+/** Merges the layers, validates, and returns settings with durations in ms; throws ConfigError listing all problems. */
+export function loadDaemonConfig(inputs: ConfigInputs): DaemonConfig {
+  const env = inputs.env ?? process.env;
+  const cwd = inputs.cwd ?? process.cwd();
+  const problems: string[] = [];
+  const origin = new Map<string, string>();
+  const filePath = inputs.file ?? env.DRIFTLESS_CONFIG;
+  const layers: [string, Layer][] = [];
+  if (filePath) layers.push([`file ${filePath}`, readFileLayer(resolve(cwd, filePath), problems)]);
+  layers.push(['env', fromEnv(env)]);
+  layers.push(['flag', defined(inputs.flags)]);
+  const data: Layer = {};
+  for (const [name, layer] of layers) {
+    for (const [k, v] of Object.entries(layer)) {
+      if (k === 'webhooks' && typeof v === 'object' && v && typeof data.webhooks === 'object' && data.webhooks) {
+        data.webhooks = { ...(data.webhooks as Layer), ...(v as Layer) };
+      } else data[k] = v;
+      origin.set(k, name === 'env' ? `env ${ENV_KEYS[k] ?? 'DRIFTLESS_*'}` : name === 'flag' ? `flag --${kebab(k)}` : name);
+    }
+  }
+  const issues = describeErrors(sharedSchemaRegistry().validate(CONFIG_SCHEMA_ID, data), '', data);
+  for (const i of issues) {
+    const top = i.pointer.split('/')[1] ?? i.key ?? '';
+    const from = origin.get(top);
+    problems.push(from ? `${i.message} (from ${from})` : i.message);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return normalise(data, cwd, problems);
+}
+
+function kebab(k: string): string {
+  return k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+interface RawConfig {
+  repo: string;
+  branch: string;
+  interval: string;
+  jitter: number;
+  driftInterval: string;
+  backoff: { base: string; max: string };
+  listen: string;
+  stateDir: string;
+  statusBranch?: string;
+  statusPush: boolean;
+  statusInterval: string;
+  watch: boolean;
+  watchDebounce: string;
+  logLevel: string;
+  auth?: GitAuthSpec;
+  webhooks: Partial<Record<WebhookSource, { secret: SecretRef }>> & {
+    bodyLimit: number;
+    burst: number;
+    perSecond: number;
+    replayWindow: string;
+  };
+}
+
+function normalise(data: Layer, cwd: string, problems: string[]): DaemonConfig {
+  const raw = data as unknown as RawConfig;
+  let source: SourceSpec | undefined;
+  try {
+    source = parseSourceArg(raw.repo, { cwd, ref: raw.branch, ...(raw.auth ? { auth: raw.auth } : {}) });
+  } catch (err) {
+    problems.push(`repo: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (raw.statusBranch !== undefined && raw.statusBranch === raw.branch) {
+    problems.push(`statusBranch: must differ from branch ${JSON.stringify(raw.branch)}; status is never written to the watched branch`);
+  }
+  const sep = raw.listen.lastIndexOf(':');
+  const port = Number(raw.listen.slice(sep + 1));
+  if (port > 65535) problems.push(`listen: port ${port} is out of range`);
+  if (parseDuration(raw.interval) < 100) problems.push('interval: must be at least 100ms');
+  if (problems.length > 0 || !source) throw new ConfigError(problems);
+  const secrets: Partial<Record<WebhookSource, SecretRef>> = {};
+  for (const s of WEBHOOK_SOURCES) {
+    const r = raw.webhooks[s];
+    if (r) secrets[s] = r.secret;
+  }
+  return {
+    repo: raw.repo,
+    source,
+    branch: raw.branch,
+    intervalMs: parseDuration(raw.interval),
+    jitter: raw.jitter,
+    driftIntervalMs: parseDuration(raw.driftInterval),
+    backoff: { baseMs: parseDuration(raw.backoff.base), maxMs: parseDuration(raw.backoff.max) },
+    listen: { host: raw.listen.slice(0, sep).replace(/^\[|\]$/g, ''), port },
+    stateDir: resolve(cwd, raw.stateDir),
+    ...(raw.statusBranch !== undefined ? { statusBranch: raw.statusBranch } : {}),
+    statusPush: raw.statusPush,
+    statusIntervalMs: parseDuration(raw.statusInterval),
+    watch: raw.watch,
+    watchDebounceMs: parseDuration(raw.watchDebounce),
+    logLevel: raw.logLevel,
+    webhooks: {
+      secrets,
+      bodyLimit: raw.webhooks.bodyLimit,
+      burst: raw.webhooks.burst,
+      perSecond: raw.webhooks.perSecond,
+      replayWindowMs: parseDuration(raw.webhooks.replayWindow),
+    },
+  };
+}

@@ -1,0 +1,246 @@
+/**
+ * One daemon cycle: poll -> (fetch -> load) -> plan -> apply, deciding at each step whether anything needs doing.
+ * - A poll that sees the ref unchanged stops there, unless a failed revision's backoff ran out or a drift
+ *   re-observation is due.
+ * - Fail closed: a source error (poll, fetch, unreadable tree) never leads to plan, apply or prune; the last good
+ *   revision stays in force and the journal's `sourceStatus` says why.
+ * - A revision with problems is recorded (file:line in status) and not retried until the ref moves.
+ * - While applying, a newer revision at the source supersedes a run that is retrying or waiting on health.
+ */
+import type { Logger as PinoLogger } from 'pino';
+import { describe as describeError } from '../errors.js';
+import type { LoadResult } from '../loader/index.js';
+import type { Plan, Problem, RunRecord } from '../model/plan.js';
+import type { Metrics } from '../server/metrics.js';
+import type { Revision, Source } from '../source/types.js';
+import { markDrift } from './drift.js';
+import type { CycleRequest, CycleResult, LoopClock } from './loop.js';
+import { applyRevision, loadRevision, planRevision, recordProblems } from './run.js';
+import type { Runtime } from './runtime.js';
+import { createSourceTracker } from './source-status.js';
+
+export interface CycleDeps {
+  rt: Runtime;
+  source: Source;
+  metrics: Metrics;
+  logger: PinoLogger;
+  clock: LoopClock;
+  random?: () => number;
+  intervalMs: number;
+  driftIntervalMs: number;
+  backoff: { baseMs: number; maxMs: number };
+  /** Aborts the running cycle in favour of a newer revision (the loop's supersede). */
+  supersede: (reason: string) => void;
+  /** After every recorded run; `changed` when it applied, failed or was a revision not seen before. */
+  onRun?: (run: RunRecord, changed: boolean) => void;
+}
+
+export interface CycleState {
+  ready: boolean;
+  headRevision?: string;
+  inForce?: string;
+  /** statusBranch from the newest loaded driftless.yaml. */
+  statusBranch?: string;
+}
+
+export interface Cycle {
+  run(req: CycleRequest): Promise<CycleResult>;
+  /** The loop saw a trigger while busy: check the source for a newer revision in the background. */
+  onBusyTrigger(reason: string): void;
+  state(): CycleState;
+}
+
+interface Processed {
+  revision: Revision;
+  load?: LoadResult;
+  failures: number;
+  retryAt?: number;
+  stalled: boolean;
+}
+
+export function createCycle(deps: CycleDeps): Cycle {
+  const { rt, source, metrics, logger, clock } = deps;
+  const random = deps.random ?? Math.random;
+  const tracker = createSourceTracker({ journal: rt.journal, metrics, logger, clock });
+  let processed: Processed | undefined;
+  let inForce: { revision: Revision; load: LoadResult } | undefined;
+  let lastObservedAt = 0;
+  let ready = false;
+  let head: string | undefined;
+  let statusBranch: string | undefined;
+  let applying: { commit: string; waiting: boolean; newer?: string } | undefined;
+
+  const backoff = (n: number): number => {
+    const d = Math.min(deps.backoff.maxMs, deps.backoff.baseMs * 2 ** Math.max(0, n - 1));
+    return Math.round(d / 2 + (random() * d) / 2);
+  };
+
+  function maybeSupersede(): void {
+    if (applying?.waiting && applying.newer) deps.supersede(`newer revision ${applying.newer.slice(0, 12)}`);
+  }
+
+  async function checkNewer(): Promise<void> {
+    if (!applying) return;
+    const commit = await tracker.poll(source).catch(() => undefined);
+    if (commit && applying && commit !== applying.commit) {
+      head = commit;
+      applying.newer = commit;
+      maybeSupersede();
+    }
+  }
+
+  async function record(run: RunRecord, changed: boolean): Promise<void> {
+    metrics.inc('driftless_runs_total', { outcome: run.outcome });
+    logger.info(
+      { run: run.id, outcome: run.outcome, revision: run.revision, trigger: run.trigger, durationMs: run.durationMs, counts: run.counts },
+      'run finished',
+    );
+    deps.onRun?.(run, changed);
+  }
+
+  async function stallRevision(revision: Revision, problems: Problem[], trigger: string): Promise<CycleResult> {
+    const run = await recordProblems(rt, { revision, problems, trigger });
+    processed = { revision, failures: 0, stalled: true };
+    for (const p of problems) logger.warn({ revision: revision.commit, problem: `${p.file}:${p.line}:${p.col}: ${p.message}` }, 'revision not applied');
+    await record(run, true);
+    return {};
+  }
+
+  async function reconcile(revision: Revision, load: LoadResult, req: CycleRequest, kind: 'new' | 'retry' | 'drift'): Promise<CycleResult> {
+    const trigger = kind === 'new' ? req.triggers.join(',') : kind;
+    const started = clock.now();
+    let plan: Plan = await planRevision(rt, { revision, load, signal: req.signal });
+    lastObservedAt = clock.now();
+    if (kind === 'drift') {
+      plan = markDrift(plan);
+      const drifted = plan.tasks.filter((t) => t.reason === 'DriftDetected').map((t) => t.key);
+      if (drifted.length === 0 && plan.tasks.every((t) => t.action === 'noop' && !t.error)) return {};
+      logger.warn({ revision: revision.commit, drifted }, 'drift detected');
+    }
+    if (req.signal.aborted) return {};
+    applying = { commit: revision.commit, waiting: false };
+    const watcher = setIntervalOn(clock, deps.intervalMs, () => void checkNewer());
+    let run: RunRecord;
+    try {
+      run = await applyRevision(rt, {
+        revision,
+        load,
+        plan,
+        trigger,
+        signal: req.signal,
+        onEvent: (e) => {
+          if (e.type === 'task-retry' || e.type === 'health-wait') {
+            applying!.waiting = true;
+            maybeSupersede();
+          } else if (e.type === 'wave-start') applying!.waiting = false;
+          if (e.type === 'task-end' || e.type === 'prune-end') {
+            const r = e.result;
+            if (r.status !== 'noop') {
+              logger.info({ key: r.key, action: r.action, status: r.status, reason: r.reason, message: r.message, durationMs: r.durationMs, attempts: r.attempts }, 'task');
+            }
+          }
+        },
+      });
+    } finally {
+      watcher();
+      applying = undefined;
+    }
+    metrics.observeReconcile((clock.now() - started) / 1000, { outcome: run.outcome });
+    const abortReason = (req.signal.reason as { reason?: string } | undefined)?.reason;
+    const failed = run.outcome === 'Failed' || run.outcome === 'Waiting';
+    const prev = processed?.revision.commit === revision.commit ? processed.failures : 0;
+    processed = { revision, load, failures: failed ? prev + 1 : 0, stalled: run.outcome === 'Stalled' };
+    if (run.outcome === 'Succeeded' || run.outcome === 'NoChanges') inForce = { revision, load };
+    const changed = kind !== 'drift' || run.outcome !== 'NoChanges' || Object.keys(run.counts).some((k) => k !== 'noop');
+    await record(run, changed);
+    if (req.signal.aborted) {
+      logger.info({ run: run.id, reason: abortReason ?? 'Cancelled' }, 'run aborted');
+      return {};
+    }
+    if (failed) {
+      const wait = backoff(processed.failures);
+      processed.retryAt = clock.now() + wait;
+      logger.info({ revision: revision.commit, failures: processed.failures, retryInMs: wait }, 'will retry');
+      return { retryInMs: wait };
+    }
+    return {};
+  }
+
+  async function run(req: CycleRequest): Promise<CycleResult> {
+    let commit: string | undefined;
+    try {
+      commit = await tracker.poll(source);
+      if (!commit) throw new Error(`ref not found at ${source.describe()}`);
+    } catch (err) {
+      return { retryInMs: backoff(await tracker.failed('poll', err)) };
+    }
+    head = commit;
+    const now = clock.now();
+    const isNew = !processed || processed.revision.commit !== commit;
+    const retryDue = !isNew && !processed!.stalled && processed!.failures > 0 && now >= (processed!.retryAt ?? 0);
+    const driftDue =
+      !isNew && deps.driftIntervalMs > 0 && inForce?.revision.commit === commit && now - lastObservedAt >= deps.driftIntervalMs;
+    if (!isNew && !retryDue && !driftDue) {
+      if (processed?.retryAt && processed.failures > 0 && !processed.stalled) return { retryInMs: Math.max(0, processed.retryAt - now) };
+      return {};
+    }
+    if (!isNew) {
+      if (retryDue) return reconcile(processed!.revision, processed!.load!, req, 'retry');
+      return reconcile(inForce!.revision, inForce!.load, req, 'drift');
+    }
+    let revision: Revision;
+    let load: LoadResult;
+    try {
+      revision = await tracker.fetch(source);
+      load = await loadRevision(rt, revision);
+    } catch (err) {
+      return { retryInMs: backoff(await tracker.failed('fetch', err)) };
+    }
+    ready = true;
+    statusBranch = load.settings.statusBranch;
+    const trigger = req.triggers.join(',');
+    if (load.problems.length > 0) return stallRevision(revision, load.problems, trigger);
+    const inventorySize = Object.keys(rt.journal.read().inventory).length;
+    if (load.resources.length === 0 && inventorySize > 0) {
+      const message = `revision declares no resources while ${inventorySize} are applied; refusing to treat an empty tree as intent`;
+      return stallRevision(revision, [{ file: '.', line: 1, col: 1, message }], trigger);
+    }
+    try {
+      return await reconcile(revision, load, req, 'new');
+    } catch (err) {
+      logger.error({ err: describeError(err), revision: revision.commit }, 'reconcile failed');
+      processed = { revision, load, failures: (processed?.failures ?? 0) + 1, stalled: false };
+      const wait = backoff(processed.failures);
+      processed.retryAt = clock.now() + wait;
+      return { retryInMs: wait };
+    }
+  }
+
+  return {
+    run,
+    onBusyTrigger: () => void checkNewer(),
+    state: () => ({
+      ready,
+      ...(head ? { headRevision: head } : {}), ...(inForce ? { inForce: inForce.revision.commit } : {}),
+      ...(statusBranch ? { statusBranch } : {}),
+    }),
+  };
+}
+
+/** Repeats `fn` every `ms` on the injected clock until the returned function is called. */
+function setIntervalOn(clock: LoopClock, ms: number, fn: () => void): () => void {
+  let handle: unknown;
+  let stopped = false;
+  const arm = () => {
+    handle = clock.setTimeout(() => {
+      if (stopped) return;
+      fn();
+      arm();
+    }, ms);
+  };
+  arm();
+  return () => {
+    stopped = true;
+    clock.clearTimeout(handle);
+  };
+}

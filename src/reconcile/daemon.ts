@@ -1,0 +1,141 @@
+/**
+ * Composition root of `driftless serve`: one runtime for the daemon's life (SSH connections reused across runs),
+ * the source, the loop, the status reporter, the HTTP server and, for a local directory, a file watcher. The
+ * runtime holds the state-directory lock for the daemon's life, so a CLI apply cannot run underneath it.
+ */
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import type { DaemonConfig, WebhookSource } from '../config/index.js';
+import { createReporter, type Reporter } from '../report/reporter.js';
+import { renderReport } from '../report/render.js';
+import type { LiveState } from '../report/view.js';
+import { buildServer, createMetrics, type Metrics } from '../server/index.js';
+import { openSource } from '../source/index.js';
+import { createCycle, type Cycle } from './cycle.js';
+import { createLoop, realClock, type Loop, type LoopClock } from './loop.js';
+import { openRuntime, type Runtime } from './runtime.js';
+import { resolveGitAuth, statusWriter } from './status-writer.js';
+import { startWatcher } from './watch.js';
+
+export const DEFAULT_STATUS_BRANCH = 'driftless/status';
+
+export interface Daemon {
+  /** Base URL of the HTTP server, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  loop: Loop;
+  cycle: Cycle;
+  reporter: Reporter;
+  metrics: Metrics;
+  runtime: Runtime;
+  server: FastifyInstance;
+  live(): LiveState;
+  /** Cancels or finishes the current run (recorded), flushes the status report, closes everything. */
+  stop(): Promise<void>;
+}
+
+export interface DaemonOptions {
+  logger: PinoLogger;
+  env?: NodeJS.ProcessEnv;
+  clock?: LoopClock;
+}
+
+export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Promise<Daemon> {
+  const logger = opts.logger;
+  const clock = opts.clock ?? realClock;
+  const cleanup: (() => Promise<void>)[] = [];
+  try {
+    const rt = await openRuntime({ stateDir: config.stateDir, logger, ...(opts.env ? { env: opts.env } : {}) });
+    cleanup.unshift(() => rt.close());
+    const source = await openSource(config.source, { cacheDir: join(config.stateDir, 'git-cache'), secrets: rt.secrets });
+    const secrets: Partial<Record<WebhookSource, string>> = {};
+    for (const [name, ref] of Object.entries(config.webhooks.secrets)) {
+      secrets[name as WebhookSource] = await rt.secrets.resolve(ref);
+    }
+    const metrics = createMetrics();
+    let loop: Loop | undefined;
+    const cycle = createCycle({
+      rt,
+      source,
+      metrics,
+      logger,
+      clock,
+      intervalMs: config.intervalMs,
+      driftIntervalMs: config.driftIntervalMs,
+      backoff: config.backoff,
+      supersede: (reason) => loop?.supersede(reason),
+      onRun: (run, changed) => reporter.report(changed, `driftless status: ${run.outcome} at ${run.revision.slice(0, 12)}`),
+    });
+    const statusBranch = () => config.statusBranch ?? cycle.state().statusBranch ?? DEFAULT_STATUS_BRANCH;
+    loop = createLoop({
+      intervalMs: config.intervalMs,
+      jitter: config.jitter,
+      clock,
+      cycle: (req) => cycle.run(req),
+      onBusyTrigger: (reason) => cycle.onBusyTrigger(reason),
+      onError: (err) => logger.error({ err }, 'cycle failed'),
+    });
+    const live = (): LiveState => {
+      const s = cycle.state();
+      return {
+        description: source.describe(),
+        branch: config.source.type === 'git' ? config.branch : 'dir',
+        ready: s.ready,
+        running: loop!.running,
+        ...(s.headRevision ? { headRevision: s.headRevision } : {}),
+      };
+    };
+    const auth = config.source.type === 'git' ? await resolveGitAuth(config.source.auth, rt.secrets) : undefined;
+    const reporter = createReporter({
+      build: () => renderReport(rt.journal.read(), live()),
+      write: statusWriter({ config, auth, statusBranch, logger }),
+      minIntervalMs: config.statusIntervalMs,
+      metrics,
+      logger,
+      now: () => clock.now(),
+    });
+    const server = buildServer({
+      ...config.webhooks,
+      secrets,
+      branch: config.branch,
+      statusBranch,
+      requestFetch: (reason) => loop!.trigger(reason),
+      metrics,
+      logger,
+      read: () => rt.journal.read(),
+      live,
+    });
+    const address = await server.listen({ host: config.listen.host, port: config.listen.port });
+    cleanup.unshift(() => server.close());
+    const url = address;
+    logger.info({ url, source: source.describe(), intervalMs: config.intervalMs }, 'driftless daemon listening');
+    if (config.source.type === 'dir' && config.watch) {
+      const stopWatch = await startWatcher(config.source.path, config.watchDebounceMs, () => loop!.trigger('watch'), logger);
+      cleanup.unshift(stopWatch);
+    }
+    loop.start();
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      loop,
+      cycle,
+      reporter,
+      metrics,
+      runtime: rt,
+      server,
+      live,
+      stop() {
+        stopping ??= (async () => {
+          await loop!.stop();
+          await reporter.flush();
+          for (const fn of cleanup) await fn().catch((err: unknown) => logger.warn({ err }, 'shutdown step failed'));
+          logger.info({}, 'driftless daemon stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    for (const fn of cleanup) await fn().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Talks to the source on the daemon's behalf, counting every Git request by type and result, and keeps the
+ * journal's `sourceStatus` current: it flips to not-ok with the reason as soon as a poll or fetch fails, and back
+ * when the source answers again. Writes happen on a change (and at most once a minute otherwise), not per poll.
+ */
+import type { Logger as PinoLogger } from 'pino';
+import { describe as describeError } from '../errors.js';
+import type { Journal } from '../journal/index.js';
+import type { Metrics } from '../server/metrics.js';
+import type { Revision, Source } from '../source/types.js';
+import type { LoopClock } from './loop.js';
+
+export interface SourceTracker {
+  poll(source: Source): Promise<string | undefined>;
+  fetch(source: Source): Promise<Revision>;
+  /** Records a failure; returns how many failures in a row (for backoff). */
+  failed(op: 'poll' | 'fetch', err: unknown): Promise<number>;
+}
+
+const REFRESH_MS = 60_000;
+
+export function createSourceTracker(deps: { journal: Journal; metrics: Metrics; logger: PinoLogger; clock: LoopClock }): SourceTracker {
+  let failures = 0;
+  let lastOkWrite = 0;
+  const type = (source: Source, op: string) => (source.describe().startsWith('dir ') ? `dir-${op}` : op);
+
+  async function ok(): Promise<void> {
+    const now = deps.clock.now();
+    const wasFailing = failures > 0 || deps.journal.read().sourceStatus?.ok === false;
+    failures = 0;
+    if (!wasFailing && now - lastOkWrite < REFRESH_MS) return;
+    lastOkWrite = now;
+    if (wasFailing) deps.logger.info({}, 'source available again');
+    await deps.journal.update((d) => {
+      d.sourceStatus = { ok: true, checkedAt: new Date(now).toISOString() };
+    });
+  }
+
+  return {
+    async poll(source) {
+      try {
+        const commit = await source.poll();
+        deps.metrics.inc('driftless_git_requests_total', { type: type(source, 'ls-remote'), result: 'ok' });
+        if (commit) await ok();
+        return commit;
+      } catch (err) {
+        deps.metrics.inc('driftless_git_requests_total', { type: type(source, 'ls-remote'), result: 'error' });
+        throw err;
+      }
+    },
+    async fetch(source) {
+      try {
+        const rev = await source.fetch();
+        deps.metrics.inc('driftless_git_requests_total', { type: type(source, 'fetch'), result: 'ok' });
+        return rev;
+      } catch (err) {
+        deps.metrics.inc('driftless_git_requests_total', { type: type(source, 'fetch'), result: 'error' });
+        throw err;
+      }
+    },
+    async failed(op, err) {
+      failures += 1;
+      const message = `source unavailable (${op}): ${describeError(err)}; nothing applied or pruned, last good revision stays in force`;
+      deps.logger.warn({ failures }, message);
+      await deps.journal.update((d) => {
+        d.sourceStatus = { ok: false, message, checkedAt: new Date(deps.clock.now()).toISOString() };
+      });
+      return failures;
+    },
+  };
+}

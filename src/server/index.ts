@@ -1,0 +1,23 @@
+/**
+ * The daemon's HTTP surface: webhooks that only ask for a fetch, and read-only status. `buildServer` returns a
+ * fastify instance without listening, so tests drive it with real HTTP on an ephemeral port or with inject().
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { registerStatusRoutes, type StatusDeps } from './status-routes.js';
+import { registerWebhooks, type WebhookDeps } from './webhooks.js';
+
+export type { Metrics } from './metrics.js';
+export { createMetrics } from './metrics.js';
+
+export type ServerDeps = WebhookDeps & StatusDeps;
+
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true });
+  // Raw bytes for every content type: HMACs are over exactly what was sent, and nothing else reads bodies.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  registerWebhooks(app, deps);
+  registerStatusRoutes(app, deps);
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not found' }));
+  return app;
+}

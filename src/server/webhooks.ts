@@ -1,0 +1,109 @@
+/**
+ * `POST /hooks/:source`: verify, then ask the loop for a fetch and answer 202 at once. Order matters: unknown
+ * receiver (404), rate limit (429, before any HMAC work), signature (401), payload (400), event and ref filters and
+ * the replay guard (200 with the reason it was ignored). Replay ids are recorded only after the signature checked
+ * out, so forged requests cannot poison the guard. The body is never used beyond the ref.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger as PinoLogger } from 'pino';
+import { WEBHOOK_SOURCES, type WebhookSource } from '../config/index.js';
+import type { Metrics } from './metrics.js';
+import { classifyRef, parsePayload, readDelivery } from './push-event.js';
+import { createReplayGuard, createTokenBucket, type TokenBucket } from './rate-limit.js';
+import { verifyGeneric, verifyGitea, verifyGithub, verifyGitlab } from './signatures.js';
+
+export interface WebhookDeps {
+  /** Resolved secret per enabled receiver. */
+  secrets: Partial<Record<WebhookSource, string>>;
+  bodyLimit: number;
+  burst: number;
+  perSecond: number;
+  replayWindowMs: number;
+  branch: string;
+  statusBranch: () => string;
+  /** Asks the loop for a poll + fetch; must return immediately. */
+  requestFetch: (reason: string) => void;
+  metrics: Metrics;
+  logger: PinoLogger;
+  now?: () => number;
+}
+
+type Result =
+  | 'accepted'
+  | 'ignored_event'
+  | 'ignored_branch'
+  | 'ignored_status_branch'
+  | 'replayed'
+  | 'unauthorized'
+  | 'rate_limited'
+  | 'too_large'
+  | 'bad_request'
+  | 'not_configured';
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function verify(source: WebhookSource, secret: string, req: FastifyRequest, body: Buffer): boolean {
+  switch (source) {
+    case 'github':
+      return verifyGithub(secret, body, header(req, 'x-hub-signature-256'));
+    case 'gitlab':
+      return verifyGitlab(secret, header(req, 'x-gitlab-token'));
+    case 'gitea':
+      return verifyGitea(secret, body, header(req, 'x-gitea-signature'));
+    case 'generic':
+      return verifyGeneric(secret, body, header(req, 'x-signature'));
+  }
+}
+
+/** Registers the four receivers on `app` (whose content parsers keep bodies as raw Buffers). */
+export function registerWebhooks(app: FastifyInstance, deps: WebhookDeps): void {
+  const buckets = new Map<WebhookSource, TokenBucket>(
+    WEBHOOK_SOURCES.map((s) => [s, createTokenBucket({ burst: deps.burst, perSecond: deps.perSecond, ...(deps.now ? { now: deps.now } : {}) })]),
+  );
+  const replay = createReplayGuard({ windowMs: deps.replayWindowMs, ...(deps.now ? { now: deps.now } : {}) });
+  const answer = (reply: FastifyReply, source: WebhookSource, status: number, result: Result, extra: object = {}) => {
+    deps.metrics.inc('driftless_webhook_requests_total', { source, result });
+    deps.logger.info({ webhook: source, result, status }, 'webhook');
+    return reply.code(status).send({ result, ...extra });
+  };
+
+  for (const source of WEBHOOK_SOURCES) {
+    app.post(
+      `/hooks/${source}`,
+      {
+        bodyLimit: deps.bodyLimit,
+        errorHandler: (err, _req, reply) => {
+          const tooLarge = (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE';
+          return answer(reply, source, tooLarge ? 413 : 400, tooLarge ? 'too_large' : 'bad_request');
+        },
+      },
+      async (req, reply) => {
+        const secret = deps.secrets[source];
+        if (!secret) return answer(reply, source, 404, 'not_configured');
+        if (!buckets.get(source)!.take()) return answer(reply, source, 429, 'rate_limited');
+        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        if (!verify(source, secret, req, body)) return answer(reply, source, 401, 'unauthorized');
+        let payload: Record<string, unknown>;
+        try {
+          payload = parsePayload(body, header(req, 'content-type'));
+        } catch {
+          return answer(reply, source, 400, 'bad_request');
+        }
+        const delivery = readDelivery(source, req.headers, payload);
+        if (delivery.event === 'ping') return answer(reply, source, 200, 'ignored_event', { pong: true });
+        if (delivery.event !== 'push') return answer(reply, source, 200, 'ignored_event', { event: delivery.eventName });
+        if (delivery.deliveryId && !replay.firstSeen(`${source}:${delivery.deliveryId}`)) {
+          return answer(reply, source, 200, 'replayed');
+        }
+        const which = classifyRef(delivery.ref, deps.branch, deps.statusBranch());
+        if (which === 'status') return answer(reply, source, 200, 'ignored_status_branch');
+        if (which === 'other') return answer(reply, source, 200, 'ignored_branch', { ref: delivery.ref });
+        deps.requestFetch(`webhook:${source}`);
+        return answer(reply, source, 202, 'accepted');
+      },
+    );
+  }
+}
