@@ -27,7 +27,11 @@ export interface EngineHandle {
   dockerHost: string;
   /** True only when this call spawned dockerd; only then does stop() do anything. */
   started: boolean;
-  stop(): Promise<void>;
+  /**
+   * Stops a dockerd this call started, unless containers still run on it: another run (or `lab up`) may have
+   * found and reused it, and stopping would pull the floor from under them. `force` stops regardless.
+   */
+  stop(opts?: { force?: boolean }): Promise<void>;
 }
 
 export const DEFAULT_ENGINE_DIR = '/var/tmp/driftless-dockerd';
@@ -111,12 +115,21 @@ async function startPrivateEngine(baseDir: string, socketPath: string, opts: Eng
     socketPath,
     dockerHost: `unix://${socketPath}`,
     started: true,
-    stop: async () => {
+    stop: async ({ force = false } = {}) => {
       if (pid === undefined) return;
+      if (!force && (await busy(socketPath))) return;
       stopPid(pid);
       await waitGone(pid, 30_000);
     },
   };
+}
+
+async function busy(socketPath: string): Promise<boolean> {
+  try {
+    return (await new Docker({ socketPath, timeout: 5000 }).listContainers()).length > 0;
+  } catch {
+    return false;
+  }
 }
 
 /** A private bridge keeps our containers off docker0, which another engine on this machine may own. */
