@@ -2,28 +2,27 @@
  * Helpers around the REAL `git` CLI, so tests push and inspect repos the way users and other tools do, and the
  * source code under test (isomorphic-git) is checked against an independent implementation.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import { promisify } from 'node:util';
-
-const execFileAsync = promisify(execFile);
 
 /** Fixed identity and no user/system config, so commits are reproducible and never read the developer's setup. */
 const BASE_ARGS = ['-c', 'user.name=driftless-test', '-c', 'user.email=test@driftless.invalid', '-c', 'commit.gpgsign=false'];
 const ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0' };
 
-/** Runs `git <args>` in `dir` and returns trimmed stdout; rejects with stderr in the message. */
-export async function git(dir: string, ...args: string[]): Promise<string> {
-  try {
-    const { stdout } = await execFileAsync('git', [...BASE_ARGS, '-C', dir, ...args], {
-      env: ENV,
-      maxBuffer: 64 * 1024 * 1024,
+/** Runs `git <args>` in `dir` (stdin closed, so nothing can wait for input) and returns trimmed stdout. */
+export function git(dir: string, ...args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', [...BASE_ARGS, '-C', dir, ...args], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(Buffer.concat(out).toString('utf8').trim());
+      else reject(new Error(`git ${args.join(' ')} failed (${code}): ${stderr.trim()}`));
     });
-    return stdout.trim();
-  } catch (err) {
-    const stderr = (err as { stderr?: string }).stderr ?? '';
-    throw new Error(`git ${args.join(' ')} failed: ${stderr.trim()}`, { cause: err });
-  }
+  });
 }
 
 /** Creates a work repo on branch main. */

@@ -144,6 +144,29 @@ describe('git source', () => {
     await expect(source.fetch()).rejects.toBeInstanceOf(StalledError);
   });
 
+  it('fails closed on an empty tree and ignores a half-written checkout left by a crash', async () => {
+    // git knows the empty tree without it being stored.
+    const empty = await git(work, 'commit-tree', '4b825dc642cb6eb9a060e54bf8d69288fbee4904', '-m', 'empty');
+    await git(work, 'push', '--quiet', url, `${empty}:refs/heads/empty`);
+    const emptyCache = tempDir('empty-tree');
+    const err = await createGitSource({ url, ref: 'empty', cacheDir: emptyCache }).fetch().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StalledError);
+    expect((err as Error).message).toMatch(/empty tree/);
+    expect(await readdir(join(emptyCache, 'checkouts'))).toEqual([]);
+
+    const crashCache = tempDir('crash');
+    const head = await revParse(work, 'HEAD');
+    const half = join(crashCache, 'checkouts', `.tmp-${head}-99999-abcdef`);
+    await mkdir(half, { recursive: true });
+    await writeFile(join(half, 'driftless.yaml'), 'half');
+    const rev = await createGitSource({ url, ref: 'main', cacheDir: crashCache }).fetch();
+    expect(await readdir(join(crashCache, 'checkouts'))).toEqual([head]);
+    expect(await readFile(join(rev.dir, 'driftless.yaml'), 'utf8')).not.toBe('half');
+  });
+
   it('reports an outage as transient SourceUnavailable and recovers after restart', async () => {
     const source = createGitSource({ url, ref: 'main', cacheDir });
     await server.stop();
