@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import { StalledError } from '../../errors.js';
+import { StalledError, TransientError } from '../../errors.js';
 import type { BuildOptions, BuildResult, DockerDriver, ImageInfo, RegistryAuth } from '../types.js';
 import { dockerMessage, isAuthMessage, mapDockerError, statusOf } from './errors.js';
 import { parseReference } from './reference.js';
@@ -20,10 +20,12 @@ export { createRegistryClient } from './registry.js';
 export interface DockerDriverOptions extends RegistryClientOptions {
   /** `unix:///path`, `tcp://host:port` or `ssh://user@host[:port]`; default: DOCKER_HOST, then the local socket. */
   dockerHost?: string;
+  /** Key for an `ssh://` docker host; without it the SSH agent (SSH_AUTH_SOCK) is used. */
+  sshPrivateKey?: string | Buffer;
 }
 
 /** Translates a DOCKER_HOST-style address into dockerode options. */
-export function dockerodeOptions(dockerHost: string | undefined): Docker.DockerOptions | undefined {
+export function dockerodeOptions(dockerHost: string | undefined, sshPrivateKey?: string | Buffer): Docker.DockerOptions | undefined {
   if (!dockerHost) return undefined;
   const url = new URL(dockerHost);
   switch (url.protocol) {
@@ -40,6 +42,7 @@ export function dockerodeOptions(dockerHost: string | undefined): Docker.DockerO
         host: url.hostname,
         port: Number(url.port || 22),
         ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+        sshOptions: sshPrivateKey ? { privateKey: sshPrivateKey } : { agent: process.env.SSH_AUTH_SOCK },
       };
     default:
       throw new Error(`unsupported docker host "${dockerHost}": expected unix://, tcp:// or ssh://`);
@@ -48,7 +51,7 @@ export function dockerodeOptions(dockerHost: string | undefined): Docker.DockerO
 
 /** Creates the driver; nothing connects until the first call. */
 export function createDockerDriver(opts: DockerDriverOptions = {}): DockerDriver {
-  const docker = new Docker(dockerodeOptions(opts.dockerHost ?? process.env.DOCKER_HOST));
+  const docker = new Docker(dockerodeOptions(opts.dockerHost ?? process.env.DOCKER_HOST, opts.sshPrivateKey));
   const registry = createRegistryClient(opts);
 
   async function build(o: BuildOptions): Promise<BuildResult> {
@@ -100,9 +103,9 @@ export function createDockerDriver(opts: DockerDriverOptions = {}): DockerDriver
       const stream = (await image.push({ tag: r.tag ?? 'latest', authconfig, ...(o.signal ? { abortSignal: o.signal } : {}) })) as unknown as Readable;
       const outcome = await followStream(stream, o.onLog);
       if (outcome.error !== undefined) {
-        const reason = isAuthMessage(outcome.error) ? 'AuthenticationFailed' : 'ApplyFailed';
-        if (reason === 'AuthenticationFailed') throw new StalledError(reason, `${what}: ${outcome.error}`);
-        throw Object.assign(new Error(outcome.error), { code: /connection refused|timeout|EOF/i.test(outcome.error) ? 'ECONNREFUSED' : undefined });
+        if (isAuthMessage(outcome.error)) throw new StalledError('AuthenticationFailed', `${what}: ${outcome.error}`);
+        const reason = /connection refused|timeout|EOF|no such host/i.test(outcome.error) ? 'Unreachable' : 'ApplyFailed';
+        throw new TransientError(reason, `${what}: ${outcome.error}`);
       }
     } catch (err) {
       throw mapDockerError(what, err);
