@@ -4,11 +4,11 @@
  * timer in this process that would keep it from exiting). The host key is checked against the pin store.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { Client } from 'ssh2';
+import { Client, type SFTPWrapper } from 'ssh2';
 import { TransientError } from '../../errors.js';
 import type { Logger } from '../../kinds/types.js';
 import type { SshTarget } from '../types.js';
-import { describeTarget, mapSshError } from './errors.js';
+import { ChannelOpenError, describeTarget, mapSshError } from './errors.js';
 import { hostIdOf, type KnownHosts } from './known-hosts.js';
 
 export interface DialOptions {
@@ -24,6 +24,8 @@ export interface Connection {
   readonly socket: Socket;
   readonly closed: boolean;
   onClose(listener: () => void): void;
+  /** One SFTP session per connection, opened on first use and shared by concurrent transfers. */
+  sftp(): Promise<SFTPWrapper>;
   /** Ends the session politely and resolves once the socket is gone (or after a short bound). */
   close(): Promise<void>;
 }
@@ -39,6 +41,7 @@ export function dial(target: SshTarget, options: DialOptions): Promise<Connectio
     let closed = false;
     let verifyError: unknown;
     const closeListeners: Array<() => void> = [];
+    let sftpSession: Promise<SFTPWrapper> | undefined;
 
     const fail = (err: unknown): void => {
       if (ready) return;
@@ -73,6 +76,31 @@ export function dial(target: SshTarget, options: DialOptions): Promise<Connectio
       onClose(listener) {
         if (closed) listener();
         else closeListeners.push(listener);
+      },
+      sftp() {
+        if (!sftpSession) {
+          const opening = new Promise<SFTPWrapper>((ok, no) => {
+            try {
+              client.sftp((err, session) => {
+                if (err) {
+                  no(new ChannelOpenError(`cannot open sftp session: ${err.message.toLowerCase()}`, { cause: err }));
+                  return;
+                }
+                session.on('close', () => {
+                  if (sftpSession === opening) sftpSession = undefined;
+                });
+                ok(session);
+              });
+            } catch (err) {
+              no(new ChannelOpenError('cannot open sftp session: not connected', { cause: err }));
+            }
+          });
+          opening.catch(() => {
+            if (sftpSession === opening) sftpSession = undefined;
+          });
+          sftpSession = opening;
+        }
+        return sftpSession;
       },
       close() {
         if (closed) return Promise.resolve();

@@ -2,13 +2,15 @@
  * The SSH driver: pooled, host-key-pinned connections (see pool.ts, known-hosts.ts) with exec, atomic upload and
  * readFile on top. The daemon keeps one driver for its lifetime so connections survive from run to run.
  */
+import type { SFTPWrapper } from 'ssh2';
 import type { Logger } from '../../kinds/types.js';
 import type { ExecResult, SshDriver, SshTarget } from '../types.js';
 import { dial } from './connect.js';
 import { ReconcileError, TransientError } from '../../errors.js';
-import { describeTarget, mapSshError } from './errors.js';
+import { ChannelOpenError, describeTarget, mapSshError } from './errors.js';
 import { runCommand, type RunOptions, type RunResult } from './exec.js';
-import { readRemoteFile, uploadFile } from './files.js';
+import type { Connection } from './connect.js';
+import { sftpReadFile, sftpUpload } from './sftp.js';
 import { createKnownHosts } from './known-hosts.js';
 import { createPool, type PoolStats } from './pool.js';
 
@@ -37,7 +39,6 @@ export interface ManagedSshDriver extends SshDriver {
 const EXEC_MAX_BYTES = 1024 * 1024;
 
 export { describeHostKey, hostIdOf } from './known-hosts.js';
-export { uploadScript } from './files.js';
 
 /** Creates the driver; nothing is dialled until the first call for a target. */
 export function createSshDriver(options: SshDriverOptions): ManagedSshDriver {
@@ -69,6 +70,25 @@ export function createSshDriver(options: SshDriverOptions): ManagedSshDriver {
     }
   };
 
+  /** Runs an SFTP operation on the target's shared session; a connection that died meanwhile is Unreachable. */
+  const transfer = async <T>(target: SshTarget, fn: (sftp: SFTPWrapper, where: string) => Promise<T>): Promise<T> => {
+    const where = describeTarget(target);
+    try {
+      return await pool.use(target, undefined, async (conn: Connection) => {
+        try {
+          return await fn(await conn.sftp(), where);
+        } catch (err) {
+          if (conn.closed && !(err instanceof ChannelOpenError)) {
+            throw new TransientError('Unreachable', `ssh connection to ${where} was lost during a transfer`, { cause: err });
+          }
+          throw err;
+        }
+      });
+    } catch (err) {
+      throw mapSshError(err, target);
+    }
+  };
+
   return {
     async exec(target, command, execOptions = {}): Promise<ExecResult> {
       const result = await run(target, command, { ...execOptions, maxBytes: EXEC_MAX_BYTES });
@@ -81,10 +101,10 @@ export function createSshDriver(options: SshDriverOptions): ManagedSshDriver {
       };
     },
     upload(target, remotePath, content, uploadOptions) {
-      return uploadFile((cmd, o) => run(target, cmd, o), describeTarget(target), remotePath, content, uploadOptions);
+      return transfer(target, (sftp, where) => sftpUpload(sftp, where, remotePath, content, uploadOptions));
     },
     readFile(target, remotePath) {
-      return readRemoteFile((cmd, o) => run(target, cmd, o), describeTarget(target), remotePath);
+      return transfer(target, (sftp, where) => sftpReadFile(sftp, where, remotePath));
     },
     disconnect(target) {
       return pool.drop(target);
