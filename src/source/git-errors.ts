@@ -37,6 +37,11 @@ function networkCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** True for connection-level failures (refused, reset, DNS, timeouts), where retrying another way cannot help now. */
+export function isNetworkError(err: unknown): boolean {
+  return networkCode(err) !== undefined;
+}
+
 /**
  * Classifies a failure of `what` (e.g. `fetch of http://host/repo.git#main`). Typed errors pass through.
  * Authentication failures are stalled (retrying with the same secret cannot help and may lock accounts).

@@ -23,7 +23,7 @@ import { StalledError } from '../errors.js';
 import { sanitize } from '../util/sanitize.js';
 import { authCallbacks, authHeaders } from './git-auth.js';
 import { materialise, peelToCommit, pruneCheckouts } from './checkout.js';
-import { toSourceError, withTimeout } from './git-errors.js';
+import { isNetworkError, toSourceError, withTimeout } from './git-errors.js';
 import type { ResolvedGitAuth, Revision } from './types.js';
 
 export interface GitSourceOptions {
@@ -116,18 +116,20 @@ export function createGitSource(opts: GitSourceOptions): GitSource {
     }
   }
 
-  async function download(target: string): Promise<void> {
+  /** Downloads what the ref needs; returns the object the server had at the ref at that moment. */
+  async function download(target: string): Promise<string> {
     const fetchRef = COMMIT_ID.test(ref) ? target : ref;
     const base = { ...net, headers: { ...headers }, fs, gitdir, cache, tags: false };
     try {
-      await withTimeout(
+      const res = await withTimeout(
         git.fetch({ ...base, ref: HAVE_REF, remoteRef: fetchRef, singleBranch: true, depth }),
         timeoutMs,
         what('fetch'),
       );
+      return res.fetchHead ?? target;
     } catch (err) {
       const typed = toSourceError(err, what('fetch'));
-      if (!COMMIT_ID.test(ref) || typed.reason === 'AuthenticationFailed') throw typed;
+      if (!COMMIT_ID.test(ref) || typed.reason === 'AuthenticationFailed' || isNetworkError(err)) throw typed;
       // The server refused a want that is not a ref tip: fall back to full history of every branch and tag.
       await withTimeout(
         git.fetch({ ...base, headers: { ...headers }, singleBranch: false, tags: true }),
@@ -136,6 +138,7 @@ export function createGitSource(opts: GitSourceOptions): GitSource {
       ).catch((e: unknown) => {
         throw toSourceError(e, what('full fetch'));
       });
+      return target;
     }
   }
 
@@ -147,11 +150,9 @@ export function createGitSource(opts: GitSourceOptions): GitSource {
     await ensureStore();
     let commit = remoteOid;
     if (!(await hasCommit(commit))) {
-      await download(remoteOid);
-      if (!(await hasCommit(commit))) {
-        // An annotated tag advertises the tag object; fetch stores the tag, so peel it.
-        commit = await peelToCommit(gitdir, remoteOid, cache).catch(() => remoteOid);
-      }
+      // The ref may have moved since ls-remote: use what was actually fetched, peeling an annotated tag.
+      const fetched = await download(remoteOid);
+      commit = await peelToCommit(gitdir, fetched, cache).catch(() => fetched);
       if (!(await hasCommit(commit))) {
         throw new StalledError('SourceUnavailable', `commit ${commit} of ${safeUrl}#${ref} is not reachable`);
       }

@@ -2,6 +2,7 @@
  * Git source against a real smart-HTTP server (git http-backend) with repos pushed by the real git CLI.
  */
 import { readdir, readFile, writeFile, mkdir, stat } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StalledError, TransientError } from '../../src/errors.js';
@@ -180,5 +181,19 @@ describe('git source', () => {
     await server.restart();
     const rev = await source.fetch();
     expect(rev.commit).toBe(await revParse(work, 'HEAD'));
+  });
+
+  it('gives up on a server that accepts but never answers, as transient SourceUnavailable', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((sock) => void sockets.push(sock));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const source = createGitSource({ url: `http://127.0.0.1:${port}/x.git`, cacheDir: tempDir('hung'), timeoutMs: 300 });
+      await expect(source.lsRemote()).rejects.toMatchObject({ reason: 'SourceUnavailable', disposition: 'transient' });
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
   });
 });
