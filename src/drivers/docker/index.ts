@@ -10,11 +10,11 @@ import Docker from 'dockerode';
 import { StalledError, TransientError } from '../../errors.js';
 import type { BuildOptions, BuildResult, DockerDriver, ImageInfo, RegistryAuth } from '../types.js';
 import { dockerMessage, isAuthMessage, mapDockerError, statusOf } from './errors.js';
-import { parseReference } from './reference.js';
+import { parseReference } from '../../util/image-reference.js';
 import { createRegistryClient, type RegistryClientOptions } from './registry.js';
 import { followStream } from './stream.js';
 
-export { parseReference, formatReference } from './reference.js';
+export { parseReference, formatReference } from '../../util/image-reference.js';
 export { createRegistryClient } from './registry.js';
 
 export interface DockerDriverOptions extends RegistryClientOptions {

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { RegistryAuth, RegistryManifest } from '../types.js';
 import { mapDockerError } from './errors.js';
-import { apiHost, formatReference, isLoopbackRegistry, parseReference, type ImageReference } from './reference.js';
+import { apiHost, formatReference, isLoopbackRegistry, parseReference, type ImageReference } from '../../util/image-reference.js';
 
 const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',

@@ -12,6 +12,7 @@ import { finished } from 'node:stream/promises';
 import { ReconcileError, StalledError, TransientError } from '../../errors.js';
 import type { Task } from '../../model/plan.js';
 import type { Renderer } from '../../render/index.js';
+import { parseReference } from '../../util/image-reference.js';
 import { sanitize } from '../../util/sanitize.js';
 import type { KindContext } from '../types.js';
 import { registryAuthOf, resolveInputs, type Materialised } from './inputs.js';
@@ -60,7 +61,7 @@ export async function applyImageProject(
     await writeContext(contextDir, m);
     logger.info({ log: logPath, inputDigest: inputs.digest }, 'building image');
     onLog(`# driftless build of ${inputs.ref} (inputs ${inputs.digest}, revision ${ctx.revision})`);
-    const registryHost = inputs.ref.slice(0, inputs.ref.indexOf('/'));
+    const registryHost = parseReference(res.spec.repository).registry;
     await docker.build({
       contextDir,
       dockerfile: 'Dockerfile',

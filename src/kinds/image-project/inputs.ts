@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { StalledError, type Reason } from '../../errors.js';
 import type { DockerDriver, RegistryAuth } from '../../drivers/types.js';
-import { parseReference } from '../../drivers/docker/reference.js';
+import { parseReference } from '../../util/image-reference.js';
 import type { Resource } from '../../model/resource.js';
 import type { Renderer } from '../../render/index.js';
 import { createGitSource } from '../../source/git.js';

@@ -2,7 +2,7 @@
  * Semantic checks the schema cannot express, run by the loader before anything is applied: port ranges in EXPOSE
  * strings, COPY steps without media, unparsable image references, a repository carrying a tag.
  */
-import { parseReference } from '../../drivers/docker/reference.js';
+import { parseReference } from '../../util/image-reference.js';
 import type { Problem } from '../../model/plan.js';
 import type { Resource } from '../../model/resource.js';
 import { exposeProblem } from './render.js';

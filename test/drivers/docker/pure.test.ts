@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { StalledError, TransientError } from '../../../src/errors.js';
 import { mapDockerError } from '../../../src/drivers/docker/errors.js';
 import { dockerodeOptions } from '../../../src/drivers/docker/index.js';
-import { formatReference, isLoopbackRegistry, parseReference } from '../../../src/drivers/docker/reference.js';
+import { formatReference, isLoopbackRegistry, parseReference } from '../../../src/util/image-reference.js';
 import { followStream } from '../../../src/drivers/docker/stream.js';
 
 describe('parseReference', () => {
