@@ -68,7 +68,6 @@ export function createKindContext(
   rt: Runtime,
   opts: { resources: Resource[]; revision: string; repoDir: string; signal: AbortSignal },
 ): KindContext {
-  const inventory = rt.journal.read().inventory;
   return {
     drivers: rt.drivers,
     secrets: rt.secrets,
@@ -78,6 +77,7 @@ export function createKindContext(
     revision: opts.revision,
     repoDir: opts.repoDir,
     stateDir: rt.stateDir,
-    inventory: { get: (key) => inventory[key] },
+    // Read live: the engine records each applied resource before its health gate re-observes it.
+    inventory: { get: (key) => rt.journal.read().inventory[key] },
   };
 }

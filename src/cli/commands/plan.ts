@@ -21,6 +21,7 @@ export async function planCommand(source: string | undefined, opts: PlanOptions)
     const plan = await planRevision(rt, { revision, load, signal: new AbortController().signal });
     if (opts.json) printJson(plan);
     else printPlan(plan, { verbose: opts.verbose });
-    return EXIT.ok;
+    // A resource that could not be observed because a human must act (a changed host key) makes the plan untrustworthy.
+    return plan.tasks.some((t) => t.error?.disposition === 'stalled') ? EXIT.invalid : EXIT.ok;
   });
 }
