@@ -112,10 +112,11 @@ export function createCycle(deps: CycleDeps): Cycle {
     let plan: Plan = await planRevision(rt, { revision, load, signal: req.signal });
     lastObservedAt = clock.now();
     if (kind === 'drift') {
-      plan = markDrift(plan);
-      const drifted = plan.tasks.filter((t) => t.reason === 'DriftDetected').map((t) => t.key);
-      if (drifted.length === 0 && plan.tasks.every((t) => t.action === 'noop' && !t.error)) return {};
-      logger.warn({ revision: revision.commit, drifted }, 'drift detected');
+      const drift = markDrift(plan);
+      plan = drift.plan;
+      if (drift.ignored.length > 0) logger.info({ revision: revision.commit, ignored: drift.ignored }, 'drift ignored by annotation');
+      if (drift.drifted.length === 0 && plan.tasks.every((t) => !t.error)) return {};
+      logger.warn({ revision: revision.commit, drifted: drift.drifted }, 'drift detected');
     }
     if (req.signal.aborted) return {};
     applying = { commit: revision.commit, waiting: false };

@@ -1,9 +1,11 @@
 /**
  * Drift handling for re-observation runs (the revision did not move, the world did): every change found is drift
- * and is labelled `DriftDetected`, unless the resource opts out with the annotation `driftless.dev/drift: ignore`,
- * in which case its task becomes a no-op (the change is logged, not corrected). Pure: a plan in, a plan out.
+ * and is labelled `DriftDetected`, unless the resource opts out with the annotation `driftless.dev/drift: ignore`.
+ * An opted-out resource is left out of the run entirely (not even a health gate, which would wait on the very
+ * drift it was told to ignore); its drift is logged and its last status stays. Pure: a plan in, a plan out.
  */
 import type { Plan, Task } from '../model/plan.js';
+import type { ResourceKey } from '../model/resource.js';
 
 export const DRIFT_ANNOTATION = 'driftless.dev/drift';
 
@@ -12,11 +14,20 @@ export function ignoresDrift(task: Task): boolean {
   return task.desired.metadata.annotations?.[DRIFT_ANNOTATION] === 'ignore';
 }
 
-export function markDrift(plan: Plan): Plan {
-  const tasks = plan.tasks.map((t): Task => {
-    if (t.action === 'noop' || t.error) return t;
-    if (ignoresDrift(t)) return { ...t, action: 'noop', changes: [], reason: 'DriftIgnored' };
-    return { ...t, reason: t.reason ?? 'DriftDetected' };
-  });
-  return { ...plan, tasks };
+export interface DriftPlan {
+  plan: Plan;
+  /** Resources whose drift was found and corrected by this plan. */
+  drifted: ResourceKey[];
+  /** Resources whose drift was found and, by annotation, left alone. */
+  ignored: ResourceKey[];
+}
+
+export function markDrift(plan: Plan): DriftPlan {
+  const ignored = new Set(plan.tasks.filter((t) => t.action !== 'noop' && !t.error && ignoresDrift(t)).map((t) => t.key));
+  const tasks = plan.tasks
+    .filter((t) => !ignored.has(t.key))
+    .map((t): Task => (t.action === 'noop' || t.error ? t : { ...t, reason: t.reason ?? 'DriftDetected' }));
+  const drifted = tasks.filter((t) => t.action !== 'noop' && !t.error).map((t) => t.key);
+  const waves = plan.waves.map((w) => w.filter((k) => !ignored.has(k))).filter((w) => w.length > 0);
+  return { plan: { ...plan, tasks, waves }, drifted, ignored: [...ignored] };
 }
