@@ -7,12 +7,20 @@ import { clusterKind } from './cluster/index.js';
 import { hostKind } from './host/index.js';
 import { serviceKind } from './service/index.js';
 import { imageProjectKind } from './image-project/index.js';
+import { poolKind } from './pool/index.js';
+import { taskTemplateKind } from './task-template/index.js';
+import { commandGroupKind } from './command-group/index.js';
+import { commandKind } from './command/index.js';
 
 const kinds: KindModule<any, any>[] = [
   clusterKind,
   serviceKind,
   hostKind,
   imageProjectKind,
+  poolKind,
+  taskTemplateKind,
+  commandGroupKind,
+  commandKind,
 ];
 
 export function createKindRegistry(): KindRegistry {

@@ -1,0 +1,61 @@
+/**
+ * Pure diff and health of a pool. The diff is the placement decision printed as field changes (which nodes would
+ * be created, removed, restored, rolled), so `plan` shows exactly what `apply` will do to the hosts.
+ */
+import type { DiffOutcome, FieldChange } from '../../model/plan.js';
+import type { HealthReport } from '../../model/health.js';
+import type { Resource } from '../../model/resource.js';
+import { shortDigest } from '../../util/digest.js';
+import { knownNodes } from './observe.js';
+import { placeNodes, type PlacementPlan } from './placement.js';
+import type { PoolObserved, PoolSpec } from './spec.js';
+
+export function placementOf(desired: Resource<PoolSpec>, observed: PoolObserved): PlacementPlan {
+  return placeNodes({
+    spec: desired.spec,
+    pool: desired.metadata.name,
+    eligible: observed.eligible,
+    nodes: knownNodes(observed),
+    specDigest: observed.specDigest,
+  });
+}
+
+const at = (n: { name: string; host: string }): string => `${n.name}@${n.host}`;
+
+export function diffPool(desired: Resource<PoolSpec>, observed: PoolObserved | undefined): DiffOutcome {
+  if (!observed) return { action: 'create', changes: [{ path: 'nodes', after: 'unknown until observed' }] };
+  const p = placementOf(desired, observed);
+  const changes: FieldChange[] = [];
+  if (p.create.length > 0) changes.push({ path: 'nodes.create', after: p.create.map(at) });
+  if (p.remove.length > 0) changes.push({ path: 'nodes.remove', before: p.remove.map(at) });
+  if (p.restore.length > 0) changes.push({ path: 'nodes.restore', before: p.restore.map((n) => `${at(n)} (${n.state})`) });
+  if (p.stale.length > 0) {
+    changes.push({
+      path: 'nodes.deploy',
+      before: p.stale.map((n) => `${at(n)} ${shortDigest(n.specDigest)}`),
+      after: `${shortDigest(observed.specDigest)} (${observed.image})`,
+    });
+  }
+  if (changes.length === 0) return { action: 'noop', changes: [] };
+  const none = knownNodes(observed).length === 0;
+  return {
+    action: none ? 'create' : 'update',
+    changes,
+    ...(p.restore.length > 0 ? { reason: 'DriftDetected' } : {}),
+  };
+}
+
+export function poolHealth(observed: PoolObserved | undefined): HealthReport {
+  if (!observed) return { status: 'Unknown', message: 'not observed' };
+  const down = observed.hosts.filter((h) => !h.reachable);
+  if (down.length > 0) return { status: 'Degraded', message: `hosts not answering: ${down.map((h) => `${h.host} (${h.error ?? 'unknown'})`).join('; ')}` };
+  const nodes = knownNodes(observed);
+  const current = nodes.filter((n) => n.specDigest === observed.specDigest && n.state === 'running');
+  const failing = current.filter((n) => n.healthy === false);
+  if (failing.length > 0) return { status: 'Degraded', message: `nodes failing their health check: ${failing.map((n) => at(n)).join(', ')}` };
+  if (nodes.length === 0 && observed.desiredCount > 0) return { status: 'Missing', message: 'no nodes' };
+  if (current.length === observed.desiredCount && nodes.length === current.length) {
+    return { status: 'Healthy', message: `${current.length}/${observed.desiredCount} nodes healthy` };
+  }
+  return { status: 'Progressing', message: `${current.length}/${observed.desiredCount} nodes current and healthy, ${nodes.length} nodes in all` };
+}

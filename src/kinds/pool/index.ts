@@ -1,0 +1,66 @@
+/**
+ * Kind `Pool` (OpenDCP 服务池): containers running a Service on hosts, kept at the declared count and rolled out in
+ * health-checked batches. A reconciler, not buttons: the hosts are observed every run and the difference drives
+ * expand, shrink, restore and deploy through the pool's task templates.
+ */
+import type { Problem } from '../../model/plan.js';
+import type { Resource, ResourceRef } from '../../model/resource.js';
+import { digestOf } from '../../util/digest.js';
+import { problemAt } from '../task-template/index.js';
+import type { KindModule, ResourceIndex } from '../types.js';
+import { applyPool } from './apply.js';
+import { diffPool, poolHealth } from './diff.js';
+import type { PoolHooks } from './hooks.js';
+import { knownNodes, observePool } from './observe.js';
+import { resolveFlows, resolveImage } from './resolve.js';
+import type { PoolObserved, PoolSpec } from './spec.js';
+
+function dependencies(res: Resource<PoolSpec>): ResourceRef[] {
+  const refs: ResourceRef[] = [{ kind: 'Service', name: res.spec.service, path: '/spec/service' }];
+  (res.spec.hosts.names ?? []).forEach((name, i) => refs.push({ kind: 'Host', name, path: `/spec/hosts/names/${i}` }));
+  for (const flow of ['expand', 'shrink', 'deploy'] as const) {
+    const name = res.spec.tasks?.[flow];
+    if (name) refs.push({ kind: 'TaskTemplate', name, path: `/spec/tasks/${flow}` });
+  }
+  const image = res.spec.container.image;
+  if (typeof image !== 'string') refs.push({ kind: 'ImageProject', name: image.project, path: '/spec/container/image/project' });
+  return refs;
+}
+
+function validate(res: Resource<PoolSpec>, all: ResourceIndex): Problem[] {
+  const messages = [...resolveFlows(res.spec, all).problems];
+  try {
+    resolveImage(res.spec, all);
+  } catch (err) {
+    messages.push(`container.image: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (res.spec.mode === 'fixed' && res.spec.replicas === undefined) messages.push('replicas is required in fixed mode');
+  if (res.spec.mode !== 'fixed' && res.spec.maxPerHost !== undefined) messages.push('maxPerHost applies to fixed mode only');
+  const reserved = Object.keys(res.spec.container.labels ?? {}).filter((k) => k.startsWith('driftless.'));
+  if (reserved.length > 0) messages.push(`container.labels: ${reserved.join(', ')} use the reserved driftless. prefix`);
+  return messages.map((m) => problemAt(res, m));
+}
+
+/** Creates the kind; hooks wire register/unregister and create_vm/return_vm when those issues land. */
+export function createPoolKind(hooks: PoolHooks = {}): KindModule<PoolSpec, PoolObserved> {
+  return {
+    kind: 'Pool',
+    schemaId: 'https://driftless.dev/schemas/pool.schema.json',
+    order: 20,
+    dependencies,
+    validate,
+    observe: observePool,
+    diff: diffPool,
+    apply: (task, ctx) => applyPool(task, ctx, hooks),
+    health: poolHealth,
+    observedDigest: (o) =>
+      o
+        ? digestOf(knownNodes(o).map((n) => ({ name: n.name, host: n.host, state: n.state, spec: n.specDigest, healthy: n.healthy })))
+        : undefined,
+  };
+}
+
+export const poolKind = createPoolKind();
+
+export type { PoolSpec, PoolObserved } from './spec.js';
+export type { PoolHooks, DiscoveryHook, MachineHook, NodeRef } from './hooks.js';

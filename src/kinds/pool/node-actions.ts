@@ -1,0 +1,65 @@
+/**
+ * The host side of the built-in steps: start a node with the full container spec and our labels, stop it, and
+ * wait until its health check passes (polling, bounded by healthCheck.timeout).
+ */
+import { parseDuration } from '../../config/duration.js';
+import type { Resource } from '../../model/resource.js';
+import type { KindContext } from '../types.js';
+import { probeNodes } from './observe.js';
+import type { BuiltinActions, NodeJob } from './runner.js';
+import { loginScript, q, startScript, stopScript } from './scripts.js';
+import type { PoolSpec } from './spec.js';
+
+const STEP_TIMEOUT_MS = 5 * 60_000;
+
+export function createNodeActions(res: Resource<PoolSpec>, specDigest: string, ctx: KindContext): BuiltinActions {
+  const spec = res.spec;
+  const exec = async (job: NodeJob, script: string, what: string, stdin?: string): Promise<void> => {
+    const r = await ctx.drivers.ssh.exec(job.target, script, {
+      timeoutMs: STEP_TIMEOUT_MS,
+      signal: ctx.signal,
+      ...(stdin !== undefined ? { stdin } : {}),
+    });
+    if (r.code !== 0) throw new Error(`${what} on ${job.ref.host} exited ${r.code}: ${(r.stderr.trim() || r.stdout.trim()).slice(-400)}`);
+  };
+  return {
+    async start(job) {
+      const auth = spec.container.registryAuth;
+      const login = auth ? loginScript(job.vars.image, auth.username) : undefined;
+      if (auth && login) await exec(job, login, `docker login for ${job.ref.name}`, await ctx.secrets.resolve(auth.password));
+      const script = startScript(spec.container, {
+        pool: res.metadata.name,
+        service: spec.service,
+        name: job.ref.name,
+        ordinal: job.vars.node.ordinal,
+        image: job.vars.image,
+        specDigest,
+      });
+      await exec(job, script, `start ${job.ref.name}`);
+    },
+    async stop(job) {
+      await exec(job, stopScript(job.ref.name, res.metadata.name), `stop ${job.ref.name}`);
+    },
+    async waitHealthy(job) {
+      const hc = spec.healthCheck;
+      const deadline = Date.now() + parseDuration(hc?.timeout ?? '60s');
+      const interval = parseDuration(hc?.interval ?? '500ms');
+      let last = 'no probe yet';
+      for (;;) {
+        const running = await ctx.drivers.ssh.exec(job.target, `docker inspect -f '{{.State.Running}}' ${q(job.ref.name)}`, {
+          timeoutMs: 30_000,
+          signal: ctx.signal,
+        });
+        if (running.stdout.trim() !== 'true') last = `container is not running (${(running.stderr || running.stdout).trim()})`;
+        else if (!hc) return;
+        else {
+          const verdict = await probeNodes(job.target, res, hc, [job.ref.name], job.ref.address, ctx);
+          if (verdict.get(job.ref.name) === true) return;
+          last = 'health probe failed';
+        }
+        if (Date.now() + interval > deadline) throw new Error(`${job.ref.name} did not become healthy in ${hc?.timeout ?? '60s'}: ${last}`);
+        await new Promise((resolve) => setTimeout(resolve, interval));
+      }
+    },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * Observe a pool where it runs: one `docker ps` per host filtered by the pool's labels, then one probe per host
+ * for its running nodes. A host that does not answer is reported, and its nodes are neither counted nor touched,
+ * so an outage of one host never makes driftless start or stop anything on the others by mistake.
+ */
+import type { SshTarget } from '../../drivers/types.js';
+import { describe } from '../../errors.js';
+import type { Resource } from '../../model/resource.js';
+import { createRenderer } from '../../render/index.js';
+import { hostTarget } from '../host/target.js';
+import type { HostSpec } from '../host/spec.js';
+import type { KindContext } from '../types.js';
+import { desiredCount } from './placement.js';
+import { eligibleHosts, nodeSpecDigest, resolveImage } from './resolve.js';
+import { listScript, parseList, probeScript } from './scripts.js';
+import type { HealthCheckSpec, HostNodes, NodeObserved, PoolObserved, PoolSpec } from './spec.js';
+
+const LIST_TIMEOUT_MS = 30_000;
+
+export async function observePool(res: Resource<PoolSpec>, ctx: KindContext): Promise<PoolObserved> {
+  const eligible = eligibleHosts(res.spec, ctx.resources);
+  const previous = ctx.inventory.get(`Pool/${res.metadata.name}`)?.resource as Resource<PoolSpec> | undefined;
+  const formerly = previous ? eligibleHosts(previous.spec, ctx.resources) : [];
+  const candidates = [...new Map([...eligible, ...formerly].map((h) => [h.metadata.name, h])).values()];
+  const image = resolveImage(res.spec, ctx.resources);
+  const hosts = await Promise.all(candidates.map((h) => observeHostNodes(res, h, ctx)));
+  const answered = new Set(hosts.filter((h) => h.reachable).map((h) => h.host));
+  const reachableEligible = eligible.map((h) => h.metadata.name).filter((n) => answered.has(n));
+  return {
+    eligible: reachableEligible,
+    hosts: hosts.sort((a, b) => (a.host < b.host ? -1 : 1)),
+    specDigest: nodeSpecDigest(res, image),
+    image,
+    desiredCount: desiredCount(res.spec, reachableEligible.length),
+  };
+}
+
+/** Reads one host's nodes and probes the running ones. */
+export async function observeHostNodes(res: Resource<PoolSpec>, host: Resource<HostSpec>, ctx: KindContext): Promise<HostNodes> {
+  const name = host.metadata.name;
+  try {
+    const target = await hostTarget(host, ctx.secrets);
+    const listed = await ctx.drivers.ssh.exec(target, listScript(res.metadata.name), { timeoutMs: LIST_TIMEOUT_MS, signal: ctx.signal });
+    if (listed.code !== 0) {
+      return { host: name, reachable: false, error: `docker ps failed (exit ${listed.code}): ${listed.stderr.trim().slice(-300)}`, nodes: [] };
+    }
+    const nodes: NodeObserved[] = parseList(listed.stdout).map((n) => ({
+      id: n.id,
+      name: n.name,
+      host: name,
+      ordinal: n.ordinal,
+      state: n.state,
+      specDigest: n.spec,
+      createdAt: n.created,
+    }));
+    const hc = res.spec.healthCheck;
+    const running = nodes.filter((n) => n.state === 'running');
+    if (running.length > 0) {
+      const verdicts = hc ? await probeNodes(target, res, hc, running.map((n) => n.name), host.spec.address, ctx) : undefined;
+      for (const n of running) n.healthy = verdicts ? verdicts.get(n.name) === true : true;
+    }
+    return { host: name, reachable: true, nodes };
+  } catch (err) {
+    return { host: name, reachable: false, error: describe(err), nodes: [] };
+  }
+}
+
+const renderer = createRenderer();
+
+/** One probe round for the named nodes on one host; a node missing from the answer counts as unhealthy. */
+export async function probeNodes(
+  target: SshTarget,
+  res: Resource<PoolSpec>,
+  hc: HealthCheckSpec,
+  names: string[],
+  address: string,
+  ctx: KindContext,
+): Promise<Map<string, boolean>> {
+  const network = res.spec.container.network ?? 'host';
+  const script = probeScript(hc, names, network, (name) =>
+    renderer.renderString(hc.command ?? '', { node: { name, address }, pool: res.metadata.name, service: res.spec.service }),
+  );
+  const r = await ctx.drivers.ssh.exec(target, script, { timeoutMs: LIST_TIMEOUT_MS, signal: ctx.signal });
+  const out = new Map<string, boolean>();
+  for (const line of r.stdout.split('\n')) {
+    const [n, verdict] = line.trim().split(' ');
+    if (n) out.set(n, verdict === 'ok');
+  }
+  return out;
+}
+
+/** Every node on a host that answered. */
+export function knownNodes(observed: PoolObserved): NodeObserved[] {
+  return observed.hosts.filter((h) => h.reachable).flatMap((h) => h.nodes);
+}

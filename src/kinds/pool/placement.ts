@@ -1,0 +1,102 @@
+/**
+ * Pure placement: from the nodes found on the hosts and the desired count, which nodes to create (host + ordinal),
+ * remove, restore and roll. It is the whole reconciler decision, so plan and apply share it and tests read it as a
+ * table. Ordinals are unique per pool (the container is named `<pool>-<ordinal>`), so a node started just before a
+ * crash is found by the next observe and never started twice.
+ */
+import type { NodeObserved, PoolSpec } from './spec.js';
+
+export interface PlacementInput {
+  spec: Pick<PoolSpec, 'mode' | 'replicas' | 'maxPerHost' | 'shrinkOrder'>;
+  pool: string;
+  /** Eligible hosts that answered, sorted by name. */
+  eligible: string[];
+  /** Every node found on hosts that answered (eligible or not). */
+  nodes: NodeObserved[];
+  specDigest: string;
+}
+
+export interface NodeSlot {
+  host: string;
+  ordinal: number;
+  name: string;
+}
+
+export interface PlacementPlan {
+  desired: number;
+  create: NodeSlot[];
+  remove: NodeObserved[];
+  /** Nodes that are not running (stopped or removed by hand counts as drift): recreated in place. */
+  restore: NodeObserved[];
+  /** Running nodes with another spec digest: replaced by the rolling deploy. */
+  stale: NodeObserved[];
+  /** Nodes that could not be placed (not enough hosts or maxPerHost reached). */
+  unplaced: number;
+}
+
+export function desiredCount(spec: PlacementInput['spec'], eligible: number): number {
+  if ((spec.mode ?? 'one-per-host') === 'one-per-host') return Math.min(spec.replicas ?? eligible, eligible);
+  return spec.replicas ?? 0;
+}
+
+/** Removal order: nodes that are down go first, then by shrinkOrder (created time, then ordinal). */
+function byRemovalPreference(order: 'newest-first' | 'oldest-first'): (a: NodeObserved, b: NodeObserved) => number {
+  const sign = order === 'newest-first' ? -1 : 1;
+  return (a, b) => {
+    const down = Number(b.state !== 'running') - Number(a.state !== 'running');
+    if (down !== 0) return down;
+    const t = a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.ordinal - b.ordinal;
+    return sign * t;
+  };
+}
+
+export function placeNodes(input: PlacementInput): PlacementPlan {
+  const { spec, eligible } = input;
+  const mode = spec.mode ?? 'one-per-host';
+  const prefer = byRemovalPreference(spec.shrinkOrder ?? 'newest-first');
+  const eligibleSet = new Set(eligible);
+  const remove: NodeObserved[] = input.nodes.filter((n) => !eligibleSet.has(n.host));
+  let keep = input.nodes.filter((n) => eligibleSet.has(n.host));
+  const perHostLimit = mode === 'one-per-host' ? 1 : (spec.maxPerHost ?? Number.POSITIVE_INFINITY);
+  for (const host of eligible) {
+    const here = keep.filter((n) => n.host === host).sort(prefer);
+    const extra = here.slice(0, Math.max(0, here.length - perHostLimit));
+    remove.push(...extra);
+    keep = keep.filter((n) => !extra.includes(n));
+  }
+  const desired = desiredCount(spec, eligible.length);
+  if (keep.length > desired) {
+    const surplus = [...keep].sort(prefer).slice(0, keep.length - desired);
+    remove.push(...surplus);
+    keep = keep.filter((n) => !surplus.includes(n));
+  }
+  const used = new Set(input.nodes.map((n) => n.ordinal));
+  let nextOrdinal = 0;
+  const takeOrdinal = (): number => {
+    while (used.has(nextOrdinal)) nextOrdinal++;
+    used.add(nextOrdinal);
+    return nextOrdinal;
+  };
+  const load = new Map(eligible.map((h) => [h, keep.filter((n) => n.host === h).length]));
+  const create: NodeSlot[] = [];
+  let missing = desired - keep.length;
+  while (missing > 0) {
+    const host = [...load.entries()]
+      .filter(([, count]) => count < perHostLimit)
+      .sort(([ha, a], [hb, b]) => a - b || (ha < hb ? -1 : 1))[0]?.[0];
+    if (host === undefined) break;
+    const ordinal = takeOrdinal();
+    create.push({ host, ordinal, name: `${input.pool}-${ordinal}` });
+    load.set(host, (load.get(host) ?? 0) + 1);
+    missing--;
+  }
+  const byOrdinal = (a: NodeObserved, b: NodeObserved): number => a.ordinal - b.ordinal;
+  return {
+    desired,
+    create,
+    remove,
+    restore: keep.filter((n) => n.state !== 'running').sort(byOrdinal),
+    stale: keep.filter((n) => n.state === 'running' && n.specDigest !== input.specDigest).sort(byOrdinal),
+    unplaced: missing,
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * What a pool's spec points at, resolved against the revision: its eligible hosts, its image, the steps of its
+ * three flows, and the digest every current node carries. Used by validate (as problems), observe and apply.
+ */
+import type { Resource } from '../../model/resource.js';
+import { digestOf } from '../../util/digest.js';
+import type { HostSpec } from '../host/spec.js';
+import { renderProblems, resolveSteps, type ResolvedStep } from '../task-template/resolve.js';
+import { DEFAULT_STEPS, type Flow, type TaskTemplateSpec } from '../task-template/spec.js';
+import type { ResourceIndex } from '../types.js';
+import type { PoolSpec } from './spec.js';
+
+/** Hosts named by the pool, or matching every selector label; sorted by name. */
+export function eligibleHosts(spec: PoolSpec, index: ResourceIndex): Resource<HostSpec>[] {
+  const all = index.list<HostSpec>('Host');
+  const picked = spec.hosts.names
+    ? all.filter((h) => spec.hosts.names?.includes(h.metadata.name))
+    : all.filter((h) => Object.entries(spec.hosts.selector ?? {}).every(([k, v]) => h.metadata.labels?.[k] === v));
+  return picked.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+}
+
+/** The image reference nodes run; throws a message when an ImageProject tag cannot be known before a build. */
+export function resolveImage(spec: PoolSpec, index: ResourceIndex): string {
+  const image = spec.container.image;
+  if (typeof image === 'string') return image;
+  const project = index.get<{ repository: string; tag?: { fixed?: string } }>('ImageProject', image.project);
+  if (!project) throw new Error(`ImageProject/${image.project} is not declared`);
+  const tag = image.tag ?? project.spec.tag?.fixed;
+  if (!tag) {
+    throw new Error(`ImageProject/${image.project} tags by media commit; give container.image.tag or a fixed tag in the project`);
+  }
+  return `${project.spec.repository}:${tag}`;
+}
+
+/** The digest nodes are labelled with: container spec + resolved image + service. Rollout knobs are not in it. */
+export function nodeSpecDigest(res: Resource<PoolSpec>, image: string): string {
+  return digestOf({ service: res.spec.service, container: res.spec.container, image });
+}
+
+export type PoolFlows = Record<Flow, ResolvedStep[]>;
+
+/**
+ * The three flows' steps, with a check_health after start_service when a template forgot it. `templateProblems`
+ * are the templates' own (reported at the TaskTemplate by its validate); `problems` are this pool's use of them.
+ */
+export function resolveFlows(
+  spec: PoolSpec,
+  index: ResourceIndex,
+): { flows: PoolFlows; problems: string[]; templateProblems: string[] } {
+  const problems: string[] = [];
+  const templateProblems: string[] = [];
+  const flows = {} as PoolFlows;
+  for (const flow of ['expand', 'shrink', 'deploy'] as const) {
+    const name = spec.tasks?.[flow];
+    const tpl = name ? index.get<TaskTemplateSpec>('TaskTemplate', name) : undefined;
+    if (name && !tpl) {
+      problems.push(`tasks.${flow}: TaskTemplate/${name} is not declared`);
+      flows[flow] = [];
+      continue;
+    }
+    const { steps, problems: found } = resolveSteps(tpl?.spec.steps ?? DEFAULT_STEPS[flow], index);
+    const where = name ? `tasks.${flow} (TaskTemplate/${name})` : `tasks.${flow}`;
+    templateProblems.push(...[...found, ...renderProblems(steps)].map((p) => `${where}: ${p}`));
+    problems.push(...shapeProblems(flow, steps).map((p) => `${where}: ${p}`));
+    flows[flow] = withHealthCheck(steps);
+  }
+  return { flows, problems, templateProblems };
+}
+
+/** OpenDCP's template rules, plus what the reconciler needs to find the node afterwards. */
+function shapeProblems(flow: Flow, steps: ResolvedStep[]): string[] {
+  const names = steps.map((s) => s.name);
+  const out: string[] = [];
+  if (flow !== 'shrink' && !names.includes('start_service')) out.push(`a ${flow} template must contain start_service`);
+  if (flow !== 'expand' && !names.includes('stop_service')) out.push(`a ${flow} template must contain stop_service`);
+  if (flow === 'deploy' && names.indexOf('stop_service') > names.indexOf('start_service')) {
+    out.push('stop_service must come before start_service');
+  }
+  if (names.includes('create_vm') && (flow !== 'expand' || names[0] !== 'create_vm')) out.push('create_vm may only be the first step of an expand template');
+  if (names.includes('return_vm') && (flow !== 'shrink' || names[names.length - 1] !== 'return_vm')) out.push('return_vm may only be the last step of a shrink template');
+  return out;
+}
+
+function withHealthCheck(steps: ResolvedStep[]): ResolvedStep[] {
+  const start = steps.findIndex((s) => s.builtin === 'start_service');
+  if (start < 0 || steps.some((s) => s.builtin === 'check_health')) return steps;
+  const check: ResolvedStep = { name: 'check_health', builtin: 'check_health', commands: [], params: {}, retry: { times: 0, ignoreError: false }, receivesImage: false };
+  return [...steps.slice(0, start + 1), check, ...steps.slice(start + 1)];
+}

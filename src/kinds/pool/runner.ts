@@ -1,0 +1,129 @@
+/**
+ * Runs one flow (the resolved steps of a template) on one node, OpenDCP's step semantics made explicit: a step is
+ * tried `retry.times + 1` times; a step that still fails stops the node's flow unless `retry.ignoreError`, in which
+ * case it is logged and the node goes on. Built-ins run driftless's own scripts; CommandGroup steps run their
+ * commands in order over SSH and stop at the first failing one.
+ */
+import type { SshTarget } from '../../drivers/types.js';
+import { describe } from '../../errors.js';
+import { renderCommand, type NodeVars, type ResolvedStep } from '../task-template/resolve.js';
+import type { KindContext } from '../types.js';
+import type { NodeRef, PoolHooks } from './hooks.js';
+
+/** Everything a step needs about one node. */
+export interface NodeJob {
+  target: SshTarget;
+  vars: NodeVars;
+  ref: NodeRef;
+}
+
+/** The built-in steps that touch the host (start, stop, wait for health), supplied by the pool. */
+export interface BuiltinActions {
+  start(job: NodeJob): Promise<void>;
+  stop(job: NodeJob): Promise<void>;
+  waitHealthy(job: NodeJob): Promise<void>;
+}
+
+export interface StepLog {
+  node: string;
+  step: string;
+  attempt: number;
+  ok: boolean;
+  ignored?: boolean;
+  message?: string;
+}
+
+export interface FlowResult {
+  node: string;
+  ok: boolean;
+  failedStep?: string;
+  error?: string;
+  log: StepLog[];
+}
+
+export interface RunnerEnv {
+  ctx: KindContext;
+  hooks: PoolHooks;
+  builtins: BuiltinActions;
+  /** Pause between attempts of a step; injectable so unit tests do not wait. */
+  retryDelay?: (attempt: number) => Promise<void>;
+}
+
+export async function runFlow(steps: ResolvedStep[], job: NodeJob, env: RunnerEnv): Promise<FlowResult> {
+  const log: StepLog[] = [];
+  for (const step of steps) {
+    let lastError = '';
+    let ok = false;
+    for (let attempt = 1; attempt <= step.retry.times + 1 && !ok; attempt++) {
+      if (attempt > 1) await (env.retryDelay ?? defaultDelay)(attempt);
+      try {
+        await runStep(step, job, env);
+        ok = true;
+        log.push({ node: job.ref.name, step: step.name, attempt, ok: true });
+      } catch (err) {
+        lastError = describe(err);
+        log.push({ node: job.ref.name, step: step.name, attempt, ok: false, message: lastError });
+        env.ctx.logger.warn({ node: job.ref.name, step: step.name, attempt, err: lastError }, 'pool step failed');
+      }
+    }
+    if (ok) continue;
+    if (step.retry.ignoreError) {
+      const last = log[log.length - 1];
+      if (last) last.ignored = true;
+      env.ctx.logger.info({ node: job.ref.name, step: step.name }, 'pool step failed; ignoreError lets the node go on');
+      continue;
+    }
+    return { node: job.ref.name, ok: false, failedStep: step.name, error: `step ${step.name}: ${lastError}`, log };
+  }
+  return { node: job.ref.name, ok: true, log };
+}
+
+function defaultDelay(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.min(5000, 500 * attempt)));
+}
+
+async function runStep(step: ResolvedStep, job: NodeJob, env: RunnerEnv): Promise<void> {
+  const { ctx, hooks, builtins } = env;
+  switch (step.builtin) {
+    case 'start_service':
+      return builtins.start(job);
+    case 'stop_service':
+      return builtins.stop(job);
+    case 'check_health':
+      return builtins.waitHealthy(job);
+    case 'register':
+    case 'unregister': {
+      const hook = hooks.discovery;
+      if (!hook) {
+        ctx.logger.debug({ node: job.ref.name, step: step.name }, 'no service discovery wired; step does nothing');
+        return;
+      }
+      return step.builtin === 'register' ? hook.register([job.ref], ctx) : hook.unregister([job.ref], ctx);
+    }
+    case 'create_vm':
+    case 'return_vm': {
+      const hook = hooks.machines;
+      if (!hook) {
+        ctx.logger.debug({ node: job.ref.name, step: step.name }, 'machine templates not wired; the pool uses its declared hosts');
+        return;
+      }
+      return step.builtin === 'create_vm' ? hook.createVm([job.ref], step.params, ctx) : hook.returnVm([job.ref], step.params, ctx);
+    }
+    case undefined:
+      for (const cmd of step.commands) {
+        const text = renderCommand(step, cmd, job.vars);
+        const r =
+          cmd.mode === 'shell'
+            ? await ctx.drivers.ssh.exec(job.target, `bash -c ${quote(text)}`, { timeoutMs: cmd.timeoutMs, signal: ctx.signal })
+            : await ctx.drivers.ssh.exec(job.target, 'bash -s', { stdin: text, timeoutMs: cmd.timeoutMs, signal: ctx.signal });
+        if (r.code !== 0) {
+          throw new Error(`Command/${cmd.name} exited ${r.code}: ${(r.stderr.trim() || r.stdout.trim()).slice(-400)}`);
+        }
+      }
+      return;
+  }
+}
+
+function quote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,111 @@
+/** The Pool spec as schemas/pool.schema.json guarantees it (defaults filled by the loader), and node labels. */
+import type { SecretRef } from '../../model/resource.js';
+
+export type CountOrPercent = number | `${number}%`;
+
+export interface PortSpec {
+  container: number;
+  host?: number;
+  protocol?: 'tcp' | 'udp';
+}
+
+export interface MountSpec {
+  type?: 'bind' | 'volume';
+  source: string;
+  target: string;
+  readOnly?: boolean;
+}
+
+export interface ResourceAmounts {
+  cpus?: number;
+  memory?: string;
+}
+
+export interface ContainerSpec {
+  image: string | { project: string; tag?: string };
+  command?: string[];
+  args?: string[];
+  env?: Record<string, string>;
+  workdir?: string;
+  ports?: PortSpec[];
+  labels?: Record<string, string>;
+  resources?: { limits?: ResourceAmounts; reservations?: ResourceAmounts };
+  restartPolicy?: { condition?: 'none' | 'on-failure' | 'any'; maxAttempts?: number };
+  mounts?: MountSpec[];
+  network?: string;
+  registryAuth?: { username: string; password: SecretRef };
+}
+
+export interface HealthCheckSpec {
+  tcp?: { port: number };
+  http?: { port: number; path?: string };
+  command?: string;
+  probeTimeout?: string;
+  interval?: string;
+  timeout?: string;
+}
+
+export interface RolloutSpec {
+  canary?: number;
+  batchSize?: CountOrPercent;
+  maxUnavailable?: CountOrPercent;
+  maxFailureRatio?: number;
+}
+
+export interface PoolSpec {
+  service: string;
+  description?: string;
+  hosts: { names?: string[]; selector?: Record<string, string> };
+  mode?: 'one-per-host' | 'fixed';
+  replicas?: number;
+  maxPerHost?: number;
+  shrinkOrder?: 'newest-first' | 'oldest-first';
+  container: ContainerSpec;
+  tasks?: { expand?: string; shrink?: string; deploy?: string };
+  rollout?: RolloutSpec;
+  healthCheck?: HealthCheckSpec;
+}
+
+/** A node's container as read from its host. */
+export interface NodeObserved {
+  id: string;
+  /** Container name, `<pool>-<ordinal>`. */
+  name: string;
+  host: string;
+  ordinal: number;
+  /** Docker's state: running, exited, created, restarting, dead, paused. */
+  state: string;
+  specDigest: string;
+  createdAt: string;
+  /** Result of the health probe; undefined when the node is not running or the pool declares no check. */
+  healthy?: boolean;
+}
+
+export interface HostNodes {
+  host: string;
+  reachable: boolean;
+  error?: string;
+  nodes: NodeObserved[];
+}
+
+/** What a pool looks like on its hosts, plus the desired facts health needs to stay pure. */
+export interface PoolObserved {
+  /** Eligible hosts (declared and matching), sorted by name. */
+  eligible: string[];
+  hosts: HostNodes[];
+  /** Digest of the container spec + resolved image that current nodes carry. */
+  specDigest: string;
+  image: string;
+  desiredCount: number;
+}
+
+/** Labels on every node container: how observe finds a pool's nodes and tells current from stale. */
+export const NODE_LABELS = {
+  pool: 'driftless.pool',
+  service: 'driftless.service',
+  host: 'driftless.host',
+  spec: 'driftless.spec',
+  ordinal: 'driftless.ordinal',
+  image: 'driftless.image',
+  created: 'driftless.created',
+} as const;

@@ -1,0 +1,35 @@
+/**
+ * Kind `TaskTemplate` (OpenDCP 任务模板): ordered steps a pool runs on each node. A declaration: it changes nothing
+ * by itself, but it is checked whole at load time — unknown steps, parameters no command declares, wrong types,
+ * and commands that would render an undefined `{{param}}` — so a broken template never starts a flow.
+ */
+import type { Problem } from '../../model/plan.js';
+import type { Resource } from '../../model/resource.js';
+import { createDeclarationKind } from '../shared/declaration.js';
+import type { KindModule } from '../types.js';
+import { renderProblems, resolveSteps } from './resolve.js';
+import { isBuiltinStep, type TaskTemplateSpec } from './spec.js';
+
+export const taskTemplateKind: KindModule<TaskTemplateSpec> = {
+  ...createDeclarationKind<TaskTemplateSpec>({
+    kind: 'TaskTemplate',
+    schemaId: 'https://driftless.dev/schemas/task-template.schema.json',
+    order: 3,
+    dependencies: (res) =>
+      res.spec.steps
+        .map((s, i) => ({ s, i }))
+        .filter(({ s }) => !isBuiltinStep(s.name))
+        .map(({ s, i }) => ({ kind: 'CommandGroup', name: s.name, path: `/spec/steps/${i}/name` })),
+  }),
+  validate(res, all) {
+    const { steps, problems } = resolveSteps(res.spec.steps, all);
+    return [...problems, ...renderProblems(steps)].map((message) => problemAt(res, message));
+  },
+};
+
+/** A problem at the resource's document (kind validators have no finer positions). */
+export function problemAt(res: Resource, message: string): Problem {
+  return { file: res.source.file, line: res.source.line, col: res.source.col, message: `${res.kind}/${res.metadata.name}: ${message}` };
+}
+
+export type { TaskTemplateSpec, StepSpec, CommandGroupSpec, CommandSpec } from './spec.js';

@@ -1,0 +1,164 @@
+/**
+ * Turns a template's steps into what runs: built-ins stay symbolic, CommandGroup steps become their Commands with
+ * the step's parameter values checked against the declared types. Rendering happens per node, but every command
+ * is also rendered once with placeholder node values when the repo is loaded, so an undefined `{{param}}` is a
+ * problem before anything runs (OpenDCP found it on the first host, halfway through a flow).
+ */
+import { parseDuration } from '../../config/duration.js';
+import { createRenderer, type Renderer } from '../../render/index.js';
+import type { ResourceIndex } from '../types.js';
+import {
+  isBuiltinStep,
+  type BuiltinStep,
+  type CommandGroupSpec,
+  type CommandSpec,
+  type ParamDecl,
+  type ParamValue,
+  type StepSpec,
+} from './spec.js';
+
+export interface ResolvedCommand {
+  name: string;
+  body: string;
+  mode: 'shell' | 'script';
+  timeoutMs: number;
+  params: Record<string, ParamDecl>;
+}
+
+export interface ResolvedStep {
+  name: string;
+  builtin?: BuiltinStep;
+  commands: ResolvedCommand[];
+  params: Record<string, ParamValue>;
+  retry: { times: number; ignoreError: boolean };
+  /** Steps named start_service* get the pool's image as `image` (and `tag`, OpenDCP's name), over any given value. */
+  receivesImage: boolean;
+}
+
+/** OpenDCP passes the service image to steps named start_service*; `start-service*` is the same for group names. */
+export function receivesImage(stepName: string): boolean {
+  return /^start[_-]service/.test(stepName);
+}
+
+/** Values commands can use besides their declared parameters (`image` only in start_service* steps). */
+export interface NodeVars {
+  pool: string;
+  service: string;
+  image: string;
+  node: { name: string; host: string; address: string; ordinal: number };
+}
+
+let shared: Renderer | undefined;
+function renderer(): Renderer {
+  shared ??= createRenderer();
+  return shared;
+}
+
+/** Resolves steps; problems name the step and say what is wrong, for the loader to report at the resource. */
+export function resolveSteps(steps: StepSpec[], index: ResourceIndex): { steps: ResolvedStep[]; problems: string[] } {
+  const problems: string[] = [];
+  const out: ResolvedStep[] = [];
+  steps.forEach((step, i) => {
+    const where = `step ${i + 1} (${step.name})`;
+    const resolved: ResolvedStep = {
+      name: step.name,
+      commands: [],
+      params: step.params ?? {},
+      retry: { times: step.retry?.times ?? 0, ignoreError: step.retry?.ignoreError ?? false },
+      receivesImage: receivesImage(step.name),
+    };
+    if (isBuiltinStep(step.name)) {
+      out.push({ ...resolved, builtin: step.name });
+      return;
+    }
+    const group = index.get<CommandGroupSpec>('CommandGroup', step.name);
+    if (!group) {
+      problems.push(`${where}: no built-in step and no CommandGroup named ${step.name}`);
+      return;
+    }
+    const declared = new Set<string>();
+    for (const cmdName of group.spec.commands) {
+      const cmd = index.get<CommandSpec>('Command', cmdName);
+      if (!cmd) {
+        problems.push(`${where}: CommandGroup/${step.name} names Command/${cmdName}, which is not declared`);
+        continue;
+      }
+      const params = cmd.spec.params ?? {};
+      for (const [p, decl] of Object.entries(params)) {
+        declared.add(p);
+        const value = resolved.params[p] ?? decl.default;
+        if (value === undefined && !(resolved.receivesImage && (p === 'image' || p === 'tag'))) {
+          problems.push(`${where}: parameter ${p} of Command/${cmdName} has no value and no default`);
+        } else if (value !== undefined && !typeMatches(decl.type, value)) {
+          problems.push(`${where}: parameter ${p} of Command/${cmdName} must be ${decl.type}, got ${JSON.stringify(value)}`);
+        }
+      }
+      resolved.commands.push({
+        name: cmdName,
+        body: cmd.spec.shell ?? cmd.spec.script ?? '',
+        mode: cmd.spec.shell !== undefined ? 'shell' : 'script',
+        timeoutMs: parseDuration(cmd.spec.timeout ?? '5m'),
+        params,
+      });
+    }
+    for (const p of Object.keys(resolved.params)) {
+      if (!declared.has(p)) problems.push(`${where}: parameter ${p} is not declared by any command of CommandGroup/${step.name}`);
+    }
+    out.push(resolved);
+  });
+  return { steps: out, problems };
+}
+
+function typeMatches(type: ParamDecl['type'], value: ParamValue): boolean {
+  if (type === 'string') return typeof value === 'string';
+  if (type === 'boolean') return typeof value === 'boolean';
+  if (type === 'integer') return typeof value === 'number' && Number.isInteger(value);
+  return typeof value === 'number';
+}
+
+/** The context a command renders with: its declared parameters (step value, else default) and the node's values. */
+export function commandContext(step: ResolvedStep, cmd: ResolvedCommand, vars: NodeVars): Record<string, unknown> {
+  const ctx: Record<string, unknown> = { pool: vars.pool, service: vars.service, node: vars.node };
+  for (const [p, decl] of Object.entries(cmd.params)) {
+    const value = step.params[p] ?? decl.default;
+    if (value !== undefined) ctx[p] = value;
+  }
+  if (step.receivesImage) {
+    ctx.image = vars.image;
+    ctx.tag = vars.image;
+  }
+  return ctx;
+}
+
+/** Renders one command for one node; throws (with the command named) on an undefined variable. */
+export function renderCommand(step: ResolvedStep, cmd: ResolvedCommand, vars: NodeVars): string {
+  try {
+    return renderer().renderString(cmd.body, commandContext(step, cmd, vars));
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new Error(`step ${step.name}, Command/${cmd.name}: ${msg}`, { cause: err });
+  }
+}
+
+/** Placeholder node values for the load-time render check. */
+export const PLACEHOLDER_VARS: NodeVars = {
+  pool: 'pool',
+  service: 'service',
+  image: 'registry.example/image:tag',
+  node: { name: 'pool-0', host: 'host', address: '127.0.0.1', ordinal: 0 },
+};
+
+/** Renders every command of every step with placeholders; each failure becomes a problem message. */
+export function renderProblems(steps: ResolvedStep[]): string[] {
+  const problems: string[] = [];
+  for (const step of steps) {
+    for (const cmd of step.commands) {
+      try {
+        renderCommand(step, cmd, PLACEHOLDER_VARS);
+      } catch (err) {
+        problems.push(err instanceof Error ? err.message : String(err));
+      }
+    }
+  }
+  return problems;
+}

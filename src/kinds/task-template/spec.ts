@@ -1,0 +1,68 @@
+/** Specs of the OpenDCP orchestration kinds: TaskTemplate (任务模板), CommandGroup (命令组) and Command (远程命令). */
+
+export type ParamValue = string | number | boolean;
+
+export interface StepSpec {
+  name: string;
+  params?: Record<string, ParamValue>;
+  retry?: { times?: number; ignoreError?: boolean };
+}
+
+export interface TaskTemplateSpec {
+  description?: string;
+  steps: StepSpec[];
+}
+
+export interface CommandGroupSpec {
+  description?: string;
+  commands: string[];
+}
+
+export interface ParamDecl {
+  type: 'string' | 'integer' | 'number' | 'boolean';
+  default?: ParamValue;
+  description?: string;
+}
+
+export interface CommandSpec {
+  description?: string;
+  params?: Record<string, ParamDecl>;
+  shell?: string;
+  script?: string;
+  timeout?: string;
+}
+
+/**
+ * Steps driftless implements itself, under OpenDCP's names. Any other step name is a CommandGroup; a group may not
+ * take a built-in's name (OpenDCP resolved such a clash in random map order).
+ */
+export const BUILTIN_STEPS = [
+  'create_vm',
+  'return_vm',
+  'register',
+  'unregister',
+  'start_service',
+  'stop_service',
+  'check_health',
+] as const;
+
+export type BuiltinStep = (typeof BUILTIN_STEPS)[number];
+
+export function isBuiltinStep(name: string): name is BuiltinStep {
+  return (BUILTIN_STEPS as readonly string[]).includes(name);
+}
+
+export type Flow = 'expand' | 'shrink' | 'deploy';
+
+/** What a pool runs when it names no template for a flow: OpenDCP's defaults plus a health check before register. */
+export const DEFAULT_STEPS: Record<Flow, StepSpec[]> = {
+  expand: [{ name: 'start_service' }, { name: 'check_health' }, { name: 'register' }],
+  shrink: [{ name: 'unregister', retry: { ignoreError: true } }, { name: 'stop_service' }],
+  deploy: [
+    { name: 'unregister', retry: { ignoreError: true } },
+    { name: 'stop_service' },
+    { name: 'start_service' },
+    { name: 'check_health' },
+    { name: 'register' },
+  ],
+};

@@ -1,0 +1,127 @@
+/**
+ * A pool test world: lab hosts that drive the shared engine (sibling containers), Host resources for them, a
+ * KindContext with the real SSH driver, and helpers to converge a pool the way the engine does (observe, diff,
+ * apply) and to list the node containers straight from the engine.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSshDriver, type ManagedSshDriver } from '../../../src/drivers/ssh/index.js';
+import { poolKind } from '../../../src/kinds/pool/index.js';
+import type { PoolObserved, PoolSpec } from '../../../src/kinds/pool/spec.js';
+import type { KindContext, Logger } from '../../../src/kinds/types.js';
+import type { DiffOutcome } from '../../../src/model/plan.js';
+import { API_VERSION, type Resource } from '../../../src/model/resource.js';
+import { createResourceIndex } from '../../../src/reconcile/runtime.js';
+import { createSecretResolver } from '../../../src/secrets/resolver.js';
+import { labDocker } from '../../harness/docker.js';
+import { startTestHosts, type TestHosts } from '../../harness/hosts.js';
+
+export interface NodeContainer {
+  id: string;
+  name: string;
+  state: string;
+  host: string;
+  spec: string;
+  ordinal: number;
+  created: string;
+}
+
+export interface PoolWorld {
+  th: TestHosts;
+  hostNames: string[];
+  image: string;
+  ctxFor(resources: Resource[]): KindContext;
+  res<Spec>(kind: string, name: string, spec: Spec, labels?: Record<string, string>): Resource<Spec>;
+  hostResources(): Resource[];
+  /** Observe + diff + apply (when not noop), as one engine task would. */
+  converge(pool: Resource<PoolSpec>, extra?: Resource[]): Promise<DiffOutcome>;
+  plan(pool: Resource<PoolSpec>, extra?: Resource[]): Promise<{ diff: DiffOutcome; observed: PoolObserved }>;
+  nodes(pool: string): Promise<NodeContainer[]>;
+  close(): Promise<void>;
+}
+
+const KEY_ENV = 'DRIFTLESS_POOL_TEST_KEY';
+
+export const silentLogger: Logger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+  debug: () => undefined,
+  child: () => silentLogger,
+};
+
+export async function createPoolWorld(hostCount: number, name: string): Promise<PoolWorld> {
+  const th = await startTestHosts(hostCount, { name, dockerSocket: true, labels: {} });
+  const stateDir = await mkdtemp(join(tmpdir(), 'driftless-pool-'));
+  const ssh: ManagedSshDriver = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts') });
+  const secrets = createSecretResolver({ env: { [KEY_ENV]: th.privateKey } });
+  const image = process.env.DRIFTLESS_HOST_IMAGE ?? '';
+  if (!image) throw new Error('DRIFTLESS_HOST_IMAGE is not set (global setup builds it)');
+  const docker = labDocker();
+  const res = <Spec>(kind: string, rname: string, spec: Spec, labels?: Record<string, string>): Resource<Spec> => ({
+    apiVersion: API_VERSION,
+    kind,
+    metadata: { name: rname, ...(labels ? { labels } : {}) },
+    spec,
+    source: { file: `${kind}.yaml`, line: 1, col: 1 },
+  });
+  const hostResources = (): Resource[] =>
+    th.hosts.map((h) => res('Host', h.name, { address: h.address, port: h.port, user: 'root', privateKey: { env: KEY_ENV } }, { role: 'app' }));
+  const ctxFor = (resources: Resource[]): KindContext => ({
+    drivers: { ssh },
+    secrets,
+    resources: createResourceIndex(resources),
+    logger: silentLogger,
+    signal: new AbortController().signal,
+    revision: 'test',
+    repoDir: stateDir,
+    stateDir,
+    inventory: { get: () => undefined },
+  });
+  const all = (pool: Resource<PoolSpec>, extra: Resource[]): Resource[] => [...hostResources(), pool, ...extra];
+  const plan = async (pool: Resource<PoolSpec>, extra: Resource[] = []) => {
+    const ctx = ctxFor(all(pool, extra));
+    const observed = await poolKind.observe(pool, ctx);
+    if (!observed) throw new Error('pool observe returned nothing');
+    return { diff: poolKind.diff(pool, observed), observed };
+  };
+  return {
+    th,
+    hostNames: th.hosts.map((h) => h.name),
+    image,
+    ctxFor,
+    res,
+    hostResources,
+    plan,
+    async converge(pool, extra = []) {
+      const { diff, observed } = await plan(pool, extra);
+      if (diff.action === 'noop') return diff;
+      const ctx = ctxFor(all(pool, extra));
+      await poolKind.apply(
+        { key: `Pool/${pool.metadata.name}`, kind: 'Pool', name: pool.metadata.name, action: diff.action, wave: 0, changes: diff.changes, dependsOn: [], digest: 'd', desired: pool, observed },
+        ctx,
+      );
+      return diff;
+    },
+    async nodes(pool) {
+      const list = await docker.listContainers({ all: true, filters: { label: [`driftless.pool=${pool}`] } });
+      return list
+        .map((c) => ({
+          id: c.Id,
+          name: (c.Names[0] ?? '').replace(/^\//, ''),
+          state: c.State,
+          host: c.Labels['driftless.host'] ?? '',
+          spec: c.Labels['driftless.spec'] ?? '',
+          ordinal: Number(c.Labels['driftless.ordinal']),
+          created: c.Labels['driftless.created'] ?? '',
+        }))
+        .sort((a, b) => a.ordinal - b.ordinal);
+    },
+    async close() {
+      await ssh.close();
+      await th.teardown();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
