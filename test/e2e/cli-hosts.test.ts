@@ -133,7 +133,7 @@ describe('driftless CLI against real hosts', () => {
     await run.done;
     await lab.hosts[0]!.exec(`touch ${gate}`);
     // The orphaned remote step either finishes (and records itself) or was killed; wait until it is gone either way.
-    await waitFor('no orphaned step on h1', async () => (await lab.hosts[0]!.exec('pgrep -f slow-waiting')).code !== 0);
+    await waitFor('no orphaned step on h1', async () => (await lab.hosts[0]!.exec("pgrep -f 'slow-waitin[g]'")).code !== 0);
     const rerun = await cli('apply', repo, '--yes');
     expect(rerun.code, rerun.stdout + rerun.stderr).toBe(0);
     expect(await count(0, '/root/slow-a')).toBe(1);
@@ -153,7 +153,8 @@ describe('driftless CLI against real hosts', () => {
     expect(plan.code).toBe(2);
     expect(plan.stdout).toMatch(/Host\/h3.*cannot observe: .*host key/i);
     const apply = await cli('apply', repo, '--yes');
-    expect(apply.code).toBe(3);
+    // stalled: a human must accept the new key, so the run ends Stalled (exit 2), not merely failed (3)
+    expect(apply.code).toBe(2);
     expect(apply.stdout).toMatch(/Host\/h3: .*failed HostKeyMismatch/);
     expect(readFileSync(knownHosts, 'utf8')).toBe(before);
     const status = await runCli(['status', '--state-dir', state]);
