@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { describe } from '../errors.js';
 import { applyCommand } from './commands/apply.js';
+import { labCommand } from './commands/lab.js';
 import { planCommand } from './commands/plan.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
@@ -65,6 +66,14 @@ export function buildProgram(): Command {
     .option('--webhook-secret-file <path>', 'file holding the webhook secret (all receivers)')
     .option('--log-level <level>', 'log level (default info)')
     .action((opts) => run(() => serveCommand(opts)));
+  program
+    .command('lab <action>')
+    .description('up: start the quick start lab (sshd hosts on 127.0.0.1:2201.., a registry on 127.0.0.1:5000); down: remove them')
+    .option('--state-dir <dir>', 'where the lab key, host keys and registry data live')
+    .option('--count <n>', 'number of lab hosts (default 3)')
+    .option('--base-port <port>', 'ssh port of lab-1 (default 2201)')
+    .option('--json', 'print the lab description as JSON')
+    .action((action, opts) => run(() => labCommand(action, opts)));
   return program;
 }
 

@@ -10,6 +10,7 @@ import ssh2 from 'ssh2';
 import { ensureDockerEngine } from './engine.js';
 import { ensureHostImage } from './host-image.js';
 import { createLabHosts, findLabHosts, removeLabHosts, type LabHost } from './hosts.js';
+import { ensureLabRegistry, pushImage, stopLabRegistry } from './registry.js';
 
 /** Container-name prefix of the quick-start hosts: lab-1, lab-2, ... as the sample repo names them. */
 export const LAB_UP_PREFIX = 'lab';
@@ -26,6 +27,8 @@ export interface LabUpOptions {
 
 export interface LabUpResult {
   dockerHost: string;
+  /** Loopback registry the sample images are pushed to (base image seeded). */
+  registry: string;
   /** True when this call started a private dockerd (it keeps running for the lab hosts). */
   engineStarted: boolean;
   image: string;
@@ -74,7 +77,11 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     });
   }
   for (const h of hosts) log(`${h.name} ssh root@${h.address} -p ${h.port}`);
+  const registry = await ensureLabRegistry(join(labDir, 'registry'));
+  log(`registry ${registry.address}${registry.started ? ' (started, keeps running)' : ''}`);
+  log(`base image ${await pushImage(docker, image, registry.address)}`);
   return {
+    registry: registry.address,
     dockerHost: engine.dockerHost,
     engineStarted: engine.started,
     image,
@@ -84,7 +91,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
 }
 
 /** Removes the lab hosts; the engine, the image and the keys stay for the next `lab up`. */
-export async function labDown(prefix = LAB_UP_PREFIX): Promise<number> {
+export async function labDown(prefix = LAB_UP_PREFIX, stateDir?: string): Promise<number> {
+  if (stateDir) stopLabRegistry(join(stateDir, 'lab', 'registry'));
   const engine = await ensureDockerEngine();
   return removeLabHosts(new Docker({ socketPath: engine.socketPath }), prefix);
 }

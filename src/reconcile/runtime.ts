@@ -2,14 +2,18 @@
  * Composition of what one process needs to reconcile: drivers, secrets, kinds, journal and state directory.
  * The CLI opens one per command; the daemon keeps one for its life so SSH connections are reused across runs.
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
+import { createDockerDriver } from '../drivers/docker/index.js';
 import { createSshDriver } from '../drivers/ssh/index.js';
+import { DEFAULT_ENGINE_DIR } from '../lab/engine.js';
 import type { Drivers } from '../drivers/types.js';
 import { acquireLock, openJournal, type Journal } from '../journal/index.js';
+import { createResourceIndex } from '../loader/index.js';
 import { createKindRegistry } from '../kinds/registry.js';
-import type { KindContext, KindRegistry, Logger, ResourceIndex, SecretResolver } from '../kinds/types.js';
+import type { KindContext, KindRegistry, Logger, SecretResolver } from '../kinds/types.js';
 import type { Resource } from '../model/resource.js';
 import { createSecretResolver } from '../secrets/resolver.js';
 
@@ -41,7 +45,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const lock = await acquireLock(stateDir);
   const ssh = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts.json'), logger: options.logger });
   const journal = await openJournal(join(stateDir, 'journal.json'));
-  const drivers: Drivers = { ssh };
+  const drivers: Drivers = { ssh, docker: createDockerDriver({ dockerHost: dockerHostFor(options.env ?? process.env) }) };
   return {
     stateDir,
     registry: createKindRegistry(),
@@ -56,12 +60,12 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
 }
 
-export function createResourceIndex(resources: Resource[]): ResourceIndex {
-  const byKey = new Map(resources.map((r) => [`${r.kind}/${r.metadata.name}`, r]));
-  return {
-    get: <Spec>(kind: string, name: string) => byKey.get(`${kind}/${name}`) as Resource<Spec> | undefined,
-    list: <Spec>(kind: string) => resources.filter((r) => r.kind === kind) as Resource<Spec>[],
-  };
+/** The engine images are built on: DOCKER_HOST, else the system socket, else the lab's private engine. */
+export function dockerHostFor(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.DOCKER_HOST) return env.DOCKER_HOST;
+  if (existsSync('/var/run/docker.sock')) return 'unix:///var/run/docker.sock';
+  const lab = `${DEFAULT_ENGINE_DIR}/docker.sock`;
+  return existsSync(lab) ? `unix://${lab}` : undefined;
 }
 
 export function createKindContext(
@@ -81,3 +85,5 @@ export function createKindContext(
     inventory: { get: (key) => rt.journal.read().inventory[key] },
   };
 }
+
+export { createResourceIndex };

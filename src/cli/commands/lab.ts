@@ -29,7 +29,7 @@ export async function labCommand(action: string, opts: LabOptions): Promise<Exit
     return EXIT.ok;
   }
   if (action === 'down') {
-    log(`removed ${await labDown()} lab host(s); engine, image and keys are kept`);
+    log(`removed ${await labDown(undefined, opts.stateDir ?? defaultStateDir())} lab host(s) and stopped the lab registry; engine, image and keys are kept`);
     return EXIT.ok;
   }
   throw new Error(`unknown lab action ${JSON.stringify(action)}; use up or down`);
