@@ -1,0 +1,45 @@
+/**
+ * Child process for the crash test: converges one pool from a JSON description (resources + key) so the parent
+ * can kill -9 it mid-rollout. Run as `node --import tsx apply-child.ts <world.json>`.
+ */
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSshDriver } from '../../../src/drivers/ssh/index.js';
+import { poolKind } from '../../../src/kinds/pool/index.js';
+import type { PoolSpec } from '../../../src/kinds/pool/spec.js';
+import type { KindContext } from '../../../src/kinds/types.js';
+import type { Resource } from '../../../src/model/resource.js';
+import { createResourceIndex } from '../../../src/reconcile/runtime.js';
+import { createSecretResolver } from '../../../src/secrets/resolver.js';
+import { silentLogger } from './fixture.js';
+
+interface ChildInput {
+  resources: Resource[];
+  pool: string;
+  keyEnv: string;
+  key: string;
+}
+
+const input = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as ChildInput;
+const ssh = createSshDriver({ knownHostsPath: join(tmpdir(), `driftless-child-${process.pid}-known_hosts`) });
+const ctx: KindContext = {
+  drivers: { ssh },
+  secrets: createSecretResolver({ env: { [input.keyEnv]: input.key } }),
+  resources: createResourceIndex(input.resources),
+  logger: silentLogger,
+  signal: new AbortController().signal,
+  revision: 'child',
+  repoDir: tmpdir(),
+  stateDir: tmpdir(),
+  inventory: { get: () => undefined },
+};
+const pool = ctx.resources.get<PoolSpec>('Pool', input.pool);
+if (!pool) throw new Error(`no Pool/${input.pool} in the input`);
+const observed = await poolKind.observe(pool, ctx);
+const diff = poolKind.diff(pool, observed);
+await poolKind.apply(
+  { key: `Pool/${input.pool}`, kind: 'Pool', name: input.pool, action: diff.action, wave: 0, changes: diff.changes, dependsOn: [], digest: 'd', desired: pool, observed },
+  ctx,
+);
+await ssh.close();
