@@ -14,7 +14,7 @@ import type { Plan, Problem, RunRecord } from '../model/plan.js';
 import type { Metrics } from '../server/metrics.js';
 import type { Revision, Source } from '../source/types.js';
 import { markDrift } from './drift.js';
-import type { CycleRequest, CycleResult, LoopClock } from './loop.js';
+import { repeatOn, type CycleRequest, type CycleResult, type LoopClock } from './loop.js';
 import { applyRevision, loadRevision, planRevision, recordProblems } from './run.js';
 import type { Runtime } from './runtime.js';
 import { createSourceTracker } from './source-status.js';
@@ -120,7 +120,7 @@ export function createCycle(deps: CycleDeps): Cycle {
     }
     if (req.signal.aborted) return {};
     applying = { commit: revision.commit, waiting: false };
-    const watcher = setIntervalOn(clock, deps.intervalMs, () => void checkNewer());
+    const watcher = repeatOn(clock, deps.intervalMs, () => void checkNewer());
     let run: RunRecord;
     try {
       run = await applyRevision(rt, {
@@ -131,6 +131,7 @@ export function createCycle(deps: CycleDeps): Cycle {
         signal: req.signal,
         onEvent: (e) => {
           if (e.type === 'task-retry' || e.type === 'health-wait') {
+            if (e.type === 'task-retry') logger.info({ key: e.key, attempt: e.attempt, delayMs: e.delayMs, message: e.message }, 'task retry');
             applying!.waiting = true;
             maybeSupersede();
           } else if (e.type === 'wave-start') applying!.waiting = false;
@@ -167,7 +168,23 @@ export function createCycle(deps: CycleDeps): Cycle {
     return {};
   }
 
+  let unexpected = 0;
+
+  /** Anything not handled below is a bug or the environment (disk full, a schema that fails to compile): retry with backoff. */
   async function run(req: CycleRequest): Promise<CycleResult> {
+    try {
+      const result = await runInner(req);
+      unexpected = 0;
+      return result;
+    } catch (err) {
+      unexpected += 1;
+      const wait = backoff(unexpected);
+      logger.error({ err: describeError(err), retryInMs: wait }, 'cycle failed');
+      return { retryInMs: wait };
+    }
+  }
+
+  async function runInner(req: CycleRequest): Promise<CycleResult> {
     let commit: string | undefined;
     try {
       commit = await tracker.poll(source);
@@ -225,23 +242,5 @@ export function createCycle(deps: CycleDeps): Cycle {
       ...(head ? { headRevision: head } : {}), ...(inForce ? { inForce: inForce.revision.commit } : {}),
       ...(statusBranch ? { statusBranch } : {}),
     }),
-  };
-}
-
-/** Repeats `fn` every `ms` on the injected clock until the returned function is called. */
-function setIntervalOn(clock: LoopClock, ms: number, fn: () => void): () => void {
-  let handle: unknown;
-  let stopped = false;
-  const arm = () => {
-    handle = clock.setTimeout(() => {
-      if (stopped) return;
-      fn();
-      arm();
-    }, ms);
-  };
-  arm();
-  return () => {
-    stopped = true;
-    clock.clearTimeout(handle);
   };
 }

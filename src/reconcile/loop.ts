@@ -176,3 +176,21 @@ export function createLoop(opts: LoopOptions): Loop {
     },
   };
 }
+
+/** Repeats `fn` every `ms` on the injected clock until the returned function is called. */
+export function repeatOn(clock: LoopClock, ms: number, fn: () => void): () => void {
+  let handle: unknown;
+  let stopped = false;
+  const arm = () => {
+    handle = clock.setTimeout(() => {
+      if (stopped) return;
+      fn();
+      arm();
+    }, ms);
+  };
+  arm();
+  return () => {
+    stopped = true;
+    clock.clearTimeout(handle);
+  };
+}
