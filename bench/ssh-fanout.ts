@@ -94,11 +94,40 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void>
   });
 }
 
-function ansibleEnv(dir: string, lab: TestHosts, warm: boolean): NodeJS.ProcessEnv {
-  const key = join(dir, 'id');
-  writeFileSync(key, lab.privateKey, { mode: 0o600 });
-  const inventory = lab.hosts
-    .map((h) => `${h.name} ansible_host=${h.address} ansible_port=${h.port} ansible_user=root ansible_ssh_private_key_file=${key}`)
+/** Lab hosts started in batches: dozens of containers generating host keys at once outrun the banner timeout. */
+interface Fleet {
+  batches: TestHosts[];
+  targets(): SshTarget[];
+  teardown(): Promise<void>;
+}
+
+async function startFleet(n: number, batchSize = 10): Promise<Fleet> {
+  const batches: TestHosts[] = [];
+  const fleet: Fleet = {
+    batches,
+    targets: () => batches.flatMap((b) => b.targets()),
+    teardown: async () => {
+      await Promise.allSettled(batches.map((b) => b.teardown()));
+    },
+  };
+  try {
+    for (let left = n; left > 0; left -= batchSize) batches.push(await startTestHosts(Math.min(batchSize, left), { name: 'bench' }));
+  } catch (err) {
+    await fleet.teardown();
+    throw err;
+  }
+  return fleet;
+}
+
+function ansibleEnv(dir: string, fleet: Fleet, warm: boolean): NodeJS.ProcessEnv {
+  const inventory = fleet.batches
+    .flatMap((lab, i) => {
+      const key = join(dir, `id-${i}`);
+      writeFileSync(key, lab.privateKey, { mode: 0o600 });
+      return lab.hosts.map(
+        (h) => `${h.name} ansible_host=${h.address} ansible_port=${h.port} ansible_user=root ansible_ssh_private_key_file=${key}`,
+      );
+    })
     .join('\n');
   writeFileSync(join(dir, 'hosts.ini'), `[lab]\n${inventory}\n`);
   const sshArgs = warm
@@ -109,7 +138,7 @@ function ansibleEnv(dir: string, lab: TestHosts, warm: boolean): NodeJS.ProcessE
     `inventory = ${join(dir, 'hosts.ini')}`,
     'host_key_checking = False',
     'interpreter_python = /usr/bin/python3',
-    `forks = ${lab.hosts.length}`,
+    `forks = ${fleet.targets().length}`,
     `local_tmp = ${join(dir, 'tmp')}`,
     '[ssh_connection]',
     `ssh_args = ${sshArgs}`,
@@ -130,12 +159,12 @@ async function ansibleRound(env: NodeJS.ProcessEnv, dir: string, forks: number):
   return performance.now() - t0;
 }
 
-async function benchAnsible(lab: TestHosts, dir: string, reps: number) {
-  const n = lab.hosts.length;
-  const coldEnv = ansibleEnv(dir, lab, false);
+async function benchAnsible(fleet: Fleet, dir: string, reps: number) {
+  const n = fleet.targets().length;
+  const coldEnv = ansibleEnv(dir, fleet, false);
   const cold: number[] = [];
   for (let i = 0; i < reps; i++) cold.push(await ansibleRound(coldEnv, dir, n));
-  const warmEnv = ansibleEnv(dir, lab, true);
+  const warmEnv = ansibleEnv(dir, fleet, true);
   await ansibleRound(warmEnv, dir, n);
   const warm: number[] = [];
   for (let i = 0; i < reps; i++) warm.push(await ansibleRound(warmEnv, dir, n));
@@ -164,7 +193,7 @@ async function runAll(args: Args): Promise<void> {
   for (const n of args.hosts) {
     const dir = mkdtempSync(join(tmpdir(), 'dl-bench-'));
     log(`starting ${n} lab hosts`);
-    const lab = await startTestHosts(n, { name: 'bench' });
+    const lab = await startFleet(n);
     try {
       log(`driftless, ${args.reps} repetitions`);
       const d = await benchDriftless(lab.targets(), dir, args.reps);
@@ -201,6 +230,8 @@ async function runAll(args: Args): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  for (let cur: unknown = err; cur !== undefined; cur = cur instanceof Error ? cur.cause : undefined) {
+    process.stderr.write(`${cur instanceof Error ? (cur.stack ?? cur.message) : String(cur)}\n`);
+  }
   process.exitCode = 1;
 });
