@@ -83,6 +83,37 @@ export function printEvent(e: EngineEvent, json: boolean): void {
   else if (e.type === 'prune-end') progress(`[${t}] ${resultLine(e.result)}`, json);
 }
 
+/**
+ * Progress for long applies: a line per task as it starts and ends, plus, on a terminal, a live summary line
+ * (done / running / failed) redrawn under them.
+ */
+export function createProgress(json: boolean, total: number): { onEvent: (e: EngineEvent) => void; finish: () => void } {
+  const live = !json && Boolean(process.stdout.isTTY);
+  let running = 0;
+  let done = 0;
+  let failed = 0;
+  const clear = () => {
+    if (live) process.stdout.write('\x1b[2K\r');
+  };
+  const summary = () => {
+    if (live) process.stdout.write(`  ${done}/${total} done, ${running} running, ${failed} failed`);
+  };
+  return {
+    onEvent(e) {
+      if (e.type === 'task-start') running++;
+      if (e.type === 'task-end') {
+        running--;
+        done++;
+        if (e.result.status === 'failed') failed++;
+      }
+      clear();
+      printEvent(e, json);
+      summary();
+    },
+    finish: clear,
+  };
+}
+
 function resultLine(r: TaskResult): string {
   const why = r.reason ? ` ${r.reason}` : '';
   const msg = r.message ? `: ${r.message}` : '';

@@ -7,7 +7,7 @@ import { applyRevision, loadRevision, planRevision, recordProblems } from '../..
 import { isNoop } from '../../model/plan.js';
 import { type CommonOptions, fetchRevision, withRuntime } from '../context.js';
 import { EXIT, exitForOutcome, type ExitCode } from '../exit-codes.js';
-import { printEvent, printJson, printMessage, printPlan, printProblems, printRun } from '../output.js';
+import { createProgress, printJson, printMessage, printPlan, printProblems, printRun } from '../output.js';
 
 export interface ApplyOptions extends CommonOptions {
   yes?: boolean;
@@ -39,14 +39,16 @@ export async function applyCommand(source: string | undefined, opts: ApplyOption
         printMessage('Apply cancelled; nothing was changed.');
         return EXIT.declined;
       }
+      const progress = createProgress(Boolean(opts.json), plan.tasks.length);
       const run = await applyRevision(rt, {
         revision,
         load,
         plan,
         trigger: 'cli-apply',
         signal: controller.signal,
-        onEvent: (e) => printEvent(e, Boolean(opts.json)),
+        onEvent: progress.onEvent,
       });
+      progress.finish();
       if (opts.json) printJson(run);
       else printRun(run);
       return exitForOutcome(run.outcome);
