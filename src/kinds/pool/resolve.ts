@@ -71,8 +71,8 @@ export function resolveFlows(
 function shapeProblems(flow: Flow, steps: ResolvedStep[]): string[] {
   const names = steps.map((s) => s.name);
   const out: string[] = [];
-  if (flow !== 'shrink' && !names.includes('start_service')) out.push(`a ${flow} template must contain start_service`);
-  if (flow !== 'expand' && !names.includes('stop_service')) out.push(`a ${flow} template must contain stop_service`);
+  if (flow !== 'shrink' && !names.includes('start_service')) out.push(`the ${flow} template must contain start_service`);
+  if (flow !== 'expand' && !names.includes('stop_service')) out.push(`the ${flow} template must contain stop_service`);
   if (flow === 'deploy' && names.indexOf('stop_service') > names.indexOf('start_service')) {
     out.push('stop_service must come before start_service');
   }

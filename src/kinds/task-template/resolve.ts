@@ -136,8 +136,18 @@ export function renderCommand(step: ResolvedStep, cmd: ResolvedCommand, vars: No
     return renderer().renderString(cmd.body, commandContext(step, cmd, vars));
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    throw new Error(`step ${step.name}, Command/${cmd.name}: ${msg}`, { cause: err });
+    throw new Error(`step ${step.name}, Command/${cmd.name}: ${msg}${near(cmd.body, msg)}`, { cause: err });
   }
+}
+
+/** nunjucks names only a position for an undefined value; quote the expression found there. */
+function near(body: string, message: string): string {
+  const m = /Line (\d+), Column (\d+)/.exec(message);
+  if (!m) return '';
+  const line = body.split('\n')[Number(m[1]) - 1] ?? '';
+  const rest = line.slice(Math.max(0, Number(m[2]) - 1));
+  const expr = /^\{\{.*?\}\}/.exec(rest)?.[0] ?? rest.slice(0, 40);
+  return expr ? ` near ${JSON.stringify(expr)}` : '';
 }
 
 /** Placeholder node values for the load-time render check. */

@@ -126,7 +126,9 @@ describe('pool lifecycle on real hosts', () => {
     expect(after).toHaveLength(3);
     expect(after.map((n) => n.id)).not.toContain(victim?.id);
     const fresh = after.filter((n) => !before.some((b) => b.id === n.id));
-    expect(fresh.map((n) => n.host)).toEqual([victim?.host]);
+    expect(fresh).toHaveLength(1);
+    const perHost = world.hostNames.map((h) => after.filter((n) => n.host === h).length);
+    expect(Math.max(...perHost) - Math.min(...perHost)).toBeLessThanOrEqual(1);
     expect((await world.plan(pool(spec))).diff.action).toBe('noop');
   });
 });

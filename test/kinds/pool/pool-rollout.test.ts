@@ -62,6 +62,24 @@ describe('rollout stops on a failing health check', () => {
   });
 });
 
+describe('an undefined parameter', () => {
+  it('stops the apply before anything runs on any host', async () => {
+    const name = `undef-${randomBytes(3).toString('hex')}`;
+    const extra: Resource[] = [
+      world.res<CommandSpec>('Command', 'say', { shell: 'echo {{ colour }} > /tmp/{{ node.name }}.said' }),
+      world.res<CommandGroupSpec>('CommandGroup', 'say', { commands: ['say'] }),
+      world.res<TaskTemplateSpec>('TaskTemplate', 'expand-say', { steps: [{ name: 'start_service' }, { name: 'say' }] }),
+    ];
+    const err = await world.converge(httpPool(name, 8080, { tasks: { expand: 'expand-say' } }), extra).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StalledError);
+    expect((err as StalledError).message).toMatch(/Command\/say: .*near "\{\{ colour \}\}"/);
+    expect(await world.nodes(name)).toEqual([]);
+  });
+});
+
 describe('OpenDCP-style expand template', () => {
   it('renders params, retries a flaky step, ignores an always-failing one, passes the image to start-service*', async () => {
     const name = `tpl-${randomBytes(3).toString('hex')}`;
