@@ -5,6 +5,7 @@
  */
 import type { Problem } from '../../model/plan.js';
 import type { Resource, ResourceRef } from '../../model/resource.js';
+import { createRenderer } from '../../render/index.js';
 import { digestOf } from '../../util/digest.js';
 import { problemAt } from '../task-template/index.js';
 import type { KindModule, ResourceIndex } from '../types.js';
@@ -33,6 +34,14 @@ function validate(res: Resource<PoolSpec>, all: ResourceIndex): Problem[] {
     resolveImage(res.spec, all);
   } catch (err) {
     messages.push(`container.image: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const probe = res.spec.healthCheck?.command;
+  if (probe) {
+    try {
+      createRenderer().renderString(probe, { node: { name: 'pool-0', address: '127.0.0.1' }, pool: res.metadata.name, service: res.spec.service });
+    } catch (err) {
+      messages.push(`healthCheck.command: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
   if (res.spec.mode === 'fixed' && res.spec.replicas === undefined) messages.push('replicas is required in fixed mode');
   if (res.spec.mode !== 'fixed' && res.spec.maxPerHost !== undefined) messages.push('maxPerHost applies to fixed mode only');

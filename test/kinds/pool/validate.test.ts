@@ -93,12 +93,13 @@ apiVersion: driftless.dev/v1
 kind: CommandGroup
 metadata: { name: register }
 spec: { commands: [nothing] }
-${pool('  mode: fixed\n  tasks: { shrink: bad-shrink, expand: no-start }\n  container: { image: { project: missing } }').replace('  container: { image: debian:bookworm }\n', '')}`);
+${pool('  mode: fixed\n  tasks: { shrink: bad-shrink, expand: no-start }\n  container: { image: { project: missing } }\n  healthCheck: { command: "curl {{ node.adress }}" }').replace('  container: { image: debian:bookworm }\n', '')}`);
     const text = problems.join('\n');
     expect(text).toContain('tasks.expand (TaskTemplate/no-start): the expand template must contain start_service');
     expect(text).toContain('tasks.shrink (TaskTemplate/bad-shrink): return_vm may only be the last step of a shrink template');
     expect(text).toContain('replicas is required in fixed mode');
     expect(text).toContain('spec.container.image.project: ImageProject/missing is not declared');
+    expect(text).toContain('healthCheck.command: render template string');
     expect(text).toContain('register is a built-in step name; a CommandGroup may not shadow it');
   });
 });
