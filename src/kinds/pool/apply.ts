@@ -16,9 +16,9 @@ import { placementOf } from './diff.js';
 import type { PoolHooks } from './hooks.js';
 import { createNodeActions } from './node-actions.js';
 import { knownNodes, observePool } from './observe.js';
-import type { NodeSlot } from './placement.js';
-import { resolveFlows } from './resolve.js';
-import { failureExceeded, nextBatchSize } from './rollout.js';
+import { placeNodes, type NodeSlot } from './placement.js';
+import { resolveFlows, type PoolFlows } from './resolve.js';
+import { failureExceeded, nextBatchSize, resolveCount } from './rollout.js';
 import { runFlow, type FlowResult, type NodeJob, type RunnerEnv } from './runner.js';
 import type { PoolObserved, PoolSpec } from './spec.js';
 
@@ -57,11 +57,25 @@ export async function applyPool(task: Task<PoolSpec, PoolObserved>, ctx: KindCon
   if (plan.unplaced > 0) {
     throw new StalledError('ApplyFailed', `pool ${res.metadata.name}: ${plan.unplaced} node(s) could not be placed on ${observed.eligible.length} eligible host(s)`);
   }
-  await rollingDeploy(res, flows.deploy, work.deploy, env, plan.desired);
+  await rollingDeploy({ res, flows, queue: work.deploy, env, total: plan.desired, jobOf });
 }
 
-/** Replaces stale nodes batch by batch; each batch's flow ends with its health check before the next starts. */
-async function rollingDeploy(res: Resource<PoolSpec>, steps: ResolvedStep[], queue: NodeJob[], env: RunnerEnv, total: number): Promise<void> {
+interface Rollout {
+  res: Resource<PoolSpec>;
+  flows: PoolFlows;
+  queue: NodeJob[];
+  env: RunnerEnv;
+  total: number;
+  jobOf: (n: NodeSlot) => Promise<NodeJob>;
+}
+
+/**
+ * Replaces stale nodes batch by batch; each batch's flow ends with its health check before the next starts. With
+ * maxSurge (fixed mode), a batch first starts new nodes in new slots and retires as many stale ones once those
+ * are healthy, so nothing goes down; when no slot is free it falls back to replacing in place.
+ */
+async function rollingDeploy(r: Rollout): Promise<void> {
+  const { res, flows, queue, env, total } = r;
   const rollout = res.spec.rollout ?? {};
   const pending = [...queue];
   let rolled = 0;
@@ -70,14 +84,28 @@ async function rollingDeploy(res: Resource<PoolSpec>, steps: ResolvedStep[], que
   while (pending.length > 0) {
     const now = await observePool(res, env.ctx);
     const unavailable = knownNodes(now).filter((n) => n.state !== 'running' || n.healthy === false).length;
-    const size = nextBatchSize(rollout, total, rolled, unavailable, pending.length);
-    if (size === 0) {
-      throw new WaitingError('HealthCheckFailed', `pool ${res.metadata.name}: ${unavailable} node(s) unavailable, maxUnavailable reached; ${pending.length} node(s) wait for the rollout`);
+    const surge = res.spec.mode === 'fixed' ? resolveCount(rollout.maxSurge, total, 0, 'up') : 0;
+    const surgeSlots = surge > 0 ? surgePlacement(res, now, Math.min(surge, nextBatchSize(rollout, total, rolled, 0, pending.length))) : [];
+    let results: FlowResult[];
+    if (surgeSlots.length > 0) {
+      const fresh = await Promise.all(surgeSlots.map((s) => r.jobOf(s)));
+      const retire = pending.splice(0, fresh.length);
+      env.ctx.logger.info({ pool: res.metadata.name, start: fresh.map((j) => j.ref.name), retire: retire.map((j) => j.ref.name) }, 'pool surge batch');
+      results = await runAll(flows.expand, fresh, env);
+      const healthy = results.filter((x) => x.ok).length;
+      results.push(...(await runAll(flows.shrink, retire.slice(0, healthy), env)));
+      pending.unshift(...retire.slice(healthy));
+      rolled += fresh.length;
+    } else {
+      const size = nextBatchSize(rollout, total, rolled, unavailable, pending.length);
+      if (size === 0) {
+        throw new WaitingError('HealthCheckFailed', `pool ${res.metadata.name}: ${unavailable} node(s) unavailable, maxUnavailable reached; ${pending.length} node(s) wait for the rollout`);
+      }
+      const batch = pending.splice(0, size);
+      env.ctx.logger.info({ pool: res.metadata.name, batch: batch.map((j) => j.ref.name) }, 'pool rollout batch');
+      results = await runAll(flows.deploy, batch, env);
+      rolled += batch.length;
     }
-    const batch = pending.splice(0, size);
-    env.ctx.logger.info({ pool: res.metadata.name, batch: batch.map((j) => j.ref.name) }, 'pool rollout batch');
-    const results = await runAll(steps, batch, env);
-    rolled += batch.length;
     for (const r of results.filter((x) => !x.ok)) {
       failed++;
       errors.push(`${r.node}: ${r.error}`);
@@ -89,6 +117,18 @@ async function rollingDeploy(res: Resource<PoolSpec>, steps: ResolvedStep[], que
       );
     }
   }
+}
+
+/** New slots for a surge batch: placement as if the pool were `extra` nodes larger. */
+function surgePlacement(res: Resource<PoolSpec>, now: PoolObserved, extra: number): NodeSlot[] {
+  const nodes = knownNodes(now);
+  return placeNodes({
+    spec: { ...res.spec, replicas: nodes.length + extra },
+    pool: res.metadata.name,
+    eligible: now.eligible,
+    nodes,
+    specDigest: now.specDigest,
+  }).create;
 }
 
 async function runAll(steps: ResolvedStep[], jobs: NodeJob[], env: RunnerEnv): Promise<FlowResult[]> {

@@ -39,12 +39,17 @@ export function desiredCount(spec: PlacementInput['spec'], eligible: number): nu
   return spec.replicas ?? 0;
 }
 
-/** Removal order: nodes that are down go first, then by shrinkOrder (created time, then ordinal). */
-function byRemovalPreference(order: 'newest-first' | 'oldest-first'): (a: NodeObserved, b: NodeObserved) => number {
+/**
+ * Removal order: nodes that are down go first, then nodes on an old spec (so a crash during a surge rollout keeps
+ * the new nodes), then by shrinkOrder (created time, then ordinal).
+ */
+function byRemovalPreference(order: 'newest-first' | 'oldest-first', digest: string): (a: NodeObserved, b: NodeObserved) => number {
   const sign = order === 'newest-first' ? -1 : 1;
   return (a, b) => {
     const down = Number(b.state !== 'running') - Number(a.state !== 'running');
     if (down !== 0) return down;
+    const stale = Number(b.specDigest !== digest) - Number(a.specDigest !== digest);
+    if (stale !== 0) return stale;
     const t = a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.ordinal - b.ordinal;
     return sign * t;
   };
@@ -53,7 +58,7 @@ function byRemovalPreference(order: 'newest-first' | 'oldest-first'): (a: NodeOb
 export function placeNodes(input: PlacementInput): PlacementPlan {
   const { spec, eligible } = input;
   const mode = spec.mode ?? 'one-per-host';
-  const prefer = byRemovalPreference(spec.shrinkOrder ?? 'newest-first');
+  const prefer = byRemovalPreference(spec.shrinkOrder ?? 'newest-first', input.specDigest);
   const eligibleSet = new Set(eligible);
   const remove: NodeObserved[] = input.nodes.filter((n) => !eligibleSet.has(n.host));
   let keep = input.nodes.filter((n) => eligibleSet.has(n.host));

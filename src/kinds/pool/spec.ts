@@ -49,6 +49,7 @@ export interface RolloutSpec {
   canary?: number;
   batchSize?: CountOrPercent;
   maxUnavailable?: CountOrPercent;
+  maxSurge?: CountOrPercent;
   maxFailureRatio?: number;
 }
 

@@ -38,6 +38,8 @@ export interface PoolWorld {
   converge(pool: Resource<PoolSpec>, extra?: Resource[]): Promise<DiffOutcome>;
   plan(pool: Resource<PoolSpec>, extra?: Resource[]): Promise<{ diff: DiffOutcome; observed: PoolObserved }>;
   nodes(pool: string): Promise<NodeContainer[]>;
+  /** The engine's die/start events of the pool's containers since `since` (unix seconds), in order. */
+  events(pool: string, since: string): Promise<{ status: string; name: string }[]>;
   close(): Promise<void>;
 }
 
@@ -117,6 +119,26 @@ export async function createPoolWorld(hostCount: number, name: string): Promise<
           created: c.Labels['driftless.created'] ?? '',
         }))
         .sort((a, b) => a.ordinal - b.ordinal);
+    },
+    async events(pool, since) {
+      const until = (Date.now() / 1000 + 1).toFixed(3);
+      const stream = await docker.getEvents({
+        since: since as unknown as number,
+        until: until as unknown as number,
+        filters: { label: [`driftless.pool=${pool}`], event: ['die', 'start'] },
+      });
+      const text = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        stream.on('data', (c: Buffer) => (out += c.toString()));
+        stream.on('end', () => resolve(out));
+        stream.on('error', reject);
+      });
+      return text
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as { status: string; timeNano: number; Actor: { Attributes: Record<string, string> } })
+        .sort((a, b) => a.timeNano - b.timeNano)
+        .map((e) => ({ status: e.status, name: e.Actor.Attributes.name ?? '' }));
     },
     async close() {
       await ssh.close();

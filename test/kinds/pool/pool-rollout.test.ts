@@ -62,6 +62,37 @@ describe('rollout stops on a failing health check', () => {
   });
 });
 
+describe('surge rollout', () => {
+  it('starts each new node before retiring an old one, so running nodes never drop below the count', async () => {
+    const name = `surge-${randomBytes(3).toString('hex')}`;
+    const spec = (version: string) =>
+      httpPool(name, 8080, {
+        replicas: 2,
+        container: { image: world.image, command: ['python3', '-m', 'http.server', '8080'], env: { VERSION: version }, network: 'bridge' },
+        rollout: { maxSurge: 1, maxUnavailable: 0 },
+      });
+    await world.converge(spec('1'));
+    const before = await world.nodes(name);
+    const since = (Date.now() / 1000).toFixed(3);
+    await world.converge(spec('2'));
+    const after = await world.nodes(name);
+    expect(after).toHaveLength(2);
+    expect(after.map((n) => n.id).filter((id) => before.some((b) => b.id === id))).toEqual([]);
+    expect(new Set(after.map((n) => n.spec)).size).toBe(1);
+    const events = await world.events(name, since);
+    const running = new Set(before.map((n) => n.name));
+    let lowest = running.size;
+    for (const e of events) {
+      if (e.status === 'start') running.add(e.name);
+      if (e.status === 'die') running.delete(e.name);
+      lowest = Math.min(lowest, running.size);
+    }
+    expect(events.filter((e) => e.status === 'start')).toHaveLength(2);
+    expect(lowest).toBe(2);
+    expect((await world.plan(spec('2'))).diff.action).toBe('noop');
+  });
+});
+
 describe('an undefined parameter', () => {
   it('stops the apply before anything runs on any host', async () => {
     const name = `undef-${randomBytes(3).toString('hex')}`;
