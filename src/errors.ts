@@ -25,6 +25,7 @@ export type Reason =
   | 'HealthCheckTimeout'
   | 'PruneFailed'
   | 'PruneDisabled'
+  | 'QuotaExceeded'
   | 'DriftDetected'
   | 'Superseded'
   | 'Cancelled'

@@ -11,6 +11,8 @@ import { poolKind } from './pool/index.js';
 import { taskTemplateKind } from './task-template/index.js';
 import { commandGroupKind } from './command-group/index.js';
 import { commandKind } from './command/index.js';
+import { machineTemplateKind } from './machine-template/index.js';
+import { machineSetKind } from './machine-set/index.js';
 
 const kinds: KindModule<any, any>[] = [
   clusterKind,
@@ -21,6 +23,8 @@ const kinds: KindModule<any, any>[] = [
   taskTemplateKind,
   commandGroupKind,
   commandKind,
+  machineTemplateKind,
+  machineSetKind,
 ];
 
 export function createKindRegistry(): KindRegistry {

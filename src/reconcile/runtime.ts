@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { createDockerDriver } from '../drivers/docker/index.js';
+import { createDefaultProviders } from '../drivers/provider/defaults.js';
 import { createSshDriver } from '../drivers/ssh/index.js';
 import { DEFAULT_ENGINE_DIR } from '../lab/engine.js';
 import type { Drivers } from '../drivers/types.js';
@@ -45,7 +46,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const lock = await acquireLock(stateDir);
   const ssh = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts.json'), logger: options.logger });
   const journal = await openJournal(join(stateDir, 'journal.json'));
-  const drivers: Drivers = { ssh, docker: createDockerDriver({ dockerHost: dockerHostFor(options.env ?? process.env) }) };
+  const drivers: Drivers = { ssh, docker: createDockerDriver({ dockerHost: dockerHostFor(options.env ?? process.env) }), providers: createDefaultProviders() };
   return {
     stateDir,
     registry: createKindRegistry(),
