@@ -14,7 +14,7 @@ import { renderCommand, type ResolvedStep } from '../task-template/resolve.js';
 import type { KindContext } from '../types.js';
 import { placementOf } from './diff.js';
 import type { PoolHooks } from './hooks.js';
-import { createNodeActions } from './node-actions.js';
+import { createNodeActions, loginHosts } from './node-actions.js';
 import { knownNodes, observePool } from './observe.js';
 import { placeNodes, type NodeSlot } from './placement.js';
 import { resolveFlows, type PoolFlows } from './resolve.js';
@@ -43,6 +43,7 @@ export async function applyPool(task: Task<PoolSpec, PoolObserved>, ctx: KindCon
     [flows.expand, work.expand],
     [flows.deploy, work.deploy],
   ]);
+  if (work.restore.length + work.expand.length + work.deploy.length > 0) await loginEligible(res, observed, ctx);
   const log = ctx.logger.child({ pool: res.metadata.name });
   log.info({ remove: work.shrink.length, restore: work.restore.length, create: work.expand.length, deploy: work.deploy.length }, 'pool converging');
   const first = [
@@ -152,6 +153,17 @@ function preflight(groups: [ResolvedStep[], NodeJob[]][]): void {
     }
   }
   if (problems.length > 0) throw new StalledError('ApplyFailed', `nothing was run: ${[...new Set(problems)].join('; ')}`);
+}
+
+async function loginEligible(res: Resource<PoolSpec>, observed: PoolObserved, ctx: KindContext): Promise<void> {
+  const hosts = await Promise.all(
+    observed.eligible.map(async (name) => {
+      const host = ctx.resources.get<HostSpec>('Host', name);
+      if (!host) throw new StalledError('ReferenceInvalid', `pool ${res.metadata.name}: Host/${name} is not declared`);
+      return { name, target: await hostTarget(host, ctx.secrets) };
+    }),
+  );
+  await loginHosts(res, observed.image, hosts, ctx);
 }
 
 function jobFactory(res: Resource<PoolSpec>, observed: PoolObserved, ctx: KindContext): (n: NodeSlot) => Promise<NodeJob> {

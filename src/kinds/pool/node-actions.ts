@@ -3,6 +3,8 @@
  * wait until its health check passes (polling, bounded by healthCheck.timeout).
  */
 import { parseDuration } from '../../config/duration.js';
+import type { SshTarget } from '../../drivers/types.js';
+import { StalledError } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
 import type { KindContext } from '../types.js';
 import { probeNodes } from './observe.js';
@@ -11,6 +13,25 @@ import { loginScript, q, startScript, stopScript } from './scripts.js';
 import type { PoolSpec } from './spec.js';
 
 const STEP_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * Logs the host's docker CLI in to the image's registry (password on stdin) before any flow runs there, so custom
+ * steps that pull (OpenDCP templates often do) and start_service both have the credentials.
+ */
+export async function loginHosts(res: Resource<PoolSpec>, image: string, hosts: { name: string; target: SshTarget }[], ctx: KindContext): Promise<void> {
+  const auth = res.spec.container.registryAuth;
+  const script = auth ? loginScript(image, auth.username) : undefined;
+  if (!auth || !script) return;
+  const password = await ctx.secrets.resolve(auth.password);
+  await Promise.all(
+    hosts.map(async (h) => {
+      const r = await ctx.drivers.ssh.exec(h.target, script, { stdin: password, timeoutMs: 60_000, signal: ctx.signal });
+      if (r.code !== 0) {
+        throw new StalledError('AuthenticationFailed', `docker login on ${h.name} for ${image} failed (exit ${r.code}): ${r.stderr.trim().slice(-300)}`);
+      }
+    }),
+  );
+}
 
 export function createNodeActions(res: Resource<PoolSpec>, specDigest: string, ctx: KindContext): BuiltinActions {
   const spec = res.spec;
@@ -24,9 +45,6 @@ export function createNodeActions(res: Resource<PoolSpec>, specDigest: string, c
   };
   return {
     async start(job) {
-      const auth = spec.container.registryAuth;
-      const login = auth ? loginScript(job.vars.image, auth.username) : undefined;
-      if (auth && login) await exec(job, login, `docker login for ${job.ref.name}`, await ctx.secrets.resolve(auth.password));
       const script = startScript(spec.container, {
         pool: res.metadata.name,
         service: spec.service,

@@ -31,6 +31,8 @@ export interface PoolWorld {
   th: TestHosts;
   hostNames: string[];
   image: string;
+  /** Environment the secret resolver reads (the SSH key is in it; tests add registry passwords). */
+  secretEnv: Record<string, string>;
   ctxFor(resources: Resource[]): KindContext;
   res<Spec>(kind: string, name: string, spec: Spec, labels?: Record<string, string>): Resource<Spec>;
   hostResources(): Resource[];
@@ -57,7 +59,8 @@ export async function createPoolWorld(hostCount: number, name: string): Promise<
   const th = await startTestHosts(hostCount, { name, dockerSocket: true, labels: {} });
   const stateDir = await mkdtemp(join(tmpdir(), 'driftless-pool-'));
   const ssh: ManagedSshDriver = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts') });
-  const secrets = createSecretResolver({ env: { [KEY_ENV]: th.privateKey } });
+  const secretEnv: Record<string, string> = { [KEY_ENV]: th.privateKey };
+  const secrets = createSecretResolver({ env: secretEnv });
   const image = process.env.DRIFTLESS_HOST_IMAGE ?? '';
   if (!image) throw new Error('DRIFTLESS_HOST_IMAGE is not set (global setup builds it)');
   const docker = labDocker();
@@ -92,6 +95,7 @@ export async function createPoolWorld(hostCount: number, name: string): Promise<
     th,
     hostNames: th.hosts.map((h) => h.name),
     image,
+    secretEnv,
     ctxFor,
     res,
     hostResources,
