@@ -6,8 +6,8 @@
 import type { SshTarget } from '../../drivers/types.js';
 import { describe } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
-import { createRenderer } from '../../render/index.js';
 import { hostTarget } from '../host/target.js';
+import { commandRenderer } from '../task-template/resolve.js';
 import type { HostSpec } from '../host/spec.js';
 import type { KindContext } from '../types.js';
 import { desiredCount } from './placement.js';
@@ -65,8 +65,6 @@ export async function observeHostNodes(res: Resource<PoolSpec>, host: Resource<H
   }
 }
 
-const renderer = createRenderer();
-
 /** One probe round for the named nodes on one host; a node missing from the answer counts as unhealthy. */
 export async function probeNodes(
   target: SshTarget,
@@ -78,7 +76,7 @@ export async function probeNodes(
 ): Promise<Map<string, boolean>> {
   const network = res.spec.container.network ?? 'host';
   const script = probeScript(hc, names, network, (name) =>
-    renderer.renderString(hc.command ?? '', { node: { name, address }, pool: res.metadata.name, service: res.spec.service }),
+    commandRenderer().renderString(hc.command ?? '', { node: { name, address }, pool: res.metadata.name, service: res.spec.service }),
   );
   const r = await ctx.drivers.ssh.exec(target, script, { timeoutMs: LIST_TIMEOUT_MS, signal: ctx.signal });
   const out = new Map<string, boolean>();

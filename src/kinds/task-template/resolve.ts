@@ -49,7 +49,8 @@ export interface NodeVars {
 }
 
 let shared: Renderer | undefined;
-function renderer(): Renderer {
+/** The one renderer for command bodies and probe commands, created on first use. */
+export function commandRenderer(): Renderer {
   shared ??= createRenderer();
   return shared;
 }
@@ -133,7 +134,7 @@ export function commandContext(step: ResolvedStep, cmd: ResolvedCommand, vars: N
 /** Renders one command for one node; throws (with the command named) on an undefined variable. */
 export function renderCommand(step: ResolvedStep, cmd: ResolvedCommand, vars: NodeVars): string {
   try {
-    return renderer().renderString(cmd.body, commandContext(step, cmd, vars));
+    return commandRenderer().renderString(cmd.body, commandContext(step, cmd, vars));
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new Error(`step ${step.name}, Command/${cmd.name}: ${msg}${near(cmd.body, msg)}`, { cause: err });
