@@ -7,10 +7,15 @@ import { clusterKind } from './cluster/index.js';
 import { hostKind } from './host/index.js';
 import { serviceKind } from './service/index.js';
 import { imageProjectKind } from './image-project/index.js';
-import { poolKind } from './pool/index.js';
+import { createPoolKind } from './pool/index.js';
 import { taskTemplateKind } from './task-template/index.js';
 import { commandGroupKind } from './command-group/index.js';
 import { commandKind } from './command/index.js';
+import { nginxGroupKind } from './nginx-group/index.js';
+import { nginxUpstreamKind } from './nginx-upstream/index.js';
+import { nginxConfigKind } from './nginx-config/index.js';
+import { nginxUnitKind } from './nginx-unit/index.js';
+import { createNginxDiscovery } from './nginx-unit/discovery.js';
 import { machineTemplateKind } from './machine-template/index.js';
 import { machineSetKind } from './machine-set/index.js';
 
@@ -19,10 +24,14 @@ const kinds: KindModule<any, any>[] = [
   serviceKind,
   hostKind,
   imageProjectKind,
-  poolKind,
+  createPoolKind({ discovery: createNginxDiscovery() }),
   taskTemplateKind,
   commandGroupKind,
   commandKind,
+  nginxGroupKind,
+  nginxUpstreamKind,
+  nginxConfigKind,
+  nginxUnitKind,
   machineTemplateKind,
   machineSetKind,
 ];

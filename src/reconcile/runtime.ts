@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { createDockerDriver } from '../drivers/docker/index.js';
+import { createNginxDriver } from '../drivers/nginx/index.js';
 import { createDefaultProviders } from '../drivers/provider/defaults.js';
 import { createSshDriver } from '../drivers/ssh/index.js';
 import { DEFAULT_ENGINE_DIR } from '../lab/engine.js';
@@ -46,7 +47,8 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const lock = await acquireLock(stateDir);
   const ssh = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts.json'), logger: options.logger });
   const journal = await openJournal(join(stateDir, 'journal.json'));
-  const drivers: Drivers = { ssh, docker: createDockerDriver({ dockerHost: dockerHostFor(options.env ?? process.env) }), providers: createDefaultProviders() };
+  const nginx = createNginxDriver(ssh);
+  const drivers: Drivers = { ssh, docker: createDockerDriver({ dockerHost: dockerHostFor(options.env ?? process.env) }), providers: createDefaultProviders(), nginx };
   return {
     stateDir,
     registry: createKindRegistry(),

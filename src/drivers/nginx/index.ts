@@ -1,0 +1,94 @@
+/**
+ * The nginx driver, on top of the SSH driver: publish a version of a unit's files to every host of the unit so
+ * that either all hosts switch to it or none does. Stage + `nginx -t` everywhere first; only when every host
+ * passes, switch the `current` symlink and reload everywhere; when a switch or reload fails anywhere, point every
+ * switched host back at its previous version. OpenDCP's hubble reloaded after a failed `nginx -t` and kept no copy
+ * of the previous files; here the previous version dir is still on the host, so a restore is one rename.
+ */
+import { StalledError } from '../../errors.js';
+import type { HostOutcome, NginxDriver, PublishReport, SshDriver, SshTarget } from '../types.js';
+import { discardScript, errorLine, inspectScript, parseInspect, restoreScript, stageScript, switchScript } from './scripts.js';
+
+/** A publish that switched no host (or was rolled back everywhere); carries the per-host report. */
+export class NginxPublishError extends StalledError {
+  readonly report: PublishReport;
+  constructor(message: string, report: PublishReport) {
+    super('ApplyFailed', message);
+    this.report = report;
+  }
+}
+
+
+const TIMEOUT_MS = 60_000;
+
+export function createNginxDriver(ssh: SshDriver): NginxDriver {
+  const run = async (t: SshTarget, script: string, signal?: AbortSignal) =>
+    ssh.exec(t, 'bash -s', { stdin: script, timeoutMs: TIMEOUT_MS, ...(signal ? { signal } : {}) });
+  return {
+    async inspect(target, root) {
+      const r = await run(target, inspectScript(root));
+      return parseInspect(r.stdout);
+    },
+    async publish(targets, root, dir, files, options = {}) {
+      const wait = options.waitSeconds ?? 10;
+      const report: PublishReport = { dir, ok: false, hosts: [] };
+      const staged = await Promise.all(
+        targets.map(async (t): Promise<HostOutcome> => {
+          try {
+            const r = await run(t, stageScript(root, dir, files), options.signal);
+            const rc = /__rc=(\d+)/.exec(r.stdout)?.[1];
+            if (r.code !== 0 || rc !== '0') return { host: t.id, phase: 'test', ok: false, message: errorLine(`${r.stdout}\n${r.stderr}`) };
+            return { host: t.id, phase: 'test', ok: true };
+          } catch (err) {
+            return { host: t.id, phase: 'test', ok: false, message: err instanceof Error ? err.message : String(err) };
+          }
+        }),
+      );
+      const badTest = staged.find((h) => !h.ok);
+      if (badTest) {
+        await Promise.allSettled(targets.map((t) => run(t, discardScript(root, dir))));
+        report.hosts = staged.map((h) => (h.ok ? { ...h, phase: 'skipped' } : h));
+        report.error = `${badTest.host}: ${badTest.message}`;
+        throw new NginxPublishError(`nginx -t failed on ${report.error}; no host was switched`, report);
+      }
+      const switched = await Promise.all(
+        targets.map(async (t): Promise<HostOutcome> => {
+          try {
+            const r = await run(t, switchScript(root, dir, { keep: options.keep ?? 5, drain: options.drain ?? false, waitSeconds: wait }), options.signal);
+            const previous = /^prev=(.*)$/m.exec(r.stdout)?.[1]?.trim() || undefined;
+            const fail = /__fail=(.*)$/m.exec(r.stdout)?.[1];
+            if (fail || !r.stdout.includes('__ok')) {
+              return { host: t.id, phase: 'switch', ok: false, message: fail ?? errorLine(`${r.stdout}\n${r.stderr}`), ...(previous ? { previous } : {}) };
+            }
+            return { host: t.id, phase: 'done', ok: true, ...(previous ? { previous } : {}) };
+          } catch (err) {
+            return { host: t.id, phase: 'switch', ok: false, message: err instanceof Error ? err.message : String(err) };
+          }
+        }),
+      );
+      const badSwitch = switched.find((h) => !h.ok);
+      if (!badSwitch) {
+        report.ok = true;
+        report.hosts = switched;
+        return report;
+      }
+      report.hosts = await Promise.all(
+        targets.map(async (t, i): Promise<HostOutcome> => {
+          const h = switched[i] as HostOutcome;
+          if (h.previous === dir) return h;
+          try {
+            const r = await run(t, restoreScript(root, h.previous, wait));
+            const ok = r.stdout.includes('__ok') && !r.stdout.includes('__fail');
+            return { ...h, phase: ok ? 'restored' : 'restore-failed', ...(ok ? {} : { message: `${h.message ?? ''} (restore: ${errorLine(r.stdout)})` }) };
+          } catch (err) {
+            return { ...h, phase: 'restore-failed', message: `${h.message ?? ''} (restore: ${err instanceof Error ? err.message : String(err)})` };
+          }
+        }),
+      );
+      report.error = `${badSwitch.host}: ${badSwitch.message}`;
+      throw new NginxPublishError(`reload failed on ${report.error}; every host was pointed back at its previous version`, report);
+    },
+  };
+}
+
+export { unitPaths } from './scripts.js';

@@ -1,0 +1,153 @@
+/**
+ * The shell that runs on nginx hosts, as pure functions so it can be read and tested without a host. Every phase
+ * of a publish is one SSH round trip per host: inspect, stage (write the version dir + `nginx -t` against it),
+ * switch (atomic symlink + reload confirmed by new workers), restore (back to the previous dir) and stop.
+ * Layout under a unit's root: `versions/<id>/` (immutable once tested), `current -> versions/<id>`, `run/nginx.pid`,
+ * `logs/error.log`, `history.log` (one line per switch, kept on the host as its own record).
+ */
+
+/** Single-quotes a value for bash. */
+export function q(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Paths every template and script agrees on, derived from the unit's root. */
+export function unitPaths(root: string): { root: string; current: string; pidFile: string; errorLog: string; logs: string } {
+  return {
+    root,
+    current: `${root}/current`,
+    pidFile: `${root}/run/nginx.pid`,
+    errorLog: `${root}/logs/error.log`,
+    logs: `${root}/logs`,
+  };
+}
+
+/** Prints `key=value` lines: nginx version, current dir, running, file digests of current, version dirs. */
+export function inspectScript(root: string): string {
+  const p = unitPaths(root);
+  return [
+    `R=${q(root)}`,
+    'if command -v nginx >/dev/null 2>&1; then echo "nginx=$(nginx -v 2>&1 | head -n1)"; else echo "nginx="; fi',
+    'cur=$(readlink "$R/current" 2>/dev/null) && echo "current=$(basename "$cur")"',
+    `if [ -f ${q(p.pidFile)} ] && kill -0 "$(cat ${q(p.pidFile)})" 2>/dev/null; then echo running=1; fi`,
+    `if [ -d "$R/current/" ]; then (cd "$R/current/" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum) | sed 's/^/file=/'; fi`,
+    'ls -1 "$R/versions" 2>/dev/null | grep -v "\\.tmp$" | sed "s/^/version=/"',
+    'true',
+  ].join('\n');
+}
+
+/** Writes every file of a version into `versions/<dir>` (via a temp dir, then rename) and runs `nginx -t` on it. */
+export function stageScript(root: string, dir: string, files: Record<string, string>): string {
+  const p = unitPaths(root);
+  const d = `${root}/versions/${dir}`;
+  const lines = ['set -e', `D=${q(d)}`, `mkdir -p ${q(`${root}/run`)} ${q(p.logs)} ${q(`${root}/versions`)}`, 'rm -rf "$D.tmp"', 'mkdir -p "$D.tmp"'];
+  for (const [path, content] of Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const dirOf = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+    if (dirOf) lines.push(`mkdir -p "$D.tmp/"${q(dirOf)}`);
+    lines.push(`base64 -d > "$D.tmp/"${q(path)} <<'__DRIFTLESS_EOF__'`, Buffer.from(content).toString('base64'), '__DRIFTLESS_EOF__');
+  }
+  lines.push('rm -rf "$D"', 'mv "$D.tmp" "$D"', 'set +e', 'nginx -t -c "$D/nginx.conf" 2>&1', 'rc=$?', 'echo "__rc=$rc"', 'exit 0');
+  return lines.join('\n');
+}
+
+/**
+ * Points `current` at the dir atomically (rename of a new symlink), then reloads and waits until the master has
+ * replaced every old worker (a reload is only a signal; stopping a backend before that would drop requests), or
+ * starts nginx when it is not running. With `drain`, also waits (bounded) for the old workers to finish their
+ * requests. Prunes version dirs beyond `keep`, never the current or previous one. Prints `prev=<dir>`.
+ */
+export function switchScript(root: string, dir: string, opts: { keep: number; drain: boolean; waitSeconds: number }): string {
+  const p = unitPaths(root);
+  const tries = Math.max(1, Math.round(opts.waitSeconds * 20));
+  return [
+    `R=${q(root)}`,
+    `PID=${q(p.pidFile)}`,
+    `DIR=${q(dir)}`,
+    'prev=$(basename "$(readlink "$R/current" 2>/dev/null)" 2>/dev/null)',
+    'echo "prev=$prev"',
+    'ln -sfn "versions/$DIR" "$R/current.tmp" && mv -T "$R/current.tmp" "$R/current" || { echo "__fail=symlink switch failed"; exit 0; }',
+    reloadBlock(p.errorLog, tries, opts.drain),
+    `cd "$R/versions" && ls -1t | grep -v -x -e "$DIR" -e "$prev" | grep -v '\\.tmp$' | tail -n +${Math.max(1, opts.keep - 1)} | xargs -r rm -rf`,
+    'echo "$(date -u +%FT%TZ) $prev -> $DIR" >> "$R/history.log"',
+    'echo __ok',
+  ].join('\n');
+}
+
+/** Points `current` back at `prev` (or removes it and stops nginx when there was none) and reloads. */
+export function restoreScript(root: string, prev: string | undefined, waitSeconds: number): string {
+  const p = unitPaths(root);
+  if (!prev) {
+    return [`R=${q(root)}`, `PID=${q(p.pidFile)}`, 'rm -f "$R/current"', '[ -f "$PID" ] && kill -QUIT "$(cat "$PID")" 2>/dev/null', 'echo __ok'].join('\n');
+  }
+  return [
+    `R=${q(root)}`,
+    `PID=${q(p.pidFile)}`,
+    `ln -sfn ${q(`versions/${prev}`)} "$R/current.tmp" && mv -T "$R/current.tmp" "$R/current"`,
+    reloadBlock(p.errorLog, Math.max(1, Math.round(waitSeconds * 20)), false),
+    'echo __ok',
+  ].join('\n');
+}
+
+/** Removes a staged dir that was never switched to. */
+export function discardScript(root: string, dir: string): string {
+  return `rm -rf ${q(`${root}/versions/${dir}`)} ${q(`${root}/versions/${dir}.tmp`)}; true`;
+}
+
+function reloadBlock(errorLog: string, tries: number, drain: boolean): string {
+  const fail = (what: string) => `{ echo "__fail=${what}: $(tail -n 2 ${q(errorLog)} 2>/dev/null | tr '\\n' ' ')"; exit 0; }`;
+  return `
+workers() { for w in $(pgrep -P "$1"); do a=$(tr '\\0' ' ' < /proc/$w/cmdline 2>/dev/null); case "$a" in *"shutting down"*) echo "S$w";; *worker*) echo "W$w";; esac; done; }
+if [ -f "$PID" ] && kill -0 "$(cat "$PID")" 2>/dev/null; then
+  m=$(cat "$PID"); old=" $(workers "$m" | grep '^W' | tr '\\n' ' ') "
+  kill -HUP "$m"
+  ok=
+  for i in $(seq 1 ${tries}); do
+    fresh=0; stale=0
+    for w in $(workers "$m" | grep '^W'); do case "$old" in *" $w "*) stale=1;; *) fresh=1;; esac; done
+    if [ $fresh = 1 ] && [ $stale = 0 ]; then ok=1; break; fi
+    sleep 0.05
+  done
+  [ -n "$ok" ] || ${fail('reload not applied')}
+  ${drain ? `for i in $(seq 1 ${tries}); do workers "$m" | grep -q '^S' || break; sleep 0.05; done` : 'true'}
+  echo __reloaded
+else
+  nginx -c "$R/current/nginx.conf" 2>&1 || ${fail('nginx did not start')}
+  ok=
+  for i in $(seq 1 ${tries}); do if [ -f "$PID" ] && kill -0 "$(cat "$PID")" 2>/dev/null; then ok=1; break; fi; sleep 0.05; done
+  [ -n "$ok" ] || ${fail('nginx did not start')}
+  echo __started
+fi`;
+}
+
+/** The line of `nginx -t` output that says what is wrong: the first emerg/alert/crit/error line, else the last. */
+export function errorLine(output: string): string {
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim().replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[(\w+)\] \d+#\d+: /, 'nginx: [$1] '))
+    .filter((l) => l && !l.startsWith('__'));
+  return lines.find((l) => /\[(emerg|alert|crit|error)\]/.test(l)) ?? lines[lines.length - 1] ?? 'no output';
+}
+
+/** Parses the inspect output. File paths are relative to the version dir, without `./`. */
+export function parseInspect(stdout: string): { nginx?: string; current?: string; running: boolean; files: Record<string, string>; versions: string[] } {
+  const out: { nginx?: string; current?: string; running: boolean; files: Record<string, string>; versions: string[] } = {
+    running: false,
+    files: {},
+    versions: [],
+  };
+  for (const line of stdout.split('\n')) {
+    const i = line.indexOf('=');
+    if (i <= 0) continue;
+    const key = line.slice(0, i);
+    const value = line.slice(i + 1);
+    if (key === 'nginx' && value.trim()) out.nginx = value.trim().replace(/^nginx version:\s*/, '');
+    else if (key === 'current' && value.trim()) out.current = value.trim();
+    else if (key === 'running') out.running = true;
+    else if (key === 'version' && value.trim()) out.versions.push(value.trim());
+    else if (key === 'file') {
+      const m = /^([0-9a-f]{64})\s+\.\/(.+)$/.exec(value);
+      if (m?.[1] && m[2]) out.files[m[2]] = m[1];
+    }
+  }
+  return out;
+}

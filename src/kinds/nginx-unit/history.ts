@@ -1,0 +1,93 @@
+/**
+ * The unit's own record, beside the journal in the state dir (`nginx/history.jsonl`, append-only): every publish
+ * (version digest, files with their sha256, hosts and what each said, result, time) and an operation log of every
+ * file change with the servers added and removed, the revision and the cause (a reconcile, or a pool node
+ * registering or unregistering). hubble kept no upstream history at all; this is what `git revert` is checked against.
+ */
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { HostOutcome } from '../../drivers/types.js';
+
+export interface PublishRecord {
+  type: 'publish';
+  unit: string;
+  time: string;
+  revision: string;
+  cause: string;
+  digest: string;
+  dir: string;
+  files: Record<string, string>;
+  hosts: HostOutcome[];
+  result: 'succeeded' | 'failed';
+  error?: string;
+}
+
+export interface ChangeRecord {
+  type: 'change';
+  unit: string;
+  time: string;
+  revision: string;
+  cause: string;
+  file: string;
+  before?: string;
+  after?: string;
+  added: string[];
+  removed: string[];
+}
+
+export type HistoryRecord = PublishRecord | ChangeRecord;
+
+const dirOf = (stateDir: string) => join(stateDir, 'nginx');
+
+export async function appendHistory(stateDir: string, records: HistoryRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  await mkdir(dirOf(stateDir), { recursive: true, mode: 0o700 });
+  await appendFile(join(dirOf(stateDir), 'history.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+}
+
+/** Every record, oldest first; optionally of one unit. */
+export async function readHistory(stateDir: string, unit?: string): Promise<HistoryRecord[]> {
+  const text = await readFile(join(dirOf(stateDir), 'history.jsonl'), 'utf8').catch(() => '');
+  const all = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as HistoryRecord);
+  return unit ? all.filter((r) => r.unit === unit) : all;
+}
+
+/** The file contents last published successfully, to log what changed line by line next time. */
+export async function readLastFiles(stateDir: string, unit: string): Promise<Record<string, string>> {
+  const text = await readFile(join(dirOf(stateDir), `${unit}.last.json`), 'utf8').catch(() => '{}');
+  return JSON.parse(text) as Record<string, string>;
+}
+
+export async function writeLastFiles(stateDir: string, unit: string, files: Record<string, string>): Promise<void> {
+  await mkdir(dirOf(stateDir), { recursive: true, mode: 0o700 });
+  await writeFile(join(dirOf(stateDir), `${unit}.last.json`), JSON.stringify(files));
+}
+
+/** `server` lines of an upstream file: what membership changed, for the operation log. */
+export function serversOf(content: string | undefined): string[] {
+  return [...(content ?? '').matchAll(/^\s*server\s+(\S+?)[\s;]/gm)].map((m) => m[1] ?? '').filter(Boolean);
+}
+
+export function changeRecords(
+  base: Omit<ChangeRecord, 'type' | 'file' | 'before' | 'after' | 'added' | 'removed'>,
+  before: Record<string, string>,
+  after: Record<string, string>,
+  sha: (c: string) => string,
+): ChangeRecord[] {
+  const paths = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  return paths
+    .filter((p) => before[p] !== after[p])
+    .map((file) => {
+      const b = serversOf(before[file]);
+      const a = serversOf(after[file]);
+      return {
+        type: 'change' as const,
+        ...base,
+        file,
+        ...(before[file] !== undefined ? { before: sha(before[file] as string).slice(0, 12) } : {}),
+        ...(after[file] !== undefined ? { after: sha(after[file] as string).slice(0, 12) } : {}),
+        added: a.filter((s) => !b.includes(s)),
+        removed: b.filter((s) => !a.includes(s)),
+      };
+    });
+}

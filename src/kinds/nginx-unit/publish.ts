@@ -1,0 +1,80 @@
+/**
+ * One publish of a unit, used by apply and by the discovery hook: render (Git + membership) -> digest -> the hosts
+ * not serving it -> all-or-none publish through the nginx driver -> history. Publishes of one unit are serialised
+ * in this process, so a register and an unregister racing in one rollout batch each see the other's effect.
+ */
+import { describe as describeError, StalledError, TransientError } from '../../errors.js';
+import type { PublishReport } from '../../drivers/types.js';
+import type { Resource } from '../../model/resource.js';
+import { hostTarget } from '../host/target.js';
+import type { KindContext } from '../types.js';
+import { hostSync } from './diff.js';
+import { appendHistory, changeRecords, readLastFiles, writeLastFiles } from './history.js';
+import { unitHosts, observeHostsOf } from './observe.js';
+import { fileSha, renderUnit, unitRoot } from './render.js';
+import type { NginxUnitSpec } from './spec.js';
+
+const queues = new Map<string, Promise<unknown>>();
+
+/** Runs `fn` after every earlier call with the same key has settled. */
+export function serialised<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const prev = queues.get(key) ?? Promise.resolve();
+  const next = prev.then(fn, fn);
+  queues.set(key, next.catch(() => undefined));
+  return next;
+}
+
+export interface PublishOutcome {
+  digest: string;
+  report?: PublishReport;
+  /** Hosts that were already serving the version. */
+  unchanged: string[];
+}
+
+export async function publishUnit(res: Resource<NginxUnitSpec>, ctx: KindContext, opts: { cause: string; drain?: boolean; onlyIfPublished?: boolean }): Promise<PublishOutcome> {
+  const name = res.metadata.name;
+  return serialised(`${ctx.stateDir}\0${name}`, async () => {
+    const nginx = ctx.drivers.nginx;
+    if (!nginx) throw new StalledError('InternalError', 'no nginx driver is wired');
+    const [rendered, hosts] = await Promise.all([renderUnit(res, ctx), observeHostsOf(res, ctx)]);
+    if (opts.onlyIfPublished && hosts.every((h) => h.reachable && !h.current)) return { digest: rendered.digest, unchanged: [] };
+    const unreachable = hosts.filter((h) => !h.reachable);
+    if (unreachable.length > 0) {
+      throw new TransientError('Unreachable', `nginx unit ${name}: cannot publish to every host: ${unreachable.map((h) => `${h.host}: ${h.error}`).join('; ')}`);
+    }
+    const missing = hosts.filter((h) => !h.nginx);
+    if (missing.length > 0) {
+      throw new StalledError('ApplyFailed', `nginx unit ${name}: nginx is not installed on ${missing.map((h) => h.host).join(', ')} (nginx -v found no nginx); install it, then re-run`);
+    }
+    const byId = new Map(unitHosts(res, ctx).map((h) => [`Host/${h.metadata.name}`, h]));
+    const todo = hosts.filter((h) => hostSync(h, rendered.digest) !== 'in-sync');
+    const unchanged = hosts.filter((h) => !todo.includes(h)).map((h) => h.host);
+    if (todo.length === 0) return { digest: rendered.digest, unchanged };
+    const targets = await Promise.all(todo.map(async (h) => hostTarget(byId.get(h.host) as Resource<never>, ctx.secrets)));
+    const dir = `${rendered.digest}-${Date.now().toString(36)}`;
+    const shas = Object.fromEntries(Object.entries(rendered.files).map(([p, c]) => [p, fileSha(c)]));
+    const base = { unit: name, time: new Date().toISOString(), revision: ctx.revision, cause: opts.cause };
+    let report: PublishReport;
+    try {
+      report = await nginx.publish(targets, unitRoot(res), dir, rendered.files, {
+        keep: res.spec.keepVersions ?? 5,
+        ...(opts.drain ? { drain: true } : {}),
+        signal: ctx.signal,
+      });
+    } catch (err) {
+      const failed = (err as { report?: PublishReport }).report;
+      await appendHistory(ctx.stateDir, [
+        { type: 'publish', ...base, digest: rendered.digest, dir, files: shas, hosts: failed?.hosts ?? [], result: 'failed', error: describeError(err) },
+      ]);
+      throw err;
+    }
+    const last = await readLastFiles(ctx.stateDir, name);
+    await appendHistory(ctx.stateDir, [
+      { type: 'publish', ...base, digest: rendered.digest, dir, files: shas, hosts: report.hosts, result: 'succeeded' },
+      ...changeRecords(base, last, rendered.files, fileSha),
+    ]);
+    await writeLastFiles(ctx.stateDir, name, rendered.files);
+    ctx.logger.info({ unit: name, digest: rendered.digest, hosts: targets.map((t) => t.id), cause: opts.cause }, 'nginx unit published');
+    return { digest: rendered.digest, report, unchanged };
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * Upstream membership, derived, never edited as text: static servers plus every node of the named pools that is
+ * running and passed its health check (the pool's own observe probes it), minus nodes that are draining (being
+ * unregistered before they stop). An upstream is never left with zero servers unless every pool it follows is
+ * declared empty (or `allowEmpty`): the caller is told, and decides to keep the draining nodes or to wait.
+ */
+import type { Resource } from '../../model/resource.js';
+import type { HostSpec } from '../host/spec.js';
+import { hostTarget } from '../host/target.js';
+import { knownNodes, observePool } from '../pool/observe.js';
+import type { PoolObserved, PoolSpec } from '../pool/spec.js';
+import type { KindContext } from '../types.js';
+import { tuned, upstreamFile, upstreamName, type NginxUpstreamSpec, type RenderedServer, type RenderedUpstream } from './spec.js';
+
+/** Nodes being unregistered, per state dir, as `<pool>/<node>`; set before their upstreams are republished. */
+const draining = new Map<string, Set<string>>();
+
+export function drainingSet(stateDir: string): Set<string> {
+  let set = draining.get(stateDir);
+  if (!set) draining.set(stateDir, (set = new Set()));
+  return set;
+}
+
+export interface MemberResult {
+  upstream: RenderedUpstream;
+  /** No server would remain and no pool is declared empty: publishing this would take the service down. */
+  wouldBeEmpty: boolean;
+  /** Draining nodes kept in because removing them would empty the upstream. */
+  keptDraining: string[];
+}
+
+/** Per-call cache: a pool observed once and a host's private address asked once, however many upstreams use them. */
+export interface MemberCache {
+  pools: Map<string, Promise<PoolObserved | undefined>>;
+  addresses: Map<string, Promise<string>>;
+}
+
+export function createMemberCache(): MemberCache {
+  return { pools: new Map(), addresses: new Map() };
+}
+
+export async function resolveMembers(res: Resource<NginxUpstreamSpec>, ctx: KindContext, cache: MemberCache): Promise<MemberResult> {
+  const spec = res.spec;
+  const drain = drainingSet(ctx.stateDir);
+  const statics = (spec.servers ?? []).map((s) => tuned(s.address, s));
+  const members: { server: RenderedServer; key: string }[] = [];
+  let declaredEmpty = (spec.pools ?? []).length > 0;
+  for (const src of spec.pools ?? []) {
+    const pool = ctx.resources.get<PoolSpec>('Pool', src.pool);
+    if (!pool) throw new Error(`Pool/${src.pool} is not declared`);
+    let observed = cache.pools.get(src.pool);
+    if (!observed) cache.pools.set(src.pool, (observed = observePool(pool, ctx)));
+    const o = await observed;
+    if (!o || o.desiredCount > 0) declaredEmpty = false;
+    for (const node of o ? knownNodes(o) : []) {
+      if (node.state !== 'running' || node.healthy === false) continue;
+      const address = await addressOf(node.host, src.addressOf ?? 'host', ctx, cache);
+      members.push({ server: tuned(`${address}:${src.port}`, src, `Pool/${src.pool} node ${node.name}`), key: `${src.pool}/${node.name}` });
+    }
+  }
+  const kept = members.filter((m) => !drain.has(m.key));
+  const emptyAllowed = declaredEmpty || spec.allowEmpty === true;
+  let chosen = kept;
+  let keptDraining: string[] = [];
+  if (statics.length + kept.length === 0 && members.length > 0 && !emptyAllowed) {
+    chosen = members;
+    keptDraining = members.map((m) => m.key);
+  }
+  const servers = [...statics, ...chosen.map((m) => m.server)].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  return {
+    upstream: {
+      resource: res.metadata.name,
+      name: upstreamName(res.metadata.name, spec),
+      file: upstreamFile(res.metadata.name, spec),
+      balance: spec.balance ?? 'round_robin',
+      keepalive: spec.keepalive ?? 16,
+      servers,
+    },
+    wouldBeEmpty: servers.length === 0 && !emptyAllowed,
+    keptDraining,
+  };
+}
+
+async function addressOf(hostName: string, mode: 'host' | 'private', ctx: KindContext, cache: MemberCache): Promise<string> {
+  const host = ctx.resources.get<HostSpec>('Host', hostName);
+  if (!host) throw new Error(`Host/${hostName} is not declared`);
+  if (mode === 'host') return host.spec.address;
+  let found = cache.addresses.get(hostName);
+  if (!found) {
+    found = (async () => {
+      const r = await ctx.drivers.ssh.exec(await hostTarget(host, ctx.secrets), 'hostname -I', { timeoutMs: 15_000, signal: ctx.signal });
+      const first = r.stdout.trim().split(/\s+/)[0];
+      if (r.code !== 0 || !first) throw new Error(`Host/${hostName}: hostname -I gave no address (${r.stderr.trim() || r.code})`);
+      return first;
+    })();
+    cache.addresses.set(hostName, found);
+  }
+  return found;
+}

@@ -1,0 +1,133 @@
+/**
+ * The vertical slice on real nginx: a unit with static upstream servers published to two lab hosts (render ->
+ * digest -> versioned dir -> nginx -t on all -> symlink switch + reload on all); a config that fails nginx -t on
+ * one host switches none and names the host and nginx's line while traffic goes on; an upstream-only change says
+ * so in the plan; a hand-edited upstream file is DriftDetected and restored; a host without nginx is named.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StalledError } from '../../../src/errors.js';
+import type { NginxConfigSpec } from '../../../src/kinds/nginx-config/index.js';
+import { readHistory } from '../../../src/kinds/nginx-unit/history.js';
+import type { NginxUnitSpec } from '../../../src/kinds/nginx-unit/spec.js';
+import type { NginxUpstreamSpec } from '../../../src/kinds/nginx-upstream/spec.js';
+import type { Resource } from '../../../src/model/resource.js';
+import { createNginxWorld, type NginxWorld } from './fixture.js';
+
+let w: NginxWorld;
+const ROOT = '/etc/driftless/nginx/web';
+
+beforeAll(async () => {
+  w = await createNginxWorld(2, 'ngxpub');
+  // A backend on each host: python's http.server on 8081 and 8082, each answering with its own name.
+  await Promise.all(
+    w.th.hosts.map((h) =>
+      h.exec(
+        `for p in 8081 8082; do mkdir -p /srv/$p && echo "$(hostname)-$p" > /srv/$p/index.html && (cd /srv/$p && nohup python3 -m http.server $p >/dev/null 2>&1 &); done`,
+      ),
+    ),
+  );
+});
+
+afterAll(async () => {
+  await w?.close();
+});
+
+const group = () => w.res('NginxGroup', 'shop', {});
+const upstream = (ports: number[]) =>
+  w.res<NginxUpstreamSpec>('NginxUpstream', 'web', { group: 'shop', servers: ports.map((p) => ({ address: `127.0.0.1:${p}` })) });
+const unit = (over: Partial<NginxUnitSpec> = {}) =>
+  w.res<NginxUnitSpec>('NginxUnit', 'web', { group: 'shop', hosts: { names: w.hostNames }, upstreams: ['web'], vars: { upstream: 'web', listen: 8088 }, ...over });
+
+async function curlUntil(i: number, want: RegExp): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = await w.curl(i, 8088);
+    if (want.test(last)) return last;
+  }
+  return last;
+}
+
+describe('nginx unit publish on real hosts', () => {
+  it('publishes the default unit with static servers to both hosts and serves through it', async () => {
+    const extra: Resource[] = [group(), upstream([8081])];
+    const first = await w.apply(unit(), extra);
+    expect(first.action).toBe('create');
+    expect(first.changes.map((c) => c.path)).toEqual(expect.arrayContaining(['files.nginx.conf', 'files.conf.d/default.conf', 'files.upstream/web.upstream']));
+    for (const i of [0, 1]) expect(await w.curl(i, 8088)).toBe(`${w.th.hosts[i]?.name}-8081`);
+    const again = await w.plan(unit(), extra);
+    expect(again.diff.action).toBe('noop');
+    const link = await w.th.hosts[0]!.exec(`readlink ${ROOT}/current`);
+    expect(link.stdout.trim()).toMatch(new RegExp(`^versions/${again.observed.desired.digest}-`));
+  });
+
+  it('an upstream-only change reloads with only the upstream file changed, and says so in the plan', async () => {
+    const extra: Resource[] = [group(), upstream([8082])];
+    const { diff } = await w.plan(unit(), extra);
+    expect(diff.action).toBe('update');
+    expect(diff.changes.filter((c) => c.path.startsWith('files.')).map((c) => c.path)).toEqual(['files.upstream/web.upstream']);
+    expect(diff.changes.find((c) => c.path === 'reload')?.after).toMatch(/Host\/.*\(upstream only\).*only upstream files change/);
+    await w.apply(unit(), extra);
+    for (const i of [0, 1]) expect(await w.curl(i, 8088)).toBe(`${w.th.hosts[i]?.name}-8082`);
+    const log = (await readHistory(w.nginxCtx([]).stateDir, 'web')).filter((r) => r.type === 'change' && r.file === 'upstream/web.upstream');
+    expect(log.at(-1)).toMatchObject({ revision: 'test', cause: 'reconcile', added: ['127.0.0.1:8082'], removed: ['127.0.0.1:8081'] });
+  });
+
+  it('a config failing nginx -t on one host switches no host, names the host and the nginx line, traffic unaffected', async () => {
+    const before = await Promise.all([0, 1].map((i) => w.th.hosts[i]!.exec(`readlink ${ROOT}/current`)));
+    // The vhost includes a file only the first host has: nginx -t passes there and fails on the second.
+    await w.th.hosts[0]!.exec('echo "add_header X-Extra 1;" > /etc/dl-extra.conf');
+    const vhost = w.res<NginxConfigSpec>('NginxConfig', 'vhost', {
+      file: 'conf.d/default.conf',
+      content: 'server {\n  listen {{ vars.listen }};\n  include /etc/dl-extra.conf;\n  location / { proxy_pass http://web; }\n}\n',
+    });
+    const main = w.res<NginxConfigSpec>('NginxConfig', 'main', { file: 'nginx.conf', template: 'nginx/nginx.conf.njk' });
+    const err = await w.apply(unit({ configs: ['main', 'vhost'] }), [group(), upstream([8082]), vhost, main]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StalledError);
+    const bad = w.th.hosts[1]!.name;
+    expect((err as Error).message).toMatch(new RegExp(`nginx -t failed on Host/${bad}: nginx: \\[emerg\\] open\\(\\) "/etc/dl-extra.conf" failed.*; no host was switched`));
+    const after = await Promise.all([0, 1].map((i) => w.th.hosts[i]!.exec(`readlink ${ROOT}/current`)));
+    expect(after.map((r) => r.stdout)).toEqual(before.map((r) => r.stdout));
+    for (const i of [0, 1]) expect(await w.curl(i, 8088)).toBe(`${w.th.hosts[i]?.name}-8082`);
+    const last = (await readHistory(w.nginxCtx([]).stateDir, 'web')).filter((r) => r.type === 'publish').at(-1);
+    expect(last).toMatchObject({ result: 'failed' });
+    expect(last && 'hosts' in last ? last.hosts.find((h) => h.host === `Host/${bad}`)?.message : '').toMatch(/\[emerg\] open\(\) "\/etc\/dl-extra.conf" failed/);
+  });
+
+  it('a hand-edited upstream file is detected by digest and restored on the next run', async () => {
+    const extra: Resource[] = [group(), upstream([8082])];
+    const h = w.th.hosts[0]!;
+    await h.exec(`sed -i 's/127.0.0.1:8082/127.0.0.1:8081/' ${ROOT}/current/upstream/web.upstream && kill -HUP $(cat ${ROOT}/run/nginx.pid)`);
+    expect(await curlUntil(0, /-8081$/)).toBe(`${h.name}-8081`);
+    const { diff } = await w.plan(unit(), extra);
+    expect(diff).toMatchObject({ action: 'update', reason: 'DriftDetected' });
+    expect(diff.changes.find((c) => c.path === `hosts.Host/${h.name}`)?.before).toBe('hand-edited: upstream/web.upstream');
+    await w.apply(unit(), extra);
+    expect(await w.curl(0, 8088)).toBe(`${h.name}-8082`);
+    expect((await w.plan(unit(), extra)).diff.action).toBe('noop');
+  });
+
+  it('keeps at most keepVersions version dirs per host', async () => {
+    for (const p of [8081, 8082, 8081]) await w.apply(unit({ keepVersions: 2 }), [group(), upstream([p])]);
+    const dirs = await w.th.hosts[1]!.exec(`ls -1 ${ROOT}/versions`);
+    expect(dirs.stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('names the host when nginx is not installed', async () => {
+    const h = w.th.hosts[1]!;
+    await h.exec('mv /usr/sbin/nginx /usr/sbin/nginx.off');
+    try {
+      const err = await w.apply(unit(), [group(), upstream([8082])]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(StalledError);
+      expect((err as Error).message).toBe(`nginx unit web: nginx is not installed on Host/${h.name} (nginx -v found no nginx); install it, then re-run`);
+    } finally {
+      await h.exec('mv /usr/sbin/nginx.off /usr/sbin/nginx');
+    }
+  });
+});
