@@ -13,6 +13,7 @@ import { applyPool } from './apply.js';
 import { diffPool, poolHealth } from './diff.js';
 import type { PoolHooks } from './hooks.js';
 import { knownNodes, observePool } from './observe.js';
+import { removePool } from './remove.js';
 import { resolveFlows, resolveImage } from './resolve.js';
 import type { PoolObserved, PoolSpec } from './spec.js';
 
@@ -61,6 +62,7 @@ export function createPoolKind(hooks: PoolHooks = {}): KindModule<PoolSpec, Pool
     observe: observePool,
     diff: diffPool,
     apply: (task, ctx) => applyPool(task, ctx, hooks),
+    remove: (entry, ctx) => removePool(entry, ctx, hooks),
     health: poolHealth,
     observedDigest: (o) =>
       o

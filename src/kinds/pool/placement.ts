@@ -40,13 +40,14 @@ export function desiredCount(spec: PlacementInput['spec'], eligible: number): nu
 }
 
 /**
- * Removal order: nodes that are down go first, then nodes on an old spec (so a crash during a surge rollout keeps
+ * Removal order: nodes that are down or failing their probe go first, then nodes on an old spec (so a crash during a surge rollout keeps
  * the new nodes), then by shrinkOrder (created time, then ordinal).
  */
 function byRemovalPreference(order: 'newest-first' | 'oldest-first', digest: string): (a: NodeObserved, b: NodeObserved) => number {
   const sign = order === 'newest-first' ? -1 : 1;
   return (a, b) => {
-    const down = Number(b.state !== 'running') - Number(a.state !== 'running');
+    const bad = (n: NodeObserved): number => Number(n.state !== 'running' || n.healthy === false);
+    const down = bad(b) - bad(a);
     if (down !== 0) return down;
     const stale = Number(b.specDigest !== digest) - Number(a.specDigest !== digest);
     if (stale !== 0) return stale;

@@ -35,6 +35,7 @@ describe('placeNodes', () => {
     { name: 'oldest-first shrink', in: input({ mode: 'fixed', replicas: 2, shrinkOrder: 'oldest-first' }, ['a', 'b'], [node(0, 'a'), node(1, 'b'), node(2, 'a')]), create: [], remove: ['web-0@a'] },
     { name: 'a stopped node is removed before a running one', in: input({ mode: 'fixed', replicas: 1 }, ['a'], [node(0, 'a', { state: 'exited' }), node(1, 'a')]), create: [], remove: ['web-0@a'] },
     { name: 'surplus removes old-spec nodes before new ones', in: input({ mode: 'fixed', replicas: 2 }, ['a'], [node(0, 'a', { specDigest: 'OLD' }), node(1, 'a'), node(2, 'a')]), create: [], remove: ['web-0@a'] },
+    { name: 'a node failing its probe is removed before an old-spec one', in: input({ mode: 'fixed', replicas: 1 }, ['a'], [node(0, 'a', { specDigest: 'OLD' }), node(1, 'a', { healthy: false })]), create: [], remove: ['web-1@a'], stale: ['web-0@a'] },
     { name: 'maxPerHost limits placement', in: input({ mode: 'fixed', replicas: 3, maxPerHost: 1 }, ['a', 'b'], []), create: ['web-0@a', 'web-1@b'], remove: [], unplaced: 1 },
     { name: 'a stopped node is restored in place', in: input({}, ['a'], [node(0, 'a', { state: 'exited' })]), create: [], remove: [], restore: ['web-0@a'] },
     { name: 'running nodes with an old digest are stale', in: input({}, ['a', 'b'], [node(0, 'a', { specDigest: 'OLD' }), node(1, 'b')]), create: [], remove: [], stale: ['web-0@a'] },

@@ -1,6 +1,7 @@
 /**
  * A pool through the real engine, the way a reconcile runs it: Cluster, Service and Hosts first, the Pool in a
- * later wave, its health gate passed, and the next plan all no-op — the rule every kind must keep.
+ * later wave, its health gate passed, and the next plan all no-op — the rule every kind must keep. Removed from
+ * Git, its nodes stay until the prune policy allows the Pool kind; then they are shrunk away.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ afterAll(async () => {
   await world?.close();
 });
 
-it('applies a pool after its service and hosts, passes the health gate, then plans no-op', async () => {
+it('applies a pool after its service and hosts, passes the health gate, plans no-op, and prunes only when allowed', async () => {
   const name = `eng-${randomBytes(3).toString('hex')}`;
   const resources: Resource[] = [
     world.res('Cluster', 'feed', { description: 'feed' }),
@@ -56,4 +57,15 @@ it('applies a pool after its service and hosts, passes the health gate, then pla
   const again = await engine.plan({ revision: 'r1', resources, inventory, prune, ctx: ctx() });
   expect(again.tasks.filter((t) => t.action !== 'noop' || t.error).map((t) => [t.key, t.action, t.error?.message])).toEqual([]);
   expect(isNoop(again)).toBe(true);
+
+  const kept = resources.filter((r) => r.kind !== 'Pool');
+  const forbidden = await engine.plan({ revision: 'r2', resources: kept, inventory, prune, ctx: ctx() });
+  expect(forbidden.prune).toEqual([expect.objectContaining({ key: `Pool/${name}`, allowed: false })]);
+  const allow = { enabled: true, kinds: ['Pool'] };
+  const prunePlan = await engine.plan({ revision: 'r2', resources: kept, inventory, prune: allow, ctx: ctx() });
+  expect(prunePlan.prune).toEqual([expect.objectContaining({ key: `Pool/${name}`, allowed: true })]);
+  const pruned = await engine.apply({ plan: prunePlan, inventory, prune: allow, ctx: ctx(), onInventory: async (inv) => void (inventory = inv) });
+  expect(pruned.results.find((r) => r.key === `Pool/${name}`)?.status).toBe('pruned');
+  expect(await world.nodes(name)).toEqual([]);
+  expect(pruned.inventory.map((e) => e.key)).not.toContain(`Pool/${name}`);
 });
