@@ -78,17 +78,24 @@ export async function createLabHosts(docker: Docker, opts: CreateLabHostsOptions
 /** Removes every lab container with this prefix, and first the containers living in their network namespaces. */
 export async function removeLabHosts(docker: Docker, prefix: string): Promise<number> {
   const list = await docker.listContainers({ all: true, filters: { label: [`${LAB_PREFIX_LABEL}=${prefix}`] } });
-  await removeNamespaceGuests(docker, list.map((c) => c.Id));
+  await removeGuests(docker, list);
   await Promise.all(list.map((c) => removeQuietly(docker, c.Id)));
   return list.length;
 }
 
-/** Containers started with `--network container:<host>` (pool nodes) would outlive their host otherwise. */
-async function removeNamespaceGuests(docker: Docker, hostIds: string[]): Promise<void> {
-  if (hostIds.length === 0) return;
-  const modes = new Set(hostIds.map((id) => `container:${id}`));
+/** Label pool nodes carry with the name of the host that started them (its hostname, the lab container's name). */
+export const NODE_HOST_LABEL = 'driftless.host';
+
+/**
+ * Containers a lab host started on the shared engine would outlive it otherwise: those in its network namespace
+ * (`--network container:<host>`) and those labelled with its name (pool nodes on other networks).
+ */
+async function removeGuests(docker: Docker, hosts: Docker.ContainerInfo[]): Promise<void> {
+  if (hosts.length === 0) return;
+  const modes = new Set(hosts.map((c) => `container:${c.Id}`));
+  const names = new Set(hosts.flatMap((c) => c.Names.map((n) => n.replace(/^\//, ''))));
   const all = await docker.listContainers({ all: true });
-  const guests = all.filter((c) => modes.has(c.HostConfig?.NetworkMode ?? ''));
+  const guests = all.filter((c) => modes.has(c.HostConfig?.NetworkMode ?? '') || names.has(c.Labels?.[NODE_HOST_LABEL] ?? ''));
   await Promise.all(guests.map((c) => removeQuietly(docker, c.Id)));
 }
 
@@ -111,7 +118,7 @@ export async function removeOrphanLabHosts(docker: Docker): Promise<number> {
     const owner = c.Labels[LAB_OWNER_LABEL];
     return owner !== undefined && !processAlive(Number(owner));
   });
-  await removeNamespaceGuests(docker, orphans.map((c) => c.Id));
+  await removeGuests(docker, orphans);
   await Promise.all(orphans.map((c) => removeQuietly(docker, c.Id)));
   return orphans.length;
 }
