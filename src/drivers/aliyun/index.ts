@@ -4,8 +4,7 @@
  * to that token, so a retried create returns the same instance and a crashed one is found by DescribeInstances.
  */
 import { StalledError } from '../../errors.js';
-import type { CreateInstanceInput, InstanceState, ProviderAccount, ProviderDriver, ProviderInstance } from '../types.js';
-import { TAG } from '../provider/tags.js';
+import { SSH_PORT_TAG, type CreateInstanceInput, type InstanceState, type ProviderAccount, type ProviderDriver, type ProviderInstance } from '../types.js';
 import { aliyunCode, createAliyunClient, type AliyunClient, type AliyunClientOptions } from './client.js';
 import { createParams, type EcsInstance } from './params.js';
 
@@ -95,7 +94,7 @@ export function toInstance(i: EcsInstance): ProviderInstance {
   for (const t of i.Tags?.Tag ?? []) tags[t.TagKey] = t.TagValue;
   const privateIp = i.VpcAttributes?.PrivateIpAddress?.IpAddress?.[0] ?? i.InnerIpAddress?.IpAddress?.[0];
   const publicIp = i.PublicIpAddress?.IpAddress?.[0] ?? i.EipAddress?.IpAddress;
-  const port = Number(tags[TAG.sshPort]);
+  const port = Number(tags[SSH_PORT_TAG]);
   return {
     id: i.InstanceId,
     name: i.InstanceName ?? i.InstanceId,

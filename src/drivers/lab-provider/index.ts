@@ -7,8 +7,7 @@
 import type Docker from 'dockerode';
 import { StalledError, TransientError } from '../../errors.js';
 import { createLabHosts, LAB_PREFIX_LABEL, removeLabHosts, waitForBanner } from '../../lab/hosts.js';
-import type { CreateInstanceInput, InstanceState, ProviderDriver, ProviderInstance } from '../types.js';
-import { TAG } from '../provider/tags.js';
+import { SSH_PORT_TAG, type CreateInstanceInput, type InstanceState, type ProviderDriver, type ProviderInstance } from '../types.js';
 
 const TOKEN_LABEL = 'driftless.machine.token';
 const NAME_LABEL = 'driftless.machine.name';
@@ -117,7 +116,7 @@ async function inspect(docker: Docker, id: string): Promise<ProviderInstance | u
     tags,
     privateIp: '127.0.0.1',
     publicIp: '127.0.0.1',
-    ...(Number.isInteger(port) && port > 0 ? { sshPort: port } : tags[TAG.sshPort] ? { sshPort: Number(tags[TAG.sshPort]) } : {}),
+    ...(Number.isInteger(port) && port > 0 ? { sshPort: port } : tags[SSH_PORT_TAG] ? { sshPort: Number(tags[SSH_PORT_TAG]) } : {}),
     networkType: 'vpc',
     createdAt: new Date(info.Created).toISOString(),
   };

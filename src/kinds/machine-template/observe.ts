@@ -4,7 +4,7 @@
  * Orphans are reported here and deleted only through the prune of their set (never silently).
  */
 import { describe } from '../../errors.js';
-import { TAG } from '../../drivers/provider/tags.js';
+import { TAG } from '../shared/machines/tags.js';
 import type { Resource } from '../../model/resource.js';
 import { specDigest } from '../shared/declaration.js';
 import { ownerId } from '../shared/machines/key-store.js';

@@ -4,7 +4,7 @@
  * local key store), so pools, nginx units and CF components can use either.
  */
 import type { SshTarget } from '../../drivers/types.js';
-import { groupTags, TAG } from '../../drivers/provider/tags.js';
+import { groupTags, TAG } from './machines/tags.js';
 import type { Resource } from '../../model/resource.js';
 import { hostTarget } from '../host/target.js';
 import type { HostSpec } from '../host/spec.js';

@@ -64,7 +64,7 @@ describe('MachineSet on Aliyun ECS (emulated)', () => {
     const b = await driver.create(input);
     expect(b).toBe(a);
     expect((await driver.list({ 'driftless:owner': 'other' })).map((i) => i.id)).toEqual([a]);
-    const { stopAndDelete } = await import('../../../src/drivers/provider/wait.js');
+    const { stopAndDelete } = await import('../../../src/kinds/shared/machines/lifecycle.js');
     await stopAndDelete(driver, a, { timeoutMs: 60_000, intervalMs: 200 });
     expect(await driver.describe(a)).toBeUndefined();
   });

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createAliyunProvider } from '../../../src/drivers/aliyun/index.js';
 import { createLabProvider } from '../../../src/drivers/lab-provider/index.js';
 import { createProviderRegistry } from '../../../src/drivers/provider/registry.js';
-import { TAG } from '../../../src/drivers/provider/tags.js';
+import { TAG } from '../../../src/kinds/shared/machines/tags.js';
 import { createSshDriver } from '../../../src/drivers/ssh/index.js';
 import { machineSetKind } from '../../../src/kinds/machine-set/index.js';
 import type { MachineSetObserved, MachineSetSpec } from '../../../src/kinds/machine-set/spec.js';

@@ -6,8 +6,8 @@
  */
 import { describe, ReconcileError, StalledError, TransientError } from '../../../errors.js';
 import type { ProviderDriver, ProviderInstance, SshTarget } from '../../../drivers/types.js';
-import { ensureRunning, stopAndDelete } from '../../../drivers/provider/wait.js';
-import { machineTags } from '../../../drivers/provider/tags.js';
+import { ensureRunning, stopAndDelete } from './lifecycle.js';
+import { machineTags } from './tags.js';
 import { pendingSteps, planSteps, stepScript } from '../../host/init-steps.js';
 import { FACTS_COMMAND, parseFacts } from '../../host/facts.js';
 import type { KindContext } from '../../types.js';

@@ -3,8 +3,8 @@
  * (public IP on classic, start, wait running), and take one down (stop, wait stopped, delete). Every step reads
  * the state first, so calling it again after a crash resumes where the last run stopped.
  */
-import { StalledError, TransientError } from '../../errors.js';
-import type { InstanceState, ProviderDriver, ProviderInstance } from '../types.js';
+import { StalledError, TransientError } from '../../../errors.js';
+import type { InstanceState, ProviderDriver, ProviderInstance } from '../../../drivers/types.js';
 
 export interface WaitOptions {
   timeoutMs: number;

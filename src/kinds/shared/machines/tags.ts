@@ -9,8 +9,6 @@ export const TAG = {
   set: 'driftless:set',
   pool: 'driftless:pool',
   machine: 'driftless:machine',
-  /** Set by whoever knows a machine is reached on another SSH port (a port forward, the emulator). */
-  sshPort: 'driftless:ssh-port',
 } as const;
 
 /** Who owns the machine: a MachineSet or a Pool drawing from a template. */
