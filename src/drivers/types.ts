@@ -174,6 +174,9 @@ export interface Drivers {
   providers?: ProviderRegistry;
 }
 
+/** Tag naming the SSH port of an instance reached on another port than 22 (a port forward, the test emulator). */
+export const SSH_PORT_TAG = 'driftless:ssh-port';
+
 /** Instance states normalised across providers (ECS: Pending, Stopped, Starting, Running, Stopping). */
 export type InstanceState = 'pending' | 'stopped' | 'starting' | 'running' | 'stopping' | 'unknown';
 
