@@ -163,3 +163,25 @@ function combine(errors: unknown[], group: string): ReconcileError {
     ? new StalledError(first.reason, message, { cause: first })
     : new TransientError(first.reason, message, { cause: first });
 }
+
+/** Ensures one named machine of a group exists and is ready (a pool's create_vm), within the quota. */
+export async function ensureMachine(group: MachineGroup, name: string, ctx: KindContext): Promise<void> {
+  const observed = await observeGroup(group, ctx);
+  const driver = await providerFor(group.template, ctx);
+  const found = observed.machines.find((m) => m.name === name);
+  if (found) {
+    if (found.state !== 'ready') await bringUp(driver, group, found.id, name, ctx);
+    return;
+  }
+  if (admitted(observed.usage, 1) < 1) {
+    throw new StalledError('QuotaExceeded', `quota of MachineTemplate/${observed.template} exhausted: ${describeUsage(observed.usage)}; ${name} not created`);
+  }
+  await createMachine(driver, group, observed.owner, name, ctx);
+}
+
+/** Stops and deletes one named machine of a group (a pool's return_vm); already gone is success. */
+export async function returnMachine(group: MachineGroup, name: string, ctx: KindContext): Promise<void> {
+  const observed = await observeGroup(group, ctx);
+  const driver = await providerFor(group.template, ctx);
+  for (const m of observed.machines.filter((x) => x.name === name)) await deleteMachine(driver, group, m.id, m.name, m.createdAt, ctx);
+}
