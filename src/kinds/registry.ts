@@ -16,6 +16,7 @@ import { nginxUpstreamKind } from './nginx-upstream/index.js';
 import { nginxConfigKind } from './nginx-config/index.js';
 import { nginxUnitKind } from './nginx-unit/index.js';
 import { createNginxDiscovery } from './nginx-unit/discovery.js';
+import { cfDeploymentKind } from './cf-deployment/index.js';
 import { machineTemplateKind } from './machine-template/index.js';
 import { machineSetKind } from './machine-set/index.js';
 
@@ -32,6 +33,7 @@ const kinds: KindModule<any, any>[] = [
   nginxUpstreamKind,
   nginxConfigKind,
   nginxUnitKind,
+  cfDeploymentKind,
   machineTemplateKind,
   machineSetKind,
 ];
