@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { describe } from '../errors.js';
 import { applyCommand } from './commands/apply.js';
+import { importCfConfigCommand } from './commands/import.js';
 import { labCommand } from './commands/lab.js';
 import { planCommand } from './commands/plan.js';
 import { serveCommand } from './commands/serve.js';
@@ -74,6 +75,16 @@ export function buildProgram(): Command {
     .option('--base-port <port>', 'ssh port of lab-1 (default 2201)')
     .option('--json', 'print the lab description as JSON')
     .action((action, opts) => run(() => labCommand(action, opts)));
+  program
+    .command('import')
+    .description('convert other tools\' configs into driftless resources')
+    .command('cf-config <file>')
+    .description('a Deployment Engine JSON config -> a CFDeployment YAML document (passwords become secret references)')
+    .option('--name <name>', 'resource name (default cf)')
+    .option('--release-dir <dir>', 'release directory in the repo (default cf/release)')
+    .option('--version <v>', 'cf-release version: v160, v170, v194 (default v194)')
+    .option('--out <file>', 'write the YAML here instead of stdout')
+    .action((file, opts) => run(() => importCfConfigCommand(file, opts)));
   return program;
 }
 

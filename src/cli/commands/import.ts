@@ -1,0 +1,31 @@
+/**
+ * `driftless import cf-config FILE`: turns a Deployment Engine JSON config into a CFDeployment YAML document
+ * (to --out, else stdout). Plain passwords become secret references; the notes go to stderr.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { importEngineConfig } from '../../kinds/cf-deployment/import.js';
+import type { CFDeploymentSpec } from '../../kinds/cf-deployment/spec.js';
+import { EXIT, type ExitCode } from '../exit-codes.js';
+import { printMessage } from '../output.js';
+
+export interface ImportCfOptions {
+  name?: string;
+  releaseDir?: string;
+  version?: string;
+  out?: string;
+}
+
+const VERSIONS = ['v160', 'v170', 'v194'] as const;
+
+export async function importCfConfigCommand(file: string, opts: ImportCfOptions): Promise<ExitCode> {
+  const version = (opts.version ?? 'v194') as CFDeploymentSpec['release']['version'];
+  if (!VERSIONS.includes(version)) throw new Error(`release version ${version} is not one of ${VERSIONS.join(', ')}`);
+  const text = await readFile(file, 'utf8').catch((err: unknown) => {
+    throw new Error(`cannot read ${file}`, { cause: err });
+  });
+  const result = importEngineConfig(text, { name: opts.name ?? 'cf', releaseDir: opts.releaseDir ?? 'cf/release', version });
+  if (opts.out) await writeFile(opts.out, result.yaml);
+  else printMessage(result.yaml.trimEnd());
+  for (const n of result.notes) process.stderr.write(`note: ${n}\n`);
+  return EXIT.ok;
+}
