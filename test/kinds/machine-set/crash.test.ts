@@ -74,7 +74,7 @@ describe('machines survive kill -9 between create and record', () => {
   it('adopts the instance created before the crash instead of creating another', async () => {
     running = spawnCli(['apply', repo, '--yes', '--state-dir', state], { env });
     const first = await running.done;
-    expect(killed).toBe(true);
+    expect(killed, first.stdout + first.stderr).toBe(true);
     expect(first.signal).toBe('SIGKILL');
     expect(ecs.state.instances.size).toBe(1);
 

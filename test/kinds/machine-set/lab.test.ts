@@ -12,6 +12,8 @@ import type { MachineTemplateSpec } from '../../../src/kinds/machine-template/sp
 import { readMachineKey } from '../../../src/kinds/shared/machines/key-store.js';
 import { readLedger } from '../../../src/kinds/shared/machines/quota.js';
 import { resolveHosts } from '../../../src/kinds/shared/hosts.js';
+import { machineSetKind } from '../../../src/kinds/machine-set/index.js';
+import type { InventoryEntry } from '../../../src/model/inventory.js';
 import { createMachineWorld, res, type MachineWorld } from './fixture.js';
 
 let w: MachineWorld;
@@ -73,5 +75,18 @@ describe('MachineSet on the lab provider', () => {
     const withOverdraft = res<MachineTemplateSpec>('MachineTemplate', 'small', { ...template(2).spec, quota: { hours: 2, allowOverdraft: true } });
     const { observed: grown } = await w.converge(set(2), [withOverdraft]);
     expect(grown.machines.map((m) => m.state)).toEqual(['ready', 'ready']);
+  });
+
+  it('prunes a removed set only when it carried the explicit mark', async () => {
+    const entry = (annotations?: Record<string, string>): InventoryEntry => {
+      const r = res<MachineSetSpec>('MachineSet', 'web', { template: 'small', count: 2 }, annotations);
+      return { key: 'MachineSet/web', kind: 'MachineSet', name: 'web', digest: 'd', revision: 'r', appliedAt: '', resource: r };
+    };
+    const ctx = w.ctx([template(10)]);
+    const refused = await machineSetKind.remove!(entry(), ctx).catch((e: unknown) => e);
+    expect((refused as StalledError).reason).toBe('PruneDisabled');
+    expect(await w.labContainers()).toHaveLength(2);
+    await machineSetKind.remove!(entry({ 'driftless.dev/prune': 'true' }), ctx);
+    expect(await w.labContainers()).toHaveLength(0);
   });
 });
