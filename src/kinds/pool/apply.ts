@@ -5,7 +5,7 @@
  * batches bounded by maxUnavailable. The rollout stops when failures exceed maxFailureRatio and leaves the nodes
  * it has not reached on the previous spec.
  */
-import { StalledError, WaitingError } from '../../errors.js';
+import { StalledError } from '../../errors.js';
 import type { Task } from '../../model/plan.js';
 import type { Resource } from '../../model/resource.js';
 import { hostTarget } from '../host/target.js';
@@ -15,11 +15,11 @@ import type { KindContext } from '../types.js';
 import { placementOf } from './diff.js';
 import type { PoolHooks } from './hooks.js';
 import { createNodeActions, loginHosts } from './node-actions.js';
-import { knownNodes, observePool } from './observe.js';
-import { placeNodes, type NodeSlot } from './placement.js';
-import { resolveFlows, type PoolFlows } from './resolve.js';
-import { failureExceeded, nextBatchSize, resolveCount } from './rollout.js';
-import { runFlow, type FlowResult, type NodeJob, type RunnerEnv } from './runner.js';
+import { observePool } from './observe.js';
+import type { NodeSlot } from './placement.js';
+import { resolveFlows } from './resolve.js';
+import { rollingDeploy } from './rolling.js';
+import { runAll, type NodeJob, type RunnerEnv } from './runner.js';
 import type { PoolObserved, PoolSpec } from './spec.js';
 
 export async function applyPool(task: Task<PoolSpec, PoolObserved>, ctx: KindContext, hooks: PoolHooks): Promise<void> {
@@ -61,80 +61,6 @@ export async function applyPool(task: Task<PoolSpec, PoolObserved>, ctx: KindCon
   await rollingDeploy({ res, flows, queue: work.deploy, env, total: plan.desired, jobOf });
 }
 
-interface Rollout {
-  res: Resource<PoolSpec>;
-  flows: PoolFlows;
-  queue: NodeJob[];
-  env: RunnerEnv;
-  total: number;
-  jobOf: (n: NodeSlot) => Promise<NodeJob>;
-}
-
-/**
- * Replaces stale nodes batch by batch; each batch's flow ends with its health check before the next starts. With
- * maxSurge (fixed mode), a batch first starts new nodes in new slots and retires as many stale ones once those
- * are healthy, so nothing goes down; when no slot is free it falls back to replacing in place.
- */
-async function rollingDeploy(r: Rollout): Promise<void> {
-  const { res, flows, queue, env, total } = r;
-  const rollout = res.spec.rollout ?? {};
-  const pending = [...queue];
-  let rolled = 0;
-  let failed = 0;
-  const errors: string[] = [];
-  while (pending.length > 0) {
-    const now = await observePool(res, env.ctx);
-    const unavailable = knownNodes(now).filter((n) => n.state !== 'running' || n.healthy === false).length;
-    const surge = res.spec.mode === 'fixed' ? resolveCount(rollout.maxSurge, total, 0, 'up') : 0;
-    const surgeSlots = surge > 0 ? surgePlacement(res, now, Math.min(surge, nextBatchSize(rollout, total, rolled, 0, pending.length))) : [];
-    let results: FlowResult[];
-    if (surgeSlots.length > 0) {
-      const fresh = await Promise.all(surgeSlots.map((s) => r.jobOf(s)));
-      const retire = pending.splice(0, fresh.length);
-      env.ctx.logger.info({ pool: res.metadata.name, start: fresh.map((j) => j.ref.name), retire: retire.map((j) => j.ref.name) }, 'pool surge batch');
-      results = await runAll(flows.expand, fresh, env);
-      const healthy = results.filter((x) => x.ok).length;
-      results.push(...(await runAll(flows.shrink, retire.slice(0, healthy), env)));
-      pending.unshift(...retire.slice(healthy));
-      rolled += fresh.length;
-    } else {
-      const size = nextBatchSize(rollout, total, rolled, unavailable, pending.length);
-      if (size === 0) {
-        throw new WaitingError('HealthCheckFailed', `pool ${res.metadata.name}: ${unavailable} node(s) unavailable, maxUnavailable reached; ${pending.length} node(s) wait for the rollout`);
-      }
-      const batch = pending.splice(0, size);
-      env.ctx.logger.info({ pool: res.metadata.name, batch: batch.map((j) => j.ref.name) }, 'pool rollout batch');
-      results = await runAll(flows.deploy, batch, env);
-      rolled += batch.length;
-    }
-    for (const r of results.filter((x) => !x.ok)) {
-      failed++;
-      errors.push(`${r.node}: ${r.error}`);
-    }
-    if (failureExceeded(failed, rolled, rollout.maxFailureRatio)) {
-      throw new StalledError(
-        'HealthCheckFailed',
-        `pool ${res.metadata.name}: rollout stopped after ${rolled} of ${queue.length} node(s), ${failed} failed (${errors.join('; ')}); ${pending.length} node(s) left on the previous spec`,
-      );
-    }
-  }
-}
-
-/** New slots for a surge batch: placement as if the pool were `extra` nodes larger. */
-function surgePlacement(res: Resource<PoolSpec>, now: PoolObserved, extra: number): NodeSlot[] {
-  const nodes = knownNodes(now);
-  return placeNodes({
-    spec: { ...res.spec, replicas: nodes.length + extra },
-    pool: res.metadata.name,
-    eligible: now.eligible,
-    nodes,
-    specDigest: now.specDigest,
-  }).create;
-}
-
-async function runAll(steps: ResolvedStep[], jobs: NodeJob[], env: RunnerEnv): Promise<FlowResult[]> {
-  return Promise.all(jobs.map((job) => runFlow(steps, job, env)));
-}
 
 /** Renders every command for every job before anything runs: an undefined parameter stops the apply untouched. */
 function preflight(groups: [ResolvedStep[], NodeJob[]][]): void {

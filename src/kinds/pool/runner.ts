@@ -78,6 +78,11 @@ export async function runFlow(steps: ResolvedStep[], job: NodeJob, env: RunnerEn
   return { node: job.ref.name, ok: true, log };
 }
 
+/** Runs a flow on every job at once (the SSH driver bounds the channels per host). */
+export async function runAll(steps: ResolvedStep[], jobs: NodeJob[], env: RunnerEnv): Promise<FlowResult[]> {
+  return Promise.all(jobs.map((job) => runFlow(steps, job, env)));
+}
+
 function defaultDelay(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.min(5000, 500 * attempt)));
 }

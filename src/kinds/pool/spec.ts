@@ -51,6 +51,7 @@ export interface RolloutSpec {
   maxUnavailable?: CountOrPercent;
   maxSurge?: CountOrPercent;
   maxFailureRatio?: number;
+  failureAction?: 'pause' | 'rollback';
 }
 
 export interface PoolSpec {

@@ -10,6 +10,7 @@ import { createSshDriver, type ManagedSshDriver } from '../../../src/drivers/ssh
 import { poolKind } from '../../../src/kinds/pool/index.js';
 import type { PoolObserved, PoolSpec } from '../../../src/kinds/pool/spec.js';
 import type { KindContext, Logger } from '../../../src/kinds/types.js';
+import type { InventoryEntry } from '../../../src/model/inventory.js';
 import type { DiffOutcome } from '../../../src/model/plan.js';
 import { API_VERSION, type Resource } from '../../../src/model/resource.js';
 import { createResourceIndex } from '../../../src/reconcile/runtime.js';
@@ -36,7 +37,7 @@ export interface PoolWorld {
   ctxFor(resources: Resource[]): KindContext;
   res<Spec>(kind: string, name: string, spec: Spec, labels?: Record<string, string>): Resource<Spec>;
   hostResources(): Resource[];
-  /** Observe + diff + apply (when not noop), as one engine task would. */
+  /** Observe + diff + apply (when not noop), as one engine task would; a success is recorded as the inventory does. */
   converge(pool: Resource<PoolSpec>, extra?: Resource[]): Promise<DiffOutcome>;
   plan(pool: Resource<PoolSpec>, extra?: Resource[]): Promise<{ diff: DiffOutcome; observed: PoolObserved }>;
   nodes(pool: string): Promise<NodeContainer[]>;
@@ -64,6 +65,7 @@ export async function createPoolWorld(hostCount: number, name: string): Promise<
   const image = process.env.DRIFTLESS_HOST_IMAGE ?? '';
   if (!image) throw new Error('DRIFTLESS_HOST_IMAGE is not set (global setup builds it)');
   const docker = labDocker();
+  const applied = new Map<string, InventoryEntry>();
   const res = <Spec>(kind: string, rname: string, spec: Spec, labels?: Record<string, string>): Resource<Spec> => ({
     apiVersion: API_VERSION,
     kind,
@@ -82,7 +84,7 @@ export async function createPoolWorld(hostCount: number, name: string): Promise<
     revision: 'test',
     repoDir: stateDir,
     stateDir,
-    inventory: { get: () => undefined },
+    inventory: { get: (key) => applied.get(key) },
   });
   const all = (pool: Resource<PoolSpec>, extra: Resource[]): Resource[] => [...hostResources(), pool, ...extra];
   const plan = async (pool: Resource<PoolSpec>, extra: Resource[] = []) => {
@@ -108,6 +110,8 @@ export async function createPoolWorld(hostCount: number, name: string): Promise<
         { key: `Pool/${pool.metadata.name}`, kind: 'Pool', name: pool.metadata.name, action: diff.action, wave: 0, changes: diff.changes, dependsOn: [], digest: 'd', desired: pool, observed },
         ctx,
       );
+      const key = `Pool/${pool.metadata.name}`;
+      applied.set(key, { key, kind: 'Pool', name: pool.metadata.name, digest: 'd', revision: 'test', appliedAt: new Date().toISOString(), resource: pool });
       return diff;
     },
     async nodes(pool) {

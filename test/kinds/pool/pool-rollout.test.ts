@@ -62,6 +62,27 @@ describe('rollout stops on a failing health check', () => {
   });
 });
 
+describe('rollback', () => {
+  it('puts the canary back on the last applied spec when it fails its health check', async () => {
+    const name = `rb-${randomBytes(3).toString('hex')}`;
+    const rollback = { canary: 1, batchSize: 2, maxUnavailable: 2, failureAction: 'rollback' as const };
+    await world.converge(httpPool(name, 8080, { rollout: rollback }));
+    const before = await world.nodes(name);
+    const err = await world.converge(httpPool(name, 9999, { rollout: rollback })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StalledError);
+    expect((err as Error).message).toMatch(/rollout stopped after 1 of 3 node\(s\), 1 failed .*; rolled back 1 node\(s\) to the previous spec; 2 node\(s\) were not touched/);
+    const after = await world.nodes(name);
+    expect(after.map((n) => [n.name, n.spec, n.state])).toEqual(before.map((n) => [n.name, n.spec, 'running']));
+    expect(after[0]?.id).not.toBe(before[0]?.id);
+    expect(after.slice(1).map((n) => n.id)).toEqual(before.slice(1).map((n) => n.id));
+    const { observed } = await world.plan(httpPool(name, 8080, { rollout: rollback }));
+    expect(observed.hosts.flatMap((h) => h.nodes).every((n) => n.healthy === true)).toBe(true);
+  });
+});
+
 describe('surge rollout', () => {
   it('starts each new node before retiring an old one, so running nodes never drop below the count', async () => {
     const name = `surge-${randomBytes(3).toString('hex')}`;

@@ -1,0 +1,113 @@
+/**
+ * The rolling deploy: stale nodes are replaced batch by batch, each batch's flow ending with its health check
+ * before the next starts, never more than maxUnavailable down (nodes already failing count). With maxSurge (fixed
+ * mode) a batch first starts new nodes in new slots and retires as many stale ones once those are healthy. When
+ * failures exceed maxFailureRatio the rollout stops: `pause` leaves the nodes it has not reached on the previous
+ * spec; `rollback` also puts the nodes it changed back on the spec driftless last applied.
+ */
+import { StalledError, WaitingError } from '../../errors.js';
+import type { Resource } from '../../model/resource.js';
+import type { KindContext } from '../types.js';
+import { createNodeActions } from './node-actions.js';
+import { knownNodes, observePool } from './observe.js';
+import { placeNodes, type NodeSlot } from './placement.js';
+import { nodeSpecDigest, resolveFlows, resolveImage, type PoolFlows } from './resolve.js';
+import { failureExceeded, nextBatchSize, resolveCount } from './rollout.js';
+import { runAll, type FlowResult, type NodeJob, type RunnerEnv } from './runner.js';
+import type { PoolObserved, PoolSpec } from './spec.js';
+
+export interface Rollout {
+  res: Resource<PoolSpec>;
+  flows: PoolFlows;
+  queue: NodeJob[];
+  env: RunnerEnv;
+  total: number;
+  jobOf: (n: NodeSlot) => Promise<NodeJob>;
+}
+
+export async function rollingDeploy(r: Rollout): Promise<void> {
+  const { res, flows, queue, env, total } = r;
+  const rollout = res.spec.rollout ?? {};
+  const pending = [...queue];
+  const changed: NodeJob[] = [];
+  const failedSurge: NodeJob[] = [];
+  let rolled = 0;
+  const errors: string[] = [];
+  while (pending.length > 0) {
+    const now = await observePool(res, env.ctx);
+    const unavailable = knownNodes(now).filter((n) => n.state !== 'running' || n.healthy === false).length;
+    const surge = res.spec.mode === 'fixed' ? resolveCount(rollout.maxSurge, total, 0, 'up') : 0;
+    const surgeSlots = surge > 0 ? surgePlacement(res, now, Math.min(surge, nextBatchSize(rollout, total, rolled, 0, pending.length))) : [];
+    let results: FlowResult[];
+    if (surgeSlots.length > 0) {
+      const fresh = await Promise.all(surgeSlots.map((s) => r.jobOf(s)));
+      const retire = pending.splice(0, fresh.length);
+      env.ctx.logger.info({ pool: res.metadata.name, start: fresh.map((j) => j.ref.name), retire: retire.map((j) => j.ref.name) }, 'pool surge batch');
+      results = await runAll(flows.expand, fresh, env);
+      const ok = fresh.filter((_, i) => results[i]?.ok);
+      changed.push(...ok);
+      failedSurge.push(...fresh.filter((_, i) => !results[i]?.ok));
+      results.push(...(await runAll(flows.shrink, retire.slice(0, ok.length), env)));
+      pending.unshift(...retire.slice(ok.length));
+      rolled += fresh.length;
+    } else {
+      const size = nextBatchSize(rollout, total, rolled, unavailable, pending.length);
+      if (size === 0) {
+        throw new WaitingError('HealthCheckFailed', `pool ${res.metadata.name}: ${unavailable} node(s) unavailable, maxUnavailable reached; ${pending.length} node(s) wait for the rollout`);
+      }
+      const batch = pending.splice(0, size);
+      env.ctx.logger.info({ pool: res.metadata.name, batch: batch.map((j) => j.ref.name) }, 'pool rollout batch');
+      results = await runAll(flows.deploy, batch, env);
+      changed.push(...batch);
+      rolled += batch.length;
+    }
+    const failures = results.filter((x) => !x.ok);
+    errors.push(...failures.map((f) => `${f.node}: ${f.error}`));
+    if (failureExceeded(errors.length, rolled, rollout.maxFailureRatio)) {
+      const stopped = `pool ${res.metadata.name}: rollout stopped after ${rolled} of ${queue.length} node(s), ${errors.length} failed (${errors.join('; ')})`;
+      if (rollout.failureAction === 'rollback') {
+        const outcome = await rollBack(res, changed, failedSurge, env);
+        throw new StalledError('HealthCheckFailed', `${stopped}; ${outcome}; ${pending.length} node(s) were not touched`);
+      }
+      throw new StalledError('HealthCheckFailed', `${stopped}; ${pending.length} node(s) left on the previous spec`);
+    }
+  }
+}
+
+/** New slots for a surge batch: placement as if the pool were `extra` nodes larger. */
+function surgePlacement(res: Resource<PoolSpec>, now: PoolObserved, extra: number): NodeSlot[] {
+  const nodes = knownNodes(now);
+  return placeNodes({
+    spec: { ...res.spec, replicas: nodes.length + extra },
+    pool: res.metadata.name,
+    eligible: now.eligible,
+    nodes,
+    specDigest: now.specDigest,
+  }).create;
+}
+
+/**
+ * Puts changed nodes back on the last applied spec (the inventory's), through its deploy flow; surge nodes that
+ * never became healthy are shrunk (their old counterparts were not retired). Returns what happened, for the message.
+ */
+async function rollBack(res: Resource<PoolSpec>, changed: NodeJob[], failedSurge: NodeJob[], env: RunnerEnv): Promise<string> {
+  const ctx: KindContext = env.ctx;
+  const previous = ctx.inventory.get(`Pool/${res.metadata.name}`)?.resource as Resource<PoolSpec> | undefined;
+  if (!previous) return 'no previously applied spec to roll back to, nodes left as they are';
+  let image: string;
+  try {
+    image = resolveImage(previous.spec, ctx.resources);
+  } catch (err) {
+    return `cannot roll back: ${err instanceof Error ? err.message : String(err)}`;
+  }
+  const digest = nodeSpecDigest(previous, image);
+  const prevFlows = resolveFlows(previous.spec, ctx.resources);
+  const flows = prevFlows.templateProblems.length === 0 ? prevFlows.flows : resolveFlows(res.spec, ctx.resources).flows;
+  const prevEnv: RunnerEnv = { ...env, builtins: createNodeActions(previous, digest, ctx) };
+  const jobs = changed.map((j) => ({ ...j, vars: { ...j.vars, image } }));
+  const back = await runAll(flows.deploy, jobs, prevEnv);
+  const shrunk = await runAll(flows.shrink, failedSurge, env);
+  const bad = [...back, ...shrunk].filter((x) => !x.ok);
+  const done = `rolled back ${back.length - back.filter((x) => !x.ok).length} node(s) to the previous spec`;
+  return bad.length === 0 ? done : `${done}, rollback failed on ${bad.map((b) => `${b.node}: ${b.error}`).join('; ')}`;
+}
