@@ -1,0 +1,148 @@
+/**
+ * nginx publish benchmark: one upstream change (a new member) pushed to N nginx lab hosts, timed from apply start
+ * until every host serves the new member. driftless: NginxUnit apply (render, digest, stage + nginx -t on all,
+ * switch + confirmed reload on all) with a warm SSH driver, as the daemon runs. Ansible: a playbook doing what
+ * people do (template the upstream file, nginx -t, nginx -s reload), warm (ControlPersist + pipelining).
+ * Prints medians and the ratio; the issue's target is >= 10x.
+ *
+ *   npx tsx bench/nginx-publish.ts [--hosts 10] [--reps 5]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createNginxDriver } from '../src/drivers/nginx/index.js';
+import { createSshDriver } from '../src/drivers/ssh/index.js';
+import type { SshTarget } from '../src/drivers/types.js';
+import { nginxUnitKind } from '../src/kinds/nginx-unit/index.js';
+import type { KindContext, Logger } from '../src/kinds/types.js';
+import { API_VERSION, type Resource } from '../src/model/resource.js';
+import { ensureDockerEngine } from '../src/lab/engine.js';
+import { createResourceIndex } from '../src/reconcile/runtime.js';
+import { createSecretResolver } from '../src/secrets/resolver.js';
+import { startTestHosts } from '../test/harness/hosts.js';
+
+const args = process.argv.slice(2);
+const arg = (name: string, dflt: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : dflt;
+};
+const HOSTS = arg('--hosts', 10);
+const REPS = arg('--reps', 5);
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined, child: () => quiet };
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, argv, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} exited ${code}: ${err.slice(-500)}`))));
+  });
+}
+
+async function main(): Promise<void> {
+  const engine = await ensureDockerEngine({});
+  process.env.DOCKER_HOST = engine.dockerHost;
+  log(`starting ${HOSTS} lab hosts`);
+  const th = await startTestHosts(HOSTS, { name: 'ngxbench' });
+  const dir = mkdtempSync(join(tmpdir(), 'driftless-nginx-bench-'));
+  try {
+    await Promise.all(
+      th.hosts.map((h) =>
+        h.exec('for p in 8081 8082; do mkdir -p /srv/$p && echo "m$p" > /srv/$p/index.html && (cd /srv/$p && nohup python3 -m http.server $p >/dev/null 2>&1 &); done'),
+      ),
+    );
+    const ssh = createSshDriver({ knownHostsPath: join(dir, 'known_hosts') });
+    const nginx = createNginxDriver(ssh);
+    const res = <S>(kind: string, name: string, spec: S, labels?: Record<string, string>): Resource<S> => ({
+      apiVersion: API_VERSION, kind, metadata: { name, ...(labels ? { labels } : {}) }, spec, source: { file: 'b.yaml', line: 1, col: 1 },
+    });
+    const hosts = th.hosts.map((h) => res('Host', h.name, { address: h.address, port: h.port, user: 'root', privateKey: { env: 'BENCH_KEY' } }));
+    const unit = res('NginxUnit', 'bench', { group: 'g', hosts: { names: th.hosts.map((h) => h.name) }, upstreams: ['web'], vars: { upstream: 'web', listen: 8088 } });
+    const ctxOf = (ports: number[]): KindContext => ({
+      drivers: { ssh, nginx },
+      secrets: createSecretResolver({ env: { BENCH_KEY: th.privateKey } }),
+      resources: createResourceIndex([...hosts, unit, res('NginxGroup', 'g', {}), res('NginxUpstream', 'web', { group: 'g', servers: ports.map((p) => ({ address: `127.0.0.1:${p}` })) })]),
+      logger: quiet, signal: new AbortController().signal, revision: 'bench', repoDir: dir, stateDir: dir, inventory: { get: () => undefined },
+    });
+    const targets: SshTarget[] = th.targets();
+    const servesAll = async (port: number, body: string) => {
+      await Promise.all(
+        targets.map(async (t) => {
+          for (let i = 0; i < 200; i++) {
+            const r = await ssh.exec(t, `for k in 1 2 3 4; do curl -s -m 2 http://127.0.0.1:${port}/; done`);
+            if (r.stdout.includes(body)) return;
+          }
+          throw new Error(`${t.id} never served ${body}`);
+        }),
+      );
+    };
+    const applyUnit = async (ports: number[]) => {
+      const ctx = ctxOf(ports);
+      const observed = await nginxUnitKind.observe(unit as never, ctx);
+      const diff = nginxUnitKind.diff(unit as never, observed);
+      if (diff.action !== 'noop') {
+        await nginxUnitKind.apply({ key: 'NginxUnit/bench', kind: 'NginxUnit', name: 'bench', action: diff.action, wave: 0, changes: diff.changes, dependsOn: [], digest: 'd', desired: unit as never, observed }, ctx);
+      }
+    };
+    const ours: number[] = [];
+    await applyUnit([8081]);
+    for (let i = 0; i < REPS; i++) {
+      await applyUnit([8081]);
+      const t0 = performance.now();
+      await applyUnit([8081, 8082]);
+      await servesAll(8088, 'm8082');
+      ours.push(performance.now() - t0);
+    }
+    log(`driftless: ${ours.map((x) => x.toFixed(0)).join(', ')} ms`);
+
+    // Ansible: its own nginx on 8089 with a main conf including upstream/*.upstream, started once (not timed).
+    const adir = '/etc/ansible-nginx';
+    await Promise.all(
+      th.hosts.map((h) =>
+        h.exec(
+          `mkdir -p ${adir}/upstream ${adir}/logs && printf 'upstream web { server 127.0.0.1:8081; }\\n' > ${adir}/upstream/web.upstream && printf 'pid ${adir}/nginx.pid;\\nerror_log ${adir}/logs/error.log;\\nevents {}\\nhttp { include upstream/*.upstream; server { listen 8089; location / { proxy_pass http://web; } } }\\n' > ${adir}/nginx.conf && nginx -c ${adir}/nginx.conf`,
+        ),
+      ),
+    );
+    const key = join(dir, 'id');
+    writeFileSync(key, th.privateKey, { mode: 0o600 });
+    writeFileSync(join(dir, 'hosts.ini'), `[lab]\n${th.hosts.map((h) => `${h.name} ansible_host=${h.address} ansible_port=${h.port} ansible_user=root ansible_ssh_private_key_file=${key}`).join('\n')}\n`);
+    writeFileSync(
+      join(dir, 'ansible.cfg'),
+      ['[defaults]', `inventory = ${join(dir, 'hosts.ini')}`, 'host_key_checking = False', 'interpreter_python = /usr/bin/python3', `forks = ${HOSTS}`, `local_tmp = ${join(dir, 'tmp')}`, '[ssh_connection]', 'ssh_args = -o ControlMaster=auto -o ControlPersist=120s -o UserKnownHostsFile=/dev/null', 'pipelining = True', `control_path_dir = ${join(dir, 'cp')}`].join('\n') + '\n',
+    );
+    writeFileSync(join(dir, 'web.upstream.j2'), 'upstream web {\n{% for p in ports %}    server 127.0.0.1:{{ p }};\n{% endfor %}}\n');
+    writeFileSync(
+      join(dir, 'publish.yml'),
+      `- hosts: lab\n  gather_facts: false\n  tasks:\n    - template: { src: ${join(dir, 'web.upstream.j2')}, dest: ${adir}/upstream/web.upstream }\n    - command: nginx -t -c ${adir}/nginx.conf\n    - command: nginx -s reload -c ${adir}/nginx.conf\n`,
+    );
+    const env = { ...process.env, ANSIBLE_CONFIG: join(dir, 'ansible.cfg'), ANSIBLE_HOME: join(dir, 'home'), ANSIBLE_NOCOLOR: '1' };
+    const playbook = (ports: number[]) => run('ansible-playbook', [join(dir, 'publish.yml'), '-e', JSON.stringify({ ports })], env);
+    await playbook([8081]);
+    const theirs: number[] = [];
+    for (let i = 0; i < REPS; i++) {
+      await playbook([8081]);
+      const t0 = performance.now();
+      await playbook([8081, 8082]);
+      await servesAll(8089, 'm8082');
+      theirs.push(performance.now() - t0);
+    }
+    log(`ansible: ${theirs.map((x) => x.toFixed(0)).join(', ')} ms`);
+    const a = median(ours);
+    const b = median(theirs);
+    process.stdout.write(`\none upstream change to ${HOSTS} nginx hosts, apply start -> every host serving the new member; medians of ${REPS}\n`);
+    process.stdout.write(`driftless ${a.toFixed(0)} ms   ansible (template + nginx -t + reload, warm) ${b.toFixed(0)} ms   ratio ${(b / a).toFixed(1)}x (target >= 10x: ${b / a >= 10 ? 'met' : 'not met'})\n`);
+    await ssh.close();
+  } finally {
+    await th.teardown();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});
