@@ -104,6 +104,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       logger,
       read: () => rt.journal.read(),
       live,
+      stateDir: rt.stateDir,
     });
     const address = await server.listen({ host: config.listen.host, port: config.listen.port });
     cleanup.unshift(() => server.close());

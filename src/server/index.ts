@@ -5,11 +5,13 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { registerStatusRoutes, type StatusDeps } from './status-routes.js';
 import { registerWebhooks, type WebhookDeps } from './webhooks.js';
+import { registerDeploymentEngineRoutes } from './routes/deployment-engine.js';
 
 export type { Metrics } from './metrics.js';
 export { createMetrics } from './metrics.js';
 
-export type ServerDeps = WebhookDeps & StatusDeps;
+/** `stateDir` (optional) enables the Deployment Engine routes over CFDeployment observations. */
+export type ServerDeps = WebhookDeps & StatusDeps & { stateDir?: string };
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true });
@@ -18,6 +20,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   registerWebhooks(app, deps);
   registerStatusRoutes(app, deps);
+  if (deps.stateDir) registerDeploymentEngineRoutes(app, { stateDir: deps.stateDir });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not found' }));
   return app;
 }

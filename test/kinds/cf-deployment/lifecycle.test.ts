@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cfDeploymentKind } from '../../../src/kinds/cf-deployment/index.js';
 import type { CFDeploymentSpec } from '../../../src/kinds/cf-deployment/spec.js';
+import Fastify from 'fastify';
 import { StalledError } from '../../../src/errors.js';
+import { registerDeploymentEngineRoutes } from '../../../src/server/routes/deployment-engine.js';
 import { waitFor } from '../../harness/cli.js';
 import { createCfWorld, type CfWorld } from './fixture.js';
 
@@ -47,6 +49,7 @@ describe('CFDeployment on real hosts with monit', () => {
     const dep = w.deployment('cf', { components: components() });
     const diff = await w.converge(dep);
     expect(diff.action).toBe('create');
+    expect(diff.changes.map((c) => c.path)).toEqual(['instances.install']);
     const h1 = await order(0);
     const h2 = await order(1);
     expect(h1.sort()).toEqual(['cloud_controller_ng_0', 'database_0', 'nats_0'].sort());
@@ -124,5 +127,40 @@ describe('CFDeployment on real hosts with monit', () => {
     expect(await pidOf(0, 'cloud_controller_ng')).toBe(pids);
     expect(await summary(0, 'uaa')).toMatch(/\bOK\b/);
     expect((await w.plan(dep)).diff.action).toBe('noop');
+  });
+
+  it('serves the Deployment Engine routes from the observations: status, hardware, config, logs', async () => {
+    const [h1, h2] = w.hostNames as [string, string];
+    const dep = w.deployment('cf', {
+      components: components({ uaa: [h2, h1] }),
+      properties: { domain: 'cf.test', checkdisk: true, adduser: false, root: { env: 'CF_ROOT_PASSWORD' } },
+    });
+    await w.plan(dep);
+    const app = Fastify();
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    registerDeploymentEngineRoutes(app, { stateDir: w.stateDir });
+    const url = await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const status = (await (await fetch(`${url}/deployment-engine/status`)).json()) as Record<string, string>[];
+      expect(status).toHaveLength(7);
+      expect(status.every((e) => e.Status === 'RUNNING' && /^[\d.]+%$/.test(e.Mem ?? '') && /^\d+%$/.test(e.Disk ?? ''))).toBe(true);
+      expect(Object.keys(status[0] ?? {}).sort()).toEqual(['Comp', 'Cpu', 'Disk', 'Host', 'Ip', 'Mem', 'Status']);
+      const hw = (await (await fetch(`${url}/deployment-engine/hardware?comp=uaa&ip=${h1}`)).json()) as Record<string, unknown>;
+      expect(hw).toMatchObject({ Comp: 'uaa', Host: h1, IP: '127.0.0.1' });
+      expect(hw.CPU).toBeGreaterThan(0);
+      const config = (await (await fetch(`${url}/deployment-engine/config`)).json()) as { properties: Record<string, unknown> };
+      expect(config.properties.root).toBe('(secret)');
+      expect(JSON.stringify(config)).not.toContain('CF_ROOT_PASSWORD');
+      const logs = (await (await fetch(`${url}/deployment-engine/download`)).json()) as string[];
+      expect(logs).toEqual(expect.arrayContaining(['local.log', 'nats_0.log', 'nats_1.log', 'uaa_1.log']));
+      const log = await fetch(`${url}/deployment-engine/download`, { method: 'PUT', body: 'uaa_1.log' });
+      expect(log.status).toBe(200);
+      expect(await log.text()).toMatch(/installed uaa 1 at 127\.0\.0\.1 for cf\.test/);
+      expect((await fetch(`${url}/deployment-engine/download/..%2Fstatus.json`)).status).toBe(404);
+      expect((await fetch(`${url}/deployment-engine/stop`, { method: 'PUT', body: '{}' })).status).toBe(405);
+    } finally {
+      await app.close();
+    }
   });
 });
