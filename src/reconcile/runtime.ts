@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { createDockerDriver } from '../drivers/docker/index.js';
+import { createMonitFactory } from '../drivers/monit/index.js';
 import { createNginxDriver } from '../drivers/nginx/index.js';
 import { createDefaultProviders } from '../drivers/provider/defaults.js';
 import { createSshDriver } from '../drivers/ssh/index.js';
@@ -48,7 +49,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const ssh = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts.json'), logger: options.logger });
   const journal = await openJournal(join(stateDir, 'journal.json'));
   const nginx = createNginxDriver(ssh);
-  const drivers: Drivers = { ssh, docker: createDockerDriver({ dockerHost: dockerHostFor(options.env ?? process.env) }), providers: createDefaultProviders(), nginx };
+  const drivers: Drivers = { ssh, docker: createDockerDriver({ dockerHost: dockerHostFor(options.env ?? process.env) }), providers: createDefaultProviders(), nginx, monit: createMonitFactory(ssh) };
   return {
     stateDir,
     registry: createKindRegistry(),

@@ -4,36 +4,14 @@
  * can be read. Actions go through the CLI, which talks to the running daemon.
  */
 import { StalledError, TransientError } from '../../errors.js';
-import type { SshDriver, SshTarget } from '../types.js';
+import type { MonitDriver, MonitDriverFactory, MonitOptions, SshDriver, SshTarget } from '../types.js';
 import { parseFullStatus, parseSummary } from './parse-text.js';
 import { parseStatusXml } from './parse-xml.js';
 import type { MonitStatus } from './types.js';
 
-export type { MonitService, MonitState, MonitStatus } from './types.js';
+export type { MonitAction, MonitDriver, MonitOptions, MonitService, MonitState, MonitStatus } from './types.js';
 export { parseFullStatus, parseSummary, classifyStatus } from './parse-text.js';
 export { parseStatusXml } from './parse-xml.js';
-
-export type MonitAction = 'start' | 'stop' | 'restart' | 'monitor' | 'unmonitor';
-
-export interface MonitOptions {
-  /** Control file passed with `-c` (a private monit like BOSH's); undefined = the system default. */
-  controlFile?: string;
-  /** Port of the HTTP interface on 127.0.0.1; undefined = read status from the CLI only. */
-  httpPort?: number;
-  /** `xml` needs httpPort; `auto` tries XML first, then summary text. */
-  statusVia?: 'auto' | 'xml' | 'summary';
-  timeoutMs?: number;
-}
-
-export interface MonitDriver {
-  status(target: SshTarget, signal?: AbortSignal): Promise<MonitStatus>;
-  /** Runs `monit <action> <service>`; `all` addresses every service. */
-  control(target: SshTarget, action: MonitAction, service: string, signal?: AbortSignal): Promise<void>;
-  /** Re-reads the control files (after driftless wrote or removed one). */
-  reload(target: SshTarget, signal?: AbortSignal): Promise<void>;
-  /** The command prefix (`monit -c FILE`), for scripts that run monit themselves. */
-  readonly command: string;
-}
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -85,4 +63,9 @@ export function createMonitDriver(ssh: SshDriver, options: MonitOptions = {}): M
       if (r.code !== 0) throw new TransientError('CommandFailed', `${target.id}: monit reload failed (exit ${r.code}): ${r.stdout.trim().slice(-300)}`);
     },
   };
+}
+
+/** The factory the composition root hands to kinds as `drivers.monit`. */
+export function createMonitFactory(ssh: SshDriver): MonitDriverFactory {
+  return (options) => createMonitDriver(ssh, options);
 }

@@ -5,8 +5,7 @@
  * again rather than believing a half-done host.
  */
 import { StalledError, TransientError } from '../../errors.js';
-import type { SshTarget } from '../../drivers/types.js';
-import type { MonitDriver } from '../../drivers/monit/index.js';
+import type { MonitDriver, SshTarget } from '../../drivers/types.js';
 import type { KindContext } from '../types.js';
 import { MARKER_DIR, VCAP, type ComponentBundle } from './release.js';
 import type { CFDeploymentSpec, Instance } from './spec.js';

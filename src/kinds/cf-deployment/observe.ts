@@ -3,8 +3,8 @@
  * monit's status. The release is read and every instance's files rendered locally, so the digests say exactly
  * what an install would put there. A host that does not answer is reported and nothing is decided about it.
  */
-import { createMonitDriver } from '../../drivers/monit/index.js';
-import { describe } from '../../errors.js';
+import type { MonitDriver } from '../../drivers/types.js';
+import { describe, StalledError } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
 import { hostTarget } from '../host/target.js';
 import type { HostSpec } from '../host/spec.js';
@@ -19,8 +19,10 @@ import { workOf } from './work.js';
 
 const TIMEOUT_MS = 30_000;
 
-export function monitFor(spec: CFDeploymentSpec, ctx: KindContext) {
-  return createMonitDriver(ctx.drivers.ssh, {
+/** The private monit of this deployment, from the monit driver the composition root provides. */
+export function monitFor(spec: CFDeploymentSpec, ctx: KindContext): MonitDriver {
+  if (!ctx.drivers.monit) throw new StalledError('InternalError', 'no monit driver is configured (drivers.monit)');
+  return ctx.drivers.monit({
     controlFile: MONITRC,
     httpPort: spec.monit?.httpPort ?? 2812,
     statusVia: spec.monit?.statusVia ?? 'auto',

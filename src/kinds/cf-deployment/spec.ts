@@ -1,6 +1,6 @@
 /** The CFDeployment spec as schemas/cf-deployment.schema.json guarantees it, and what observe reports. */
 import type { SecretRef } from '../../model/resource.js';
-import type { MonitState } from '../../drivers/monit/types.js';
+import type { MonitState } from '../../drivers/types.js';
 import type { Minimums } from './components.js';
 
 export type CountOrPercent = number | `${number}%`;

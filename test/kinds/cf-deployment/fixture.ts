@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createMonitFactory } from '../../../src/drivers/monit/index.js';
 import { createSshDriver, type ManagedSshDriver } from '../../../src/drivers/ssh/index.js';
 import { cfDeploymentKind } from '../../../src/kinds/cf-deployment/index.js';
 import type { CFDeploymentSpec, CFObserved } from '../../../src/kinds/cf-deployment/spec.js';
@@ -49,7 +50,7 @@ export async function createCfWorld(hostCount: number, name: string): Promise<Cf
     source: { file: 'hosts.yaml', line: 1, col: 1 },
   }));
   const ctxFor = (dep: Resource<CFDeploymentSpec>): KindContext => ({
-    drivers: { ssh },
+    drivers: { ssh, monit: createMonitFactory(ssh) },
     secrets,
     resources: createResourceIndex([...hosts, dep]),
     logger: silentLogger,
