@@ -32,13 +32,7 @@ export interface PlanArgs {
 }
 
 export async function planRevision(rt: Runtime, args: PlanArgs): Promise<Plan> {
-  const engine = createEngine({ registry: rt.registry, options: engineOptions(args.load.settings) });
-  const ctx = createKindContext(rt, {
-    resources: args.load.resources,
-    revision: args.revision.commit,
-    repoDir: args.revision.dir,
-    signal: args.signal,
-  });
+  const { engine, ctx } = engineFor(rt, args);
   return engine.plan({
     revision: args.revision.commit,
     resources: args.load.resources,
@@ -46,6 +40,18 @@ export async function planRevision(rt: Runtime, args: PlanArgs): Promise<Plan> {
     prune: args.load.settings.prune,
     ctx,
   });
+}
+
+/** One engine and kind context per step, configured from the revision's driftless.yaml. */
+function engineFor(rt: Runtime, args: PlanArgs) {
+  const engine = createEngine({ registry: rt.registry, options: engineOptions(args.load.settings) });
+  const ctx = createKindContext(rt, {
+    resources: args.load.resources,
+    revision: args.revision.commit,
+    repoDir: args.revision.dir,
+    signal: args.signal,
+  });
+  return { engine, ctx };
 }
 
 export interface ApplyArgs extends PlanArgs {
@@ -57,13 +63,7 @@ export interface ApplyArgs extends PlanArgs {
 /** Applies exactly `plan`, persisting the inventory after every task, then summarises into the journal. */
 export async function applyRevision(rt: Runtime, args: ApplyArgs): Promise<RunRecord> {
   const startedAt = new Date();
-  const engine = createEngine({ registry: rt.registry, options: engineOptions(args.load.settings) });
-  const ctx = createKindContext(rt, {
-    resources: args.load.resources,
-    revision: args.revision.commit,
-    repoDir: args.revision.dir,
-    signal: args.signal,
-  });
+  const { engine, ctx } = engineFor(rt, args);
   await rt.journal.update((d) => {
     d.lastAttemptedRevision = args.revision.commit;
   });
