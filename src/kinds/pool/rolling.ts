@@ -1,6 +1,7 @@
 /**
  * The rolling deploy: stale nodes are replaced batch by batch, each batch's flow ending with its health check
- * before the next starts, never more than maxUnavailable down (nodes already failing count). With maxSurge (fixed
+ * before the next starts, never more than maxUnavailable down (nodes already failing when the rollout starts
+ * count, and so does every node whose replacement failed; the hosts are observed once, not between batches). With maxSurge (fixed
  * mode) a batch first starts new nodes in new slots and retires as many stale ones once those are healthy. When
  * failures exceed maxFailureRatio the rollout stops: `pause` leaves the nodes it has not reached on the previous
  * spec; `rollback` also puts the nodes it changed back on the spec driftless last applied.
@@ -33,11 +34,12 @@ export async function rollingDeploy(r: Rollout): Promise<void> {
   const failedSurge: NodeJob[] = [];
   let rolled = 0;
   const errors: string[] = [];
+  const surge = res.spec.mode === 'fixed' ? resolveCount(rollout.maxSurge, total, 0, 'up') : 0;
+  const downAtStart = pending.length > 0 ? unavailableNodes(await observePool(res, env.ctx)) : 0;
   while (pending.length > 0) {
-    const now = await observePool(res, env.ctx);
-    const unavailable = knownNodes(now).filter((n) => n.state !== 'running' || n.healthy === false).length;
-    const surge = res.spec.mode === 'fixed' ? resolveCount(rollout.maxSurge, total, 0, 'up') : 0;
-    const surgeSlots = surge > 0 ? surgePlacement(res, now, Math.min(surge, nextBatchSize(rollout, total, rolled, 0, pending.length))) : [];
+    const now = surge > 0 ? await observePool(res, env.ctx) : undefined;
+    const unavailable = now ? unavailableNodes(now) : downAtStart + errors.length;
+    const surgeSlots = now ? surgePlacement(res, now, Math.min(surge, nextBatchSize(rollout, total, rolled, 0, pending.length))) : [];
     let results: FlowResult[];
     if (surgeSlots.length > 0) {
       const fresh = await Promise.all(surgeSlots.map((s) => r.jobOf(s)));
@@ -72,6 +74,11 @@ export async function rollingDeploy(r: Rollout): Promise<void> {
       throw new StalledError('HealthCheckFailed', `${stopped}; ${pending.length} node(s) left on the previous spec`);
     }
   }
+}
+
+/** Nodes down or failing their probe: they count against maxUnavailable. */
+function unavailableNodes(observed: PoolObserved): number {
+  return knownNodes(observed).filter((n) => n.state !== 'running' || n.healthy === false).length;
 }
 
 /** New slots for a surge batch: placement as if the pool were `extra` nodes larger. */

@@ -56,10 +56,12 @@ export async function runFlow(steps: ResolvedStep[], job: NodeJob, env: RunnerEn
     let ok = false;
     for (let attempt = 1; attempt <= step.retry.times + 1 && !ok; attempt++) {
       if (attempt > 1) await (env.retryDelay ?? defaultDelay)(attempt);
+      const started = performance.now();
       try {
         await runStep(step, job, env);
         ok = true;
         log.push({ node: job.ref.name, step: step.name, attempt, ok: true });
+        env.ctx.logger.debug({ node: job.ref.name, step: step.name, attempt, ms: Math.round(performance.now() - started) }, 'pool step done');
       } catch (err) {
         lastError = describe(err);
         log.push({ node: job.ref.name, step: step.name, attempt, ok: false, message: lastError });

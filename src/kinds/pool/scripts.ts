@@ -100,10 +100,9 @@ export function startScript(spec: ContainerSpec, meta: NodeMeta): string {
 
 function ownershipCheck(name: string, pool: string): string {
   return [
-    `OWNER=$(docker inspect -f '{{index .Config.Labels "${NODE_LABELS.pool}"}}' ${q(name)} 2>/dev/null || true)`,
-    `if docker inspect ${q(name)} >/dev/null 2>&1 && [ "$OWNER" != ${q(pool)} ]; then`,
-    `  echo "container ${name} exists and is not a node of pool ${pool}; not touching it" >&2; exit 3`,
-    'fi',
+    `if OWNER=$(docker inspect -f '{{index .Config.Labels "${NODE_LABELS.pool}"}}' ${q(name)} 2>/dev/null); then`,
+    `  if [ "$OWNER" != ${q(pool)} ]; then echo "container ${name} exists and is not a node of pool ${pool}; not touching it" >&2; exit 3; fi`,
+    'else OWNER=; fi',
   ].join('\n');
 }
 

@@ -40,7 +40,7 @@ describe('startScript', () => {
     expect(script).toContain("--entrypoint 'python3' 'reg:5000/api:1' '-m' 'http.server' '8080'");
   });
   it('refuses to replace a container that is not ours', () => {
-    expect(script).toMatch(/\[ "\$OWNER" != 'web' \]; then\n.*not a node of pool web.*exit 3/);
+    expect(script).toMatch(/\[ "\$OWNER" != 'web' \]; then echo .*not a node of pool web.*exit 3; fi/);
     expect(stopScript('web-2', 'web')).toMatch(/exit 3[\s\S]*docker stop -t 10 'web-2'/);
   });
 });

@@ -1,0 +1,138 @@
+/**
+ * Rollout benchmark: a fixed pool of N nodes on lab hosts rolls a new spec out in batches (maxInFlight = batch
+ * size = maxUnavailable). Each node takes a fixed time to start serving, so the unavoidable cost is the sum over
+ * batches of the slowest health-check wait in the batch; the rest is driftless's overhead (observe between
+ * batches, stop/start over SSH). Target from the issue: total <= sum of health-check waits + 10%.
+ *
+ *   npx tsx bench/rollout.ts [--nodes 10] [--hosts 5] [--batch 2] [--startup-ms 1500]
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSshDriver } from '../src/drivers/ssh/index.js';
+import { poolKind } from '../src/kinds/pool/index.js';
+import type { PoolSpec } from '../src/kinds/pool/spec.js';
+import type { KindContext, Logger } from '../src/kinds/types.js';
+import { ensureDockerEngine } from '../src/lab/engine.js';
+import { ensureHostImage } from '../src/lab/host-image.js';
+import { API_VERSION, type Resource } from '../src/model/resource.js';
+import { createResourceIndex } from '../src/reconcile/runtime.js';
+import { createSecretResolver } from '../src/secrets/resolver.js';
+import { labDocker } from '../test/harness/docker.js';
+import { startTestHosts } from '../test/harness/hosts.js';
+
+const TARGET_OVERHEAD = 0.1;
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+interface StepRecord {
+  node: string;
+  step: string;
+  ms: number;
+}
+
+/** A logger that keeps step timings and batch membership, the only things the bench reads. */
+function recordingLogger(steps: StepRecord[], batches: string[][]): Logger {
+  const logger: Logger = {
+    info: (obj) => {
+      const batch = (obj as { batch?: string[] }).batch;
+      if (batch) batches.push(batch);
+    },
+    warn: () => undefined,
+    error: () => undefined,
+    debug: (obj, msg) => {
+      if (msg === 'pool step done') steps.push(obj as StepRecord);
+    },
+    child: () => logger,
+  };
+  return logger;
+}
+
+async function main(): Promise<void> {
+  const nodes = arg('nodes', 10);
+  const hostCount = arg('hosts', 5);
+  const batch = arg('batch', 2);
+  const startupMs = arg('startup-ms', 1500);
+  const engine = await ensureDockerEngine();
+  process.env.DOCKER_HOST = engine.dockerHost;
+  const image = process.env.DRIFTLESS_HOST_IMAGE ?? (await ensureHostImage(labDocker()));
+  const th = await startTestHosts(hostCount, { name: 'bench-roll', image, dockerSocket: true });
+  const stateDir = mkdtempSync(join(tmpdir(), 'driftless-bench-rollout-'));
+  const ssh = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts') });
+  const steps: StepRecord[] = [];
+  const batches: string[][] = [];
+  try {
+    const res = <S>(kind: string, name: string, spec: S, labels?: Record<string, string>): Resource<S> => ({
+      apiVersion: API_VERSION,
+      kind,
+      metadata: { name, ...(labels ? { labels } : {}) },
+      spec,
+      source: { file: 'bench', line: 1, col: 1 },
+    });
+    const hosts = th.hosts.map((h) => res('Host', h.name, { address: h.address, port: h.port, user: 'root', privateKey: { env: 'BENCH_KEY' } }));
+    const name = `bench-${randomBytes(3).toString('hex')}`;
+    const pool = (version: string): Resource<PoolSpec> =>
+      res<PoolSpec>('Pool', name, {
+        service: 'bench',
+        hosts: { names: th.hosts.map((h) => h.name) },
+        mode: 'fixed',
+        replicas: nodes,
+        container: {
+          image,
+          command: ['sh', '-c', `sleep ${startupMs / 1000}; exec python3 -m http.server 8080`],
+          env: { VERSION: version },
+          network: 'bridge',
+        },
+        rollout: { batchSize: batch, maxUnavailable: batch },
+        healthCheck: { http: { port: 8080 }, interval: '100ms', timeout: '60s' },
+      });
+    const ctx = (p: Resource<PoolSpec>): KindContext => ({
+      drivers: { ssh },
+      secrets: createSecretResolver({ env: { BENCH_KEY: th.privateKey } }),
+      resources: createResourceIndex([...hosts, p]),
+      logger: recordingLogger(steps, batches),
+      signal: new AbortController().signal,
+      revision: 'bench',
+      repoDir: stateDir,
+      stateDir,
+      inventory: { get: () => undefined },
+    });
+    const converge = async (p: Resource<PoolSpec>): Promise<number> => {
+      const t0 = performance.now();
+      const c = ctx(p);
+      const observed = await poolKind.observe(p, c);
+      const diff = poolKind.diff(p, observed);
+      await poolKind.apply({ key: `Pool/${name}`, kind: 'Pool', name, action: diff.action, wave: 0, changes: diff.changes, dependsOn: [], digest: 'd', desired: p, observed }, c);
+      return performance.now() - t0;
+    };
+    const expandMs = await converge(pool('1'));
+    steps.length = 0;
+    batches.length = 0;
+    const totalMs = await converge(pool('2'));
+    const waits = batches.map((b) => Math.max(0, ...steps.filter((s) => s.step === 'check_health' && b.includes(s.node)).map((s) => s.ms)));
+    const healthMs = waits.reduce((a, b) => a + b, 0);
+    const overhead = totalMs / healthMs - 1;
+    const line = (label: string, value: string): void => void process.stderr.write(`${label.padEnd(46)} ${value}\n`);
+    line(`expand 0 -> ${nodes} on ${hostCount} hosts`, `${expandMs.toFixed(0)} ms`);
+    line(`rollout of ${nodes} nodes, batches of ${batch}`, `${totalMs.toFixed(0)} ms in ${batches.length} batches`);
+    line('sum of health-check waits (slowest per batch)', `${healthMs.toFixed(0)} ms`);
+    for (const step of [...new Set(steps.map((s) => s.step))]) {
+      const ms = steps.filter((s) => s.step === step).map((s) => s.ms).sort((a, b) => a - b);
+      line(`  step ${step} (median of ${ms.length})`, `${ms[Math.floor(ms.length / 2)] ?? 0} ms`);
+    }
+    line('overhead vs health-check waits', `${(overhead * 100).toFixed(1)} % (target <= ${TARGET_OVERHEAD * 100} %) ${overhead <= TARGET_OVERHEAD ? 'OK' : 'MISSED'}`);
+  } finally {
+    await ssh.close();
+    await th.teardown();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
