@@ -19,13 +19,15 @@ import { createNginxDiscovery } from './nginx-unit/discovery.js';
 import { cfDeploymentKind } from './cf-deployment/index.js';
 import { machineTemplateKind } from './machine-template/index.js';
 import { machineSetKind } from './machine-set/index.js';
+import { slbLoadBalancerKind } from './slb-load-balancer/index.js';
+import { combineDiscovery, createSlbDiscovery } from './slb-load-balancer/discovery.js';
 
 const kinds: KindModule<any, any>[] = [
   clusterKind,
   serviceKind,
   hostKind,
   imageProjectKind,
-  createPoolKind({ discovery: createNginxDiscovery() }),
+  createPoolKind({ discovery: combineDiscovery(createNginxDiscovery(), createSlbDiscovery()) }),
   taskTemplateKind,
   commandGroupKind,
   commandKind,
@@ -36,6 +38,7 @@ const kinds: KindModule<any, any>[] = [
   cfDeploymentKind,
   machineTemplateKind,
   machineSetKind,
+  slbLoadBalancerKind,
 ];
 
 export function createKindRegistry(): KindRegistry {

@@ -10,6 +10,7 @@ import { createDockerDriver } from '../drivers/docker/index.js';
 import { createMonitFactory } from '../drivers/monit/index.js';
 import { createNginxDriver } from '../drivers/nginx/index.js';
 import { createDefaultProviders } from '../drivers/provider/defaults.js';
+import { createSlbRegistry } from '../drivers/aliyun/slb.js';
 import { createSshDriver } from '../drivers/ssh/index.js';
 import { DEFAULT_ENGINE_DIR } from '../lab/engine.js';
 import type { Drivers } from '../drivers/types.js';
@@ -49,7 +50,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const ssh = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts.json'), logger: options.logger });
   const journal = await openJournal(join(stateDir, 'journal.json'));
   const nginx = createNginxDriver(ssh);
-  const drivers: Drivers = { ssh, docker: createDockerDriver({ dockerHost: dockerHostFor(options.env ?? process.env) }), providers: createDefaultProviders(), nginx, monit: createMonitFactory(ssh) };
+  const drivers: Drivers = { ssh, docker: createDockerDriver({ dockerHost: dockerHostFor(options.env ?? process.env) }), providers: createDefaultProviders(), nginx, monit: createMonitFactory(ssh), slb: createSlbRegistry() };
   return {
     stateDir,
     registry: createKindRegistry(),

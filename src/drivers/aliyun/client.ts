@@ -8,11 +8,14 @@ import RPCClient from '@alicloud/pop-core';
 import { ReconcileError, StalledError, TransientError } from '../../errors.js';
 
 export const ECS_API_VERSION = '2014-05-26';
+export const SLB_API_VERSION = '2014-05-15';
 
 export interface AliyunClientOptions {
   endpoint: string;
   accessKeyId: string;
   accessKeySecret: string;
+  /** RPC API version of the product (default: ECS's). */
+  apiVersion?: string;
   /** Attempts for transient failures inside one call (then the engine's own retry takes over). */
   attempts?: number;
   baseDelayMs?: number;
@@ -41,7 +44,7 @@ export class AliyunApiError extends Error {
 export function createAliyunClient(opts: AliyunClientOptions): AliyunClient {
   const client = new RPCClient({
     endpoint: opts.endpoint,
-    apiVersion: ECS_API_VERSION,
+    apiVersion: opts.apiVersion ?? ECS_API_VERSION,
     accessKeyId: opts.accessKeyId,
     accessKeySecret: opts.accessKeySecret,
     opts: { timeout: opts.timeoutMs ?? 20_000 },

@@ -1,0 +1,47 @@
+/**
+ * Backend servers derived from pool membership, never edited by hand: every node of the followed pools that is
+ * running, passed its health check and is not draining puts its host's ECS instance in (the host's instance-id
+ * label, or the spec's explicit mapping), plus static servers. Several nodes on one instance make one backend;
+ * the highest weight asked for wins.
+ */
+import type { SlbBackend } from '../../drivers/types.js';
+import type { Resource } from '../../model/resource.js';
+import type { HostSpec } from '../host/spec.js';
+import { drainingSet } from '../nginx-upstream/members.js';
+import { knownNodes, observePool } from '../pool/observe.js';
+import type { PoolSpec } from '../pool/spec.js';
+import type { KindContext } from '../types.js';
+import { DEFAULT_WEIGHT, INSTANCE_ID_LABEL, type SlbLoadBalancerSpec } from './spec.js';
+
+export interface Members {
+  backends: SlbBackend[];
+  unmapped: string[];
+}
+
+export function instanceIdOf(hostName: string, spec: SlbLoadBalancerSpec, ctx: Pick<KindContext, 'resources'>): string | undefined {
+  const explicit = spec.backends?.instanceIds?.[hostName];
+  if (explicit) return explicit;
+  return ctx.resources.get<HostSpec>('Host', hostName)?.metadata.labels?.[INSTANCE_ID_LABEL];
+}
+
+export async function resolveBackends(res: Resource<SlbLoadBalancerSpec>, ctx: KindContext): Promise<Members> {
+  const spec = res.spec;
+  const weights = new Map<string, number>();
+  const put = (id: string, w: number) => weights.set(id, Math.max(w, weights.get(id) ?? 0));
+  for (const s of spec.backends?.servers ?? []) put(s.instanceId, s.weight ?? DEFAULT_WEIGHT);
+  const unmapped: string[] = [];
+  const drain = drainingSet(ctx.stateDir);
+  for (const src of spec.backends?.pools ?? []) {
+    const pool = ctx.resources.get<PoolSpec>('Pool', src.pool);
+    if (!pool) throw new Error(`Pool/${src.pool} is not declared`);
+    const observed = await observePool(pool, ctx);
+    for (const node of observed ? knownNodes(observed) : []) {
+      if (node.state !== 'running' || node.healthy === false || drain.has(`${src.pool}/${node.name}`)) continue;
+      const id = instanceIdOf(node.host, spec, ctx);
+      if (id) put(id, src.weight ?? DEFAULT_WEIGHT);
+      else unmapped.push(`Pool/${src.pool} node ${node.name} on Host/${node.host}`);
+    }
+  }
+  const backends = [...weights].map(([instanceId, weight]) => ({ instanceId, weight })).sort((a, b) => (a.instanceId < b.instanceId ? -1 : 1));
+  return { backends, unmapped };
+}
