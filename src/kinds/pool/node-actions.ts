@@ -9,7 +9,7 @@ import type { Resource } from '../../model/resource.js';
 import type { KindContext } from '../types.js';
 import { probeNodes } from './observe.js';
 import type { BuiltinActions, NodeJob } from './runner.js';
-import { loginScript, q, startScript, stopScript } from './scripts.js';
+import { loginScript, startScript, stopScript } from './scripts.js';
 import type { PoolSpec } from './spec.js';
 
 const STEP_TIMEOUT_MS = 5 * 60_000;
@@ -64,17 +64,9 @@ export function createNodeActions(res: Resource<PoolSpec>, specDigest: string, c
       const interval = parseDuration(hc?.interval ?? '500ms');
       let last = 'no probe yet';
       for (;;) {
-        const running = await ctx.drivers.ssh.exec(job.target, `docker inspect -f '{{.State.Running}}' ${q(job.ref.name)}`, {
-          timeoutMs: 30_000,
-          signal: ctx.signal,
-        });
-        if (running.stdout.trim() !== 'true') last = `container is not running (${(running.stderr || running.stdout).trim()})`;
-        else if (!hc) return;
-        else {
-          const verdict = await probeNodes(job.target, res, hc, [job.ref.name], job.ref.address, ctx);
-          if (verdict.get(job.ref.name) === true) return;
-          last = 'health probe failed';
-        }
+        const verdict = (await probeNodes(job.target, res, hc, [job.ref.name], job.ref.address, ctx, true)).get(job.ref.name);
+        if (verdict === 'ok') return;
+        last = verdict === 'down' ? 'container is not running' : verdict === 'fail' ? 'health probe failed' : 'no answer from the probe';
         if (Date.now() + interval > deadline) throw new Error(`${job.ref.name} did not become healthy in ${hc?.timeout ?? '60s'}: ${last}`);
         await new Promise((resolve) => setTimeout(resolve, interval));
       }

@@ -57,7 +57,7 @@ export async function observeHostNodes(res: Resource<PoolSpec>, host: Resource<H
     const running = nodes.filter((n) => n.state === 'running');
     if (running.length > 0) {
       const verdicts = hc ? await probeNodes(target, res, hc, running.map((n) => n.name), host.spec.address, ctx) : undefined;
-      for (const n of running) n.healthy = verdicts ? verdicts.get(n.name) === true : true;
+      for (const n of running) n.healthy = verdicts ? verdicts.get(n.name) === 'ok' : true;
     }
     return { host: name, reachable: true, nodes };
   } catch (err) {
@@ -65,24 +65,27 @@ export async function observeHostNodes(res: Resource<PoolSpec>, host: Resource<H
   }
 }
 
-/** One probe round for the named nodes on one host; a node missing from the answer counts as unhealthy. */
+export type ProbeVerdict = 'ok' | 'fail' | 'down';
+
+/** One probe round for the named nodes on one host (one SSH exec); a node missing from the answer is absent. */
 export async function probeNodes(
   target: SshTarget,
   res: Resource<PoolSpec>,
-  hc: HealthCheckSpec,
+  hc: HealthCheckSpec | undefined,
   names: string[],
   address: string,
   ctx: KindContext,
-): Promise<Map<string, boolean>> {
+  checkRunning = false,
+): Promise<Map<string, ProbeVerdict>> {
   const network = res.spec.container.network ?? 'host';
-  const script = probeScript(hc, names, network, (name) =>
-    commandRenderer().renderString(hc.command ?? '', { node: { name, address }, pool: res.metadata.name, service: res.spec.service }),
-  );
+  const render = (name: string): string =>
+    commandRenderer().renderString(hc?.command ?? '', { node: { name, address }, pool: res.metadata.name, service: res.spec.service });
+  const script = probeScript(hc, names, network, render, checkRunning);
   const r = await ctx.drivers.ssh.exec(target, script, { timeoutMs: LIST_TIMEOUT_MS, signal: ctx.signal });
-  const out = new Map<string, boolean>();
+  const out = new Map<string, ProbeVerdict>();
   for (const line of r.stdout.split('\n')) {
     const [n, verdict] = line.trim().split(' ');
-    if (n) out.set(n, verdict === 'ok');
+    if (n && (verdict === 'ok' || verdict === 'fail' || verdict === 'down')) out.set(n, verdict);
   }
   return out;
 }

@@ -123,9 +123,18 @@ export function loginScript(image: string, username: string): string | undefined
   return `docker login -u ${q(username)} --password-stdin ${q(first)} >/dev/null`;
 }
 
-/** Probes each named node once and prints `<name> ok|fail` per line; an address comes from the network mode. */
-export function probeScript(hc: HealthCheckSpec, names: string[], network: string, renderCommand: (name: string) => string): string {
-  const seconds = Math.max(1, Math.ceil(parseDuration(hc.probeTimeout ?? '2s') / 1000));
+/**
+ * Probes each named node once and prints `<name> ok|fail|down` per line (`down`: not running, only asked for with
+ * checkRunning); the address comes from the network mode. Without a health check a running node is `ok`.
+ */
+export function probeScript(
+  hc: HealthCheckSpec | undefined,
+  names: string[],
+  network: string,
+  renderCommand: (name: string) => string,
+  checkRunning = false,
+): string {
+  const seconds = Math.max(1, Math.ceil(parseDuration(hc?.probeTimeout ?? '2s') / 1000));
   const lines: string[] = [];
   for (const name of names) {
     const addr =
@@ -133,10 +142,15 @@ export function probeScript(hc: HealthCheckSpec, names: string[], network: strin
         ? 'ADDR=127.0.0.1'
         : `ADDR=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' ${q(name)} 2>/dev/null)`;
     const checks: string[] = [];
-    if (hc.tcp) checks.push(`timeout ${seconds} bash -c "</dev/tcp/$ADDR/${hc.tcp.port}" 2>/dev/null`);
-    if (hc.http) checks.push(`curl -fsS -o /dev/null -m ${seconds} "http://$ADDR:${hc.http.port}${hc.http.path ?? '/'}" 2>/dev/null`);
-    if (hc.command) checks.push(`timeout ${seconds} bash -c ${q(renderCommand(name))} >/dev/null 2>&1`);
-    lines.push(addr, `if ${checks.join(' && ')}; then echo ${q(`${name} ok`)}; else echo ${q(`${name} fail`)}; fi`);
+    if (hc?.tcp) checks.push(`timeout ${seconds} bash -c "</dev/tcp/$ADDR/${hc.tcp.port}" 2>/dev/null`);
+    if (hc?.http) checks.push(`curl -fsS -o /dev/null -m ${seconds} "http://$ADDR:${hc.http.port}${hc.http.path ?? '/'}" 2>/dev/null`);
+    if (hc?.command) checks.push(`timeout ${seconds} bash -c ${q(renderCommand(name))} >/dev/null 2>&1`);
+    const probe = `${addr}\nif ${checks.length > 0 ? checks.join(' && ') : 'true'}; then echo ${q(`${name} ok`)}; else echo ${q(`${name} fail`)}; fi`;
+    lines.push(
+      checkRunning
+        ? `if [ "$(docker inspect -f '{{.State.Running}}' ${q(name)} 2>/dev/null)" != true ]; then echo ${q(`${name} down`)}; else\n${probe}\nfi`
+        : probe,
+    );
   }
   return lines.join('\n');
 }

@@ -65,4 +65,9 @@ describe('other scripts', () => {
     expect(s).toContain('curl -fsS -o /dev/null -m 3 "http://$ADDR:8080/health"');
     expect(s).toContain("timeout 3 bash -c 'test -f /ok'");
   });
+  it('reports a stopped node as down when asked, and a running one as ok without a check', () => {
+    const s = probeScript(undefined, ['web-1'], 'bridge', () => '', true);
+    expect(s).toContain(`if [ "$(docker inspect -f '{{.State.Running}}' 'web-1' 2>/dev/null)" != true ]; then echo 'web-1 down'; else`);
+    expect(s).toContain("if true; then echo 'web-1 ok'; else echo 'web-1 fail'; fi");
+  });
 });
