@@ -49,8 +49,12 @@ export function workOf(desired: Resource<SlbLoadBalancerSpec>, o: SlbObserved): 
   for (const l of listeners) {
     const cur = have.get(listenerKey(l));
     if (!cur) w.createListeners.push(l);
-    else if (digestOf(comparable(cur)) !== digestOf(comparable(l)) || cur.backendPort !== l.backendPort) w.updateListeners.push(l);
-    if (!cur || cur.status !== 'running') w.startListeners.push(l);
+    else if (cur.backendPort !== l.backendPort) {
+      // SLB cannot change a listener's backend port in place: the listener is recreated.
+      w.deleteListeners.push(cur);
+      w.createListeners.push(l);
+    } else if (digestOf(comparable(cur)) !== digestOf(comparable(l))) w.updateListeners.push(l);
+    if (!cur || cur.status !== 'running' || cur.backendPort !== l.backendPort) w.startListeners.push(l);
   }
   const current = new Map((lb?.backends ?? []).map((b) => [b.instanceId, b.weight]));
   const wanted = new Map(o.backends.map((b) => [b.instanceId, b.weight]));
