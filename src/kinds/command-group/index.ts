@@ -4,6 +4,7 @@ import type { KindModule } from '../types.js';
 import { problemAt } from '../task-template/index.js';
 import { isBuiltinStep, type CommandGroupSpec } from '../task-template/spec.js';
 
+/** The CommandGroup kind. */
 export const commandGroupKind: KindModule<CommandGroupSpec> = {
   ...createDeclarationKind<CommandGroupSpec>({
     kind: 'CommandGroup',

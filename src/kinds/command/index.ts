@@ -9,6 +9,7 @@ import type { CommandSpec } from '../task-template/spec.js';
 
 const RESERVED = ['pool', 'service', 'node'];
 
+/** The Command kind. */
 export const commandKind: KindModule<CommandSpec> = {
   ...createDeclarationKind<CommandSpec>({
     kind: 'Command',

@@ -22,6 +22,7 @@ import { rollingDeploy } from './rolling.js';
 import { runAll, type NodeJob, type RunnerEnv } from './runner.js';
 import type { PoolObserved, PoolSpec } from './spec.js';
 
+/** The Pool's apply: converge on what the hosts show now, whatever the plan saw (see the file comment). */
 export async function applyPool(task: Task<PoolSpec, PoolObserved>, ctx: KindContext, hooks: PoolHooks): Promise<void> {
   const res = task.desired;
   const { flows, problems: own, templateProblems } = resolveFlows(res.spec, ctx.resources);

@@ -10,6 +10,7 @@ import { knownNodes } from './observe.js';
 import { placeNodes, type PlacementPlan } from './placement.js';
 import type { PoolObserved, PoolSpec } from './spec.js';
 
+/** The placement decision for a desired pool and what was observed; shared by diff (to show) and apply (to do). */
 export function placementOf(desired: Resource<PoolSpec>, observed: PoolObserved): PlacementPlan {
   return placeNodes({
     spec: desired.spec,
@@ -22,6 +23,7 @@ export function placementOf(desired: Resource<PoolSpec>, observed: PoolObserved)
 
 const at = (n: { name: string; host: string }): string => `${n.name}@${n.host}`;
 
+/** Pure diff: node changes as field changes; `create` when the pool has no node anywhere yet. */
 export function diffPool(desired: Resource<PoolSpec>, observed: PoolObserved | undefined): DiffOutcome {
   if (!observed) return { action: 'create', changes: [{ path: 'nodes', after: 'unknown until observed' }] };
   const p = placementOf(desired, observed);
@@ -45,6 +47,7 @@ export function diffPool(desired: Resource<PoolSpec>, observed: PoolObserved | u
   };
 }
 
+/** Pure health: Healthy only when every desired node runs the current spec and passes its probe. */
 export function poolHealth(observed: PoolObserved | undefined): HealthReport {
   if (!observed) return { status: 'Unknown', message: 'not observed' };
   const down = observed.hosts.filter((h) => !h.reachable);

@@ -15,16 +15,19 @@ export interface NodeRef {
   ports: number[];
 }
 
+/** Service discovery (hubble's register/unregister): called per node by the built-in steps. */
 export interface DiscoveryHook {
   register(nodes: NodeRef[], ctx: KindContext): Promise<void>;
   unregister(nodes: NodeRef[], ctx: KindContext): Promise<void>;
 }
 
+/** Machines from a template (jupiter's create_vm/return_vm): called per node by the built-in steps. */
 export interface MachineHook {
   createVm(nodes: NodeRef[], params: Record<string, unknown>, ctx: KindContext): Promise<void>;
   returnVm(nodes: NodeRef[], params: Record<string, unknown>, ctx: KindContext): Promise<void>;
 }
 
+/** Optional hooks handed to createPoolKind; absent ones make their steps logged no-ops. */
 export interface PoolHooks {
   discovery?: DiscoveryHook;
   machines?: MachineHook;

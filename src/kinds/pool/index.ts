@@ -71,6 +71,7 @@ export function createPoolKind(hooks: PoolHooks = {}): KindModule<PoolSpec, Pool
   };
 }
 
+/** The Pool kind as registered today: no discovery or machine hooks wired yet. */
 export const poolKind = createPoolKind();
 
 export type { PoolSpec, PoolObserved } from './spec.js';

@@ -33,6 +33,7 @@ export async function loginHosts(res: Resource<PoolSpec>, image: string, hosts: 
   );
 }
 
+/** The built-in start/stop/health-wait steps for one pool spec and the digest its nodes are labelled with. */
 export function createNodeActions(res: Resource<PoolSpec>, specDigest: string, ctx: KindContext): BuiltinActions {
   const spec = res.spec;
   const exec = async (job: NodeJob, script: string, what: string, stdin?: string): Promise<void> => {

@@ -17,6 +17,7 @@ import type { HealthCheckSpec, HostNodes, NodeObserved, PoolObserved, PoolSpec }
 
 const LIST_TIMEOUT_MS = 30_000;
 
+/** Observes a pool on its eligible hosts and on hosts it ran on when last applied (so it can leave them). */
 export async function observePool(res: Resource<PoolSpec>, ctx: KindContext): Promise<PoolObserved> {
   const eligible = eligibleHosts(res.spec, ctx.resources);
   const previous = ctx.inventory.get(`Pool/${res.metadata.name}`)?.resource as Resource<PoolSpec> | undefined;
@@ -65,6 +66,7 @@ export async function observeHostNodes(res: Resource<PoolSpec>, host: Resource<H
   }
 }
 
+/** A node's probe answer: serving, not serving, or not running at all. */
 export type ProbeVerdict = 'ok' | 'fail' | 'down';
 
 /** One probe round for the named nodes on one host (one SSH exec); a node missing from the answer is absent. */

@@ -6,6 +6,7 @@
  */
 import type { NodeObserved, PoolSpec } from './spec.js';
 
+/** What placement decides from: the pool's count knobs, the hosts that answered and the nodes found on them. */
 export interface PlacementInput {
   spec: Pick<PoolSpec, 'mode' | 'replicas' | 'maxPerHost' | 'shrinkOrder'>;
   pool: string;
@@ -16,12 +17,14 @@ export interface PlacementInput {
   specDigest: string;
 }
 
+/** Where a new node goes: host, pool-unique ordinal, container name. */
 export interface NodeSlot {
   host: string;
   ordinal: number;
   name: string;
 }
 
+/** The whole decision for one run. */
 export interface PlacementPlan {
   desired: number;
   create: NodeSlot[];
@@ -34,6 +37,7 @@ export interface PlacementPlan {
   unplaced: number;
 }
 
+/** Desired nodes: in one-per-host mode at most one per eligible host that answered. */
 export function desiredCount(spec: PlacementInput['spec'], eligible: number): number {
   if ((spec.mode ?? 'one-per-host') === 'one-per-host') return Math.min(spec.replicas ?? eligible, eligible);
   return spec.replicas ?? 0;
@@ -56,6 +60,7 @@ function byRemovalPreference(order: 'newest-first' | 'oldest-first', digest: str
   };
 }
 
+/** Decides creations (least loaded host first), removals (ineligible hosts, per-host excess, surplus), restores and stale nodes. */
 export function placeNodes(input: PlacementInput): PlacementPlan {
   const { spec, eligible } = input;
   const mode = spec.mode ?? 'one-per-host';

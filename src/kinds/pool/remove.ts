@@ -18,6 +18,7 @@ import { eligibleHosts, resolveFlows } from './resolve.js';
 import { runFlow, type NodeJob } from './runner.js';
 import type { PoolSpec } from './spec.js';
 
+/** Removes every node of a pool that was deleted from Git (prune). */
 export async function removePool(entry: InventoryEntry, ctx: KindContext, hooks: PoolHooks): Promise<void> {
   const res = entry.resource as Resource<PoolSpec>;
   const hosts = eligibleHosts(res.spec, ctx.resources);

@@ -37,6 +37,7 @@ export function nodeSpecDigest(res: Resource<PoolSpec>, image: string): string {
   return digestOf({ service: res.spec.service, container: res.spec.container, image });
 }
 
+/** Resolved steps per flow. */
 export type PoolFlows = Record<Flow, ResolvedStep[]>;
 
 /**

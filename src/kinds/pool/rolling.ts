@@ -17,6 +17,7 @@ import { failureExceeded, nextBatchSize, resolveCount } from './rollout.js';
 import { runAll, type FlowResult, type NodeJob, type RunnerEnv } from './runner.js';
 import type { PoolObserved, PoolSpec } from './spec.js';
 
+/** What one rolling deploy works on: the stale nodes' jobs and how to make jobs for surge slots. */
 export interface Rollout {
   res: Resource<PoolSpec>;
   flows: PoolFlows;
@@ -26,6 +27,7 @@ export interface Rollout {
   jobOf: (n: NodeSlot) => Promise<NodeJob>;
 }
 
+/** Runs the rollout; throws StalledError (HealthCheckFailed) when it stops, WaitingError when too many nodes are down to start. */
 export async function rollingDeploy(r: Rollout): Promise<void> {
   const { res, flows, queue, env, total } = r;
   const rollout = res.spec.rollout ?? {};

@@ -24,6 +24,7 @@ export interface BuiltinActions {
   waitHealthy(job: NodeJob): Promise<void>;
 }
 
+/** One attempt of one step on one node. */
 export interface StepLog {
   node: string;
   step: string;
@@ -33,6 +34,7 @@ export interface StepLog {
   message?: string;
 }
 
+/** How a flow ended on one node, with every attempt. */
 export interface FlowResult {
   node: string;
   ok: boolean;
@@ -41,6 +43,7 @@ export interface FlowResult {
   log: StepLog[];
 }
 
+/** What steps run with: the kind context, hooks for discovery and machines, and the built-in actions. */
 export interface RunnerEnv {
   ctx: KindContext;
   hooks: PoolHooks;
@@ -49,6 +52,7 @@ export interface RunnerEnv {
   retryDelay?: (attempt: number) => Promise<void>;
 }
 
+/** Runs the steps in order on one node; never throws for a step failure, it returns it. */
 export async function runFlow(steps: ResolvedStep[], job: NodeJob, env: RunnerEnv): Promise<FlowResult> {
   const log: StepLog[] = [];
   for (const step of steps) {

@@ -8,6 +8,7 @@
 import { parseDuration } from '../../config/duration.js';
 import { NODE_LABELS, type ContainerSpec, type HealthCheckSpec } from './spec.js';
 
+/** Where a lab host names its own network namespace (see src/lab/hosts.ts). */
 export const HOST_NETWORK_FILE = '/etc/driftless/docker-host-network';
 
 /** Single-quotes a value for sh. */
@@ -15,6 +16,7 @@ export function q(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Identity and labels of the node a start script creates. */
 export interface NodeMeta {
   pool: string;
   service: string;

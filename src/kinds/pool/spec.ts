@@ -1,14 +1,17 @@
 /** The Pool spec as schemas/pool.schema.json guarantees it (defaults filled by the loader), and node labels. */
 import type { SecretRef } from '../../model/resource.js';
 
+/** A count, or a percentage of the desired nodes. */
 export type CountOrPercent = number | `${number}%`;
 
+/** A container port, published as host:container off the host network. */
 export interface PortSpec {
   container: number;
   host?: number;
   protocol?: 'tcp' | 'udp';
 }
 
+/** A bind mount (host path) or named volume. */
 export interface MountSpec {
   type?: 'bind' | 'volume';
   source: string;
@@ -16,11 +19,13 @@ export interface MountSpec {
   readOnly?: boolean;
 }
 
+/** CPUs and memory, as limits or reservations. */
 export interface ResourceAmounts {
   cpus?: number;
   memory?: string;
 }
 
+/** How each node's container runs (Crane's service fields). */
 export interface ContainerSpec {
   image: string | { project: string; tag?: string };
   command?: string[];
@@ -36,6 +41,7 @@ export interface ContainerSpec {
   registryAuth?: { username: string; password: SecretRef };
 }
 
+/** How a node is known to serve, and how long it may take. */
 export interface HealthCheckSpec {
   tcp?: { port: number };
   http?: { port: number; path?: string };
@@ -45,6 +51,7 @@ export interface HealthCheckSpec {
   timeout?: string;
 }
 
+/** Batches, bounds and the failure policy of a rolling deploy. */
 export interface RolloutSpec {
   canary?: number;
   batchSize?: CountOrPercent;
@@ -54,6 +61,7 @@ export interface RolloutSpec {
   failureAction?: 'pause' | 'rollback';
 }
 
+/** The Pool spec. */
 export interface PoolSpec {
   service: string;
   description?: string;
@@ -83,6 +91,7 @@ export interface NodeObserved {
   healthy?: boolean;
 }
 
+/** One host's nodes, or why the host could not be read. */
 export interface HostNodes {
   host: string;
   reachable: boolean;

@@ -10,6 +10,7 @@ import type { KindModule } from '../types.js';
 import { renderProblems, resolveSteps } from './resolve.js';
 import { isBuiltinStep, type TaskTemplateSpec } from './spec.js';
 
+/** The TaskTemplate kind: a declaration validated whole at load time. */
 export const taskTemplateKind: KindModule<TaskTemplateSpec> = {
   ...createDeclarationKind<TaskTemplateSpec>({
     kind: 'TaskTemplate',

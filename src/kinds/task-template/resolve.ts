@@ -17,6 +17,7 @@ import {
   type StepSpec,
 } from './spec.js';
 
+/** A command ready to render: body, shell or script, timeout, declared params. */
 export interface ResolvedCommand {
   name: string;
   body: string;
@@ -25,6 +26,7 @@ export interface ResolvedCommand {
   params: Record<string, ParamDecl>;
 }
 
+/** A template step resolved against the revision. */
 export interface ResolvedStep {
   name: string;
   builtin?: BuiltinStep;

@@ -2,28 +2,33 @@
 
 export type ParamValue = string | number | boolean;
 
+/** One template step: OpenDCP's StepOption with param_values and retry renamed. */
 export interface StepSpec {
   name: string;
   params?: Record<string, ParamValue>;
   retry?: { times?: number; ignoreError?: boolean };
 }
 
+/** The TaskTemplate spec. */
 export interface TaskTemplateSpec {
   description?: string;
   steps: StepSpec[];
 }
 
+/** The CommandGroup spec. */
 export interface CommandGroupSpec {
   description?: string;
   commands: string[];
 }
 
+/** A declared command parameter: OpenDCP declared types but never checked them; driftless does. */
 export interface ParamDecl {
   type: 'string' | 'integer' | 'number' | 'boolean';
   default?: ParamValue;
   description?: string;
 }
 
+/** The Command spec. */
 export interface CommandSpec {
   description?: string;
   params?: Record<string, ParamDecl>;
@@ -46,12 +51,15 @@ export const BUILTIN_STEPS = [
   'check_health',
 ] as const;
 
+/** A built-in step name. */
 export type BuiltinStep = (typeof BUILTIN_STEPS)[number];
 
+/** Whether a step name is a built-in (and so not a CommandGroup). */
 export function isBuiltinStep(name: string): name is BuiltinStep {
   return (BUILTIN_STEPS as readonly string[]).includes(name);
 }
 
+/** The three flows a pool runs templates for. */
 export type Flow = 'expand' | 'shrink' | 'deploy';
 
 /** What a pool runs when it names no template for a flow: OpenDCP's defaults plus a health check before register. */
