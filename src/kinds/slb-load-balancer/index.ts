@@ -35,6 +35,9 @@ function validate(res: Resource<SlbLoadBalancerSpec>, all: ResourceIndex): Probl
   if (s.network?.type === 'vpc' && !s.network.vswitchId) out.push('network: vpc needs vswitchId');
   if (s.network?.type !== 'vpc' && (s.network?.vpcId || s.network?.vswitchId)) out.push('network: vpcId/vswitchId need type vpc');
   if (s.addressType === 'intranet' && s.bandwidth !== undefined) out.push('bandwidth applies to internet load balancers only');
+  const name = res.spec.loadBalancerName ?? res.metadata.name;
+  const twins = all.list<SlbLoadBalancerSpec>('SlbLoadBalancer').filter((o) => o.metadata.name !== res.metadata.name && (o.spec.loadBalancerName ?? o.metadata.name) === name && o.spec.region === s.region);
+  if (twins.length > 0) out.push(`loadBalancerName ${name} is also used by ${twins.map((t) => `SlbLoadBalancer/${t.metadata.name}`).join(', ')}`);
   for (const name of Object.keys(s.backends?.instanceIds ?? {})) if (!all.get('Host', name)) out.push(`backends.instanceIds: Host/${name} is not declared`);
   return out.map((m) => problemAt(res, m));
 }
