@@ -106,7 +106,7 @@ async function runStep(step: ResolvedStep, job: NodeJob, env: RunnerEnv): Promis
     case 'unregister': {
       const hook = hooks.discovery;
       if (!hook) {
-        ctx.logger.debug({ node: job.ref.name, step: step.name }, 'no service discovery wired; step does nothing');
+        ctx.logger.info({ node: job.ref.name, step: step.name }, 'no service discovery wired; step does nothing');
         return;
       }
       return step.builtin === 'register' ? hook.register([job.ref], ctx) : hook.unregister([job.ref], ctx);
@@ -115,7 +115,7 @@ async function runStep(step: ResolvedStep, job: NodeJob, env: RunnerEnv): Promis
     case 'return_vm': {
       const hook = hooks.machines;
       if (!hook) {
-        ctx.logger.debug({ node: job.ref.name, step: step.name }, 'machine templates not wired; the pool uses its declared hosts');
+        ctx.logger.info({ node: job.ref.name, step: step.name }, 'machine templates not wired; the pool uses its declared hosts');
         return;
       }
       return step.builtin === 'create_vm' ? hook.createVm([job.ref], step.params, ctx) : hook.returnVm([job.ref], step.params, ctx);

@@ -117,4 +117,17 @@ describe('pool lifecycle on real hosts', () => {
     expect(Math.max(...perHost) - Math.min(...perHost)).toBeLessThanOrEqual(1);
     expect((await world.plan(pool(spec))).diff.action).toBe('noop');
   });
+
+  it('restarts a node stopped by hand, reported as drift', async () => {
+    const spec = poolSpec({ replicas: 3, version: '2' });
+    const victim = (await world.nodes(poolName))[0];
+    await labDocker().getContainer(victim?.id ?? '').stop({ t: 1 });
+    const { diff } = await world.plan(pool(spec));
+    expect(diff).toMatchObject({ action: 'update', reason: 'DriftDetected', changes: [{ path: 'nodes.restore', before: [`${victim?.name}@${victim?.host} (exited)`] }] });
+    await world.converge(pool(spec));
+    const after = await world.nodes(poolName);
+    expect(after.map((n) => [n.name, n.state])).toEqual(after.map((n) => [n.name, 'running']));
+    expect(after.map((n) => n.name)).toContain(victim?.name);
+    expect((await world.plan(pool(spec))).diff.action).toBe('noop');
+  });
 });
