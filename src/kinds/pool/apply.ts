@@ -2,10 +2,10 @@
  * Applying a pool converges the hosts on the desired nodes, re-observing first so a re-run after a crash starts
  * from the truth on the hosts: every command of every job is rendered before anything runs, then surplus nodes
  * are shrunk, missing and stopped ones are created, and nodes with a stale spec are replaced in health-checked
- * batches bounded by maxUnavailable. The rollout stops when failures exceed maxFailureRatio and leaves the nodes
- * it has not reached on the previous spec.
+ * batches bounded by maxUnavailable (see rolling.ts). Node failures whose causes were all transient (SSH down,
+ * timeouts) are a TransientError so the engine retries; any other failure stalls until the revision changes.
  */
-import { StalledError } from '../../errors.js';
+import { StalledError, TransientError } from '../../errors.js';
 import type { Task } from '../../model/plan.js';
 import type { Resource } from '../../model/resource.js';
 import { hostTarget } from '../host/target.js';
@@ -54,14 +54,15 @@ export async function applyPool(task: Task<PoolSpec, PoolObserved>, ctx: KindCon
   ];
   const failed = first.filter((r) => !r.ok);
   if (failed.length > 0) {
-    throw new StalledError('ApplyFailed', `pool ${res.metadata.name}: ${failed.map((f) => `${f.node}: ${f.error}`).join('; ')}`);
+    const message = `pool ${res.metadata.name}: ${failed.map((f) => `${f.node}: ${f.error}`).join('; ')}`;
+    if (failed.every((f) => f.transient)) throw new TransientError('ApplyFailed', message);
+    throw new StalledError('ApplyFailed', message);
   }
   if (plan.unplaced > 0) {
     throw new StalledError('ApplyFailed', `pool ${res.metadata.name}: ${plan.unplaced} node(s) could not be placed on ${observed.eligible.length} eligible host(s)`);
   }
   await rollingDeploy({ res, flows, queue: work.deploy, env, total: plan.desired, jobOf });
 }
-
 
 /** Renders every command for every job before anything runs: an undefined parameter stops the apply untouched. */
 function preflight(groups: [ResolvedStep[], NodeJob[]][]): void {

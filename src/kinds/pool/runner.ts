@@ -5,7 +5,7 @@
  * commands in order over SSH and stop at the first failing one.
  */
 import type { SshTarget } from '../../drivers/types.js';
-import { describe } from '../../errors.js';
+import { describe, TransientError } from '../../errors.js';
 import { renderCommand, type NodeVars, type ResolvedStep } from '../task-template/resolve.js';
 import type { KindContext } from '../types.js';
 import type { NodeRef, PoolHooks } from './hooks.js';
@@ -40,6 +40,8 @@ export interface FlowResult {
   ok: boolean;
   failedStep?: string;
   error?: string;
+  /** The failing step's last error was transient (connection, timeout): worth retrying the whole apply. */
+  transient?: boolean;
   log: StepLog[];
 }
 
@@ -57,6 +59,7 @@ export async function runFlow(steps: ResolvedStep[], job: NodeJob, env: RunnerEn
   const log: StepLog[] = [];
   for (const step of steps) {
     let lastError = '';
+    let lastTransient = false;
     let ok = false;
     for (let attempt = 1; attempt <= step.retry.times + 1 && !ok; attempt++) {
       if (attempt > 1) await (env.retryDelay ?? defaultDelay)(attempt);
@@ -68,6 +71,7 @@ export async function runFlow(steps: ResolvedStep[], job: NodeJob, env: RunnerEn
         env.ctx.logger.debug({ node: job.ref.name, step: step.name, attempt, ms: Math.round(performance.now() - started) }, 'pool step done');
       } catch (err) {
         lastError = describe(err);
+        lastTransient = err instanceof TransientError;
         log.push({ node: job.ref.name, step: step.name, attempt, ok: false, message: lastError });
         env.ctx.logger.warn({ node: job.ref.name, step: step.name, attempt, err: lastError }, 'pool step failed');
       }
@@ -79,7 +83,7 @@ export async function runFlow(steps: ResolvedStep[], job: NodeJob, env: RunnerEn
       env.ctx.logger.info({ node: job.ref.name, step: step.name }, 'pool step failed; ignoreError lets the node go on');
       continue;
     }
-    return { node: job.ref.name, ok: false, failedStep: step.name, error: `step ${step.name}: ${lastError}`, log };
+    return { node: job.ref.name, ok: false, failedStep: step.name, error: `step ${step.name}: ${lastError}`, transient: lastTransient, log };
   }
   return { node: job.ref.name, ok: true, log };
 }

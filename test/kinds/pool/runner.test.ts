@@ -1,6 +1,7 @@
 /** Step semantics (OpenDCP's, made explicit): retry.times extra attempts, ignoreError goes on, a failure stops. */
 import { describe, expect, it } from 'vitest';
 import type { SshDriver } from '../../../src/drivers/types.js';
+import { TransientError } from '../../../src/errors.js';
 import { runFlow, type BuiltinActions, type NodeJob } from '../../../src/kinds/pool/runner.js';
 import type { ResolvedStep } from '../../../src/kinds/task-template/resolve.js';
 import type { BuiltinStep } from '../../../src/kinds/task-template/spec.js';
@@ -62,8 +63,19 @@ describe('runFlow', () => {
   it('stops the node at a step that still fails, skipping the rest', async () => {
     const { calls, builtins } = scripted({ start: 3 });
     const r = await runFlow([step('stop_service'), step('start_service', 1), step('check_health')], job, env(builtins));
-    expect(r).toMatchObject({ ok: false, failedStep: 'start_service', error: 'step start_service: start failed' });
+    expect(r).toMatchObject({ ok: false, failedStep: 'start_service', error: 'step start_service: start failed', transient: false });
     expect(calls).toEqual(['stop', 'start', 'start']);
+  });
+
+  it('marks a failure whose cause was transient, so the apply can be retried', async () => {
+    const builtins: BuiltinActions = {
+      start: async () => {
+        throw new TransientError('Unreachable', 'ssh: connection refused');
+      },
+      stop: async () => undefined,
+      waitHealthy: async () => undefined,
+    };
+    expect(await runFlow([step('start_service', 1)], job, env(builtins))).toMatchObject({ ok: false, transient: true, error: 'step start_service: ssh: connection refused' });
   });
 
   it('ignoreError lets the node go on after the last attempt fails', async () => {
