@@ -3,6 +3,7 @@
  * The CLI opens one per command; the daemon keeps one for its life so SSH connections are reused across runs.
  */
 import { existsSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
@@ -77,6 +78,8 @@ export function createKindContext(
   rt: Runtime,
   opts: { resources: Resource[]; revision: string; repoDir: string; signal: AbortSignal },
 ): KindContext {
+  // Every concurrent SSH command and wait listens on the run's signal; dozens at once are expected, not a leak.
+  setMaxListeners(1000, opts.signal);
   return {
     drivers: rt.drivers,
     secrets: rt.secrets,

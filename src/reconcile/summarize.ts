@@ -113,6 +113,11 @@ export function summarize(prev: JournalData, input: SummaryInput): JournalData {
     if (r.status === 'pruned') delete next.statuses[r.key];
     else if (r.status !== 'prune-skipped') next.statuses[r.key] = nextStatus(prev.statuses[r.key], r, input.revision, input.now);
   }
+  if (input.plan) {
+    // Status describes what the revision declares; undeclared leftovers are reported by the plan's prune list.
+    const declared = new Set(input.plan.tasks.map((t) => t.key));
+    for (const key of Object.keys(next.statuses)) if (!declared.has(key)) delete next.statuses[key];
+  }
   const outcome = outcomeOf(input.results);
   if (outcome === 'Succeeded' || outcome === 'NoChanges') next.lastGoodRevision = input.revision;
   return next;

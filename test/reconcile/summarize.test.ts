@@ -121,3 +121,14 @@ describe('outcomeOf', () => {
     expect(outcomeOf(results)).toBe(outcome);
   });
 });
+
+describe('statuses follow the declaration', () => {
+  it('drops the status of a resource the revision no longer declares, even when prune keeps it', () => {
+    const first = apply(emptyJournal(), [result('A/a', 'succeeded', { health: 'Healthy' }), result('A/b', 'failed', { disposition: 'stalled' })], 'r1', T0);
+    expect(Object.keys(first.statuses).sort()).toEqual(['A/a', 'A/b']);
+    const plan = { revision: 'r2', createdAt: T1, waves: [['A/a']], tasks: [{ key: 'A/a' }], prune: [] } as unknown as Parameters<typeof summarize>[1]['plan'];
+    const results = [result('A/a', 'noop', { health: 'Healthy' }), result('A/b', 'prune-skipped')];
+    const next = summarize(first, { run: run('r2', results), plan, results, revision: 'r2', now: T1 });
+    expect(Object.keys(next.statuses)).toEqual(['A/a']);
+  });
+});
