@@ -109,6 +109,7 @@ export function createCycle(deps: CycleDeps): Cycle {
   async function reconcile(revision: Revision, load: LoadResult, req: CycleRequest, kind: 'new' | 'retry' | 'drift'): Promise<CycleResult> {
     const trigger = kind === 'new' ? req.triggers.join(',') : kind;
     const started = clock.now();
+    logger.debug({ revision: revision.commit, trigger }, 'run started');
     let plan: Plan = await planRevision(rt, { revision, load, signal: req.signal });
     lastObservedAt = clock.now();
     if (kind === 'drift') {
