@@ -19,6 +19,7 @@ import { createNginxDiscovery } from './nginx-unit/discovery.js';
 import { cfDeploymentKind } from './cf-deployment/index.js';
 import { machineTemplateKind } from './machine-template/index.js';
 import { machineSetKind } from './machine-set/index.js';
+import { createMachineHook } from './shared/machines/pool-hook.js';
 import { slbLoadBalancerKind } from './slb-load-balancer/index.js';
 import { combineDiscovery, createSlbDiscovery } from './slb-load-balancer/discovery.js';
 
@@ -27,7 +28,7 @@ const kinds: KindModule<any, any>[] = [
   serviceKind,
   hostKind,
   imageProjectKind,
-  createPoolKind({ discovery: combineDiscovery(createNginxDiscovery(), createSlbDiscovery()) }),
+  createPoolKind({ discovery: combineDiscovery(createNginxDiscovery(), createSlbDiscovery()), machines: createMachineHook() }),
   taskTemplateKind,
   commandGroupKind,
   commandKind,

@@ -8,14 +8,13 @@
 import { StalledError, TransientError } from '../../errors.js';
 import type { Task } from '../../model/plan.js';
 import type { Resource } from '../../model/resource.js';
-import { hostTarget } from '../host/target.js';
-import type { HostSpec } from '../host/spec.js';
 import { renderCommand, type ResolvedStep } from '../task-template/resolve.js';
 import type { KindContext } from '../types.js';
 import { placementOf } from './diff.js';
 import type { PoolHooks } from './hooks.js';
 import { createNodeActions, loginHosts } from './node-actions.js';
-import { observePool } from './observe.js';
+import { releaseMachines, provisionSlots } from './machines.js';
+import { viewPool, type PoolView } from './observe.js';
 import type { NodeSlot } from './placement.js';
 import { resolveFlows } from './resolve.js';
 import { rollingDeploy } from './rolling.js';
@@ -25,47 +24,49 @@ import type { PoolObserved, PoolSpec } from './spec.js';
 /** The Pool's apply: converge on what the hosts show now, whatever the plan saw (see the file comment). */
 export async function applyPool(task: Task<PoolSpec, PoolObserved>, ctx: KindContext, hooks: PoolHooks): Promise<void> {
   const res = task.desired;
+  const pool = res.metadata.name;
   const { flows, problems: own, templateProblems } = resolveFlows(res.spec, ctx.resources);
   const problems = [...own, ...templateProblems];
-  if (problems.length > 0) throw new StalledError('ApplyFailed', `pool ${res.metadata.name}: ${problems.join('; ')}`);
-  const observed = await observePool(res, ctx);
+  if (problems.length > 0) throw new StalledError('ApplyFailed', `pool ${pool}: ${problems.join('; ')}`);
+  const view = await viewPool(res, ctx, hooks, true);
+  const { observed } = view;
   const plan = placementOf(res, observed);
-  const jobOf = jobFactory(res, observed, ctx);
-  const env: RunnerEnv = { ctx, hooks, builtins: createNodeActions(res, observed.specDigest, ctx) };
+  const jobOf = jobFactory(res, view);
+  const env: RunnerEnv = { ctx, hooks, builtins: createNodeActions(res, observed.specDigest, ctx), machineBacked: view.template !== undefined };
   const work = {
-    shrink: await Promise.all(plan.remove.map((n) => jobOf(n))),
-    restore: await Promise.all(plan.restore.map((n) => jobOf(n))),
-    expand: await Promise.all(plan.create.map((n) => jobOf(n))),
-    deploy: await Promise.all(plan.stale.map((n) => jobOf(n))),
+    shrink: plan.remove.map((n) => jobOf(n)),
+    restore: plan.restore.map((n) => jobOf(n)),
+    deploy: plan.stale.map((n) => jobOf(n)),
   };
   preflight([
     [flows.shrink, work.shrink],
     [flows.deploy, work.restore],
-    [flows.expand, work.expand],
+    [flows.expand, plan.create.map((n) => draftOf(res, view, n))],
     [flows.deploy, work.deploy],
   ]);
-  if (work.restore.length + work.expand.length + work.deploy.length > 0) await loginEligible(res, observed, ctx);
-  const log = ctx.logger.child({ pool: res.metadata.name });
-  log.info({ remove: work.shrink.length, restore: work.restore.length, create: work.expand.length, deploy: work.deploy.length }, 'pool converging');
-  const first = [
-    ...(await runAll(flows.shrink, work.shrink, env)),
-    ...(await runAll(flows.deploy, work.restore, env)),
-    ...(await runAll(flows.expand, work.expand, env)),
-  ];
+  const log = ctx.logger.child({ pool });
+  log.info({ remove: work.shrink.length, restore: work.restore.length, create: plan.create.length, deploy: work.deploy.length, release: plan.release.length }, 'pool converging');
+  const first = await runAll(flows.shrink, work.shrink, env);
+  if (first.every((r) => r.ok)) await releaseMachines(pool, view, plan.release, hooks, ctx);
+  const ready = await provisionSlots(pool, view, plan.create, hooks, ctx);
+  const expand = ready.slots.map((n) => jobOf(n));
+  if (work.restore.length + expand.length + work.deploy.length > 0) await loginEligible(res, view, ctx);
+  first.push(...(await runAll(flows.deploy, work.restore, env)), ...(await runAll(flows.expand, expand, env)));
   const failed = first.filter((r) => !r.ok);
   if (failed.length > 0) {
-    const message = `pool ${res.metadata.name}: ${failed.map((f) => `${f.node}: ${f.error}`).join('; ')}`;
+    const message = `pool ${pool}: ${failed.map((f) => `${f.node}: ${f.error}`).join('; ')}`;
     if (failed.every((f) => f.transient)) throw new TransientError('ApplyFailed', message);
     throw new StalledError('ApplyFailed', message);
   }
+  if (ready.quotaMessage) throw new StalledError('QuotaExceeded', `pool ${pool}: ${ready.quotaMessage}`);
   if (plan.unplaced > 0) {
-    throw new StalledError('ApplyFailed', `pool ${res.metadata.name}: ${plan.unplaced} node(s) could not be placed on ${observed.eligible.length} eligible host(s)`);
+    throw new StalledError('ApplyFailed', `pool ${pool}: ${plan.unplaced} node(s) could not be placed on ${observed.eligible.length} eligible host(s)`);
   }
-  await rollingDeploy({ res, flows, queue: work.deploy, env, total: plan.desired, jobOf });
+  await rollingDeploy({ res, flows, queue: work.deploy, env, total: plan.desired, jobOf: async (n) => jobOf(n) });
 }
 
 /** Renders every command for every job before anything runs: an undefined parameter stops the apply untouched. */
-function preflight(groups: [ResolvedStep[], NodeJob[]][]): void {
+function preflight(groups: [ResolvedStep[], Pick<NodeJob, 'ref' | 'vars'>[]][]): void {
   const problems: string[] = [];
   for (const [steps, jobs] of groups) {
     for (const job of jobs) {
@@ -83,27 +84,26 @@ function preflight(groups: [ResolvedStep[], NodeJob[]][]): void {
   if (problems.length > 0) throw new StalledError('ApplyFailed', `nothing was run: ${[...new Set(problems)].join('; ')}`);
 }
 
-async function loginEligible(res: Resource<PoolSpec>, observed: PoolObserved, ctx: KindContext): Promise<void> {
-  const hosts = await Promise.all(
-    observed.eligible.map(async (name) => {
-      const host = ctx.resources.get<HostSpec>('Host', name);
-      if (!host) throw new StalledError('ReferenceInvalid', `pool ${res.metadata.name}: Host/${name} is not declared`);
-      return { name, target: await hostTarget(host, ctx.secrets) };
-    }),
-  );
-  await loginHosts(res, observed.image, hosts, ctx);
+async function loginEligible(res: Resource<PoolSpec>, view: PoolView, ctx: KindContext): Promise<void> {
+  const hosts = [...view.hosts.values()].flatMap((h) => (h.target && (view.observed.eligible.includes(h.name) || h.machine) ? [{ name: h.name, target: h.target }] : []));
+  await loginHosts(res, view.observed.image, hosts, ctx);
 }
 
-function jobFactory(res: Resource<PoolSpec>, observed: PoolObserved, ctx: KindContext): (n: NodeSlot) => Promise<NodeJob> {
+/** A node's variables and reference; the address is empty while its machine does not exist yet. */
+function draftOf(res: Resource<PoolSpec>, view: PoolView, n: NodeSlot): Pick<NodeJob, 'ref' | 'vars'> {
   const ports = (res.spec.container.ports ?? []).map((p) => p.host ?? p.container);
-  return async (n) => {
-    const host = ctx.resources.get<HostSpec>('Host', n.host);
-    if (!host) throw new StalledError('ReferenceInvalid', `pool ${res.metadata.name}: Host/${n.host} is not declared`);
-    const node = { name: n.name, host: n.host, address: host.spec.address, ordinal: n.ordinal };
-    return {
-      target: await hostTarget(host, ctx.secrets),
-      vars: { pool: res.metadata.name, service: res.spec.service, image: observed.image, node },
-      ref: { pool: res.metadata.name, service: res.spec.service, name: n.name, host: n.host, address: host.spec.address, ports },
-    };
+  const address = view.hosts.get(n.host)?.address ?? '';
+  const node = { name: n.name, host: n.host, address, ordinal: n.ordinal };
+  return {
+    vars: { pool: res.metadata.name, service: res.spec.service, image: view.observed.image, node },
+    ref: { pool: res.metadata.name, service: res.spec.service, name: n.name, host: n.host, address, ports },
+  };
+}
+
+function jobFactory(res: Resource<PoolSpec>, view: PoolView): (n: NodeSlot) => NodeJob {
+  return (n) => {
+    const target = view.hosts.get(n.host)?.target;
+    if (!target) throw new StalledError('ReferenceInvalid', `pool ${res.metadata.name}: host ${n.host} is not declared or not reachable`);
+    return { target, ...draftOf(res, view, n) };
   };
 }

@@ -18,6 +18,8 @@ export function placementOf(desired: Resource<PoolSpec>, observed: PoolObserved)
     eligible: observed.eligible,
     nodes: knownNodes(observed),
     specDigest: observed.specDigest,
+    grow: observed.grow ?? false,
+    machines: observed.hosts.filter((h) => h.machine && observed.eligible.includes(h.host)).map((h) => h.host),
   });
 }
 
@@ -29,6 +31,8 @@ export function diffPool(desired: Resource<PoolSpec>, observed: PoolObserved | u
   const p = placementOf(desired, observed);
   const changes: FieldChange[] = [];
   if (p.create.length > 0) changes.push({ path: 'nodes.create', after: p.create.map(at) });
+  const made = p.create.filter((c) => c.newMachine).map((c) => c.host);
+  if (made.length > 0) changes.push({ path: 'machines.create', after: made });
   if (p.remove.length > 0) changes.push({ path: 'nodes.remove', before: p.remove.map(at) });
   if (p.restore.length > 0) changes.push({ path: 'nodes.restore', before: p.restore.map((n) => `${at(n)} (${n.state})`) });
   if (p.stale.length > 0) {
@@ -38,6 +42,7 @@ export function diffPool(desired: Resource<PoolSpec>, observed: PoolObserved | u
       after: `${shortDigest(observed.specDigest)} (${observed.image})`,
     });
   }
+  if (p.release.length > 0) changes.push({ path: 'machines.return', before: p.release });
   if (changes.length === 0) return { action: 'noop', changes: [] };
   const none = knownNodes(observed).length === 0;
   return {

@@ -12,6 +12,7 @@ import type { KindModule, ResourceIndex } from '../types.js';
 import { applyPool } from './apply.js';
 import { diffPool, poolHealth } from './diff.js';
 import type { PoolHooks } from './hooks.js';
+import { machineTemplateOf } from './hosts.js';
 import { knownNodes, observePool } from './observe.js';
 import { removePool } from './remove.js';
 import { resolveFlows, resolveImage } from './resolve.js';
@@ -19,7 +20,8 @@ import type { PoolObserved, PoolSpec } from './spec.js';
 
 function dependencies(res: Resource<PoolSpec>): ResourceRef[] {
   const refs: ResourceRef[] = [{ kind: 'Service', name: res.spec.service, path: '/spec/service' }];
-  (res.spec.hosts.names ?? []).forEach((name, i) => refs.push({ kind: 'Host', name, path: `/spec/hosts/names/${i}` }));
+  (res.spec.hosts?.names ?? []).forEach((name, i) => refs.push({ kind: 'Host', name, path: `/spec/hosts/names/${i}` }));
+  if (res.spec.machines) refs.push({ kind: 'MachineTemplate', name: res.spec.machines.template, path: '/spec/machines/template' });
   for (const flow of ['expand', 'shrink', 'deploy'] as const) {
     const name = res.spec.tasks?.[flow];
     if (name) refs.push({ kind: 'TaskTemplate', name, path: `/spec/tasks/${flow}` });
@@ -45,6 +47,10 @@ function validate(res: Resource<PoolSpec>, all: ResourceIndex): Problem[] {
     }
   }
   if (res.spec.mode === 'fixed' && res.spec.replicas === undefined) messages.push('replicas is required in fixed mode');
+  const template = machineTemplateOf(res.spec, all);
+  if (!res.spec.hosts && !template) messages.push('hosts or machines is required');
+  if (template && res.spec.replicas === undefined) messages.push('replicas is required when the pool makes machines');
+  if (template && !all.get('MachineTemplate', template)) messages.push(`machines: MachineTemplate/${template} is not declared`);
   if (res.spec.mode !== 'fixed' && res.spec.maxPerHost !== undefined) messages.push('maxPerHost applies to fixed mode only');
   const reserved = Object.keys(res.spec.container.labels ?? {}).filter((k) => k.startsWith('driftless.'));
   if (reserved.length > 0) messages.push(`container.labels: ${reserved.join(', ')} use the reserved driftless. prefix`);
@@ -59,7 +65,7 @@ export function createPoolKind(hooks: PoolHooks = {}): KindModule<PoolSpec, Pool
     order: 20,
     dependencies,
     validate,
-    observe: observePool,
+    observe: (res, ctx) => observePool(res, ctx, hooks),
     diff: diffPool,
     apply: (task, ctx) => applyPool(task, ctx, hooks),
     remove: (entry, ctx) => removePool(entry, ctx, hooks),
@@ -71,8 +77,8 @@ export function createPoolKind(hooks: PoolHooks = {}): KindModule<PoolSpec, Pool
   };
 }
 
-/** The Pool kind as registered today: no discovery or machine hooks wired yet. */
+/** The Pool kind without hooks (tests, tools): discovery and machine steps are logged no-ops. */
 export const poolKind = createPoolKind();
 
 export type { PoolSpec, PoolObserved } from './spec.js';
-export type { PoolHooks, DiscoveryHook, MachineHook, NodeRef } from './hooks.js';
+export type { PoolHooks, DiscoveryHook, MachineHook, NodeRef, PoolMachine, ProvisionResult } from './hooks.js';

@@ -6,41 +6,62 @@
 import type { SshTarget } from '../../drivers/types.js';
 import { describe } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
-import { hostTarget } from '../host/target.js';
 import { commandRenderer } from '../task-template/resolve.js';
-import type { HostSpec } from '../host/spec.js';
 import type { KindContext } from '../types.js';
 import { desiredCount } from './placement.js';
-import { eligibleHosts, nodeSpecDigest, resolveImage } from './resolve.js';
+import type { PoolHooks } from './hooks.js';
+import { poolHosts, type PoolHost } from './hosts.js';
+import { nodeSpecDigest, resolveImage } from './resolve.js';
 import { listScript, parseList, probeScript } from './scripts.js';
 import type { HealthCheckSpec, HostNodes, NodeObserved, PoolObserved, PoolSpec } from './spec.js';
 
 const LIST_TIMEOUT_MS = 30_000;
 
+/** A pool observed, with the hosts' SSH targets apply needs (kept out of PoolObserved: they hold private keys). */
+export interface PoolView {
+  observed: PoolObserved;
+  hosts: Map<string, PoolHost>;
+  template?: string;
+}
+
 /** Observes a pool on its eligible hosts and on hosts it ran on when last applied (so it can leave them). */
-export async function observePool(res: Resource<PoolSpec>, ctx: KindContext): Promise<PoolObserved> {
-  const eligible = eligibleHosts(res.spec, ctx.resources);
-  const previous = ctx.inventory.get(`Pool/${res.metadata.name}`)?.resource as Resource<PoolSpec> | undefined;
-  const formerly = previous ? eligibleHosts(previous.spec, ctx.resources) : [];
-  const candidates = [...new Map([...eligible, ...formerly].map((h) => [h.metadata.name, h])).values()];
+export async function observePool(res: Resource<PoolSpec>, ctx: KindContext, hooks: PoolHooks = {}): Promise<PoolObserved> {
+  return (await viewPool(res, ctx, hooks)).observed;
+}
+
+/** observePool plus the targets of every host, as apply uses them. */
+export async function viewPool(res: Resource<PoolSpec>, ctx: KindContext, hooks: PoolHooks, requireHook = false): Promise<PoolView> {
+  const ph = await poolHosts(res, ctx, hooks, requireHook);
   const image = resolveImage(res.spec, ctx.resources);
-  const hosts = await Promise.all(candidates.map((h) => observeHostNodes(res, h, ctx)));
+  const read = [...ph.eligible, ...ph.former];
+  const hosts = await Promise.all(
+    read.map(async (h): Promise<HostNodes> => {
+      if (h.pending) return { host: h.name, reachable: true, nodes: [], machine: true };
+      const seen = await observeHostNodes(res, h, ctx);
+      return h.machine ? { ...seen, machine: true } : seen;
+    }),
+  );
+  const unreadable = ph.unreadable.map((h): HostNodes => ({ host: h.name, reachable: false, error: h.error ?? 'machine not usable', nodes: [], machine: true }));
   const answered = new Set(hosts.filter((h) => h.reachable).map((h) => h.host));
-  const reachableEligible = eligible.map((h) => h.metadata.name).filter((n) => answered.has(n));
-  return {
+  const reachableEligible = ph.eligible.map((h) => h.name).filter((n) => answered.has(n));
+  const grow = ph.template !== undefined && ph.machines !== undefined && unreadable.length === 0;
+  const observed: PoolObserved = {
     eligible: reachableEligible,
-    hosts: hosts.sort((a, b) => (a.host < b.host ? -1 : 1)),
+    hosts: [...hosts, ...unreadable].sort((a, b) => (a.host < b.host ? -1 : 1)),
     specDigest: nodeSpecDigest(res, image),
     image,
-    desiredCount: desiredCount(res.spec, reachableEligible.length),
+    desiredCount: desiredCount(res.spec, reachableEligible.length, grow),
+    ...(ph.machines ? { machines: ph.machines.map((m) => ({ name: m.name, state: m.state, ...(m.error ? { error: m.error } : {}) })), grow } : {}),
   };
+  return { observed, hosts: new Map(read.map((h) => [h.name, h])), ...(ph.template ? { template: ph.template } : {}) };
 }
 
 /** Reads one host's nodes and probes the running ones. */
-export async function observeHostNodes(res: Resource<PoolSpec>, host: Resource<HostSpec>, ctx: KindContext): Promise<HostNodes> {
-  const name = host.metadata.name;
+export async function observeHostNodes(res: Resource<PoolSpec>, host: PoolHost, ctx: KindContext): Promise<HostNodes> {
+  const name = host.name;
   try {
-    const target = await hostTarget(host, ctx.secrets);
+    const target = host.target;
+    if (!target) return { host: name, reachable: false, error: host.error ?? 'no ssh target', nodes: [] };
     const listed = await ctx.drivers.ssh.exec(target, listScript(res.metadata.name), { timeoutMs: LIST_TIMEOUT_MS, signal: ctx.signal });
     if (listed.code !== 0) {
       return { host: name, reachable: false, error: `docker ps failed (exit ${listed.code}): ${listed.stderr.trim().slice(-300)}`, nodes: [] };
@@ -57,7 +78,7 @@ export async function observeHostNodes(res: Resource<PoolSpec>, host: Resource<H
     const hc = res.spec.healthCheck;
     const running = nodes.filter((n) => n.state === 'running');
     if (running.length > 0) {
-      const verdicts = hc ? await probeNodes(target, res, hc, running.map((n) => n.name), host.spec.address, ctx) : undefined;
+      const verdicts = hc ? await probeNodes(target, res, hc, running.map((n) => n.name), host.address, ctx) : undefined;
       for (const n of running) n.healthy = verdicts ? verdicts.get(n.name) === 'ok' : true;
     }
     return { host: name, reachable: true, nodes };

@@ -15,6 +15,10 @@ export interface PlacementInput {
   /** Every node found on hosts that answered (eligible or not). */
   nodes: NodeObserved[];
   specDigest: string;
+  /** New machines may be made for nodes that find no host (the pool draws from a machine template). */
+  grow?: boolean;
+  /** Which eligible hosts are machines the pool made: returned once no node is left on them. */
+  machines?: string[];
 }
 
 /** Where a new node goes: host, pool-unique ordinal, container name. */
@@ -22,6 +26,8 @@ export interface NodeSlot {
   host: string;
   ordinal: number;
   name: string;
+  /** The host is a machine made for this node (named `<pool>-<ordinal>` like it). */
+  newMachine?: boolean;
 }
 
 /** The whole decision for one run. */
@@ -35,10 +41,13 @@ export interface PlacementPlan {
   stale: NodeObserved[];
   /** Nodes that could not be placed (not enough hosts or maxPerHost reached). */
   unplaced: number;
+  /** The pool's machines no node is left on after this run: stopped and deleted once the shrink steps ran. */
+  release: string[];
 }
 
-/** Desired nodes: in one-per-host mode at most one per eligible host that answered. */
-export function desiredCount(spec: PlacementInput['spec'], eligible: number): number {
+/** Desired nodes: in one-per-host mode at most one per eligible host that answered, unless machines can be made. */
+export function desiredCount(spec: PlacementInput['spec'], eligible: number, grow = false): number {
+  if (grow) return spec.replicas ?? 0;
   if ((spec.mode ?? 'one-per-host') === 'one-per-host') return Math.min(spec.replicas ?? eligible, eligible);
   return spec.replicas ?? 0;
 }
@@ -75,18 +84,23 @@ export function placeNodes(input: PlacementInput): PlacementPlan {
     remove.push(...extra);
     keep = keep.filter((n) => !extra.includes(n));
   }
-  const desired = desiredCount(spec, eligible.length);
+  const desired = desiredCount(spec, eligible.length, input.grow);
   if (keep.length > desired) {
     const surplus = [...keep].sort(prefer).slice(0, keep.length - desired);
     remove.push(...surplus);
     keep = keep.filter((n) => !surplus.includes(n));
   }
   const used = new Set(input.nodes.map((n) => n.ordinal));
-  let nextOrdinal = 0;
-  const takeOrdinal = (): number => {
-    while (used.has(nextOrdinal)) nextOrdinal++;
-    used.add(nextOrdinal);
-    return nextOrdinal;
+  const taken = new Set(eligible);
+  const takeOrdinal = (ok: (o: number) => boolean = () => true): number => {
+    let o = 0;
+    while (used.has(o) || !ok(o)) o++;
+    used.add(o);
+    return o;
+  };
+  const ownOrdinal = (host: string): number | undefined => {
+    const m = host.startsWith(`${input.pool}-`) ? /^\d+$/.exec(host.slice(input.pool.length + 1)) : null;
+    return m && !used.has(Number(m[0])) ? Number(m[0]) : undefined;
   };
   const load = new Map(eligible.map((h) => [h, keep.filter((n) => n.host === h).length]));
   const create: NodeSlot[] = [];
@@ -95,12 +109,23 @@ export function placeNodes(input: PlacementInput): PlacementPlan {
     const host = [...load.entries()]
       .filter(([, count]) => count < perHostLimit)
       .sort(([ha, a], [hb, b]) => a - b || (ha < hb ? -1 : 1))[0]?.[0];
-    if (host === undefined) break;
-    const ordinal = takeOrdinal();
-    create.push({ host, ordinal, name: `${input.pool}-${ordinal}` });
-    load.set(host, (load.get(host) ?? 0) + 1);
+    if (host === undefined && !input.grow) break;
+    if (host === undefined) {
+      const ordinal = takeOrdinal((o) => !taken.has(`${input.pool}-${o}`));
+      const name = `${input.pool}-${ordinal}`;
+      taken.add(name);
+      create.push({ host: name, ordinal, name, newMachine: true });
+      load.set(name, 1);
+    } else {
+      const own = input.machines?.includes(host) ? ownOrdinal(host) : undefined;
+      const ordinal = own ?? takeOrdinal();
+      used.add(ordinal);
+      create.push({ host, ordinal, name: `${input.pool}-${ordinal}` });
+      load.set(host, (load.get(host) ?? 0) + 1);
+    }
     missing--;
   }
+  const occupied = new Set([...keep.map((n) => n.host), ...create.map((c) => c.host)]);
   const byOrdinal = (a: NodeObserved, b: NodeObserved): number => a.ordinal - b.ordinal;
   return {
     desired,
@@ -109,5 +134,6 @@ export function placeNodes(input: PlacementInput): PlacementPlan {
     restore: keep.filter((n) => n.state !== 'running').sort(byOrdinal),
     stale: keep.filter((n) => n.state === 'running' && n.specDigest !== input.specDigest).sort(byOrdinal),
     unplaced: missing,
+    release: (input.machines ?? []).filter((m) => !occupied.has(m)),
   };
 }

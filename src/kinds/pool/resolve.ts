@@ -1,23 +1,13 @@
 /**
- * What a pool's spec points at, resolved against the revision: its eligible hosts, its image, the steps of its
+ * What a pool's spec points at, resolved against the revision: its image, the steps of its
  * three flows, and the digest every current node carries. Used by validate (as problems), observe and apply.
  */
 import type { Resource } from '../../model/resource.js';
 import { digestOf } from '../../util/digest.js';
-import type { HostSpec } from '../host/spec.js';
 import { renderProblems, resolveSteps, type ResolvedStep } from '../task-template/resolve.js';
 import { DEFAULT_STEPS, type Flow, type TaskTemplateSpec } from '../task-template/spec.js';
 import type { ResourceIndex } from '../types.js';
 import type { PoolSpec } from './spec.js';
-
-/** Hosts named by the pool, or matching every selector label; sorted by name. */
-export function eligibleHosts(spec: PoolSpec, index: ResourceIndex): Resource<HostSpec>[] {
-  const all = index.list<HostSpec>('Host');
-  const picked = spec.hosts.names
-    ? all.filter((h) => spec.hosts.names?.includes(h.metadata.name))
-    : all.filter((h) => Object.entries(spec.hosts.selector ?? {}).every(([k, v]) => h.metadata.labels?.[k] === v));
-  return picked.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
-}
 
 /** The image reference nodes run; throws a message when an ImageProject tag cannot be known before a build. */
 export function resolveImage(spec: PoolSpec, index: ResourceIndex): string {

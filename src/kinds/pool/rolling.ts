@@ -37,9 +37,9 @@ export async function rollingDeploy(r: Rollout): Promise<void> {
   let rolled = 0;
   const errors: string[] = [];
   const surge = res.spec.mode === 'fixed' ? resolveCount(rollout.maxSurge, total, 0, 'up') : 0;
-  const downAtStart = pending.length > 0 ? unavailableNodes(await observePool(res, env.ctx)) : 0;
+  const downAtStart = pending.length > 0 ? unavailableNodes(await observePool(res, env.ctx, env.hooks)) : 0;
   while (pending.length > 0) {
-    const now = surge > 0 ? await observePool(res, env.ctx) : undefined;
+    const now = surge > 0 ? await observePool(res, env.ctx, env.hooks) : undefined;
     const unavailable = now ? unavailableNodes(now) : downAtStart + errors.length;
     const surgeSlots = now ? surgePlacement(res, now, Math.min(surge, nextBatchSize(rollout, total, rolled, 0, pending.length))) : [];
     let results: FlowResult[];

@@ -50,6 +50,8 @@ export interface RunnerEnv {
   ctx: KindContext;
   hooks: PoolHooks;
   builtins: BuiltinActions;
+  /** The pool draws machines from a template: they are made before expand and returned after shrink by apply. */
+  machineBacked?: boolean;
   /** Pause between attempts of a step; injectable so unit tests do not wait. */
   retryDelay?: (attempt: number) => Promise<void>;
 }
@@ -117,12 +119,12 @@ async function runStep(step: ResolvedStep, job: NodeJob, env: RunnerEnv): Promis
     }
     case 'create_vm':
     case 'return_vm': {
-      const hook = hooks.machines;
-      if (!hook) {
-        ctx.logger.info({ node: job.ref.name, step: step.name }, 'machine templates not wired; the pool uses its declared hosts');
+      if (env.machineBacked) {
+        ctx.logger.debug({ node: job.ref.name, step: step.name }, step.builtin === 'create_vm' ? 'machine ready before expand' : 'machine returned once no node is left on it');
         return;
       }
-      return step.builtin === 'create_vm' ? hook.createVm([job.ref], step.params, ctx) : hook.returnVm([job.ref], step.params, ctx);
+      ctx.logger.info({ node: job.ref.name, step: step.name }, 'pool has no machine template; it uses its declared hosts');
+      return;
     }
     case undefined:
       for (const cmd of step.commands) {

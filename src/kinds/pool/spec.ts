@@ -65,7 +65,9 @@ export interface RolloutSpec {
 export interface PoolSpec {
   service: string;
   description?: string;
-  hosts: { names?: string[]; selector?: Record<string, string> };
+  hosts?: { names?: string[]; selector?: Record<string, string> };
+  /** Machines the pool creates for itself from a MachineTemplate (OpenDCP's create_vm / return_vm). */
+  machines?: { template: string };
   mode?: 'one-per-host' | 'fixed';
   replicas?: number;
   maxPerHost?: number;
@@ -96,6 +98,8 @@ export interface HostNodes {
   host: string;
   reachable: boolean;
   error?: string;
+  /** A machine of the pool (returned when it has no node left). */
+  machine?: boolean;
   nodes: NodeObserved[];
 }
 
@@ -108,6 +112,10 @@ export interface PoolObserved {
   specDigest: string;
   image: string;
   desiredCount: number;
+  /** Machines the pool created (by their tags), reachable or not; absent for a pool on declared hosts only. */
+  machines?: { name: string; state: string; error?: string }[];
+  /** New machines may be made for nodes that find no host (a machine template, and every machine answered). */
+  grow?: boolean;
 }
 
 /** Labels on every node container: how observe finds a pool's nodes and tells current from stale. */

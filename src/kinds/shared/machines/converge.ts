@@ -63,7 +63,8 @@ export async function convergeGroup(group: MachineGroup, ctx: KindContext): Prom
   };
 }
 
-async function createMachine(driver: ProviderDriver, group: MachineGroup, owner: string, name: string, ctx: KindContext): Promise<void> {
+/** Creates one named machine (key and client token stored first) and brings it to ready. */
+export async function createMachine(driver: ProviderDriver, group: MachineGroup, owner: string, name: string, ctx: KindContext): Promise<void> {
   const key = await ensureMachineKey(ctx.stateDir, groupDir(group.ref), name);
   const id = await driver.create({
     clientToken: key.clientToken,
@@ -77,7 +78,7 @@ async function createMachine(driver: ProviderDriver, group: MachineGroup, owner:
 }
 
 /** From created (or adopted in any state) to ready; a machine that cannot start is deleted, not leaked. */
-async function bringUp(driver: ProviderDriver, group: MachineGroup, id: string, name: string, ctx: KindContext): Promise<void> {
+export async function bringUp(driver: ProviderDriver, group: MachineGroup, id: string, name: string, ctx: KindContext): Promise<void> {
   const spec = group.template.spec;
   let inst: ProviderInstance;
   try {
