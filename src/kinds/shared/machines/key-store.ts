@@ -29,9 +29,22 @@ function dirOf(stateDir: string, group: string, machine: string): string {
   return join(root(stateDir), 'keys', group, machine);
 }
 
+const owners = new Map<string, Promise<string>>();
+
 /** This installation's owner id (tag value), created once per state dir. */
-export async function ownerId(stateDir: string): Promise<string> {
+export function ownerId(stateDir: string): Promise<string> {
   const path = join(root(stateDir), 'owner');
+  let pending = owners.get(path);
+  if (!pending) {
+    // One read-or-create per state dir in this process: concurrent first calls would mint two ids and race the rename.
+    pending = readOrCreateOwner(stateDir, path);
+    owners.set(path, pending);
+    pending.catch(() => owners.delete(path));
+  }
+  return pending;
+}
+
+async function readOrCreateOwner(stateDir: string, path: string): Promise<string> {
   if (existsSync(path)) return (await readFile(path, 'utf8')).trim();
   await mkdir(root(stateDir), { recursive: true, mode: 0o700 });
   const id = `dl-${randomBytes(5).toString('hex')}`;
