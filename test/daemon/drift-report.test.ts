@@ -20,7 +20,7 @@ function task(name: string, action: Task['action'], annotations?: Record<string,
 }
 
 describe('markDrift', () => {
-  it('labels changes DriftDetected, drops opted-out resources from tasks and waves, keeps no-ops', () => {
+  it('labels changes DriftDetected; opted-out resources stay declared as no-ops but leave every wave', () => {
     const plan: Plan = {
       revision: 'r',
       createdAt: 't',
@@ -33,6 +33,7 @@ describe('markDrift', () => {
     expect(out.ignored).toEqual(['Host/b']);
     expect(out.plan.tasks.map((t) => [t.key, t.action, t.reason])).toEqual([
       ['Host/a', 'update', 'DriftDetected'],
+      ['Host/b', 'noop', 'DriftIgnored'],
       ['Host/c', 'noop', undefined],
     ]);
     expect(out.plan.waves).toEqual([['Host/a', 'Host/c']]);
