@@ -10,6 +10,7 @@ import type { Plan, Problem, RunRecord, TaskResult } from '../model/plan.js';
 import type { LoadResult, Settings } from '../loader/index.js';
 import type { Revision } from '../source/types.js';
 import { loadChecked } from './check.js';
+import { createThrottledSaver } from './throttle.js';
 import { createKindContext, type Runtime } from './runtime.js';
 import { outcomeOf, summarize } from './summarize.js';
 
@@ -32,26 +33,32 @@ export interface PlanArgs {
 }
 
 export async function planRevision(rt: Runtime, args: PlanArgs): Promise<Plan> {
-  const { engine, ctx } = engineFor(rt, args);
+  const inventory = inventoryMap(rt);
+  const { engine, ctx } = engineFor(rt, args, inventory);
   return engine.plan({
     revision: args.revision.commit,
     resources: args.load.resources,
-    inventory: Object.values(rt.journal.read().inventory),
+    inventory: [...inventory.values()],
     prune: args.load.settings.prune,
     ctx,
   });
 }
 
 /** One engine and kind context per step, configured from the revision's driftless.yaml. */
-function engineFor(rt: Runtime, args: PlanArgs) {
+function engineFor(rt: Runtime, args: PlanArgs, inventory: ReadonlyMap<string, InventoryEntry>) {
   const engine = createEngine({ registry: rt.registry, options: engineOptions(args.load.settings) });
   const ctx = createKindContext(rt, {
     resources: args.load.resources,
     revision: args.revision.commit,
     repoDir: args.revision.dir,
     signal: args.signal,
+    inventory,
   });
   return { engine, ctx };
+}
+
+function inventoryMap(rt: Runtime): Map<string, InventoryEntry> {
+  return new Map(Object.entries(rt.journal.read().inventory));
 }
 
 export interface ApplyArgs extends PlanArgs {
@@ -60,22 +67,32 @@ export interface ApplyArgs extends PlanArgs {
   onEvent?: (event: EngineEvent) => void;
 }
 
-/** Applies exactly `plan`, persisting the inventory after every task, then summarises into the journal. */
+/** Inventory writes during an apply are at most this far apart (see throttle.ts for why losing them is safe). */
+const INVENTORY_SAVE_MS = 250;
+
+/** Applies exactly `plan`, persisting the inventory as tasks finish, then summarises into the journal. */
 export async function applyRevision(rt: Runtime, args: ApplyArgs): Promise<RunRecord> {
   const startedAt = new Date();
-  const { engine, ctx } = engineFor(rt, args);
+  const live = inventoryMap(rt);
+  const { engine, ctx } = engineFor(rt, args, live);
   await rt.journal.update((d) => {
     d.lastAttemptedRevision = args.revision.commit;
   });
+  const saver = createThrottledSaver((inventory: InventoryEntry[]) => saveInventory(rt, inventory), INVENTORY_SAVE_MS);
   const outcome = await engine.apply({
     plan: args.plan,
-    inventory: Object.values(rt.journal.read().inventory),
+    inventory: [...live.values()],
     prune: args.load.settings.prune,
     ctx,
     onEvent: args.onEvent,
-    onInventory: (inventory) => saveInventory(rt, inventory),
+    onInventory: (inventory) => {
+      live.clear();
+      for (const e of inventory) live.set(e.key, e);
+      return saver.save(inventory);
+    },
   });
-  await saveInventory(rt, outcome.inventory);
+  await saver.save(outcome.inventory);
+  await saver.flush();
   return record(rt, { revision: args.revision, trigger: args.trigger, startedAt, plan: args.plan, results: outcome.results });
 }
 

@@ -19,6 +19,7 @@ import { acquireLock, openJournal, type Journal } from '../journal/index.js';
 import { createResourceIndex } from '../loader/index.js';
 import { createKindRegistry } from '../kinds/registry.js';
 import type { KindContext, KindRegistry, Logger, SecretResolver } from '../kinds/types.js';
+import type { InventoryEntry } from '../model/inventory.js';
 import type { Resource } from '../model/resource.js';
 import { createSecretResolver } from '../secrets/resolver.js';
 
@@ -76,7 +77,14 @@ export function dockerHostFor(env: NodeJS.ProcessEnv): string | undefined {
 
 export function createKindContext(
   rt: Runtime,
-  opts: { resources: Resource[]; revision: string; repoDir: string; signal: AbortSignal },
+  opts: {
+    resources: Resource[];
+    revision: string;
+    repoDir: string;
+    signal: AbortSignal;
+    /** What was applied, kept current by the caller during apply (the engine records before its health gate). */
+    inventory: ReadonlyMap<string, InventoryEntry>;
+  },
 ): KindContext {
   // Every concurrent SSH command and wait listens on the run's signal; dozens at once are expected, not a leak.
   setMaxListeners(1000, opts.signal);
@@ -89,8 +97,7 @@ export function createKindContext(
     revision: opts.revision,
     repoDir: opts.repoDir,
     stateDir: rt.stateDir,
-    // Read live: the engine records each applied resource before its health gate re-observes it.
-    inventory: { get: (key) => rt.journal.read().inventory[key] },
+    inventory: { get: (key) => opts.inventory.get(key) },
   };
 }
 
