@@ -148,15 +148,16 @@ describe('a pool machine survives kill -9 between create and record', () => {
 
   it('adopts the machine made before the crash instead of making another', { timeout: 240_000 }, async () => {
     writeFileSync(join(repo, 'driftless.yaml'), 'apiVersion: driftless.dev/v1\nretry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 1000 }\nhealth: { timeoutSeconds: 60, intervalMs: 300 }\n');
-    writeFileSync(
+    const write = (hours: number, replicas: number) => writeFileSync(
       join(repo, 'pool.yaml'),
       [
         'apiVersion: driftless.dev/v1\nkind: Cluster\nmetadata: { name: lab }\nspec: { description: lab }',
         'apiVersion: driftless.dev/v1\nkind: Service\nmetadata: { name: web }\nspec: { cluster: lab, description: web, serviceType: java }',
-        `apiVersion: driftless.dev/v1\nkind: MachineTemplate\nmetadata: { name: pc-tpl }\nspec:\n  provider: lab\n  quota: { hours: 10 }\n  init: [{ name: mark, run: "echo once >> /root/init-runs" }]\n  waitTimeoutSeconds: 90`,
-        `apiVersion: driftless.dev/v1\nkind: Pool\nmetadata: { name: ${name} }\nspec:\n  service: web\n  machines: { template: pc-tpl }\n  replicas: 1\n  container: { image: "${process.env.DRIFTLESS_HOST_IMAGE ?? ''}", command: [sleep, infinity], network: bridge }`,
+        `apiVersion: driftless.dev/v1\nkind: MachineTemplate\nmetadata: { name: pc-tpl }\nspec:\n  provider: lab\n  quota: { hours: ${hours} }\n  init: [{ name: mark, run: "echo once >> /root/init-runs" }]\n  waitTimeoutSeconds: 90`,
+        `apiVersion: driftless.dev/v1\nkind: Pool\nmetadata: { name: ${name} }\nspec:\n  service: web\n  machines: { template: pc-tpl }\n  replicas: ${replicas}\n  container: { image: "${process.env.DRIFTLESS_HOST_IMAGE ?? ''}", command: [sleep, infinity], network: bridge }`,
       ].join('\n---\n') + '\n',
     );
+    write(10, 1);
     const cli = spawnCli(['apply', repo, '--yes', '--state-dir', state]);
     running = cli;
     let exited = false;
@@ -173,5 +174,14 @@ describe('a pool machine survives kill -9 between create and record', () => {
     expect(await nodes(name)).toEqual([{ name: `${name}-0`, host: `${name}-0`, state: 'running' }]);
     const again = await runCli(['plan', repo, '--state-dir', state]);
     expect(again.stdout, again.stderr).toContain('No changes.');
+
+    write(1, 2);
+    const over = await runCli(['apply', repo, '--yes', '--state-dir', state]);
+    expect(over.code).not.toBe(0);
+    expect(over.stdout + over.stderr).toContain('QuotaExceeded');
+    expect(over.stdout + over.stderr).toContain('quota of MachineTemplate/pc-tpl exhausted: 1 of 1 machine-hours used');
+    const status = await runCli(['status', '--state-dir', state]);
+    expect(status.stdout).toMatch(new RegExp(`Pool/${name}\\s+Stalled.*quota of MachineTemplate/pc-tpl exhausted: 1 of 1 machine-hours used`));
+    expect(await machinesOf(name)).toEqual([`${name}-0`]);
   });
 });
