@@ -113,7 +113,7 @@ export async function applyPlan(input: ApplyInput, ac: ApplyContext): Promise<Ap
       const observedDigest = v?.observedKnown ? observedDigestOf(mod, v.observed) : undefined;
       if (v?.ok) {
         if (task.action === 'noop') await ac.record(task, false);
-        finish({ ...base, status: task.action === 'noop' ? 'noop' : 'succeeded', observedDigest });
+        finish({ ...base, status: task.action === 'noop' ? 'noop' : 'succeeded', observedDigest, ...(task.reason ? { reason: task.reason } : {}) });
       } else {
         const reason = v?.reason ?? 'HealthCheckTimeout';
         const message = v && !v.ok ? v.message : 'no health verdict';

@@ -250,3 +250,17 @@ describe('apply details', () => {
     expect(out.results.get('B/b')?.status).toBe('succeeded');
   });
 });
+
+describe('apply keeps why a task ran', () => {
+  it('a succeeded task keeps the plan reason (e.g. DriftDetected) in its result', async () => {
+    const world = createWorld();
+    const engine = createEngine({ registry: createWorldRegistry(world), options, sleep: async () => undefined, random: () => 0.5 });
+    const resources = [res('A/a', { value: 'v1' })];
+    const ctx = testContext(resources, new AbortController().signal);
+    const prune = { enabled: false, kinds: [] };
+    const plan = await engine.plan({ revision: 'r1', resources, inventory: [], prune, ctx });
+    plan.tasks = plan.tasks.map((t) => ({ ...t, reason: 'DriftDetected' }));
+    const outcome = await engine.apply({ plan, inventory: [], prune, ctx });
+    expect(outcome.results).toMatchObject([{ key: 'A/a', status: 'succeeded', reason: 'DriftDetected' }]);
+  });
+});
