@@ -50,7 +50,9 @@ function validate(res: Resource<PoolSpec>, all: ResourceIndex): Problem[] {
   const template = machineTemplateOf(res.spec, all);
   if (!res.spec.hosts && !template) messages.push('hosts or machines is required');
   if (template && res.spec.replicas === undefined) messages.push('replicas is required when the pool makes machines');
-  if (template && !all.get('MachineTemplate', template)) messages.push(`machines: MachineTemplate/${template} is not declared`);
+  if (template && !res.spec.machines && !all.get('MachineTemplate', template)) {
+    messages.push(`tasks.expand create_vm: MachineTemplate/${template} is not declared`);
+  }
   if (res.spec.mode !== 'fixed' && res.spec.maxPerHost !== undefined) messages.push('maxPerHost applies to fixed mode only');
   const reserved = Object.keys(res.spec.container.labels ?? {}).filter((k) => k.startsWith('driftless.'));
   if (reserved.length > 0) messages.push(`container.labels: ${reserved.join(', ')} use the reserved driftless. prefix`);
