@@ -27,6 +27,8 @@ export const HOST_PACKAGES: readonly string[] = [
   'xz-utils',
   'rsync',
   'netcat-openbsd',
+  // git-upload-pack / git-receive-pack: lab hosts can serve Git repos over SSH (the ssh Git source tests).
+  'git',
 ];
 
 export const HOST_IMAGE_REPO = 'driftless-host';
