@@ -133,6 +133,12 @@ export function printMessage(text: string): void {
   write(text);
 }
 
+/** The one-line detail a kind put in `details.summary`, kept terse. */
+export function detailLine(details: Record<string, unknown> | undefined): string | undefined {
+  const summary = details?.summary;
+  return typeof summary === 'string' && summary.length > 0 ? summary.slice(0, 160) : undefined;
+}
+
 export function printStatus(statuses: ResourceStatus[], meta: { lastGoodRevision?: string; lastRun?: RunRecord }): void {
   write(`last good revision: ${meta.lastGoodRevision ?? '(none)'}`);
   if (meta.lastRun) write(`last run: ${meta.lastRun.outcome} at ${meta.lastRun.finishedAt} (${meta.lastRun.revision})`);
@@ -144,5 +150,7 @@ export function printStatus(statuses: ResourceStatus[], meta: { lastGoodRevision
     const state = stalled ? 'Stalled' : ready?.status === 'True' ? 'Ready' : 'NotReady';
     const why = (stalled ?? ready)?.message;
     write(`  ${s.key.padEnd(32)} ${state.padEnd(9)} ${s.health.padEnd(11)} ${why && state !== 'Ready' ? why : ''}`.trimEnd());
+    const detail = detailLine(s.details);
+    if (detail) write(`      ${detail}`);
   }
 }

@@ -8,6 +8,7 @@ import type { KindModule } from '../kinds/types.js';
 import type { InventoryEntry } from '../model/inventory.js';
 import type { Task, TaskResult } from '../model/plan.js';
 import type { ResourceKey } from '../model/resource.js';
+import { sanitizeDeep } from '../util/sanitize.js';
 import { digestOf } from './digest.js';
 import { gateClass, runHealthGate, safeHealth } from './health-gate.js';
 import { runPrunePhase } from './prune-phase.js';
@@ -22,6 +23,25 @@ function baseResult(task: Task, started: number): Pick<TaskResult, 'key' | 'acti
 function observedDigestOf(mod: KindModule, observed: unknown): string | undefined {
   if (observed === undefined) return undefined;
   return mod.observedDigest ? mod.observedDigest(observed) : digestOf(observed);
+}
+
+/** Largest serialised detail kept; a kind that returns more is a bug, reported by omission rather than bloat. */
+const DETAILS_MAX_CHARS = 4096;
+
+/**
+ * What the observation says in status: its digest and the kind's detail. A statusDetails that throws or returns
+ * too much costs only the detail, never the task.
+ */
+function observedParts(mod: KindModule, observed: unknown): Pick<TaskResult, 'observedDigest' | 'details'> {
+  const observedDigest = observedDigestOf(mod, observed);
+  if (observed === undefined || !mod.statusDetails) return { observedDigest };
+  try {
+    const details = mod.statusDetails(observed);
+    if (details === undefined || JSON.stringify(details).length > DETAILS_MAX_CHARS) return { observedDigest };
+    return { observedDigest, details: sanitizeDeep(details) };
+  } catch {
+    return { observedDigest };
+  }
 }
 
 function failure(err: ReconcileError, message = describe(err)): Pick<TaskResult, 'reason' | 'message' | 'disposition'> {
@@ -54,13 +74,13 @@ async function runTask(task: Task, ac: ApplyContext): Promise<Step> {
     const cls = gateClass(report.status);
     if (cls === 'wait') return { gate: task, attempts: 0, started };
     const base = { ...baseResult(task, started), attempts: 0, health: report.status };
-    const observedDigest = observedDigestOf(mod, task.observed);
+    const parts = observedParts(mod, task.observed);
     if (cls === 'fail') {
       const message = `health check failed: ${report.message ?? report.status}`;
-      return { done: { ...base, status: 'failed', reason: 'HealthCheckFailed', message, disposition: 'waiting', observedDigest } };
+      return { done: { ...base, status: 'failed', reason: 'HealthCheckFailed', message, disposition: 'waiting', ...parts } };
     }
     await ac.record(task, false);
-    return { done: { ...base, status: 'noop', observedDigest } };
+    return { done: { ...base, status: 'noop', ...parts } };
   }
   const retried = await withRetry(() => mod.apply(task, ac.ctx), ac.options.retry, {
     sleep: ac.sleep,
@@ -110,14 +130,14 @@ export async function applyPlan(input: ApplyInput, ac: ApplyContext): Promise<Ap
       const g = gated.get(task.key) as { attempts: number; started: number };
       const mod = ac.registry.get(task.kind) as KindModule;
       const base = { ...baseResult(task, g.started), attempts: g.attempts, health: v?.health ?? 'Unknown' };
-      const observedDigest = v?.observedKnown ? observedDigestOf(mod, v.observed) : undefined;
+      const parts = v?.observedKnown ? observedParts(mod, v.observed) : {};
       if (v?.ok) {
         if (task.action === 'noop') await ac.record(task, false);
-        finish({ ...base, status: task.action === 'noop' ? 'noop' : 'succeeded', observedDigest, ...(task.reason ? { reason: task.reason } : {}) });
+        finish({ ...base, status: task.action === 'noop' ? 'noop' : 'succeeded', ...parts, ...(task.reason ? { reason: task.reason } : {}) });
       } else {
         const reason = v?.reason ?? 'HealthCheckTimeout';
         const message = v && !v.ok ? v.message : 'no health verdict';
-        finish({ ...base, status: 'failed', reason, message, disposition: 'waiting', observedDigest });
+        finish({ ...base, status: 'failed', reason, message, disposition: 'waiting', ...parts });
       }
     }
   }

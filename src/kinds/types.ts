@@ -62,6 +62,13 @@ export interface KindModule<Spec = unknown, Observed = unknown> {
   health(observed: Observed | undefined): HealthReport;
   /** A stable digest of what was observed, recorded in status to show drift. */
   observedDigest?(observed: Observed | undefined): string | undefined;
+  /**
+   * A small, machine-readable status detail (quota usage, published version, node counts, facts) derived from
+   * the same observation as `observedDigest`, so `status`, the HTTP routes and the status branch can show more
+   * than Ready/health. Pure, small (a few hundred bytes) and never holding secrets (it is sanitised anyway). A
+   * string `summary` key is shown as the resource's one-line detail by `driftless status` and the report.
+   */
+  statusDetails?(observed: Observed): Record<string, unknown> | undefined;
 }
 
 /** Registry: the one place kinds are named. */

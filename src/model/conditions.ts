@@ -25,6 +25,8 @@ export interface ResourceStatus {
   lastAppliedRevision?: string;
   lastAttemptedRevision?: string;
   observedDigest?: string;
+  /** The kind's status detail from the last run (quota usage, published version, ...); replaced every run. */
+  details?: Record<string, unknown>;
   source?: SourcePos;
   updatedAt: string;
 }

@@ -83,6 +83,8 @@ export interface TaskResult {
   durationMs: number;
   health?: HealthStatus;
   observedDigest?: string;
+  /** The kind's status detail from the same observation as observedDigest (KindModule.statusDetails). */
+  details?: Record<string, unknown>;
   source?: SourcePos;
 }
 

@@ -88,6 +88,9 @@ function nextStatus(prev: ResourceStatus | undefined, r: TaskResult, revision: s
     out.health = r.health ?? 'Healthy';
   } else if (r.health !== undefined) out.health = r.health;
   if (r.observedDigest !== undefined) out.observedDigest = r.observedDigest;
+  // Details describe this run's observation only: a result without them (a failed apply) leaves none stale.
+  if (r.details !== undefined) out.details = r.details;
+  else delete out.details;
   if (r.source !== undefined) out.source = r.source;
   return out;
 }

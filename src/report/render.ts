@@ -26,7 +26,7 @@ function cell(text: string | undefined): string {
 function resourceRow(r: ResourceView): string {
   const mark = r.state === 'Ready' ? 'Ready' : r.state === 'Stalled' ? '**Stalled**' : 'Not ready';
   const why = r.state === 'Ready' ? '' : `${r.reason ?? ''}${r.message ? `: ${r.message}` : ''}`;
-  return `| ${cell(r.key)} | ${mark} | ${cell(r.health)} | ${cell(why)} | ${short(r.lastAppliedRevision)} |`;
+  return `| ${cell(r.key)} | ${mark} | ${cell(r.health)} | ${cell(why)} | ${cell(r.detail)} | ${short(r.lastAppliedRevision)} |`;
 }
 
 function changeRow(t: TaskResult): string {
@@ -54,7 +54,7 @@ export function renderSummary(data: JournalData, live: LiveState): string {
     for (const p of run.problems) lines.push(`- \`${p.file}:${p.line}:${p.col}\` ${cell(p.message)}`);
     lines.push('');
   }
-  lines.push('## Resources', '', '| Resource | State | Health | Reason | Applied revision |', '|---|---|---|---|---|');
+  lines.push('## Resources', '', '| Resource | State | Health | Reason | Detail | Applied revision |', '|---|---|---|---|---|---|');
   for (const r of view.resources) lines.push(resourceRow(r));
   lines.push('');
   const changed = (run?.results ?? []).filter((t) => CHANGED.has(t.status));

@@ -20,6 +20,8 @@ export interface ResourceView {
   lastAppliedRevision?: string;
   lastAttemptedRevision?: string;
   source?: string;
+  /** The kind's one-line detail (`details.summary`): quota usage, published version, node counts, facts. */
+  detail?: string;
 }
 
 export interface RunSummary {
@@ -73,6 +75,7 @@ export function viewResource(s: ResourceStatus): ResourceView {
     ...(s.lastAppliedRevision ? { lastAppliedRevision: s.lastAppliedRevision } : {}),
     ...(s.lastAttemptedRevision ? { lastAttemptedRevision: s.lastAttemptedRevision } : {}),
     ...(s.source ? { source: `${s.source.file}:${s.source.line}` } : {}),
+    ...(typeof s.details?.summary === 'string' ? { detail: s.details.summary.slice(0, 160) } : {}),
   });
 }
 

@@ -47,6 +47,7 @@ export function registerStatusRoutes(app: FastifyInstance, deps: StatusDeps): vo
       ...viewResource(status),
       conditions: status.conditions,
       ...(status.observedDigest ? { observedDigest: status.observedDigest } : {}),
+      ...(status.details ? { details: status.details } : {}),
       ...(inv ? { inventory: { digest: inv.digest, revision: inv.revision, appliedAt: inv.appliedAt } } : {}),
     });
   });

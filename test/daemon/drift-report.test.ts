@@ -57,6 +57,7 @@ describe('renderReport', () => {
       health: 'Healthy',
       conditions: [{ type: 'Ready', status: 'True', reason: 'ReconciliationSucceeded', message: 'ok', lastTransitionTime: t }],
       lastAppliedRevision: 'b'.repeat(40),
+      details: { summary: 'quota 3/10 h, 2 live', usedHours: 3, quotaHours: 10 },
       updatedAt: t,
     };
     data.statuses['Host/web-2'] = {
@@ -87,9 +88,13 @@ describe('renderReport', () => {
     expect(md).toContain('- Revision in force: `bbbbbbbbbbbb`');
     expect(md).toContain('- Last run: **Stalled** (trigger webhook:github)');
     expect(md).toContain('- `hosts/web-1.yaml:7:9` spec.port: must be integer');
-    expect(md).toContain('| Host/web-1 | Ready | Healthy |');
+    expect(md).toContain('| Host/web-1 | Ready | Healthy |  | quota 3/10 h, 2 live | bbbbbbbbbbbb |');
     expect(md).toContain('| Host/web-2 | **Stalled** | Degraded | AuthenticationFailed: key \\| refused |');
-    expect(JSON.parse(files['resources/Host/web-1.json']!)).toMatchObject({ key: 'Host/web-1', lastAppliedRevision: 'b'.repeat(40) });
+    expect(JSON.parse(files['resources/Host/web-1.json']!)).toMatchObject({
+      key: 'Host/web-1',
+      lastAppliedRevision: 'b'.repeat(40),
+      details: { summary: 'quota 3/10 h, 2 live', usedHours: 3, quotaHours: 10 },
+    });
     expect(renderReport(data, { description: 'git http://x/c.git#main', branch: 'main', ready: true, running: false })).toEqual(files);
   });
 });

@@ -22,6 +22,7 @@ function journal(): JournalData {
     name: 'web-1',
     health: 'Degraded',
     conditions: [{ type: 'Ready', status: 'False', reason: 'Unreachable', message: 'ssh to http://user:pw@x failed', lastTransitionTime: t }],
+    details: { summary: 'debian 12, 2 cpus', cpus: 2, note: 'key tok-123456789-secret' },
     updatedAt: t,
   };
   data.runs = [
@@ -181,7 +182,8 @@ describe('read-only routes', () => {
       lastRun: { id: 'run-1', outcome: 'Failed' },
     });
     const one = await app.inject({ url: '/status/Host/web-1' });
-    expect(one.json()).toMatchObject({ key: 'Host/web-1', conditions: [{ type: 'Ready' }] });
+    expect(one.json()).toMatchObject({ key: 'Host/web-1', conditions: [{ type: 'Ready' }], detail: 'debian 12, 2 cpus', details: { cpus: 2, note: 'key ***' } });
+    expect(status.json().resources[0].detail).toBe('debian 12, 2 cpus');
     expect((await app.inject({ url: '/status/Host/nope' })).statusCode).toBe(404);
     expect((await app.inject({ url: '/runs' })).json()).toMatchObject({ runs: [{ id: 'run-1' }] });
     expect((await app.inject({ url: '/runs/run-1' })).json()).toMatchObject({ id: 'run-1', results: [] });

@@ -264,3 +264,25 @@ describe('apply keeps why a task ran', () => {
     expect(outcome.results).toMatchObject([{ key: 'A/a', status: 'succeeded', reason: 'DriftDetected' }]);
   });
 });
+
+describe('apply carries the kind status details', () => {
+  it('details from the re-observation reach the result of an applied task, sanitised', async () => {
+    const out = await run([res('A/a', { detail: 'quota 3/10 h' }), res('B/b', { value: 'x' })]);
+    expect(out.results.get('A/a')).toMatchObject({ status: 'succeeded', details: { summary: 'quota 3/10 h', url: 'https://***@repo.invalid/x' } });
+    expect(out.results.get('B/b')?.status).toBe('succeeded');
+    expect(out.results.get('B/b')).not.toHaveProperty('details');
+  });
+
+  it('a noop task carries the details of its plan-time observation', async () => {
+    const spec = { detail: 'nodes 2/2 running' };
+    const out = await run([res('A/a', spec)], (w) => w.objects.set('A/a', { spec, health: ['Healthy'] }));
+    expect(out.results.get('A/a')).toMatchObject({ status: 'noop', details: { summary: 'nodes 2/2 running' } });
+  });
+
+  it('a statusDetails that throws costs only the details, never the task', async () => {
+    const out = await run([res('A/a', { detail: 'throw' })]);
+    expect(out.results.get('A/a')?.status).toBe('succeeded');
+    expect(out.results.get('A/a')?.observedDigest).toMatch(/./);
+    expect(out.results.get('A/a')).not.toHaveProperty('details');
+  });
+});

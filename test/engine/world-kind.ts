@@ -11,6 +11,8 @@ import { API_VERSION, keyOf, type Resource } from '../../src/model/resource.js';
 export interface WorldSpec {
   value?: string;
   needs?: string[];
+  /** When set, statusDetails reports `{ summary: detail }` ('throw' makes statusDetails throw). */
+  detail?: string;
 }
 
 export interface WorldObject {
@@ -77,6 +79,10 @@ export function createWorldKind(world: World, kind: string, order: number, opts:
       world.objects.set(task.key, { spec: structuredClone(task.desired.spec), health });
     },
     health: (observed) => (observed ? { status: observed.health, message: `is ${observed.health}` } : { status: 'Missing' }),
+    statusDetails(observed) {
+      if (observed.spec.detail === 'throw') throw new Error('details bug');
+      return observed.spec.detail === undefined ? undefined : { summary: observed.spec.detail, url: 'https://user:hunter2@repo.invalid/x' };
+    },
   };
   if (opts.removable !== false) {
     mod.remove = async (entry: InventoryEntry) => {

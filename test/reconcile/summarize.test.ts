@@ -52,6 +52,18 @@ describe('summarize conditions', () => {
     expect(broken.statuses['A/a']?.lastAppliedRevision).toBe('r1');
   });
 
+  it.each([
+    { name: 'stored', first: { summary: 'quota 3/10 h', usedHours: 3 }, second: undefined, after1: { summary: 'quota 3/10 h', usedHours: 3 }, after2: undefined },
+    { name: 'replaced on the next run', first: { summary: 'quota 3/10 h', usedHours: 3 }, second: { summary: 'quota 4/10 h' }, after1: { summary: 'quota 3/10 h', usedHours: 3 }, after2: { summary: 'quota 4/10 h' } },
+    { name: 'absent details keep none', first: undefined, second: undefined, after1: undefined, after2: undefined },
+  ])('status details: $name', ({ first, second, after1, after2 }) => {
+    const one = apply(emptyJournal(), [result('A/a', 'succeeded', { health: 'Healthy', ...(first ? { details: first } : {}) })], 'r1', T0);
+    expect(one.statuses['A/a']?.details).toEqual(after1);
+    const two = apply(one, [result('A/a', 'noop', { health: 'Healthy', ...(second ? { details: second } : {}) })], 'r2', T1);
+    expect(two.statuses['A/a']?.details).toEqual(after2);
+    if (after2 === undefined) expect(two.statuses['A/a']).not.toHaveProperty('details');
+  });
+
   it('removes the status of a pruned resource and keeps a failed prune visible', () => {
     const prev = apply(emptyJournal(), [result('A/gone', 'succeeded'), result('A/stuck', 'succeeded')], 'r1', T0);
     const next = apply(prev, [result('A/gone', 'pruned'), result('A/stuck', 'prune-failed', { reason: 'PruneFailed', disposition: 'stalled' })], 'r2', T1);

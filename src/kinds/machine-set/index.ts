@@ -11,6 +11,7 @@ import type { Resource, ResourceRef } from '../../model/resource.js';
 import { digestOf } from '../../util/digest.js';
 import type { MachineTemplateSpec } from '../machine-template/spec.js';
 import { convergeGroup } from '../shared/machines/converge.js';
+import { countByState, quotaDetails, quotaLine, statesLine } from '../shared/machines/details.js';
 import { observeGroup, type MachineGroup } from '../shared/machines/observe.js';
 import { problemAt } from '../task-template/index.js';
 import type { KindContext, KindModule, ResourceIndex } from '../types.js';
@@ -58,6 +59,17 @@ export const machineSetKind: KindModule<MachineSetSpec, MachineSetObserved> = {
   },
   remove,
   health: machineSetHealth,
+  statusDetails: (o) => {
+    const machines = countByState(o.machines);
+    const states = statesLine(machines);
+    return {
+      summary: `${quotaLine(o.usage)}, ${o.machines.length}/${o.count} machine(s)${states ? `: ${states}` : ''}`,
+      template: o.template,
+      count: o.count,
+      machines,
+      quota: quotaDetails(o.usage),
+    };
+  },
   observedDigest: (o) => (o ? digestOf(o.machines.map((m) => ({ name: m.name, id: m.id, state: m.state, init: m.initDone }))) : undefined),
 };
 

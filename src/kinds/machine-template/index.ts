@@ -7,6 +7,7 @@ import type { HealthReport } from '../../model/health.js';
 import type { Resource } from '../../model/resource.js';
 import { digestOf } from '../../util/digest.js';
 import { diffDeclaration } from '../shared/declaration.js';
+import { quotaDetails, quotaLine } from '../shared/machines/details.js';
 import { describeUsage } from '../shared/machines/quota.js';
 import type { KindModule } from '../types.js';
 import { observeTemplate } from './observe.js';
@@ -37,6 +38,12 @@ export const machineTemplateKind: KindModule<MachineTemplateSpec, MachineTemplat
     // Nothing outside driftless; machines made from it belong to their sets and pools.
   },
   health: templateHealth,
+  statusDetails: (o) => ({
+    summary: `${quotaLine(o.usage)}, ${o.usage.liveMachines} live${o.orphans.length > 0 ? `, ${o.orphans.length} orphan(s)` : ''}${o.error ? ', provider not answering' : ''}`,
+    ...quotaDetails(o.usage),
+    orphans: o.orphans.map((m) => ({ name: m.name, owner: m.owner })),
+    ...(o.error ? { error: o.error.slice(0, 200) } : {}),
+  }),
   observedDigest: (o) => (o?.appliedDigest ? digestOf({ applied: o.appliedDigest, orphans: o.orphans.map((m) => m.id).sort() }) : undefined),
 };
 

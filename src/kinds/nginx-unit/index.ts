@@ -9,6 +9,7 @@ import { digestOf } from '../../util/digest.js';
 import type { NginxUpstreamSpec } from '../nginx-upstream/spec.js';
 import { problemAt } from '../task-template/index.js';
 import type { KindModule, ResourceIndex } from '../types.js';
+import { unitDetails } from './details.js';
 import { diffUnit, unitHealth } from './diff.js';
 import { observeUnit } from './observe.js';
 import { publishUnit } from './publish.js';
@@ -52,6 +53,7 @@ export const nginxUnitKind: KindModule<NginxUnitSpec, UnitObserved> = {
     await publishUnit(task.desired, ctx, { cause: task.reason === 'DriftDetected' ? 'reconcile (drift)' : 'reconcile' });
   },
   health: unitHealth,
+  statusDetails: unitDetails,
   observedDigest: (o) => (o ? digestOf(o.hosts.map((h) => ({ host: h.host, actual: h.actual ?? null, running: h.running }))) : undefined),
 };
 

@@ -8,6 +8,7 @@ import type { Resource } from '../../model/resource.js';
 import type { HostSpec } from '../host/spec.js';
 import { hostTarget } from '../host/target.js';
 import type { KindContext } from '../types.js';
+import { recentPublishes } from './details.js';
 import { fileSha, renderUnit, unitRoot, versionDigest, type RenderedUnit } from './render.js';
 import type { NginxUnitSpec, UnitHostObserved, UnitObserved } from './spec.js';
 
@@ -52,8 +53,12 @@ export async function observeHostsOf(res: Resource<NginxUnitSpec>, ctx: KindCont
 }
 
 export async function observeUnit(res: Resource<NginxUnitSpec>, ctx: KindContext): Promise<UnitObserved> {
-  const [rendered, hosts] = await Promise.all([renderUnit(res, ctx), observeHostsOf(res, ctx)]);
-  return toObserved(rendered, hosts);
+  const [rendered, hosts, history] = await Promise.all([
+    renderUnit(res, ctx),
+    observeHostsOf(res, ctx),
+    recentPublishes(ctx.stateDir, res.metadata.name),
+  ]);
+  return { ...toObserved(rendered, hosts), history };
 }
 
 export function toObserved(rendered: RenderedUnit, hosts: UnitHostObserved[]): UnitObserved {

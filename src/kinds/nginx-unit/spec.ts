@@ -30,8 +30,22 @@ export interface UnitHostObserved {
   files: Record<string, string>;
 }
 
+/** One publish as status shows it (from `nginx/history.jsonl`). */
+export interface PublishSummary {
+  digest: string;
+  time: string;
+  result: 'succeeded' | 'failed';
+  revision: string;
+  cause: string;
+  files: string[];
+  hosts: { host: string; ok: boolean }[];
+  error?: string;
+}
+
 export interface UnitObserved {
   /** What the unit should serve now, rendered from Git + pool membership (copied here so diff/health are pure). */
   desired: { digest: string; files: Record<string, string>; notes: string[] };
   hosts: UnitHostObserved[];
+  /** The unit's last few publishes, newest first (from the state dir), for status only. */
+  history?: PublishSummary[];
 }

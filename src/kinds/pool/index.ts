@@ -59,6 +59,27 @@ function validate(res: Resource<PoolSpec>, all: ResourceIndex): Problem[] {
   return messages.map((m) => problemAt(res, m));
 }
 
+/** Node counts for status: `nodes 2/2 running, 2 healthy, image <ref>`. */
+export function poolDetails(o: PoolObserved): Record<string, unknown> {
+  const nodes = knownNodes(o);
+  const running = nodes.filter((n) => n.state === 'running').length;
+  const healthy = nodes.filter((n) => n.healthy === true).length;
+  const current = nodes.filter((n) => n.specDigest === o.specDigest && n.state === 'running').length;
+  const down = o.hosts.filter((h) => !h.reachable).length;
+  return {
+    summary: `nodes ${running}/${o.desiredCount} running, ${healthy} healthy${current < running ? `, ${running - current} stale` : ''}${down > 0 ? `, ${down} host(s) down` : ''}`,
+    desired: o.desiredCount,
+    nodes: nodes.length,
+    running,
+    healthy,
+    current,
+    image: o.image,
+    hosts: o.eligible.length,
+    ...(down > 0 ? { hostsDown: down } : {}),
+    ...(o.machines ? { machines: o.machines.length } : {}),
+  };
+}
+
 /** Creates the kind; hooks wire register/unregister and create_vm/return_vm when those issues land. */
 export function createPoolKind(hooks: PoolHooks = {}): KindModule<PoolSpec, PoolObserved> {
   return {
@@ -72,6 +93,7 @@ export function createPoolKind(hooks: PoolHooks = {}): KindModule<PoolSpec, Pool
     apply: (task, ctx) => applyPool(task, ctx, hooks),
     remove: (entry, ctx) => removePool(entry, ctx, hooks),
     health: poolHealth,
+    statusDetails: poolDetails,
     observedDigest: (o) =>
       o
         ? digestOf(knownNodes(o).map((n) => ({ name: n.name, host: n.host, state: n.state, spec: n.specDigest, healthy: n.healthy })))
