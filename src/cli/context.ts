@@ -1,5 +1,5 @@
 /** Shared option handling for commands: source argument -> Revision, state dir, logger, runtime. */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { openSource } from '../source/index.js';
 import { parseSourceArg, type GitAuthSpec, type Revision } from '../source/types.js';
@@ -13,6 +13,8 @@ export interface CommonOptions {
   tokenEnv?: string;
   username?: string;
   passwordEnv?: string;
+  sshKeyFile?: string;
+  sshKeyEnv?: string;
   logLevel?: string;
   json?: boolean;
 }
@@ -26,6 +28,8 @@ function authFrom(opts: CommonOptions): GitAuthSpec | undefined {
   if (opts.tokenEnv) auth.token = { env: opts.tokenEnv };
   if (opts.username) auth.username = opts.username;
   if (opts.passwordEnv) auth.password = { env: opts.passwordEnv };
+  if (opts.sshKeyFile) auth.sshKey = { file: resolve(opts.sshKeyFile) };
+  else if (opts.sshKeyEnv) auth.sshKey = { env: opts.sshKeyEnv };
   return Object.keys(auth).length > 0 ? auth : undefined;
 }
 

@@ -20,6 +20,8 @@ function common(cmd: Command): Command {
     .option('--token-env <name>', 'environment variable holding a Git token')
     .option('--username <name>', 'Git basic-auth user')
     .option('--password-env <name>', 'environment variable holding the Git password')
+    .option('--ssh-key-file <path>', 'private key file for an ssh:// or user@host:path Git source')
+    .option('--ssh-key-env <name>', 'environment variable holding that private key')
     .option('--log-level <level>', 'log level on stderr (default warn)')
     .option('--json', 'machine-readable output');
 }
@@ -63,6 +65,8 @@ export function buildProgram(): Command {
     .option('--token-env <name>', 'environment variable holding a Git token')
     .option('--username <name>', 'Git basic-auth user')
     .option('--password-env <name>', 'environment variable holding the Git password')
+    .option('--ssh-key-file <path>', 'private key file for an ssh:// or user@host:path Git repo')
+    .option('--ssh-key-env <name>', 'environment variable holding that private key')
     .option('--webhook-secret-env <name>', 'environment variable holding the webhook secret (all receivers)')
     .option('--webhook-secret-file <path>', 'file holding the webhook secret (all receivers)')
     .option('--log-level <level>', 'log level (default info)')

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import type { DaemonConfig } from '../config/index.js';
 import type { SecretResolver } from '../kinds/types.js';
+import { isSshGitUrl } from '../source/git-ssh.js';
 import { commitStatus } from '../source/status-branch.js';
 import type { GitAuthSpec, ResolvedGitAuth } from '../source/types.js';
 
@@ -29,7 +30,10 @@ export function statusWriter(args: {
   logger: PinoLogger;
 }): (files: Record<string, string>, message: string) => Promise<string> {
   const { config } = args;
-  if (config.source.type === 'git') {
+  // Status commits go through isomorphic-git (HTTP only); an SSH source keeps its report on disk instead.
+  const ssh = config.source.type === 'git' && isSshGitUrl(config.source.url);
+  if (ssh && config.statusPush) args.logger.warn('status commits are not supported for ssh git sources yet; status is written under the state dir');
+  if (config.source.type === 'git' && !ssh) {
     const url = config.source.url;
     return async (files, message) => {
       if (!config.statusPush) return 'disabled';

@@ -24,6 +24,8 @@ export interface GitAuthSpec {
   token?: SecretRef;
   username?: string;
   password?: SecretRef;
+  /** Private key for `ssh://` and scp-like `user@host:path` URLs (OpenSSH or PEM text). */
+  sshKey?: SecretRef;
 }
 
 export type SourceSpec =
@@ -41,6 +43,7 @@ export interface ResolvedGitAuth {
   username?: string;
   password?: string;
   token?: string;
+  sshKey?: string;
 }
 
 /** What the daemon and the CLI use: a cheap poll for change detection, and a fetch that materialises a tree. */
@@ -62,18 +65,20 @@ export interface ParseSourceOptions {
 }
 
 /**
- * Turns a CLI argument into a spec: an existing path is a directory source; `http(s)://` is a Git URL whose
- * `#fragment` names the ref (`--ref` wins). Anything else is rejected so a typo never silently means "nothing".
+ * Turns a CLI argument into a spec: an existing path is a directory source; `http(s)://` and `ssh://` are Git URLs,
+ * and so is scp-like `user@host:path` when no such local path exists; a `#fragment` names the ref (`--ref` wins).
+ * Anything else is rejected so a typo never silently means "nothing".
  */
 export function parseSourceArg(arg: string, opts: ParseSourceOptions = {}): SourceSpec {
-  if (/^https?:\/\//i.test(arg)) {
+  const path = resolve(opts.cwd ?? process.cwd(), arg);
+  const scpLike = /^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!\/\/)\S+$/.test(arg) && !existsSync(path);
+  if (/^(https?|ssh|git\+ssh|ssh\+git):\/\//i.test(arg) || scpLike) {
     const hash = arg.indexOf('#');
     const url = hash >= 0 ? arg.slice(0, hash) : arg;
     const fragment = hash >= 0 ? arg.slice(hash + 1) : '';
     const ref = opts.ref ?? (fragment || undefined);
     return { type: 'git', url, ...(ref ? { ref } : {}), ...(opts.auth ? { auth: opts.auth } : {}) };
   }
-  const path = resolve(opts.cwd ?? process.cwd(), arg);
   if (existsSync(path)) return { type: 'dir', path };
-  throw new Error(`source ${arg} is neither an existing directory nor an http(s) git url`);
+  throw new Error(`source ${arg} is neither an existing directory nor an http(s) or ssh git url`);
 }

@@ -2,6 +2,7 @@
  * `driftless serve`: the GitOps daemon. Flags map onto the config file's keys (flags win over DRIFTLESS_* and the
  * file). SIGTERM and SIGINT cancel or finish the current task, record the run, flush the status report, exit 0.
  */
+import { resolve } from 'node:path';
 import { allReceivers, webhookSecret } from '../../config/env.js';
 import { ConfigError, loadDaemonConfig, type DaemonConfig } from '../../config/index.js';
 import { startDaemon } from '../../reconcile/daemon.js';
@@ -25,6 +26,8 @@ export interface ServeOptions {
   tokenEnv?: string;
   username?: string;
   passwordEnv?: string;
+  sshKeyFile?: string;
+  sshKeyEnv?: string;
   webhookSecretEnv?: string;
   webhookSecretFile?: string;
 }
@@ -34,6 +37,8 @@ function flagsOf(opts: ServeOptions): Record<string, unknown> {
   if (opts.username) auth.username = opts.username;
   if (opts.tokenEnv) auth.token = { env: opts.tokenEnv };
   if (opts.passwordEnv) auth.password = { env: opts.passwordEnv };
+  if (opts.sshKeyFile) auth.sshKey = { file: resolve(opts.sshKeyFile) };
+  else if (opts.sshKeyEnv) auth.sshKey = { env: opts.sshKeyEnv };
   const secret = webhookSecret(opts.webhookSecretEnv, opts.webhookSecretFile);
   return {
     repo: opts.repo,
