@@ -82,6 +82,8 @@ describe('driftless CLI against real hosts', () => {
     const body = JSON.parse(status.stdout) as { resources: Array<{ key: string; conditions: Array<{ type: string; status: string }> }> };
     expect(body.resources.map((r) => r.key).sort()).toEqual(['Cluster/ops', 'Host/h1', 'Host/h2', 'Host/h3']);
     for (const r of body.resources) expect(r.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
+    const h1 = (body.resources as Array<{ key: string; details?: { cpus?: unknown; os?: unknown; memoryMiB?: unknown } }>).find((r) => r.key === 'Host/h1');
+    expect(h1?.details).toMatchObject({ reachable: true, cpus: expect.any(Number), memoryMiB: expect.any(Number), os: expect.stringMatching(/debian/i) });
   });
 
   it('re-runs only a changed init step', async () => {

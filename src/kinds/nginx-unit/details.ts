@@ -9,6 +9,8 @@ import type { PublishSummary, UnitObserved } from './spec.js';
 /** Publishes kept in the observation (and so in status). */
 export const HISTORY_IN_STATUS = 5;
 const FILES_IN_STATUS = 20;
+/** Hosts listed per unit and per publish; the counts stay exact, so a big unit keeps its detail under the cap. */
+const HOSTS_IN_STATUS = 16;
 
 function summarise(r: PublishRecord): PublishSummary {
   return {
@@ -18,7 +20,7 @@ function summarise(r: PublishRecord): PublishSummary {
     revision: r.revision.slice(0, 12),
     cause: r.cause,
     files: Object.keys(r.files).sort().slice(0, FILES_IN_STATUS),
-    hosts: r.hosts.map((h) => ({ host: h.host, ok: h.ok })),
+    hosts: r.hosts.slice(0, HOSTS_IN_STATUS).map((h) => ({ host: h.host, ok: h.ok })),
     ...(r.error ? { error: r.error.slice(0, 200) } : {}),
   };
 }
@@ -44,8 +46,9 @@ export function unitDetails(o: UnitObserved): Record<string, unknown> {
     summary: `version ${published} on ${inSync}/${o.hosts.length} host(s)${lastLine}`,
     desired: o.desired.digest,
     published,
-    hosts: o.hosts.map((h) => ({ host: h.host, version: h.recorded ?? null, running: h.running, reachable: h.reachable })),
+    hostCount: o.hosts.length,
+    hosts: o.hosts.slice(0, HOSTS_IN_STATUS).map((h) => ({ host: h.host, version: h.recorded ?? null, running: h.running })),
     ...(last ? { lastPublish: last } : {}),
-    history: history.map((h) => ({ digest: h.digest, time: h.time, result: h.result, cause: h.cause, hosts: h.hosts.length })),
+    history: history.map((h) => ({ digest: h.digest, time: h.time, result: h.result, cause: h.cause })),
   };
 }

@@ -91,6 +91,12 @@ describe('machines survive kill -9 between create and record', () => {
     const again = await cli('plan', repo);
     expect(again.stdout).toContain('No changes.');
     const status = await cli('status', '--json');
+    const byKey = new Map((JSON.parse(status.stdout) as { resources: { key: string; details?: Record<string, unknown> }[] }).resources.map((r) => [r.key, r.details]));
+    expect(byKey.get('MachineSet/batch')).toMatchObject({ count: 1, machines: { ready: 1 }, quota: { usedHours: 1, quotaHours: 10, liveMachines: 1 } });
+    expect(byKey.get('MachineSet/batch')?.summary).toBe('quota 1/10 h, 1/1 machine(s): 1 ready');
+    expect(byKey.get('MachineTemplate/ecs-vpc')).toMatchObject({ usedHours: 1, quotaHours: 10, orphans: [] });
+    const human = await cli('status');
+    expect(human.stdout).toContain('quota 1/10 h, 1/1 machine(s): 1 ready');
     const privateKey = readFileSync(join(state, 'machines/keys/set-batch/batch-0/id_ed25519'), 'utf8');
     const keyBody = privateKey.split('\n')[1]!;
     for (const out of [plan, apply, again, status]) {

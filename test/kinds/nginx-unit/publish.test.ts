@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StalledError } from '../../../src/errors.js';
 import type { NginxConfigSpec } from '../../../src/kinds/nginx-config/index.js';
+import { unitDetails } from '../../../src/kinds/nginx-unit/details.js';
 import { readHistory } from '../../../src/kinds/nginx-unit/history.js';
 import type { NginxUnitSpec } from '../../../src/kinds/nginx-unit/spec.js';
 import type { NginxUpstreamSpec } from '../../../src/kinds/nginx-upstream/spec.js';
@@ -59,6 +60,11 @@ describe('nginx unit publish on real hosts', () => {
     expect(again.diff.action).toBe('noop');
     const link = await w.th.hosts[0]!.exec(`readlink ${ROOT}/current`);
     expect(link.stdout.trim()).toMatch(new RegExp(`^versions/${again.observed.desired.digest}-`));
+    const digest = again.observed.desired.digest;
+    const details = unitDetails(again.observed);
+    expect(details).toMatchObject({ published: digest, lastPublish: { digest, result: 'succeeded', files: expect.arrayContaining(['nginx.conf']) } });
+    expect((details.lastPublish as { hosts: unknown[] }).hosts).toHaveLength(2);
+    expect(details.summary).toMatch(new RegExp(`^version ${digest} on 2/2 host\\(s\\); last publish succeeded at `));
   });
 
   it('an upstream-only change reloads with only the upstream file changed, and says so in the plan', async () => {
