@@ -1,0 +1,206 @@
+/**
+ * Image build benchmark: plain `docker build` (the docker CLI against the same engine, legacy builder like
+ * dockerode's /build) vs driftless reconciling the same ImageProject (observe + diff + the kind's apply: media
+ * fetched from a Git server, build, push to a local registry, registry read back). Both build the exact same
+ * Dockerfile (the one driftless rendered) and the same media files.
+ *
+ *   cold            nothing of the project's layers cached (plain: --no-cache; driftless: fresh media salt)
+ *   unchanged       inputs unchanged (driftless target: no build at all, < 1 s)
+ *   media change    one media file changed (driftless target: <= 1.1x plain docker build with cache)
+ *
+ * Plain and driftless alternate per iteration, each on its own media commit, so neither reuses the other's
+ * layers for the changed step. `plain build + push` is shown too because driftless also pushes.
+ *
+ *   npx tsx bench/image-build.ts [--runs 3] [--files 200]
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createDockerDriver } from '../src/drivers/docker/index.js';
+import type { DockerDriver, Drivers } from '../src/drivers/types.js';
+import { imageProjectKind, type ImageProjectSpec } from '../src/kinds/image-project/index.js';
+import type { KindContext, Logger } from '../src/kinds/types.js';
+import { ensureDockerEngine } from '../src/lab/engine.js';
+import { ensureHostImage } from '../src/lab/host-image.js';
+import { API_VERSION, type Resource } from '../src/model/resource.js';
+import { createSecretResolver } from '../src/secrets/resolver.js';
+import { labDocker } from '../test/harness/docker.js';
+import { commitAll, git, initWorkRepo, push } from '../test/harness/git-cli.js';
+import { startGitServer } from '../test/harness/git-server.js';
+import { seedBaseImage, startRegistry } from '../test/harness/registry.js';
+import { tempDir } from '../test/harness/tmp.js';
+
+const silent: Logger = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Runs the docker CLI against `dockerHost` with the legacy builder; rejects with its stderr on failure. */
+function dockerCli(dockerHost: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', args, { env: { ...process.env, DOCKER_HOST: dockerHost, DOCKER_BUILDKIT: '0' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`docker ${args.join(' ')} failed (${code}): ${stderr}`))));
+  });
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await fn();
+  return performance.now() - t0;
+}
+
+async function main(): Promise<void> {
+  const runs = arg('runs', 3);
+  const fileCount = arg('files', 200);
+  const engine = await ensureDockerEngine();
+  process.env.DOCKER_HOST = engine.dockerHost;
+  const docker = labDocker();
+  process.env.DRIFTLESS_HOST_IMAGE ??= await ensureHostImage(docker);
+  const registry = await startRegistry();
+  const gitServer = await startGitServer();
+  try {
+    const base = await seedBaseImage(docker, registry);
+    await gitServer.createBareRepo('media.git');
+    const work = tempDir('bench-media-work');
+    await initWorkRepo(work);
+    mkdirSync(join(work, 'dist', 'static'), { recursive: true });
+    for (let i = 0; i < fileCount; i++) writeFileSync(join(work, 'dist', 'static', `f${i}.txt`), `${'x'.repeat(2048)} ${i}\n`);
+    let seq = 0;
+    /** Commits a one-file change (dist/VERSION) and pushes it. */
+    const changeMedia = async (): Promise<void> => {
+      writeFileSync(join(work, 'dist', 'VERSION'), `v${++seq}\n`);
+      await commitAll(work, `media ${seq}`);
+      await push(work, gitServer.url('media.git'), 'main');
+    };
+    await changeMedia();
+
+    let builds = 0;
+    let dockerfile = '';
+    const real = createDockerDriver();
+    const driver: DockerDriver = {
+      ...real,
+      build: (o) => {
+        builds++;
+        if (o.contextDir) dockerfile = readFileSync(join(o.contextDir, o.dockerfile ?? 'Dockerfile'), 'utf8');
+        return real.build(o);
+      },
+    };
+    const project = (repo: string): Resource<ImageProjectSpec> => ({
+      apiVersion: API_VERSION,
+      kind: 'ImageProject',
+      metadata: { name: repo.replace(/\W/g, '-') },
+      spec: {
+        repository: `${registry.address}/bench/${repo}`,
+        baseImage: base,
+        media: { git: { url: gitServer.url('media.git'), subdir: 'dist' }, dest: '/app' },
+        dockerfile: {
+          steps: [
+            { WORKDIR: '/app' },
+            { RUN: 'find /app -type f | sort | xargs sha256sum > /app.manifest' },
+            { ENV: { APP_ENV: 'bench' } },
+            { EXPOSE: [8080] },
+            { ENTRYPOINT: ['python3', '-m', 'http.server', '8080'] },
+          ],
+        },
+      },
+      source: { file: 'bench', line: 1, col: 1 },
+    });
+    const stateDir = tempDir('bench-image-state');
+    const ctx: KindContext = {
+      drivers: { docker: driver } as Drivers,
+      secrets: createSecretResolver({ env: {} }),
+      resources: { get: () => undefined, list: () => [] },
+      logger: silent,
+      signal: new AbortController().signal,
+      revision: 'bench',
+      repoDir: stateDir,
+      stateDir,
+      inventory: { get: () => undefined },
+    };
+    /** One reconcile as the engine does it: observe, diff, apply unless noop. Returns the action taken. */
+    const reconcile = async (res: Resource<ImageProjectSpec>): Promise<string> => {
+      const observed = await imageProjectKind.observe(res, ctx);
+      const diff = imageProjectKind.diff(res, observed);
+      if (diff.action !== 'noop') {
+        const key = `ImageProject/${res.metadata.name}`;
+        await imageProjectKind.apply({ key, kind: 'ImageProject', name: res.metadata.name, action: diff.action, wave: 0, changes: diff.changes, dependsOn: [], digest: 'd', desired: res, observed }, ctx);
+      }
+      return diff.action;
+    };
+
+    // Warm-up: renders the Dockerfile once (captured for the plain builds) and brings the base into the engine.
+    await reconcile(project('warmup'));
+    const plainRef = `${registry.address}/bench/plain:latest`;
+    const checkout = tempDir('bench-plain-checkout');
+    await git(checkout, 'clone', '--quiet', gitServer.url('media.git'), '.');
+    const plainContext = tempDir('bench-plain-context');
+    /** The same context driftless writes: Dockerfile at the root, media (without .git) under media/. */
+    const refreshPlainContext = async (): Promise<void> => {
+      await git(checkout, 'pull', '--quiet', 'origin', 'main');
+      rmSync(join(plainContext, 'media'), { recursive: true, force: true });
+      cpSync(join(checkout, 'dist'), join(plainContext, 'media'), { recursive: true });
+      writeFileSync(join(plainContext, 'Dockerfile'), dockerfile);
+    };
+    const plainBuild = (extra: string[] = []): Promise<void> => dockerCli(engine.dockerHost, ['build', '-q', ...extra, '-t', plainRef, plainContext]);
+
+    const t: Record<string, number[]> = { coldPlain: [], coldDl: [], sameDl: [], samePlain: [], changePlain: [], changePlainPush: [], changeDl: [] };
+    let unexpected = 0;
+    for (let i = 0; i < runs; i++) {
+      await changeMedia();
+      await refreshPlainContext();
+      t.coldPlain!.push(await timed(() => plainBuild(['--no-cache'])));
+      await changeMedia();
+      const proj = project(`web-${i}`);
+      t.coldDl!.push(await timed(() => reconcile(proj)));
+
+      const before = builds;
+      let action = '';
+      t.sameDl!.push(await timed(async () => (action = await reconcile(proj))));
+      if (action !== 'noop' || builds !== before) unexpected++;
+      t.samePlain!.push(await timed(() => plainBuild()));
+
+      await changeMedia();
+      await refreshPlainContext();
+      t.changePlain!.push(await timed(() => plainBuild()));
+      await changeMedia();
+      await refreshPlainContext();
+      t.changePlainPush!.push(await timed(async () => (await plainBuild(), await dockerCli(engine.dockerHost, ['push', '-q', plainRef]))));
+      await changeMedia();
+      t.changeDl!.push(await timed(() => reconcile(proj)));
+    }
+
+    const ms = (k: string): number => median(t[k]!);
+    const ratio = ms('changeDl') / ms('changePlain');
+    const rows: [string, string, string, string, string][] = [
+      ['cold build', ms('coldPlain').toFixed(0), ms('coldDl').toFixed(0), '-', '-'],
+      ['unchanged inputs', ms('samePlain').toFixed(0), ms('sameDl').toFixed(0), 'no build, < 1000 ms', unexpected === 0 && ms('sameDl') < 1000 ? 'met' : 'MISSED'],
+      ['one-file media change', ms('changePlain').toFixed(0), ms('changeDl').toFixed(0), `<= 1.1x plain (${ratio.toFixed(2)}x)`, ratio <= 1.1 ? 'met' : 'MISSED'],
+      ['one-file media change (plain + push)', ms('changePlainPush').toFixed(0), ms('changeDl').toFixed(0), `(${(ms('changeDl') / ms('changePlainPush')).toFixed(2)}x)`, '-'],
+    ];
+    const out = (s: string): void => void process.stderr.write(`${s}\n`);
+    out(`image-build bench: ${runs} runs, ${fileCount + 1} media files, medians in ms (engine ${engine.dockerHost})`);
+    out(`${'scenario'.padEnd(38)} ${'plain docker'.padStart(12)} ${'driftless'.padStart(10)}  ${'target'.padEnd(28)} result`);
+    for (const [a, b, c, d, e] of rows) out(`${a.padEnd(38)} ${b.padStart(12)} ${c.padStart(10)}  ${d.padEnd(28)} ${e}`);
+    out(`unchanged-input reconciles that built or planned other than noop: ${unexpected}`);
+    out(`raw: ${JSON.stringify(Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.map((x) => Math.round(x))])))}`);
+  } finally {
+    await gitServer.stop();
+    await registry.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
