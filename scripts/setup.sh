@@ -54,7 +54,13 @@ fi
 # npm writes node_modules/.package-lock.json on every install; older than the lock file means stale modules.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  # The registry this machine reaches serves only some platforms' optional native packages (rollup's android,
+  # darwin, win32 builds answer 404), so the lock cannot list them and `npm ci` refuses the lock as out of sync.
+  # `npm install` then installs the same pinned versions from the lock and skips the unreachable optional ones.
+  if ! npm ci --no-audit --no-fund --loglevel=error; then
+    say "npm ci refused the lock (optional platform packages this registry does not serve); npm install from the lock"
+    npm install --no-audit --no-fund --loglevel=error --no-save
+  fi
 else
   say "node_modules up to date"
 fi
