@@ -14,6 +14,7 @@
  *   npx tsx bench/image-build.ts [--runs 3] [--files 200]
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createDockerDriver } from '../src/drivers/docker/index.js';
@@ -77,9 +78,11 @@ async function main(): Promise<void> {
     mkdirSync(join(work, 'dist', 'static'), { recursive: true });
     for (let i = 0; i < fileCount; i++) writeFileSync(join(work, 'dist', 'static', `f${i}.txt`), `${'x'.repeat(2048)} ${i}\n`);
     let seq = 0;
+    /** Per bench run, so layers cached by an earlier run of the bench never match. */
+    const nonce = randomBytes(8).toString('hex');
     /** Commits a one-file change (dist/VERSION) and pushes it. */
     const changeMedia = async (): Promise<void> => {
-      writeFileSync(join(work, 'dist', 'VERSION'), `v${++seq}\n`);
+      writeFileSync(join(work, 'dist', 'VERSION'), `${nonce} v${++seq}\n`);
       await commitAll(work, `media ${seq}`);
       await push(work, gitServer.url('media.git'), 'main');
     };
@@ -88,14 +91,27 @@ async function main(): Promise<void> {
     let builds = 0;
     let dockerfile = '';
     const real = createDockerDriver();
+    /** Time spent per driver call, reset before each driftless media-change reconcile (the breakdown line). */
+    const spent = { build: 0, push: 0, registry: 0 };
+    const clock = async <T>(k: keyof typeof spent, p: Promise<T>): Promise<T> => {
+      const t0 = performance.now();
+      try {
+        return await p;
+      } finally {
+        spent[k] += performance.now() - t0;
+      }
+    };
     const driver: DockerDriver = {
       ...real,
       build: (o) => {
         builds++;
         if (o.contextDir) dockerfile = readFileSync(join(o.contextDir, o.dockerfile ?? 'Dockerfile'), 'utf8');
-        return real.build(o);
+        return clock('build', real.build(o));
       },
+      push: (ref, auth, o) => clock('push', real.push(ref, auth, o)),
+      registryManifest: (ref, auth) => clock('registry', real.registryManifest(ref, auth)),
     };
+    const breakdown: Record<keyof typeof spent | 'rest', number[]> = { build: [], push: [], registry: [], rest: [] };
     const project = (repo: string): Resource<ImageProjectSpec> => ({
       apiVersion: API_VERSION,
       kind: 'ImageProject',
@@ -177,7 +193,11 @@ async function main(): Promise<void> {
       await refreshPlainContext();
       t.changePlainPush!.push(await timed(async () => (await plainBuild(), await dockerCli(engine.dockerHost, ['push', '-q', plainRef]))));
       await changeMedia();
-      t.changeDl!.push(await timed(() => reconcile(proj)));
+      Object.assign(spent, { build: 0, push: 0, registry: 0 });
+      const total = await timed(() => reconcile(proj));
+      t.changeDl!.push(total);
+      for (const k of ['build', 'push', 'registry'] as const) breakdown[k].push(spent[k]);
+      breakdown.rest.push(total - spent.build - spent.push - spent.registry);
     }
 
     const ms = (k: string): number => median(t[k]!);
@@ -192,6 +212,8 @@ async function main(): Promise<void> {
     out(`image-build bench: ${runs} runs, ${fileCount + 1} media files, medians in ms (engine ${engine.dockerHost})`);
     out(`${'scenario'.padEnd(38)} ${'plain docker'.padStart(12)} ${'driftless'.padStart(10)}  ${'target'.padEnd(28)} result`);
     for (const [a, b, c, d, e] of rows) out(`${a.padEnd(38)} ${b.padStart(12)} ${c.padStart(10)}  ${d.padEnd(28)} ${e}`);
+    const b = (k: keyof typeof breakdown): string => `${k} ${median(breakdown[k]).toFixed(0)}`;
+    out(`driftless media change, medians in ms: ${b('build')}, ${b('push')}, ${b('registry')} (manifest reads), ${b('rest')} (git, context, render)`);
     out(`unchanged-input reconciles that built or planned other than noop: ${unexpected}`);
     out(`raw: ${JSON.stringify(Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.map((x) => Math.round(x))])))}`);
   } finally {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ReconcileError, StalledError, TransientError } from '../../errors.js';
+import type { DockerDriver } from '../../drivers/types.js';
 import type { Task } from '../../model/plan.js';
 import type { Renderer } from '../../render/index.js';
 import { parseReference } from '../../util/image-reference.js';
@@ -75,7 +76,7 @@ export async function applyImageProject(
         [LABELS.buildArgsDigest]: inputs.buildArgsDigest,
         ...(inputs.mediaCommit ? { [LABELS.mediaCommit]: inputs.mediaCommit } : {}),
       },
-      pull: inputs.baseFrom === 'registry',
+      pull: inputs.baseFrom === 'registry' && !(await engineHasBase(docker, res.spec.baseImage, inputs.baseDigest)),
       ...(auth ? { registryAuth: { [registryHost]: auth } } : {}),
       onLog,
       signal: ctx.signal,
@@ -100,6 +101,18 @@ export async function applyImageProject(
     throw new TransientError('ApplyFailed', `pushed ${inputs.ref} but the registry does not serve the new image yet`);
   }
   logger.info({ digest: pushed.digest }, 'image pushed');
+}
+
+/**
+ * Whether the engine already holds the base image at the digest the inputs were resolved against: then the
+ * build's pull (a registry round trip per build) is skipped, and the input digest still names what is built.
+ */
+async function engineHasBase(docker: DockerDriver, baseImage: string, digest: string | undefined): Promise<boolean> {
+  if (!digest) return false;
+  const local = await docker.inspectImage(baseImage);
+  const name = baseImage.split('@')[0]!;
+  const repo = name.lastIndexOf(':') > name.lastIndexOf('/') ? name.slice(0, name.lastIndexOf(':')) : name;
+  return local?.repoDigests.includes(`${repo}@${digest}`) ?? false;
 }
 
 /** The build context: the Dockerfile at the root and the media (without .git) under media/. */
