@@ -29,6 +29,8 @@ export const HOST_PACKAGES: readonly string[] = [
   'netcat-openbsd',
   // git-upload-pack / git-receive-pack: lab hosts can serve Git repos over SSH (the ssh Git source tests).
   'git',
+  // dockerd for hosts started with ownEngine (each host runs its own engine, like a real machine); idle otherwise.
+  'docker.io',
 ];
 
 export const HOST_IMAGE_REPO = 'driftless-host';

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type Docker from 'dockerode';
 import { dockerExec, putFiles, waitForBanner, type LabExecResult } from './container-io.js';
+import { ownEngineSettings, type OwnEngineOptions } from './own-engine.js';
 import type { TarFile } from './tar.js';
 
 export { dockerExec, waitForBanner, type LabExecResult };
@@ -57,6 +58,11 @@ export interface CreateLabHostsOptions {
   persistent?: boolean;
   /** Files written into each container before its first start (host keys, /etc/lab-init.d hooks). */
   files?: (name: string) => TarFile[];
+  /**
+   * Each host runs its own Docker engine (see own-engine.ts), like a real machine: containers it starts live in
+   * its network and published ports bind on it. Exclusive with dockerSocket; hosts take longer to come up.
+   */
+  ownEngine?: OwnEngineOptions;
 }
 
 /** File on a lab host naming the network mode that stands for "the host's network" (see dockerSocket). */
@@ -139,13 +145,16 @@ export async function findLabHosts(docker: Docker, prefix: string, bannerTimeout
 async function createOne(docker: Docker, name: string, index: number, opts: CreateLabHostsOptions): Promise<LabHost> {
   let lastErr: unknown;
   const fixedPort = opts.ports?.[index];
+  if (opts.ownEngine && opts.dockerSocket) throw new Error('a lab host has either its own engine or the shared socket, not both');
+  const own = opts.ownEngine ? ownEngineSettings(opts.ownEngine) : undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = fixedPort ?? (await freePort());
     const container = await docker.createContainer({
       name,
       Hostname: name,
       Image: opts.image,
-      Env: [`AUTHORIZED_KEYS=${opts.publicKey.trim()}`, ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`)],
+      Env: [`AUTHORIZED_KEYS=${opts.publicKey.trim()}`, ...(own?.env ?? []), ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`)],
+      ...(own ? { Volumes: own.volumes } : {}),
       Labels: {
         ...opts.labels,
         [LAB_LABEL]: '1',
@@ -159,11 +168,12 @@ async function createOne(docker: Docker, name: string, index: number, opts: Crea
         PortBindings: { '22/tcp': [{ HostIp: '127.0.0.1', HostPort: String(port) }] },
         ...(opts.network ? { NetworkMode: opts.network } : {}),
         ...(opts.dockerSocket ? { Binds: dockerBinds(opts.dockerSocket, opts.dockerCli) } : {}),
+        ...(own?.hostConfig ?? {}),
       },
     });
-    const host = labHost(docker, name, container.id, port, opts.bannerTimeoutMs ?? 30_000);
+    const host = labHost(docker, name, container.id, port, opts.bannerTimeoutMs ?? (own ? 120_000 : 30_000));
     try {
-      await putFiles(docker, container.id, opts.files?.(name) ?? []);
+      await putFiles(docker, container.id, [...(own?.files ?? []), ...(opts.files?.(name) ?? [])]);
       await host.start();
       if (opts.dockerSocket) await writeHostNetworkFile(host);
       return host;

@@ -18,6 +18,8 @@ export interface TestHostsOptions {
   network?: string;
   /** Give each host the engine's socket and a docker CLI: containers it runs are siblings sharing its network. */
   dockerSocket?: boolean;
+  /** Each host runs its own Docker engine (docker.io inside), listing these registries as insecure. */
+  ownEngine?: { insecureRegistries?: string[] };
 }
 
 export interface TestHosts {
@@ -44,6 +46,7 @@ export async function startTestHosts(count: number, opts: TestHostsOptions = {})
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.network ? { network: opts.network } : {}),
     ...(opts.dockerSocket ? { dockerSocket: socketPathOf(docker) } : {}),
+    ...(opts.ownEngine ? { ownEngine: opts.ownEngine } : {}),
   });
   return {
     hosts,

@@ -56,8 +56,12 @@ export const silentLogger: Logger = {
   child: () => silentLogger,
 };
 
-export async function createPoolWorld(hostCount: number, name: string): Promise<PoolWorld> {
-  const th = await startTestHosts(hostCount, { name, dockerSocket: true, labels: {} });
+/**
+ * `ownEngine`: hosts run their own Docker engine (nodes live inside them, not on the outer engine, so `nodes()`
+ * and `events()`, which read the outer engine, see none of them); default: hosts share the outer engine.
+ */
+export async function createPoolWorld(hostCount: number, name: string, opts: { ownEngine?: { insecureRegistries?: string[] } } = {}): Promise<PoolWorld> {
+  const th = await startTestHosts(hostCount, opts.ownEngine ? { name, ownEngine: opts.ownEngine, labels: {} } : { name, dockerSocket: true, labels: {} });
   const stateDir = await mkdtemp(join(tmpdir(), 'driftless-pool-'));
   const ssh: ManagedSshDriver = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts') });
   const secretEnv: Record<string, string> = { [KEY_ENV]: th.privateKey };
