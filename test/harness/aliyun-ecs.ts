@@ -6,11 +6,9 @@
  * The instance is reached on 127.0.0.1 at the container's published port, reported as the tag
  * `driftless:ssh-port` (the convention the driver reads; a real ECS instance simply has no such tag).
  */
-import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type Docker from 'dockerode';
 import { createLabHosts, type LabHost } from '../../src/lab/hosts.js';
+import { AliyunError, serveRpc } from './aliyun-rpc-server.js';
 import { signatureMatches } from './aliyun-sign.js';
 import { createEcsActions, type EcsInstanceRecord, type EcsState } from './aliyun-ecs-actions.js';
 
@@ -34,11 +32,8 @@ export interface EcsEmulator {
   close(): Promise<void>;
 }
 
-export class EcsError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
-    super(message);
-  }
-}
+/** An ECS API error (status + Aliyun code), answered in Aliyun's error shape by the shared RPC server. */
+export class EcsError extends AliyunError {}
 
 export async function startEcsEmulator(opts: EcsEmulatorOptions): Promise<EcsEmulator> {
   const nonces = new Set<string>();
@@ -58,13 +53,12 @@ export async function startEcsEmulator(opts: EcsEmulatorOptions): Promise<EcsEmu
   };
   const actions = createEcsActions(state, backing, opts.onCreated);
 
-  const handle = async (req: IncomingMessage): Promise<unknown> => {
-    const params = await readParams(req);
+  const handle = async (method: string, params: Record<string, string>): Promise<unknown> => {
     const action = params.Action ?? '';
     const entry: { action: string; code?: string } = { action };
     log.push(entry);
     try {
-      verify(req.method ?? 'GET', params);
+      verify(method, params);
       counter++;
       if (throttleEvery > 0 && counter % throttleEvery === 0) throw new EcsError(400, 'Throttling', 'Request was denied due to request throttling.');
       const fn = actions[action];
@@ -91,20 +85,9 @@ export async function startEcsEmulator(opts: EcsEmulatorOptions): Promise<EcsEmu
     nonces.add(p.SignatureNonce!);
   };
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const requestId = randomBytes(16).toString('hex').toUpperCase();
-    handle(req).then(
-      (body) => send(res, 200, { RequestId: requestId, ...(body as object) }),
-      (err: unknown) => {
-        const e = err instanceof EcsError ? err : new EcsError(500, 'InternalError', `The request processing has failed due to some unknown error. ${String(err)}`);
-        send(res, e.status, { RequestId: requestId, HostId: 'ecs.aliyuncs.com', Code: e.code, Message: e.message, Recommend: '' });
-      },
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const server = await serveRpc('ecs.aliyuncs.com', handle);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
     state,
     log,
     setThrottleEvery: (n) => {
@@ -112,26 +95,8 @@ export async function startEcsEmulator(opts: EcsEmulatorOptions): Promise<EcsEmu
       counter = 0;
     },
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      await server.close();
       await Promise.allSettled([...state.instances.values()].map(async (r) => (await r.host)?.remove()));
     },
   };
-}
-
-async function readParams(req: IncomingMessage): Promise<Record<string, string>> {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const out: Record<string, string> = Object.fromEntries(url.searchParams);
-  if (req.method === 'POST') {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    Object.assign(out, Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
-  }
-  return out;
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }

@@ -3,13 +3,11 @@
  * where tests depend on them: a listener port is unique per load balancer, Set*ListenerAttribute needs the
  * listener with that protocol, SetBackendServers only changes weights of existing backends.
  */
+import { AliyunError } from './aliyun-rpc-server.js';
 import { randomBytes } from 'node:crypto';
 
-export class SlbError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
-    super(message);
-  }
-}
+/** An SLB API error (status + Aliyun code), answered in Aliyun's error shape by the shared RPC server. */
+export class SlbError extends AliyunError {}
 
 export interface SlbListenerRecord {
   protocol: 'http' | 'https' | 'tcp' | 'udp';

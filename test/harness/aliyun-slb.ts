@@ -4,9 +4,7 @@
  * nonces and stale timestamps, keeps load balancers, listeners, backends and tags in memory, honours
  * ClientToken, and answers Throttling on every Nth signed request when asked.
  */
-import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveRpc } from './aliyun-rpc-server.js';
 import { signatureMatches } from './aliyun-sign.js';
 import { createSlbActions, SlbError, type SlbEmulatorState, type SlbRecord } from './aliyun-slb-actions.js';
 
@@ -60,13 +58,12 @@ export async function startSlbEmulator(opts: SlbEmulatorOptions): Promise<SlbEmu
     nonces.add(p.SignatureNonce!);
   };
 
-  const handle = async (req: IncomingMessage): Promise<unknown> => {
-    const params = await readParams(req);
+  const handle = async (method: string, params: Record<string, string>): Promise<unknown> => {
     const { Signature: _sig, ...shown } = params;
     const entry: SlbLogEntry = { action: params.Action ?? '', params: shown };
     log.push(entry);
     try {
-      verify(req.method ?? 'GET', params);
+      verify(method, params);
       counter++;
       if (throttleEvery > 0 && counter % throttleEvery === 0) throw new SlbError(400, 'Throttling.User', 'Request was denied due to user flow control.');
       const fn = actions[entry.action];
@@ -78,20 +75,9 @@ export async function startSlbEmulator(opts: SlbEmulatorOptions): Promise<SlbEmu
     }
   };
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const requestId = randomBytes(16).toString('hex').toUpperCase();
-    handle(req).then(
-      (body) => send(res, 200, { RequestId: requestId, ...(body as object) }),
-      (err: unknown) => {
-        const e = err instanceof SlbError ? err : new SlbError(500, 'InternalError', `The request processing has failed due to some unknown error. ${String(err)}`);
-        send(res, e.status, { RequestId: requestId, HostId: 'slb.aliyuncs.com', Code: e.code, Message: e.message, Recommend: '' });
-      },
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const server = await serveRpc('slb.aliyuncs.com', handle);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: server.endpoint,
     state,
     log,
     setThrottleEvery: (n) => {
@@ -100,25 +86,7 @@ export async function startSlbEmulator(opts: SlbEmulatorOptions): Promise<SlbEmu
     },
     seed: (rec) => actions.seed(rec),
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      await server.close();
     },
   };
-}
-
-async function readParams(req: IncomingMessage): Promise<Record<string, string>> {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  const out: Record<string, string> = Object.fromEntries(url.searchParams);
-  if (req.method === 'POST') {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    Object.assign(out, Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))));
-  }
-  return out;
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
 }
