@@ -12,6 +12,7 @@ export const FACTS_COMMAND = [
   'true',
 ].join('; ');
 
+/** What a host reports about itself; `initDone` lists the step digests recorded after each init step succeeded. */
 export interface Facts {
   hostname?: string;
   os?: string;

@@ -1,5 +1,6 @@
 /** The Host spec as schemas/host.schema.json defines it (after driftless.yaml defaults are merged in). */
 import type { SecretRef } from '../../model/resource.js';
+import type { Facts } from './facts.js';
 
 export interface InitStep {
   name: string;
@@ -19,17 +20,9 @@ export interface HostSpec {
 }
 
 /** Facts read from the host in one round trip, plus which init steps already ran there. */
-export interface HostObserved {
+export interface HostObserved extends Facts {
   reachable: boolean;
   error?: string;
-  hostname?: string;
-  os?: string;
-  kernel?: string;
-  cpus?: number;
-  memoryMiB?: number;
-  diskGiB?: number;
-  /** Step digests recorded on the host after each init step succeeded. */
-  initDone: string[];
   /** Digests of the declared steps, in order (copied from desired so health stays pure). */
   initWanted: string[];
   expect?: HostSpec['expect'];
