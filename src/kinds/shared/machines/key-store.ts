@@ -65,8 +65,23 @@ export async function readMachineKey(stateDir: string, group: string, machine: s
   }
 }
 
-/** The machine's key and token, generating and writing them first when this is a new machine. */
-export async function ensureMachineKey(stateDir: string, group: string, machine: string): Promise<MachineKey> {
+const ensuring = new Map<string, Promise<MachineKey>>();
+
+/**
+ * The machine's key and token, generating and writing them first when this is a new machine. Concurrent callers
+ * for one machine share one generation: two would mint two keys and race each other's writes.
+ */
+export function ensureMachineKey(stateDir: string, group: string, machine: string): Promise<MachineKey> {
+  const dir = dirOf(stateDir, group, machine);
+  let pending = ensuring.get(dir);
+  if (!pending) {
+    pending = createMachineKey(stateDir, group, machine).finally(() => ensuring.delete(dir));
+    ensuring.set(dir, pending);
+  }
+  return pending;
+}
+
+async function createMachineKey(stateDir: string, group: string, machine: string): Promise<MachineKey> {
   const existing = await readMachineKey(stateDir, group, machine);
   if (existing) return existing;
   const dir = dirOf(stateDir, group, machine);
@@ -101,7 +116,8 @@ export async function setInitTimeouts(stateDir: string, group: string, machine: 
 }
 
 async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
+  // A unique temp name: two writers of one path never share (and interleave into) one temp file.
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, content, { mode });
   await rename(tmp, path);
 }
