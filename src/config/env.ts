@@ -40,7 +40,9 @@ function typed(key: string, value: string): unknown {
 
 /**
  * Reads the layer. Secrets are never taken as values from here: DRIFTLESS_GIT_TOKEN_ENV names the variable that
- * holds the token, and DRIFTLESS_WEBHOOK_SECRET_ENV / _FILE name where every receiver's secret lives.
+ * holds the token, DRIFTLESS_GIT_SSH_KEY_FILE / _ENV where the SSH private key lives (a path or a variable name,
+ * as `--ssh-key-file` / `--ssh-key-env`), and DRIFTLESS_WEBHOOK_SECRET_ENV / _FILE where every receiver's secret
+ * lives.
  */
 export function fromEnv(env: NodeJS.ProcessEnv): Layer {
   const out: Layer = {};
@@ -52,10 +54,28 @@ export function fromEnv(env: NodeJS.ProcessEnv): Layer {
   if (env.DRIFTLESS_GIT_USERNAME) auth.username = env.DRIFTLESS_GIT_USERNAME;
   if (env.DRIFTLESS_GIT_TOKEN_ENV) auth.token = { env: env.DRIFTLESS_GIT_TOKEN_ENV };
   if (env.DRIFTLESS_GIT_PASSWORD_ENV) auth.password = { env: env.DRIFTLESS_GIT_PASSWORD_ENV };
+  const sshKey = sshKeyRef(env.DRIFTLESS_GIT_SSH_KEY_FILE, env.DRIFTLESS_GIT_SSH_KEY_ENV);
+  if (sshKey) auth.sshKey = sshKey;
   if (Object.keys(auth).length > 0) out.auth = auth;
   const secret = webhookSecret(env.DRIFTLESS_WEBHOOK_SECRET_ENV, env.DRIFTLESS_WEBHOOK_SECRET_FILE);
   if (secret) out.webhooks = allReceivers(secret);
   return out;
+}
+
+/** The SSH key reference from its two variables (the file wins, as `--ssh-key-file` does; see `envProblems`). */
+function sshKeyRef(file: string | undefined, envName: string | undefined): Layer | undefined {
+  if (file !== undefined) return { file };
+  if (envName !== undefined) return { env: envName };
+  return undefined;
+}
+
+/** Mistakes only visible in the variables themselves (the merged object no longer shows them), one per line. */
+export function envProblems(env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  if (env.DRIFTLESS_GIT_SSH_KEY_FILE !== undefined && env.DRIFTLESS_GIT_SSH_KEY_ENV !== undefined) {
+    problems.push('auth.sshKey: DRIFTLESS_GIT_SSH_KEY_FILE and DRIFTLESS_GIT_SSH_KEY_ENV are both set; set only one');
+  }
+  return problems;
 }
 
 /** A secret reference from an env-var name or a file path (the first given wins). */

@@ -9,9 +9,11 @@ import { parse as parseYaml } from 'yaml';
 import { describeErrors } from '../loader/messages.js';
 import { sharedSchemaRegistry } from '../loader/schema-registry.js';
 import type { SecretRef } from '../model/resource.js';
+import { isSshGitUrl } from '../source/git-ssh.js';
 import { parseSourceArg, type GitAuthSpec, type SourceSpec } from '../source/types.js';
+import { sanitize } from '../util/sanitize.js';
 import { parseDuration } from './duration.js';
-import { ENV_KEYS, fromEnv, type Layer } from './env.js';
+import { ENV_KEYS, envProblems, fromEnv, type Layer } from './env.js';
 
 export const CONFIG_SCHEMA_ID = 'https://driftless.dev/schemas/config.schema.json';
 
@@ -94,6 +96,7 @@ export function loadDaemonConfig(inputs: ConfigInputs): DaemonConfig {
   const layers: [string, Layer][] = [];
   if (filePath) layers.push([`file ${filePath}`, readFileLayer(resolve(cwd, filePath), problems)]);
   layers.push(['env', fromEnv(env)]);
+  problems.push(...envProblems(env));
   layers.push(['flag', defined(inputs.flags)]);
   const data: Layer = {};
   for (const [name, layer] of layers) {
@@ -149,6 +152,9 @@ function normalise(data: Layer, cwd: string, problems: string[]): DaemonConfig {
     source = parseSourceArg(raw.repo, { cwd, ref: raw.branch, ...(raw.auth ? { auth: raw.auth } : {}) });
   } catch (err) {
     problems.push(`repo: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (source?.type === 'git' && raw.auth?.sshKey && !isSshGitUrl(source.url)) {
+    problems.push(`auth.sshKey: only used for ssh:// and user@host:path repos, not ${sanitize(source.url)}`);
   }
   if (raw.statusBranch !== undefined && raw.statusBranch === raw.branch) {
     problems.push(`statusBranch: must differ from branch ${JSON.stringify(raw.branch)}; status is never written to the watched branch`);

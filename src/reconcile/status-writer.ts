@@ -1,27 +1,25 @@
 /**
  * Where the status report goes: for a Git source, a commit on the status branch (never the watched branch, never
- * forced, fixed author); for a local directory, files under `<stateDir>/status/` replaced atomically.
+ * forced, fixed author), over HTTP(S) with isomorphic-git or over SSH with the git CLI; for a local directory,
+ * files under `<stateDir>/status/` replaced atomically.
  */
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import type { DaemonConfig } from '../config/index.js';
-import type { SecretResolver } from '../kinds/types.js';
 import { isSshGitUrl } from '../source/git-ssh.js';
 import { commitStatus } from '../source/status-branch.js';
-import type { GitAuthSpec, ResolvedGitAuth } from '../source/types.js';
+import { commitStatusSsh } from '../source/status-branch-ssh.js';
+import type { StatusCommitOptions } from '../source/status-commit.js';
+import type { ResolvedGitAuth } from '../source/types.js';
+
+export { resolveGitAuth } from '../source/index.js';
 
 /** The identity of every status commit, so people and tools can tell (and filter) the daemon's own commits. */
 export const STATUS_AUTHOR = { name: 'driftless', email: 'driftless@noreply.invalid' };
 
-export async function resolveGitAuth(spec: GitAuthSpec | undefined, secrets: SecretResolver): Promise<ResolvedGitAuth | undefined> {
-  if (!spec) return undefined;
-  const out: ResolvedGitAuth = {};
-  if (spec.username !== undefined) out.username = spec.username;
-  if (spec.token) out.token = await secrets.resolve(spec.token);
-  if (spec.password) out.password = await secrets.resolve(spec.password);
-  return out;
-}
+/** Per git operation of a status write: a slow remote delays the report, never the reconcile loop for long. */
+const STATUS_TIMEOUT_MS = 20_000;
 
 export function statusWriter(args: {
   config: DaemonConfig;
@@ -29,26 +27,26 @@ export function statusWriter(args: {
   statusBranch: () => string;
   logger: PinoLogger;
 }): (files: Record<string, string>, message: string) => Promise<string> {
-  const { config } = args;
-  // Status commits go through isomorphic-git (HTTP only); an SSH source keeps its report on disk instead.
-  const ssh = config.source.type === 'git' && isSshGitUrl(config.source.url);
-  if (ssh && config.statusPush) args.logger.warn('status commits are not supported for ssh git sources yet; status is written under the state dir');
-  if (config.source.type === 'git' && !ssh) {
+  const { config, auth } = args;
+  if (config.source.type === 'git') {
     const url = config.source.url;
+    const ssh = isSshGitUrl(url);
     return async (files, message) => {
       if (!config.statusPush) return 'disabled';
       const branch = args.statusBranch();
       if (branch === config.branch) throw new Error(`status branch ${branch} is the watched branch; refusing to write to it`);
-      return commitStatus({
-        url,
-        ...(args.auth ? { auth: args.auth } : {}),
-        branch,
-        files,
-        message,
-        author: STATUS_AUTHOR,
-        cacheDir: join(config.stateDir, 'status-cache'),
-        timeoutMs: 20_000,
-      });
+      const common: StatusCommitOptions = { branch, files, message, author: STATUS_AUTHOR, cacheDir: join(config.stateDir, 'status-cache') };
+      if (ssh) {
+        return commitStatusSsh({
+          ...common,
+          url,
+          // The same pinned host keys as the SSH source (openSource's default next to the git cache).
+          knownHostsFile: join(config.stateDir, 'git_known_hosts'),
+          ...(auth?.sshKey ? { privateKey: auth.sshKey } : {}),
+          timeoutMs: STATUS_TIMEOUT_MS,
+        });
+      }
+      return commitStatus({ ...common, url, ...(auth ? { auth } : {}), timeoutMs: STATUS_TIMEOUT_MS });
     };
   }
   const target = join(config.stateDir, 'status');

@@ -25,6 +25,11 @@ export interface GitResult {
   stderr: string;
 }
 
+/** A finished command whatever its exit code, for callers that tell expected refusals from failures themselves. */
+export interface GitExit extends GitResult {
+  code: number | null;
+}
+
 /** Quotes a path for the shell git runs GIT_SSH_COMMAND through. */
 function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -38,6 +43,16 @@ const GIT_CONFIG = ['-c', 'gc.autoDetach=false', '-c', 'maintenance.autoDetach=f
  * `what` names the operation for messages, e.g. `fetch of ssh://host/repo.git#main`.
  */
 export async function runSshGit(args: string[], what: string, opts: SshGitOptions, cwd?: string): Promise<GitResult> {
+  const r = await runSshGitExit(args, what, opts, cwd);
+  if (r.code !== 0) throw toSshError(r.stderr, r.code, what);
+  return { stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Like `runSshGit` but resolves with the exit code instead of rejecting on a non-zero exit (a push refused because
+ * the remote moved is an answer, not a failure); still rejects when git cannot run or times out.
+ */
+export async function runSshGitExit(args: string[], what: string, opts: SshGitOptions, cwd?: string): Promise<GitExit> {
   await mkdir(dirname(opts.knownHostsFile), { recursive: true });
   const keyDir = opts.privateKey ? await mkdtemp(join(tmpdir(), 'driftless-ssh-')) : undefined;
   try {
@@ -70,7 +85,7 @@ export async function runSshGit(args: string[], what: string, opts: SshGitOption
   }
 }
 
-function spawnGit(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, what: string, cwd?: string): Promise<GitResult> {
+function spawnGit(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, what: string, cwd?: string): Promise<GitExit> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
@@ -90,8 +105,7 @@ function spawnGit(args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, wha
     child.on('close', (code) => {
       clearTimeout(timer);
       if (timedOut) return reject(new TransientError('SourceUnavailable', `${what}: no answer within ${timeoutMs} ms`));
-      if (code === 0) return resolve({ stdout, stderr });
-      reject(toSshError(stderr, code, what));
+      resolve({ stdout, stderr, code });
     });
   });
 }

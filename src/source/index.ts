@@ -32,7 +32,7 @@ export async function openSource(spec: SourceSpec, opts: OpenSourceOptions): Pro
   if (spec.type === 'dir') return createDirSource(spec.path);
   const ref = spec.ref ?? 'main';
   const key = createHash('sha256').update(`${sanitize(spec.url)}#${ref}`).digest('hex').slice(0, 16);
-  const auth = await resolveAuth(spec.auth, opts.secrets);
+  const auth = await resolveGitAuth(spec.auth, opts.secrets);
   if (isSshGitUrl(spec.url)) {
     return createGitSshSource({
       url: spec.url,
@@ -57,7 +57,8 @@ export async function openSource(spec: SourceSpec, opts: OpenSourceOptions): Pro
   };
 }
 
-async function resolveAuth(spec: GitAuthSpec | undefined, secrets: SecretResolver): Promise<ResolvedGitAuth | undefined> {
+/** Resolves the secret references of Git credentials (each value registered for redaction by the resolver). */
+export async function resolveGitAuth(spec: GitAuthSpec | undefined, secrets: SecretResolver): Promise<ResolvedGitAuth | undefined> {
   if (!spec) return undefined;
   const out: ResolvedGitAuth = {};
   if (spec.username !== undefined) out.username = spec.username;

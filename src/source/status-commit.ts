@@ -1,0 +1,137 @@
+/**
+ * The transport-independent half of the status write-back: a small bare repo of its own, the report turned into a
+ * tree (exactly the given files), a commit on top of the remote tip with a fixed author, and the bounded
+ * fetch-rebuild-push loop that never forces. HTTP (isomorphic-git) and SSH (the git CLI) only differ in how the
+ * tip is fetched and how the branch is pushed, so both plug a `StatusTransport` into `commitStatusVia` and the
+ * guarantees (no force, no noise commits, no lost concurrent commit) hold for both by construction.
+ */
+import * as fs from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import git, { type TreeEntry } from 'isomorphic-git';
+import { TransientError } from '../errors.js';
+
+/** What every status writer takes, whatever the transport. */
+export interface StatusCommitOptions {
+  /** Branch name without `refs/heads/`; default `driftless/status`. */
+  branch?: string;
+  /** Path (POSIX, may contain `/`) -> content. The commit's tree holds exactly these files. */
+  files: Record<string, string>;
+  message: string;
+  author?: { name: string; email: string };
+  /** Directory owned by the status writer (a small bare repo). */
+  cacheDir: string;
+  /** Total push attempts; default 5. */
+  maxAttempts?: number;
+  /** Test seam: runs after the tip was fetched and before the push, to provoke a race deterministically. */
+  beforePush?: (attempt: number) => Promise<void>;
+}
+
+/** The outcome of one non-forced push: landed, or refused because the remote moved (then we rebuild and retry). */
+export type PushOutcome = { ok: true } | { ok: false; cause: unknown };
+
+/** How one remote is reached. Errors other than a rejected push are thrown, typed, and end the attempt loop. */
+export interface StatusTransport {
+  /** Names the operation in messages, credentials removed, e.g. `status push to ssh://host/repo.git#branch`. */
+  what: string;
+  /** Downloads the remote tip of `fullRef` into `gitdir`; undefined when the branch does not exist yet. */
+  fetchTip(gitdir: string, fullRef: string): Promise<string | undefined>;
+  /** Pushes the local `fullRef` to the same remote ref, never forced. */
+  push(gitdir: string, fullRef: string): Promise<PushOutcome>;
+}
+
+const locks = new Map<string, Promise<unknown>>();
+
+/**
+ * Commits `files` on top of the status branch and pushes without force; returns the commit now at the branch tip.
+ * When the tree equals the current tip's tree nothing is pushed and the tip is returned (no noise commits).
+ * Calls sharing a cacheDir are serialised in-process; separate writers race through the server, which is safe.
+ */
+export function commitStatusVia(transport: StatusTransport, opts: StatusCommitOptions): Promise<string> {
+  const key = opts.cacheDir;
+  const prev = locks.get(key) ?? Promise.resolve();
+  const run = prev.then(
+    () => commitWithRetry(transport, opts),
+    () => commitWithRetry(transport, opts),
+  );
+  const settled = run.catch(() => undefined);
+  locks.set(key, settled);
+  void settled.then(() => {
+    if (locks.get(key) === settled) locks.delete(key);
+  });
+  return run;
+}
+
+async function commitWithRetry(transport: StatusTransport, opts: StatusCommitOptions): Promise<string> {
+  const fullRef = `refs/heads/${opts.branch ?? 'driftless/status'}`;
+  const gitdir = join(opts.cacheDir, 'status.git');
+  const maxAttempts = opts.maxAttempts ?? 5;
+  const author = { ...(opts.author ?? { name: 'driftless', email: 'driftless@localhost' }), timezoneOffset: 0 };
+  if (!fs.existsSync(join(gitdir, 'HEAD'))) {
+    await mkdir(gitdir, { recursive: true });
+    await git.init({ fs, gitdir, bare: true });
+    await git.setConfig({ fs, gitdir, path: 'remote.origin.fetch', value: '+refs/heads/*:refs/remotes/origin/*' });
+  }
+  const tree = await writeFilesTree(gitdir, opts.files);
+
+  let lastErr: unknown;
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const parent = await transport.fetchTip(gitdir, fullRef);
+    if (parent) {
+      const { commit } = await git.readCommit({ fs, gitdir, oid: parent });
+      if (commit.tree === tree) return parent;
+    }
+    const timestamp = Math.floor(Date.now() / 1000);
+    const oid = await git.writeCommit({
+      fs,
+      gitdir,
+      commit: {
+        message: opts.message.endsWith('\n') ? opts.message : `${opts.message}\n`,
+        tree,
+        parent: parent ? [parent] : [],
+        author: { ...author, timestamp },
+        committer: { ...author, timestamp },
+      },
+    });
+    // Local ref only (our private cache repo); the push below is never forced.
+    await git.writeRef({ fs, gitdir, ref: fullRef, value: oid, force: true });
+    await opts.beforePush?.(attempt);
+    const pushed = await transport.push(gitdir, fullRef);
+    if (pushed.ok) return oid;
+    lastErr = pushed.cause;
+    await new Promise((r) => setTimeout(r, 50 * attempt + Math.floor(Math.random() * 100 * attempt)));
+  }
+  throw new TransientError('SourceUnavailable', `${transport.what}: still rejected after ${maxAttempts} attempts`, {
+    cause: lastErr,
+  });
+}
+
+/** Writes blobs and nested trees for `files`; returns the root tree id. */
+async function writeFilesTree(gitdir: string, files: Record<string, string>): Promise<string> {
+  interface Dir {
+    files: Map<string, string>;
+    dirs: Map<string, Dir>;
+  }
+  const root: Dir = { files: new Map(), dirs: new Map() };
+  for (const [path, content] of Object.entries(files)) {
+    const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+    if (parts.length === 0 || parts.includes('..')) throw new Error(`invalid status file path ${path}`);
+    let cur = root;
+    for (const p of parts.slice(0, -1)) {
+      let next = cur.dirs.get(p);
+      if (!next) cur.dirs.set(p, (next = { files: new Map(), dirs: new Map() }));
+      cur = next;
+    }
+    cur.files.set(parts[parts.length - 1] as string, content);
+  }
+  const write = async (d: Dir): Promise<string> => {
+    const entries: TreeEntry[] = [];
+    for (const [name, content] of d.files) {
+      const oid = await git.writeBlob({ fs, gitdir, blob: Buffer.from(content, 'utf8') });
+      entries.push({ mode: '100644', path: name, oid, type: 'blob' });
+    }
+    for (const [name, sub] of d.dirs) entries.push({ mode: '040000', path: name, oid: await write(sub), type: 'tree' });
+    return git.writeTree({ fs, gitdir, tree: entries });
+  };
+  return write(root);
+}
