@@ -12,6 +12,7 @@ import { renderCommand, type ResolvedStep } from '../task-template/resolve.js';
 import type { KindContext } from '../types.js';
 import { placementOf } from './diff.js';
 import type { PoolHooks } from './hooks.js';
+import { requireBuilt } from './image.js';
 import { createNodeActions, loginHosts } from './node-actions.js';
 import { releaseMachines, provisionSlots } from './machines.js';
 import { viewPool, type PoolView } from './observe.js';
@@ -30,6 +31,7 @@ export async function applyPool(task: Task<PoolSpec, PoolObserved>, ctx: KindCon
   if (problems.length > 0) throw new StalledError('ApplyFailed', `pool ${pool}: ${problems.join('; ')}`);
   const view = await viewPool(res, ctx, hooks, true);
   const { observed } = view;
+  requireBuilt(pool, observed.imageSource);
   const plan = placementOf(res, observed);
   const jobOf = jobFactory(res, view);
   const env: RunnerEnv = { ctx, hooks, builtins: createNodeActions(res, observed.specDigest, ctx), machineBacked: view.template !== undefined };

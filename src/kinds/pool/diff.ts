@@ -8,7 +8,8 @@ import type { Resource } from '../../model/resource.js';
 import { shortDigest } from '../../util/digest.js';
 import { knownNodes } from './observe.js';
 import { placeNodes, type PlacementPlan } from './placement.js';
-import type { PoolObserved, PoolSpec } from './spec.js';
+import { describeImage } from './image.js';
+import type { NodeObserved, PoolObserved, PoolSpec } from './spec.js';
 
 /** The placement decision for a desired pool and what was observed; shared by diff (to show) and apply (to do). */
 export function placementOf(desired: Resource<PoolSpec>, observed: PoolObserved): PlacementPlan {
@@ -42,6 +43,8 @@ export function diffPool(desired: Resource<PoolSpec>, observed: PoolObserved | u
       after: `${shortDigest(observed.specDigest)} (${observed.image})`,
     });
   }
+  const image = imageChange(observed, [...p.stale, ...p.restore], p.create.length > 0);
+  if (image) changes.push(image);
   if (p.release.length > 0) changes.push({ path: 'machines.return', before: p.release });
   if (changes.length === 0) return { action: 'noop', changes: [] };
   const none = knownNodes(observed).length === 0;
@@ -50,6 +53,14 @@ export function diffPool(desired: Resource<PoolSpec>, observed: PoolObserved | u
     changes,
     ...(p.restore.length > 0 ? { reason: 'DriftDetected' } : {}),
   };
+}
+
+/** The image the changed nodes run now and the one they will run, when they differ (or nodes are created). */
+function imageChange(observed: PoolObserved, changed: NodeObserved[], creating: boolean): FieldChange | undefined {
+  const before = [...new Set(changed.map((n) => n.image).filter((i): i is string => i !== undefined && i !== observed.image))].sort();
+  if (before.length === 0 && !(creating && observed.imageSource)) return undefined;
+  const after = describeImage(observed.image, observed.imageSource);
+  return { path: 'container.image', ...(before.length > 0 ? { before: before.length === 1 ? before[0] : before } : {}), after };
 }
 
 /** Pure health: Healthy only when every desired node runs the current spec and passes its probe. */

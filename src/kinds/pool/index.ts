@@ -15,7 +15,7 @@ import type { PoolHooks } from './hooks.js';
 import { machineTemplateOf } from './hosts.js';
 import { knownNodes, observePool } from './observe.js';
 import { removePool } from './remove.js';
-import { resolveFlows, resolveImage } from './resolve.js';
+import { followedProject, resolveFlows } from './resolve.js';
 import type { PoolObserved, PoolSpec } from './spec.js';
 
 function dependencies(res: Resource<PoolSpec>): ResourceRef[] {
@@ -34,7 +34,7 @@ function dependencies(res: Resource<PoolSpec>): ResourceRef[] {
 function validate(res: Resource<PoolSpec>, all: ResourceIndex): Problem[] {
   const messages = [...resolveFlows(res.spec, all).problems];
   try {
-    resolveImage(res.spec, all);
+    if (typeof res.spec.container.image !== 'string') followedProject(res.spec, all);
   } catch (err) {
     messages.push(`container.image: ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -11,7 +11,8 @@ import type { KindContext } from '../types.js';
 import { desiredCount } from './placement.js';
 import type { PoolHooks } from './hooks.js';
 import { poolHosts, type PoolHost } from './hosts.js';
-import { nodeSpecDigest, resolveImage } from './resolve.js';
+import { poolImage } from './image.js';
+import { nodeSpecDigest } from './resolve.js';
 import { listScript, parseList, probeScript } from './scripts.js';
 import type { HealthCheckSpec, HostNodes, NodeObserved, PoolObserved, PoolSpec } from './spec.js';
 
@@ -32,7 +33,7 @@ export async function observePool(res: Resource<PoolSpec>, ctx: KindContext, hoo
 /** observePool plus the targets of every host, as apply uses them. */
 export async function viewPool(res: Resource<PoolSpec>, ctx: KindContext, hooks: PoolHooks, requireHook = false): Promise<PoolView> {
   const ph = await poolHosts(res, ctx, hooks, requireHook);
-  const image = resolveImage(res.spec, ctx.resources);
+  const { ref: image, source } = await poolImage(res, ctx);
   const read = [...ph.eligible, ...ph.former];
   const hosts = await Promise.all(
     read.map(async (h): Promise<HostNodes> => {
@@ -50,6 +51,7 @@ export async function viewPool(res: Resource<PoolSpec>, ctx: KindContext, hooks:
     hosts: [...hosts, ...unreadable].sort((a, b) => (a.host < b.host ? -1 : 1)),
     specDigest: nodeSpecDigest(res, image),
     image,
+    ...(source ? { imageSource: source } : {}),
     desiredCount: desiredCount(res.spec, reachableEligible.length, grow),
     ...(ph.machines ? { machines: ph.machines.map((m) => ({ name: m.name, state: m.state, ...(m.error ? { error: m.error } : {}) })), grow } : {}),
   };
@@ -74,6 +76,7 @@ export async function observeHostNodes(res: Resource<PoolSpec>, host: PoolHost, 
       state: n.state,
       specDigest: n.spec,
       createdAt: n.created,
+      ...(n.image ? { image: n.image } : {}),
     }));
     const hc = res.spec.healthCheck;
     const running = nodes.filter((n) => n.state === 'running');

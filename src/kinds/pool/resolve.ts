@@ -7,19 +7,29 @@ import { digestOf } from '../../util/digest.js';
 import { renderProblems, resolveSteps, type ResolvedStep } from '../task-template/resolve.js';
 import { DEFAULT_STEPS, type Flow, type TaskTemplateSpec } from '../task-template/spec.js';
 import type { ResourceIndex } from '../types.js';
+import type { ImageProjectSpec } from '../image-project/spec.js';
 import type { PoolSpec } from './spec.js';
 
-/** The image reference nodes run; throws a message when an ImageProject tag cannot be known before a build. */
+/**
+ * The image reference a pool names by itself: an external reference, or its ImageProject's repository with the
+ * pinned tag. Throws when the project is not declared, and when the pool follows the project's builds (no pinned
+ * tag): that image is only known from the registry, see image.ts.
+ */
 export function resolveImage(spec: PoolSpec, index: ResourceIndex): string {
   const image = spec.container.image;
   if (typeof image === 'string') return image;
-  const project = index.get<{ repository: string; tag?: { fixed?: string } }>('ImageProject', image.project);
-  if (!project) throw new Error(`ImageProject/${image.project} is not declared`);
-  const tag = image.tag ?? project.spec.tag?.fixed;
-  if (!tag) {
-    throw new Error(`ImageProject/${image.project} tags by media commit; give container.image.tag or a fixed tag in the project`);
-  }
-  return `${project.spec.repository}:${tag}`;
+  const project = followedProject(spec, index);
+  if (!image.tag) throw new Error(`ImageProject/${image.project} is followed by build (no pinned tag): its image is known from the registry only`);
+  return `${project.spec.repository}:${image.tag}`;
+}
+
+/** The ImageProject a pool takes its image from (throws when it is not declared). */
+export function followedProject(spec: PoolSpec, index: ResourceIndex): Resource<ImageProjectSpec> {
+  const image = spec.container.image;
+  const name = typeof image === 'string' ? '' : image.project;
+  const project = name ? index.get<ImageProjectSpec>('ImageProject', name) : undefined;
+  if (!project) throw new Error(`ImageProject/${name} is not declared`);
+  return project;
 }
 
 /** The digest nodes are labelled with: container spec + resolved image + service. Rollout knobs are not in it. */

@@ -26,9 +26,9 @@ export interface NodeMeta {
   specDigest: string;
 }
 
-/** Lists a pool's containers on this host, one tab-separated line each: id name state spec ordinal created. */
+/** Lists a pool's containers on this host, one tab-separated line each: id name state spec ordinal created image. */
 export function listScript(pool: string): string {
-  const fields = ['{{.ID}}', '{{.Names}}', '{{.State}}', ...[NODE_LABELS.spec, NODE_LABELS.ordinal, NODE_LABELS.created].map((l) => `{{.Label "${l}"}}`)];
+  const fields = ['{{.ID}}', '{{.Names}}', '{{.State}}', ...[NODE_LABELS.spec, NODE_LABELS.ordinal, NODE_LABELS.created, NODE_LABELS.image].map((l) => `{{.Label "${l}"}}`)];
   return [
     'H=$(hostname)',
     `docker ps -a --no-trunc --filter ${q(`label=${NODE_LABELS.pool}=${pool}`)} --filter "label=${NODE_LABELS.host}=$H" --format ${q(fields.join('\t'))}`,
@@ -158,13 +158,13 @@ export function probeScript(
 }
 
 /** Parses listScript output. */
-export function parseList(stdout: string): { id: string; name: string; state: string; spec: string; ordinal: number; created: string }[] {
+export function parseList(stdout: string): { id: string; name: string; state: string; spec: string; ordinal: number; created: string; image: string }[] {
   return stdout
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((line) => {
-      const [id = '', name = '', state = '', spec = '', ordinal = '', created = ''] = line.split('\t');
-      return { id, name, state, spec, ordinal: Number.parseInt(ordinal, 10), created };
+      const [id = '', name = '', state = '', spec = '', ordinal = '', created = '', image = ''] = line.split('\t');
+      return { id, name, state, spec, ordinal: Number.parseInt(ordinal, 10), created, image };
     })
     .filter((n) => Number.isInteger(n.ordinal));
 }

@@ -89,6 +89,8 @@ export interface NodeObserved {
   state: string;
   specDigest: string;
   createdAt: string;
+  /** The image reference the container was started with (its label). */
+  image?: string;
   /** Result of the health probe; undefined when the node is not running or the pool declares no check. */
   healthy?: boolean;
 }
@@ -103,6 +105,18 @@ export interface HostNodes {
   nodes: NodeObserved[];
 }
 
+/** Where a pool following an ImageProject (no pinned tag) takes its image from, as observed this run. */
+export interface ImageSource {
+  project: string;
+  /** The project's image for its current inputs is in the registry (`digest` is what nodes run). */
+  built: boolean;
+  tag?: string;
+  digest?: string;
+  mediaCommit?: string;
+  /** Why it is not built yet. */
+  message?: string;
+}
+
 /** What a pool looks like on its hosts, plus the desired facts health needs to stay pure. */
 export interface PoolObserved {
   /** Eligible hosts (declared and matching), sorted by name. */
@@ -111,6 +125,8 @@ export interface PoolObserved {
   /** Digest of the container spec + resolved image that current nodes carry. */
   specDigest: string;
   image: string;
+  /** Present when the image follows an ImageProject's builds. */
+  imageSource?: ImageSource;
   desiredCount: number;
   /** Machines the pool created (by their tags), reachable or not; absent for a pool on declared hosts only. */
   machines?: { name: string; state: string; error?: string }[];

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSshDriver, type ManagedSshDriver } from '../../../src/drivers/ssh/index.js';
+import type { DockerDriver } from '../../../src/drivers/types.js';
 import { poolKind } from '../../../src/kinds/pool/index.js';
 import type { PoolObserved, PoolSpec } from '../../../src/kinds/pool/spec.js';
 import type { KindContext, Logger } from '../../../src/kinds/types.js';
@@ -57,10 +58,15 @@ export const silentLogger: Logger = {
 };
 
 /**
+ * `docker`: the docker driver kinds get (a pool following an ImageProject reads the registry through it).
  * `ownEngine`: hosts run their own Docker engine (nodes live inside them, not on the outer engine, so `nodes()`
  * and `events()`, which read the outer engine, see none of them); default: hosts share the outer engine.
  */
-export async function createPoolWorld(hostCount: number, name: string, opts: { ownEngine?: { insecureRegistries?: string[] } } = {}): Promise<PoolWorld> {
+export async function createPoolWorld(
+  hostCount: number,
+  name: string,
+  opts: { ownEngine?: { insecureRegistries?: string[] }; docker?: DockerDriver } = {},
+): Promise<PoolWorld> {
   const th = await startTestHosts(hostCount, opts.ownEngine ? { name, ownEngine: opts.ownEngine, labels: {} } : { name, dockerSocket: true, labels: {} });
   const stateDir = await mkdtemp(join(tmpdir(), 'driftless-pool-'));
   const ssh: ManagedSshDriver = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts') });
@@ -80,7 +86,7 @@ export async function createPoolWorld(hostCount: number, name: string, opts: { o
   const hostResources = (): Resource[] =>
     th.hosts.map((h) => res('Host', h.name, { address: h.address, port: h.port, user: 'root', privateKey: { env: KEY_ENV } }, { role: 'app' }));
   const ctxFor = (resources: Resource[]): KindContext => ({
-    drivers: { ssh },
+    drivers: { ssh, ...(opts.docker ? { docker: opts.docker } : {}) },
     secrets,
     resources: createResourceIndex(resources),
     logger: silentLogger,

@@ -50,8 +50,8 @@ describe('other scripts', () => {
     expect(listScript('web')).toContain("--filter 'label=driftless.pool=web' --filter \"label=driftless.host=$H\"");
   });
   it('parses the listing and drops foreign lines', () => {
-    expect(parseList('abc\tweb-1\trunning\tsha256:x\t1\t2026-01-01T00:00:00Z\nzzz\tother\texited\t\t\t\n')).toEqual([
-      { id: 'abc', name: 'web-1', state: 'running', spec: 'sha256:x', ordinal: 1, created: '2026-01-01T00:00:00Z' },
+    expect(parseList('abc\tweb-1\trunning\tsha256:x\t1\t2026-01-01T00:00:00Z\treg:5000/a:1@sha256:y\nzzz\tother\texited\t\t\t\n')).toEqual([
+      { id: 'abc', name: 'web-1', state: 'running', spec: 'sha256:x', ordinal: 1, created: '2026-01-01T00:00:00Z', image: 'reg:5000/a:1@sha256:y' },
     ]);
   });
   it('logs in only for images with a registry host', () => {
