@@ -2,7 +2,9 @@
  * `POST /hooks/:source`: verify, then ask the loop for a fetch and answer 202 at once. Order matters: unknown
  * receiver (404), rate limit (429, before any HMAC work), signature (401), payload (400), event and ref filters and
  * the replay guard (200 with the reason it was ignored). Replay ids are recorded only after the signature checked
- * out, so forged requests cannot poison the guard. The body is never used beyond the ref.
+ * out, so forged requests cannot poison the guard. A signed delivery without a delivery id (scripts, CI jobs) is
+ * guarded by its signature instead: the HMAC of an identical body is identical, so a captured request replayed
+ * within a short window is ignored. The body is never used beyond the ref.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
@@ -45,6 +47,19 @@ function header(req: FastifyRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/**
+ * How long a signature is remembered for deliveries without an id. Short on purpose: a script that posts the same
+ * body for two real pushes minutes apart must still wake us (the poll would catch it anyway, only later).
+ */
+export const SIGNATURE_REPLAY_WINDOW_MS = 5 * 60_000;
+
+/** The body signature a receiver verified (HMAC receivers only; GitLab's token is the same for every delivery). */
+function signatureOf(source: WebhookSource, req: FastifyRequest): string | undefined {
+  const name = source === 'github' ? 'x-hub-signature-256' : source === 'gitea' ? 'x-gitea-signature' : source === 'generic' ? 'x-signature' : undefined;
+  const value = name ? header(req, name) : undefined;
+  return value?.toLowerCase();
+}
+
 function verify(source: WebhookSource, secret: string, req: FastifyRequest, body: Buffer): boolean {
   switch (source) {
     case 'github':
@@ -64,6 +79,16 @@ export function registerWebhooks(app: FastifyInstance, deps: WebhookDeps): void 
     WEBHOOK_SOURCES.map((s) => [s, createTokenBucket({ burst: deps.burst, perSecond: deps.perSecond, ...(deps.now ? { now: deps.now } : {}) })]),
   );
   const replay = createReplayGuard({ windowMs: deps.replayWindowMs, ...(deps.now ? { now: deps.now } : {}) });
+  const replayedSignature = createReplayGuard({
+    windowMs: Math.min(deps.replayWindowMs, SIGNATURE_REPLAY_WINDOW_MS),
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  /** False when this verified delivery was seen before: by its id, or by its signature when it carries no id. */
+  const firstSeen = (source: WebhookSource, req: FastifyRequest, deliveryId: string | undefined): boolean => {
+    if (deliveryId) return replay.firstSeen(`${source}:${deliveryId}`);
+    const signature = signatureOf(source, req);
+    return signature ? replayedSignature.firstSeen(`${source}:${signature}`) : true;
+  };
   const answer = (reply: FastifyReply, source: WebhookSource, status: number, result: Result, extra: object = {}) => {
     deps.metrics.inc('driftless_webhook_requests_total', { source, result });
     deps.logger.info({ webhook: source, result, status }, 'webhook');
@@ -95,9 +120,7 @@ export function registerWebhooks(app: FastifyInstance, deps: WebhookDeps): void 
         const delivery = readDelivery(source, req.headers, payload);
         if (delivery.event === 'ping') return answer(reply, source, 200, 'ignored_event', { pong: true });
         if (delivery.event !== 'push') return answer(reply, source, 200, 'ignored_event', { event: delivery.eventName });
-        if (delivery.deliveryId && !replay.firstSeen(`${source}:${delivery.deliveryId}`)) {
-          return answer(reply, source, 200, 'replayed');
-        }
+        if (!firstSeen(source, req, delivery.deliveryId)) return answer(reply, source, 200, 'replayed');
         const which = classifyRef(delivery.ref, deps.branch, deps.statusBranch());
         if (which === 'status') return answer(reply, source, 200, 'ignored_status_branch');
         if (which === 'other') return answer(reply, source, 200, 'ignored_branch', { ref: delivery.ref });
