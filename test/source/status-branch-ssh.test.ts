@@ -8,8 +8,10 @@
 import { writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDaemonConfig } from '../../src/config/index.js';
+import { ReconcileError, StalledError } from '../../src/errors.js';
 import { startDaemon, type Daemon } from '../../src/reconcile/daemon.js';
 import { commitStatusSsh, type CommitStatusSshOptions } from '../../src/source/status-branch-ssh.js';
 import { createLogger } from '../../src/util/logger.js';
@@ -145,6 +147,30 @@ describe('status branch over ssh', () => {
       const r = await lab.hosts[0]!.exec(`git --git-dir=${BARE} merge-base --is-ancestor ${history[i + 1]} ${history[i]}`);
       expect(r.code, `${history[i + 1]} -> ${history[i]}`).toBe(0);
     }
+  });
+
+  it('fails closed without pushing: a wrong key is AuthenticationFailed (no key text in the message), a changed host key is refused', async () => {
+    const before = await onServer(`rev-parse ${BRANCH}`);
+    const other = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'not-authorized' });
+    const denied = await write({ 'README.md': '# denied\n' }, 'status: denied', { privateKey: other.private }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(denied).toBeInstanceOf(StalledError);
+    expect((denied as ReconcileError).reason).toBe('AuthenticationFailed');
+    for (const line of other.private.split('\n').filter((l) => l && !l.startsWith('-----'))) expect((denied as Error).message).not.toContain(line);
+
+    // A pinned key that is not the server's: what a changed host key (or an impostor) looks like.
+    const pinned = join(tempDir('statusssh-pinned'), 'git_known_hosts');
+    const impostor = ssh2.utils.generateKeyPairSync('ed25519').public.split(' ').slice(0, 2).join(' ');
+    writeFileSync(pinned, `[127.0.0.1]:${lab.hosts[0]!.port} ${impostor}\n`);
+    const refused = await write({ 'README.md': '# impostor\n' }, 'status: impostor', { knownHostsFile: pinned }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(StalledError);
+    expect((refused as ReconcileError).reason).toBe('HostKeyMismatch');
+    expect(await onServer(`rev-parse ${BRANCH}`)).toBe(before);
   });
 
   it('the daemon commits its report over ssh with the key from DRIFTLESS_GIT_SSH_KEY_FILE, and its commits wake nothing', async () => {
