@@ -206,6 +206,7 @@ describe('status branch over ssh', () => {
       await waitFor('three more polls after the status commit', () => polls() >= seen + 3);
       expect(runs()).toBe(runsAfterCommit);
       expect(d.metrics.value('driftless_git_requests_total', { type: 'fetch', result: 'ok' })).toBe(fetches);
+      expect(await onServer(`rev-parse ${BRANCH}`)).toBe(tip);
     } finally {
       await daemon?.stop();
     }
