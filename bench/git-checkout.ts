@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   await time(`fresh dir per commit, ${files} files (c1)`, () => materialise(gitdir, c1, join(out, 'fresh'), cache));
   await time(`(copy of c1 for the linked case)`, () => materialise(gitdir, c1, join(out, 'linked'), cache));
   await time(`fresh dir per commit, ${files} files (c2)`, () => materialise(gitdir, c2, join(out, 'fresh'), cache));
-  await time(`fresh dir, c2 linking unchanged from c1`, () => materialise(gitdir, c2, join(out, 'linked'), cache, c1));
+  await time(`fresh dir, c2 linking unchanged from c1`, () => materialise(gitdir, c2, join(out, 'linked'), cache, { previous: { commit: c1 } }));
   const wt = join(out, 'worktree');
   mkdirSync(wt, { recursive: true });
   await time('isomorphic-git checkout --force into empty (c1)', () =>

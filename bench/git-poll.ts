@@ -10,7 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createKindRegistry } from '../src/kinds/registry.js';
-import { loadRepo } from '../src/loader/index.js';
+import { createLoadCache, loadRepo } from '../src/loader/index.js';
+import type { Revision } from '../src/source/index.js';
 import { createSecretResolver } from '../src/secrets/resolver.js';
 import { openSource } from '../src/source/index.js';
 import { startGitServer } from '../test/harness/git-server.js';
@@ -109,9 +110,10 @@ async function main(): Promise<void> {
       step(`clone ${i}`);
       nativeClone.push(await timeIt(() => git('clone', '--quiet', '--depth', '1', '--single-branch', '--branch', 'main', url, dir)));
       const source = await openSource({ type: 'git', url, ref: 'main' }, { cacheDir: join(work, `ours-${i}`), secrets });
-      let dirOut = '';
-      oursClone.push(await timeIt(async () => (dirOut = (await source.fetch()).dir)));
-      oursFirstLoad.push(await timeIt(() => loadRepo(dirOut, { registry })));
+      let rev: Revision | undefined;
+      oursClone.push(await timeIt(async () => (rev = await source.fetch())));
+      // As the daemon loads: with the source's listing (blob ids) and a parse cache that lives as long as it does.
+      oursFirstLoad.push(await timeIt(() => loadRepo(rev!.dir, { registry, files: rev!.files, cache: createLoadCache() })));
     }
     const loaded = await loadRepo(join(work, 'native-0'), { registry });
     if (loaded.resources.length !== FILES || loaded.problems.length > 0) throw new Error(`load saw ${loaded.resources.length} resources, ${loaded.problems.length} problems`);
@@ -130,7 +132,9 @@ async function main(): Promise<void> {
     // one-commit update: a writer pushes one edit; native fetch + checkout vs ours fetch (+ load)
     const writer = join(work, 'writer');
     await git('clone', '--quiet', '--depth', '1', url, writer);
-    await source.fetch();
+    const cache = createLoadCache();
+    const first = await source.fetch();
+    await loadRepo(first.dir, { registry, files: first.files, cache });
     const nativeUpd: number[] = [];
     const oursUpd: number[] = [];
     const oursUpdLoad: number[] = [];
@@ -143,9 +147,14 @@ async function main(): Promise<void> {
         await git('-C', nd, 'fetch', '--quiet', '--depth', '1', 'origin', 'main');
         await git('-C', nd, 'checkout', '--quiet', '-f', 'FETCH_HEAD');
       }));
-      let dirOut = '';
-      const f = await timeIt(async () => (dirOut = (await source.fetch()).dir));
-      const l = await timeIt(() => loadRepo(dirOut, { registry }));
+      let rev: Revision | undefined;
+      const f = await timeIt(async () => (rev = await source.fetch()));
+      const l = await timeIt(async () => {
+        const r = await loadRepo(rev!.dir, { registry, files: rev!.files, cache });
+        if (r.resources.length !== FILES || !r.resources.some((x) => String((x.spec as { description?: string }).description).endsWith(`revision ${100_000 + i}`))) {
+          throw new Error('incremental load missed the pushed change');
+        }
+      });
       oursUpd.push(f);
       oursUpdLoad.push(f + l);
     }

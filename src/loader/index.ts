@@ -2,28 +2,41 @@
  * The loader: a checkout directory in, every declared resource and EVERY problem in the repo out, each problem at
  * `file:line:col` of the offending node. It never throws for a user's mistake, so one run reports them all.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { join } from 'node:path';
 import type { KindRegistry } from '../kinds/types.js';
 import type { Problem } from '../model/plan.js';
 import type { Resource } from '../model/resource.js';
-import { readDocument } from './document.js';
+import { copyLoaded, type DocOutcome, type LoadCache } from './cache.js';
+import { readDocument, type DocumentContext } from './document.js';
 import { checkReferences, createResourceIndex, dropDuplicates, type Entry } from './refs.js';
 import { sharedSchemaRegistry, type SchemaRegistry } from './schema-registry.js';
 import { readSettings, type Settings } from './settings.js';
-import { isEmptyDoc, parseSource, syntaxProblems } from './source-file.js';
-import { listResourceFiles } from './walk.js';
+import { isEmptyDoc, parseSource, syntaxProblems, type SourceFile } from './source-file.js';
+import { listResourceFiles, selectResourceFiles } from './walk.js';
 
 export type { Settings } from './settings.js';
 export { defaultSettings, loadSettingsOnly } from './settings.js';
 export { createSchemaRegistry, sharedSchemaRegistry, PLAIN_SECRET_MESSAGE } from './schema-registry.js';
 export type { SchemaRegistry } from './schema-registry.js';
 export { createResourceIndex } from './refs.js';
+export { createLoadCache, type LoadCache } from './cache.js';
+
+/** Files read and parsed between two yields to the event loop (measured: ~250 small files take ~10 ms). */
+const READ_BATCH = 250;
 
 export interface LoadOptions {
   registry: KindRegistry;
   /** Defaults to the process-wide registry over the package's schemas/. */
   schemas?: SchemaRegistry;
+  /**
+   * Regular files of the checkout with a content id each (Git blob ids), when the source knows them: the directory
+   * is then not walked, and with `cache` an unchanged file is not even read.
+   */
+  files?: ReadonlyMap<string, string>;
+  /** Parse cache kept across loads by a long-lived caller (the daemon). */
+  cache?: LoadCache;
 }
 
 export interface LoadResult {
@@ -53,6 +66,52 @@ export function sortProblems(problems: readonly Problem[]): Problem[] {
   return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col));
 }
 
+/** Identity of everything a document's reading depends on besides its own text. */
+function contextKey(ctx: DocumentContext): string {
+  return `${objectId(ctx.kinds)}:${objectId(ctx.schemas)}:${JSON.stringify(ctx.settings.defaults)}`;
+}
+
+const ids = new WeakMap<object, number>();
+let nextId = 1;
+function objectId(o: object): number {
+  const known = ids.get(o);
+  if (known !== undefined) return known;
+  ids.set(o, nextId);
+  return nextId++;
+}
+
+/** Reads one file's documents, from the cache when its content (and for validation, the context) is unchanged. */
+function fileOutcomes(
+  dir: string,
+  file: string,
+  ctx: DocumentContext,
+  context: string,
+  opts: LoadOptions,
+): (DocOutcome & { src: SourceFile })[] {
+  const blob = opts.files?.get(file);
+  let text: string | undefined;
+  const key = blob !== undefined ? `blob:${blob}` : `text:${(text = readFileSync(join(dir, file), 'utf8'))}`;
+  let cached = opts.cache?.get(file, key);
+  if (!cached) {
+    const src = parseSource(file, text ?? readFileSync(join(dir, file), 'utf8'));
+    cached = { key, src, context: '', outcomes: [] };
+    opts.cache?.set(file, cached);
+  }
+  const entry = cached;
+  if (entry.context !== context) {
+    entry.outcomes = entry.src.docs.map((doc) => {
+      const syntax = syntaxProblems(entry.src, doc);
+      const empty = syntax.length === 0 && isEmptyDoc(doc);
+      return syntax.length > 0 || empty ? { doc, syntax, empty } : { doc, syntax, empty, loaded: readDocument(entry.src, doc, ctx) };
+    });
+    // Outcomes with problems are recomputed every time: their positions may point into driftless.yaml, whose
+    // layout is not part of the context key. Clean files (the common case) are what the cache is for.
+    const clean = entry.outcomes.every((o) => o.syntax.length === 0 && (o.loaded?.problems.length ?? 0) === 0);
+    entry.context = clean ? context : '';
+  }
+  return entry.outcomes.map((o) => ({ ...o, src: entry.src, ...(o.loaded ? { loaded: copyLoaded(o.loaded) } : {}) }));
+}
+
 /** Loads a config repo checkout. Throws only when the directory itself cannot be read. */
 export async function loadRepo(dir: string, opts: LoadOptions): Promise<LoadResult> {
   const schemas = opts.schemas ?? sharedSchemaRegistry();
@@ -62,20 +121,21 @@ export async function loadRepo(dir: string, opts: LoadOptions): Promise<LoadResu
   const problems: Problem[] = [...settingsResult.problems];
   const entries: Entry[] = [];
   const ctx = { kinds, schemas, settings, settingsSource: settingsResult.source };
-  for (const file of await listResourceFiles(dir)) {
-    const src = parseSource(file, await readFile(join(dir, file), 'utf8'));
-    for (const doc of src.docs) {
-      const syntax = syntaxProblems(src, doc);
-      if (syntax.length > 0) {
-        problems.push(...syntax);
-        continue;
-      }
-      if (isEmptyDoc(doc)) continue;
-      const loaded = readDocument(src, doc, ctx);
-      problems.push(...loaded.problems);
-      if (loaded.resource) entries.push({ resource: loaded.resource, clean: loaded.clean, src, doc });
+  const context = contextKey(ctx);
+  const files = opts.files ? await selectResourceFiles(dir, opts.files.keys()) : await listResourceFiles(dir);
+  for (const [i, file] of files.entries()) {
+    // Synchronous reads of small files are ~10x faster than fs/promises (no thread-pool round trip per open/
+    // fstat/read/close); the loop yields every READ_BATCH files so a daemon still answers HTTP during a big load.
+    if (i > 0 && i % READ_BATCH === 0) await yieldToLoop();
+    const outcomes = fileOutcomes(dir, file, ctx, context, opts);
+    for (const o of outcomes) {
+      if (o.syntax.length > 0) problems.push(...o.syntax);
+      if (!o.loaded) continue;
+      problems.push(...o.loaded.problems);
+      if (o.loaded.resource) entries.push({ resource: o.loaded.resource, clean: o.loaded.clean, src: o.src, doc: o.doc });
     }
   }
+  opts.cache?.retain(new Set(files));
   const { kept, problems: duplicates } = dropDuplicates(entries);
   problems.push(...duplicates);
   const resources = kept.map((e) => e.resource);

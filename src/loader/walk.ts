@@ -47,14 +47,50 @@ export function compileIgnore(text: string): Matcher {
   return (rel, isDir) => rules.some((r) => (isDir || !r.dirOnly) && r.re.test(rel));
 }
 
-/** Lists resource files relative to `root` with `/` separators, sorted, so problems come out in a stable order. */
-export async function listResourceFiles(root: string): Promise<string[]> {
-  let ignore: Matcher = () => false;
+async function readIgnore(root: string): Promise<Matcher> {
   try {
-    ignore = compileIgnore(await readFile(join(root, IGNORE_FILE), 'utf8'));
+    return compileIgnore(await readFile(join(root, IGNORE_FILE), 'utf8'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return () => false;
   }
+}
+
+function isResourceName(rel: string, name: string): boolean {
+  return /\.ya?ml$/i.test(name) && !(rel === '' && (SETTINGS_FILES as readonly string[]).includes(name));
+}
+
+/**
+ * The same selection as listResourceFiles, from a listing the source already has (a Git tree: regular files
+ * only, `/`-separated), so a checkout of thousands of files is not walked again. Directory verdicts are memoised.
+ */
+export async function selectResourceFiles(root: string, paths: Iterable<string>): Promise<string[]> {
+  const ignore = await readIgnore(root);
+  const dirOk = new Map<string, boolean>([['', true]]);
+  const allowedDir = (dir: string): boolean => {
+    const known = dirOk.get(dir);
+    if (known !== undefined) return known;
+    const cut = dir.lastIndexOf('/');
+    const name = dir.slice(cut + 1);
+    const ok =
+      allowedDir(cut < 0 ? '' : dir.slice(0, cut)) && !name.startsWith('.') && name !== 'node_modules' && !ignore(dir, true);
+    dirOk.set(dir, ok);
+    return ok;
+  };
+  const out: string[] = [];
+  for (const path of paths) {
+    const cut = path.lastIndexOf('/');
+    const rel = cut < 0 ? '' : path.slice(0, cut);
+    const name = path.slice(cut + 1);
+    if (name.startsWith('.') || !allowedDir(rel) || !isResourceName(rel, name)) continue;
+    if (!ignore(path, false)) out.push(path);
+  }
+  return out.sort();
+}
+
+/** Lists resource files relative to `root` with `/` separators, sorted, so problems come out in a stable order. */
+export async function listResourceFiles(root: string): Promise<string[]> {
+  const ignore = await readIgnore(root);
   const out: string[] = [];
   const visit = async (rel: string): Promise<void> => {
     const entries = await readdir(join(root, rel), { withFileTypes: true });
@@ -64,8 +100,7 @@ export async function listResourceFiles(root: string): Promise<string[]> {
       if (e.isDirectory()) {
         if (e.name === 'node_modules' || ignore(path, true)) continue;
         await visit(path);
-      } else if (e.isFile() && /\.ya?ml$/i.test(e.name)) {
-        if (rel === '' && (SETTINGS_FILES as readonly string[]).includes(e.name)) continue;
+      } else if (e.isFile() && isResourceName(rel, e.name)) {
         if (!ignore(path, false)) out.push(path);
       }
     }

@@ -5,10 +5,16 @@
 import { buildGraph } from '../engine/index.js';
 import { ReconcileError } from '../errors.js';
 import type { KindRegistry } from '../kinds/types.js';
-import { loadRepo, sortProblems, type LoadResult } from '../loader/index.js';
+import { loadRepo, sortProblems, type LoadCache, type LoadResult } from '../loader/index.js';
 
-export async function loadChecked(dir: string, registry: KindRegistry): Promise<LoadResult> {
-  const load = await loadRepo(dir, { registry });
+export interface CheckOptions {
+  /** The source's listing with blob ids (git sources), so the directory is not walked. */
+  files?: ReadonlyMap<string, string>;
+  cache?: LoadCache;
+}
+
+export async function loadChecked(dir: string, registry: KindRegistry, opts: CheckOptions = {}): Promise<LoadResult> {
+  const load = await loadRepo(dir, { registry, ...opts });
   if (load.problems.length > 0) return load;
   try {
     buildGraph(load.resources, registry);

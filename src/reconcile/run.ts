@@ -23,7 +23,7 @@ export function engineOptions(settings: Settings): EngineOptions {
 }
 
 export async function loadRevision(rt: Runtime, revision: Revision): Promise<LoadResult> {
-  return loadChecked(revision.dir, rt.registry);
+  return loadChecked(revision.dir, rt.registry, { cache: rt.loadCache, ...(revision.files ? { files: revision.files } : {}) });
 }
 
 export interface PlanArgs {

@@ -2,6 +2,7 @@
  * Composition of what one process needs to reconcile: drivers, secrets, kinds, journal and state directory.
  * The CLI opens one per command; the daemon keeps one for its life so SSH connections are reused across runs.
  */
+import { createLoadCache, type LoadCache } from '../loader/cache.js';
 import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
@@ -30,6 +31,8 @@ export interface Runtime {
   secrets: SecretResolver;
   logger: PinoLogger;
   journal: Journal;
+  /** Parse cache across the loads of one process: a daemon re-reads only the files a commit changed. */
+  loadCache: LoadCache;
   close(): Promise<void>;
 }
 
@@ -60,6 +63,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     secrets: createSecretResolver({ env: options.env }),
     logger: options.logger,
     journal,
+    loadCache: createLoadCache(),
     async close() {
       await ssh.close();
       await lock.release();

@@ -6,25 +6,44 @@
  * Measured (bench/git-checkout.ts, 500 files): writing every blob costs about as much as isomorphic-git's
  * `checkout --force` into an empty dir (~1.4 s packed), while a forced checkout between two commits only rewrites
  * what changed (~0.3 s). To get that speed without giving up atomicity and immutability, files whose blob and mode
- * are unchanged since the previous checkout are hard-linked from it instead of being inflated and written again.
- * Checkouts are therefore read-only by contract: nothing may write into them.
+ * are unchanged since the previous checkout are hard-linked from it instead of being inflated and written again,
+ * and when a checkout older than the previous one exists it is recycled (recycle.ts): only changed paths are
+ * touched. Checkouts are therefore read-only by contract: nothing may write into them.
  */
 import * as fs from 'node:fs';
-import { chmod, link, lstat, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
-import pLimit from 'p-limit';
 import { StalledError } from '../errors.js';
+import type { Pack } from './pack-reader.js';
+import { recycleCheckout } from './recycle.js';
+import { listCommit, openStore, regularFiles, writeListing, type Listing, type ReadContext } from './tree.js';
+
+export type { Listing } from './tree.js';
 
 export interface MaterialiseResult {
   dir: string;
-  files: number;
+  /** Every regular file of the tree with its blob id: the loader's listing and parse-cache key. */
+  files: Map<string, string>;
+  /** Every non-directory entry (`mode:oid`), handed back as `previous` to the next materialise. */
+  listing: Listing;
   /** True when the checkout already existed (no write). */
   reused: boolean;
 }
 
-/** Mode of a tree entry as stored by git. */
-type Mode = '100644' | '100755' | '120000' | '040000' | '160000' | string;
+export interface MaterialiseOptions {
+  previous?: PreviousCheckout;
+  /** A checkout no run needs any more: updated into the new commit's checkout instead of writing a fresh one. */
+  recycle?: PreviousCheckout;
+  /** Parsed packs kept by the caller across fetches (packs are immutable), so only new ones are read. */
+  packs?: Map<string, Pack | null>;
+}
+
+/** A previous checkout to hard-link unchanged files from; its listing is read from Git when not given. */
+export interface PreviousCheckout {
+  commit: string;
+  listing?: Listing;
+}
 
 /** Resolves an annotated tag (possibly nested) to its commit; fails on anything that is not a commit in the end. */
 export async function peelToCommit(gitdir: string, oid: string, cache: object): Promise<string> {
@@ -40,33 +59,36 @@ export async function peelToCommit(gitdir: string, oid: string, cache: object): 
 
 /**
  * Writes the tree of `commit` to `<checkoutsDir>/<commit>` unless it is already there. Refuses an empty tree (an
- * empty source must never look like "delete everything") and verifies every written path before publishing.
+ * empty source must never look like "delete everything"); published by one rename only once every write succeeded.
  */
 export async function materialise(
   gitdir: string,
   commit: string,
   checkoutsDir: string,
   cache: object,
-  previous?: string,
+  opts: MaterialiseOptions = {},
 ): Promise<MaterialiseResult> {
+  const { previous } = opts;
   const target = join(checkoutsDir, commit);
-  if (await exists(target)) return { dir: target, files: await countFiles(target), reused: true };
+  const rc: ReadContext = { gitdir, cache, store: openStore(gitdir, opts.packs) };
+  const listing = await listCommit(rc, commit);
+  if (await exists(target)) return { dir: target, files: regularFiles(listing), listing, reused: true };
   await mkdir(checkoutsDir, { recursive: true });
+  if (listing.size === 0) throw new StalledError('SourceUnavailable', `commit ${commit} has an empty tree; refusing to use it`);
+  if (opts.recycle && opts.recycle.commit !== commit && opts.recycle.commit !== previous?.commit) {
+    const dir = await recycleCheckout({ rc, checkoutsDir, from: opts.recycle, commit, listing });
+    if (dir) return { dir, files: regularFiles(listing), listing, reused: false };
+  }
   const tmp = join(checkoutsDir, `.tmp-${commit}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   try {
     await mkdir(tmp);
-    const { commit: c } = await git.readCommit({ fs, gitdir, oid: commit, cache });
-    const written: string[] = [];
-    const reuse = previous ? await previousBlobs(gitdir, previous, join(checkoutsDir, previous), cache) : undefined;
-    const ctx: WriteContext = { gitdir, root: tmp, cache, written, reuse, limit: pLimit(32) };
-    await writeTree(ctx, c.tree, '');
-    if (written.length === 0) {
-      throw new StalledError('SourceUnavailable', `commit ${commit} has an empty tree; refusing to use it`);
-    }
-    for (const rel of written) {
-      const st = await lstat(join(tmp, rel)).catch(() => undefined);
-      if (!st) throw new Error(`checkout of ${commit} is incomplete: ${rel} is missing`);
-    }
+    const prevDir = previous ? join(checkoutsDir, previous.commit) : undefined;
+    const prevListing =
+      previous && prevDir && (await exists(prevDir))
+        ? (previous.listing ?? (await listCommit(rc, previous.commit).catch(() => undefined)))
+        : undefined;
+    await writeListing({ ...rc, root: tmp, listing, reuse: prevDir && prevListing ? { dir: prevDir, listing: prevListing } : undefined });
+    // Every write above is synchronous or awaited and throws on failure, so reaching here means all of it landed.
     try {
       await rename(tmp, target);
     } catch (err) {
@@ -74,81 +96,10 @@ export async function materialise(
       if (!(await exists(target))) throw err;
       await rm(tmp, { recursive: true, force: true });
     }
-    return { dir: target, files: written.length, reused: false };
+    return { dir: target, files: regularFiles(listing), listing, reused: false };
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;
-  }
-}
-
-interface WriteContext {
-  gitdir: string;
-  root: string;
-  cache: object;
-  written: string[];
-  /** Previous checkout: its directory and `path -> mode:oid` of its files, for hard-linking unchanged ones. */
-  reuse: { dir: string; blobs: Map<string, string> } | undefined;
-  limit: (fn: () => Promise<void>) => Promise<void>;
-}
-
-async function writeTree(ctx: WriteContext, treeOid: string, prefix: string): Promise<void> {
-  const { gitdir, cache } = ctx;
-  const { tree } = await git.readTree({ fs, gitdir, oid: treeOid, cache });
-  await Promise.all(
-    tree.map(async (entry) => {
-      const rel = prefix ? `${prefix}/${entry.path}` : entry.path;
-      const abs = join(ctx.root, rel);
-      const mode: Mode = entry.mode;
-      if (entry.type === 'tree') {
-        await mkdir(abs);
-        await writeTree(ctx, entry.oid, rel);
-        return;
-      }
-      // Submodules (mode 160000) are not fetched: their content lives in another repository.
-      if (entry.type === 'commit') return;
-      await ctx.limit(async () => {
-        if (ctx.reuse?.blobs.get(rel) === `${mode}:${entry.oid}` && mode !== '120000') {
-          const linked = await link(join(ctx.reuse.dir, rel), abs).then(
-            () => true,
-            () => false,
-          );
-          if (linked) return void ctx.written.push(rel);
-        }
-        const { blob } = await git.readBlob({ fs, gitdir, oid: entry.oid, cache });
-        if (mode === '120000') await symlink(Buffer.from(blob).toString('utf8'), abs);
-        else {
-          await writeFile(abs, blob);
-          if (mode === '100755') await chmod(abs, 0o755);
-        }
-        ctx.written.push(rel);
-      });
-    }),
-  );
-}
-
-/** `path -> mode:oid` of every blob of a previous commit whose checkout still exists (trees only, no blob reads). */
-async function previousBlobs(
-  gitdir: string,
-  commit: string,
-  dir: string,
-  cache: object,
-): Promise<{ dir: string; blobs: Map<string, string> } | undefined> {
-  if (!(await exists(dir))) return undefined;
-  try {
-    const blobs = new Map<string, string>();
-    const { commit: c } = await git.readCommit({ fs, gitdir, oid: commit, cache });
-    const walkTree = async (oid: string, prefix: string): Promise<void> => {
-      const { tree } = await git.readTree({ fs, gitdir, oid, cache });
-      for (const e of tree) {
-        const rel = prefix ? `${prefix}/${e.path}` : e.path;
-        if (e.type === 'tree') await walkTree(e.oid, rel);
-        else if (e.type === 'blob') blobs.set(rel, `${e.mode}:${e.oid}`);
-      }
-    };
-    await walkTree(c.tree, '');
-    return { dir, blobs };
-  } catch {
-    return undefined;
   }
 }
 
@@ -170,9 +121,4 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-async function countFiles(dir: string): Promise<number> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => !e.isDirectory()).length;
 }

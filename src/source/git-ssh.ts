@@ -13,7 +13,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StalledError } from '../errors.js';
 import { sanitize } from '../util/sanitize.js';
-import { materialise, pruneCheckouts } from './checkout.js';
+import { materialise, pruneCheckouts, type Listing } from './checkout.js';
+import type { Pack } from './pack-reader.js';
 import { toSourceError } from './git-errors.js';
 import { runSshGit, type SshGitOptions } from './git-ssh-run.js';
 import type { Revision, Source } from './types.js';
@@ -58,6 +59,11 @@ export function createGitSshSource(opts: GitSshSourceOptions): Source {
   const cache = {};
   let chain: Promise<unknown> = Promise.resolve();
   let lastCommit: string | undefined;
+  let lastListing: Listing | undefined;
+  /** The checkout before lastCommit's, if still on disk: recycled into the next commit's checkout. */
+  let older: { commit: string; listing: Listing } | undefined;
+  /** Parsed packfiles, kept across fetches: packs are immutable, so each is read once. */
+  const packs = new Map<string, Pack | null>();
 
   const what = (op: string): string => `${op} of ${safeUrl}#${ref}`;
   // Local commands never need the key: it is only written to disk for commands that talk to the remote.
@@ -120,12 +126,15 @@ export function createGitSshSource(opts: GitSshSourceOptions): Source {
     }
     const previous = lastCommit ?? (await local('rev-parse', '--verify', '--quiet', HAVE_REF).catch(() => undefined));
     try {
-      const result = await materialise(gitdir, commit, checkoutsDir, cache, previous || undefined);
+      const prev = previous ? { commit: previous, ...(previous === lastCommit && lastListing ? { listing: lastListing } : {}) } : undefined;
+      const result = await materialise(gitdir, commit, checkoutsDir, cache, { ...(prev ? { previous: prev } : {}), ...(older ? { recycle: older } : {}), packs });
       // Keep the previous checkout too: a run that started on it may still be reading it.
       await pruneCheckouts(checkoutsDir, [commit, ...(lastCommit ? [lastCommit] : [])]);
       await local('update-ref', HAVE_REF, commit);
+      older = lastCommit && lastListing && lastCommit !== commit ? { commit: lastCommit, listing: lastListing } : undefined;
       lastCommit = commit;
-      return { commit, ref, dir: result.dir, url: safeUrl };
+      lastListing = result.listing;
+      return { commit, ref, dir: result.dir, url: safeUrl, files: result.files };
     } catch (err) {
       throw toSourceError(err, what('checkout'));
     }

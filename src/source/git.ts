@@ -22,7 +22,8 @@ import http from 'isomorphic-git/http/node';
 import { StalledError } from '../errors.js';
 import { sanitize } from '../util/sanitize.js';
 import { authCallbacks, authHeaders } from './git-auth.js';
-import { materialise, peelToCommit, pruneCheckouts } from './checkout.js';
+import { materialise, peelToCommit, pruneCheckouts, type Listing } from './checkout.js';
+import type { Pack } from './pack-reader.js';
 import { isNetworkError, toSourceError, withTimeout } from './git-errors.js';
 import type { ResolvedGitAuth, Revision } from './types.js';
 
@@ -46,6 +47,8 @@ export interface GitSource {
   lsRemote(): Promise<string | undefined>;
   /** Complete checkout of the ref's current commit; typed errors only. */
   fetch(): Promise<Revision>;
+  /** Resolves once background work (removing old checkouts) is done: for shutdown and for tests. */
+  idle(): Promise<void>;
 }
 
 const COMMIT_ID = /^[0-9a-f]{40}$/;
@@ -68,6 +71,13 @@ export function createGitSource(opts: GitSourceOptions): GitSource {
   const net = { http, url, ...authCallbacks(opts.auth) };
   let chain: Promise<unknown> = Promise.resolve();
   let lastCommit: string | undefined;
+  let pruning: Promise<unknown> = Promise.resolve();
+  /** Listing of lastCommit's tree, so the next checkout need not re-read it to hard-link unchanged files. */
+  let lastListing: Listing | undefined;
+  /** The checkout before lastCommit's, if still on disk: recycled into the next commit's checkout. */
+  let older: { commit: string; listing: Listing } | undefined;
+  /** Parsed packfiles, kept across fetches: packs are immutable, so each is read once. */
+  const packs = new Map<string, Pack | null>();
 
   const what = (op: string): string => `${op} of ${safeUrl}#${ref}`;
 
@@ -121,8 +131,13 @@ export function createGitSource(opts: GitSourceOptions): GitSource {
     const fetchRef = COMMIT_ID.test(ref) ? target : ref;
     const base = { ...net, headers: { ...headers }, fs, gitdir, cache, tags: false };
     try {
+      // With a previous commit in the store, fetch WITHOUT depth: the server then sends only what that "have" lacks
+      // (one commit's objects). Asking for depth 1 again makes the server send the whole tree (measured on 3,000
+      // files: 0.97 s vs 87 ms). Cost: a force-push to unrelated history downloads that history once.
+      const have = await lastMaterialised();
+      const incremental = have !== undefined && (await hasCommit(have));
       const res = await withTimeout(
-        git.fetch({ ...base, ref: HAVE_REF, remoteRef: fetchRef, singleBranch: true, depth }),
+        git.fetch({ ...base, ref: HAVE_REF, remoteRef: fetchRef, singleBranch: true, ...(incremental ? {} : { depth }) }),
         timeoutMs,
         what('fetch'),
       );
@@ -143,6 +158,7 @@ export function createGitSource(opts: GitSourceOptions): GitSource {
   }
 
   async function doFetch(): Promise<Revision> {
+    await pruning;
     const remoteOid = await lsRemote();
     if (!remoteOid) {
       throw new StalledError('SourceUnavailable', `ref ${ref} not found at ${safeUrl}`);
@@ -158,12 +174,17 @@ export function createGitSource(opts: GitSourceOptions): GitSource {
       }
     }
     try {
-      const result = await materialise(gitdir, commit, checkoutsDir, cache, lastCommit ?? (await lastMaterialised()));
-      // Keep the previous checkout too: a run that started on it may still be reading it.
-      await pruneCheckouts(checkoutsDir, [commit, ...(lastCommit ? [lastCommit] : [])]);
+      const previous = lastCommit ?? (await lastMaterialised());
+      const prev = previous ? { commit: previous, ...(previous === lastCommit && lastListing ? { listing: lastListing } : {}) } : undefined;
+      const result = await materialise(gitdir, commit, checkoutsDir, cache, { ...(prev ? { previous: prev } : {}), ...(older ? { recycle: older } : {}), packs });
+      // Keep the previous checkout too: a run that started on it may still be reading it. Removing thousands of
+      // files takes longer than the rest of an incremental fetch, so it happens off the run's critical path.
+      pruning = pruneCheckouts(checkoutsDir, [commit, ...(lastCommit ? [lastCommit] : [])]).catch(() => []);
       await git.writeRef({ fs, gitdir, ref: HAVE_REF, value: commit, force: true });
+      older = lastCommit && lastListing && lastCommit !== commit ? { commit: lastCommit, listing: lastListing } : undefined;
       lastCommit = commit;
-      return { commit, ref, dir: result.dir, url: safeUrl };
+      lastListing = result.listing;
+      return { commit, ref, dir: result.dir, url: safeUrl, files: result.files };
     } catch (err) {
       throw toSourceError(err, what('checkout'));
     }
@@ -177,6 +198,10 @@ export function createGitSource(opts: GitSourceOptions): GitSource {
       const run = chain.then(doFetch, doFetch);
       chain = run.catch(() => undefined);
       return run;
+    },
+    async idle(): Promise<void> {
+      await chain;
+      await pruning;
     },
   };
 }

@@ -16,6 +16,8 @@ export interface Revision {
   dir: string;
   /** Source URL with credentials removed, safe for logs and status. */
   url?: string;
+  /** Regular files of the tree with their Git blob ids (git sources): the loader's listing and parse-cache key. */
+  files?: ReadonlyMap<string, string>;
 }
 
 /** Credentials as written in config: secret references, never literals. */

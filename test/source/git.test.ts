@@ -110,6 +110,7 @@ describe('git source', () => {
       expect(onDisk[f]).toBe(await git(work, 'show', `${third}:${f}`).then((t) => `${t}\n`));
     }
     expect(await readFile(join(rev.dir, 'driftless.yaml'), 'utf8')).toBe('apiVersion: driftless.dev/v1\n');
+    await source.idle(); // old checkouts are removed in the background, after fetch() returned
     const kept = (await readdir(join(cacheDir, 'checkouts'))).sort();
     expect(kept).toEqual([second, third].sort());
     expect(kept).not.toContain(first.commit);
