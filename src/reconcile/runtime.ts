@@ -2,7 +2,6 @@
  * Composition of what one process needs to reconcile: drivers, secrets, kinds, journal and state directory.
  * The CLI opens one per command; the daemon keeps one for its life so SSH connections are reused across runs.
  */
-import { createLoadCache, type LoadCache } from '../loader/cache.js';
 import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { mkdir } from 'node:fs/promises';
@@ -23,6 +22,7 @@ import type { KindContext, KindRegistry, Logger, SecretResolver } from '../kinds
 import type { InventoryEntry } from '../model/inventory.js';
 import type { Resource } from '../model/resource.js';
 import { createSecretResolver } from '../secrets/resolver.js';
+import { createLoadCache, type LoadCache } from '../loader/cache.js';
 
 export interface Runtime {
   stateDir: string;
