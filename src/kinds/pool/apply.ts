@@ -64,7 +64,8 @@ export async function applyPool(task: Task<PoolSpec, PoolObserved>, ctx: KindCon
   if (plan.unplaced > 0) {
     throw new StalledError('ApplyFailed', `pool ${pool}: ${plan.unplaced} node(s) could not be placed on ${observed.eligible.length} eligible host(s)`);
   }
-  await rollingDeploy({ res, flows, queue: work.deploy, env, total: plan.desired, jobOf: async (n) => jobOf(n) });
+  const startedFrom = { observed, removed: plan.remove.map((n) => n.name) };
+  await rollingDeploy({ res, flows, queue: work.deploy, env, total: plan.desired, jobOf: async (n) => jobOf(n), startedFrom });
 }
 
 /** Renders every command for every job before anything runs: an undefined parameter stops the apply untouched. */

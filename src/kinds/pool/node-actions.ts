@@ -1,6 +1,7 @@
 /**
- * The host side of the built-in steps: start a node with the full container spec and our labels, stop it, and
- * wait until its health check passes (polling, bounded by healthCheck.timeout).
+ * The host side of the built-in steps: start a node with the full container spec and our labels, stop it, replace
+ * it (stop + start in one exec, see replace.ts), and wait until its health check passes (polling from 100ms,
+ * doubling up to healthCheck.interval, bounded by healthCheck.timeout).
  */
 import { parseDuration } from '../../config/duration.js';
 import type { SshTarget } from '../../drivers/types.js';
@@ -8,11 +9,15 @@ import { StalledError } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
 import type { KindContext } from '../types.js';
 import { probeNodes } from './observe.js';
-import type { BuiltinActions, NodeJob } from './runner.js';
-import { loginScript, startScript, stopScript } from './scripts.js';
+import { REPLACE_EXIT, replaceScript } from './replace.js';
+import { ReplaceError, type BuiltinActions, type NodeJob } from './runner.js';
+import { loginScript, startScript, stopScript, type NodeMeta } from './scripts.js';
 import type { PoolSpec } from './spec.js';
 
 const STEP_TIMEOUT_MS = 5 * 60_000;
+
+/** First pause of a health wait: a node that serves quickly is seen quickly; the pause doubles up to the interval. */
+const FIRST_POLL_MS = 100;
 
 /**
  * Logs the host's docker CLI in to the image's registry (password on stdin) before any flow runs there, so custom
@@ -44,32 +49,46 @@ export function createNodeActions(res: Resource<PoolSpec>, specDigest: string, c
     });
     if (r.code !== 0) throw new Error(`${what} on ${job.ref.host} exited ${r.code}: ${(r.stderr.trim() || r.stdout.trim()).slice(-400)}`);
   };
+  const meta = (job: NodeJob): NodeMeta => ({
+    pool: res.metadata.name,
+    service: spec.service,
+    name: job.ref.name,
+    ordinal: job.vars.node.ordinal,
+    image: job.vars.image,
+    specDigest,
+  });
   return {
     async start(job) {
-      const script = startScript(spec.container, {
-        pool: res.metadata.name,
-        service: spec.service,
-        name: job.ref.name,
-        ordinal: job.vars.node.ordinal,
-        image: job.vars.image,
-        specDigest,
-      });
-      await exec(job, script, `start ${job.ref.name}`);
+      await exec(job, startScript(spec.container, meta(job)), `start ${job.ref.name}`);
     },
     async stop(job) {
       await exec(job, stopScript(job.ref.name, res.metadata.name), `stop ${job.ref.name}`);
+    },
+    async replace(job) {
+      let r;
+      try {
+        r = await ctx.drivers.ssh.exec(job.target, replaceScript(spec.container, meta(job)), { timeoutMs: STEP_TIMEOUT_MS, signal: ctx.signal });
+      } catch (err) {
+        throw new ReplaceError('stop_service', { cause: err });
+      }
+      if (r.code === 0) return;
+      const step = r.code === REPLACE_EXIT.startFailed ? 'start_service' : 'stop_service';
+      const what = step === 'start_service' ? 'start' : 'stop';
+      throw new ReplaceError(step, { cause: new Error(`${what} ${job.ref.name} on ${job.ref.host} exited ${r.code}: ${(r.stderr.trim() || r.stdout.trim()).slice(-400)}`) });
     },
     async waitHealthy(job) {
       const hc = spec.healthCheck;
       const deadline = Date.now() + parseDuration(hc?.timeout ?? '60s');
       const interval = parseDuration(hc?.interval ?? '500ms');
+      let pause = Math.min(FIRST_POLL_MS, interval);
       let last = 'no probe yet';
       for (;;) {
         const verdict = (await probeNodes(job.target, res, hc, [job.ref.name], job.ref.address, ctx, true)).get(job.ref.name);
         if (verdict === 'ok') return;
         last = verdict === 'down' ? 'container is not running' : verdict === 'fail' ? 'health probe failed' : 'no answer from the probe';
-        if (Date.now() + interval > deadline) throw new Error(`${job.ref.name} did not become healthy in ${hc?.timeout ?? '60s'}: ${last}`);
-        await new Promise((resolve) => setTimeout(resolve, interval));
+        if (Date.now() + pause > deadline) throw new Error(`${job.ref.name} did not become healthy in ${hc?.timeout ?? '60s'}: ${last}`);
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        pause = Math.min(interval, pause * 2);
       }
     },
   };

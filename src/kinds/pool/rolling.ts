@@ -1,8 +1,9 @@
 /**
  * The rolling deploy: stale nodes are replaced batch by batch, each batch's flow ending with its health check
  * before the next starts, never more than maxUnavailable down (nodes already failing when the rollout starts
- * count, and so does every node whose replacement failed; the hosts are observed once, not between batches). With maxSurge (fixed
- * mode) a batch first starts new nodes in new slots and retires as many stale ones once those are healthy. When
+ * count, as apply observed them, and so does every node whose replacement failed; the hosts are not observed again
+ * between batches). With maxSurge (fixed mode) a batch first starts new nodes in new slots and retires as many
+ * stale ones once those are healthy. When
  * failures exceed maxFailureRatio the rollout stops: `pause` leaves the nodes it has not reached on the previous
  * spec; `rollback` also puts the nodes it changed back on the spec driftless last applied.
  */
@@ -25,6 +26,8 @@ export interface Rollout {
   env: RunnerEnv;
   total: number;
   jobOf: (n: NodeSlot) => Promise<NodeJob>;
+  /** The pool as apply observed it before its shrink, restores and expands, and the nodes that shrink removed. */
+  startedFrom?: { observed: PoolObserved; removed: string[] };
 }
 
 /** Runs the rollout; throws StalledError (HealthCheckFailed) when it stops, WaitingError when too many nodes are down to start. */
@@ -37,7 +40,7 @@ export async function rollingDeploy(r: Rollout): Promise<void> {
   let rolled = 0;
   const errors: string[] = [];
   const surge = res.spec.mode === 'fixed' ? resolveCount(rollout.maxSurge, total, 0, 'up') : 0;
-  const downAtStart = pending.length > 0 ? unavailableNodes(await observePool(res, env.ctx, env.hooks)) : 0;
+  const downAtStart = pending.length > 0 ? await unavailableAtStart(r) : 0;
   while (pending.length > 0) {
     const now = surge > 0 ? await observePool(res, env.ctx, env.hooks) : undefined;
     const unavailable = now ? unavailableNodes(now) : downAtStart + errors.length;
@@ -76,6 +79,17 @@ export async function rollingDeploy(r: Rollout): Promise<void> {
       throw new StalledError('HealthCheckFailed', `${stopped}; ${pending.length} node(s) left on the previous spec`);
     }
   }
+}
+
+/**
+ * Nodes unavailable as the rollout starts, from apply's observation when given (no second round of SSH): the nodes
+ * it found down were restored or removed and its new ones were health-checked, so the running nodes that failed
+ * their probe and were not removed are the ones still down. Without it the hosts are observed again.
+ */
+async function unavailableAtStart(r: Rollout): Promise<number> {
+  if (!r.startedFrom) return unavailableNodes(await observePool(r.res, r.env.ctx, r.env.hooks));
+  const removed = new Set(r.startedFrom.removed);
+  return knownNodes(r.startedFrom.observed).filter((n) => n.state === 'running' && n.healthy === false && !removed.has(n.name)).length;
 }
 
 /** Nodes down or failing their probe: they count against maxUnavailable. */

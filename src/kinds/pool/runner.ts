@@ -22,6 +22,23 @@ export interface BuiltinActions {
   start(job: NodeJob): Promise<void>;
   stop(job: NodeJob): Promise<void>;
   waitHealthy(job: NodeJob): Promise<void>;
+  /**
+   * stop_service then start_service as one host operation (one SSH exec, and the new container may start while
+   * the old one stops): the runner uses it when the two steps are adjacent and neither retries nor ignores errors.
+   * Throws a ReplaceError naming the step that failed.
+   */
+  replace?(job: NodeJob): Promise<void>;
+}
+
+/** A fused replace failed in one of its two steps; `cause` is the error as the step alone would have thrown it. */
+export class ReplaceError extends Error {
+  constructor(
+    readonly step: 'stop_service' | 'start_service',
+    options: { cause: unknown },
+  ) {
+    super(`${step.replace('_', ' ')} failed`, options);
+    this.name = 'ReplaceError';
+  }
 }
 
 /** One attempt of one step on one node. */
@@ -59,7 +76,15 @@ export interface RunnerEnv {
 /** Runs the steps in order on one node; never throws for a step failure, it returns it. */
 export async function runFlow(steps: ResolvedStep[], job: NodeJob, env: RunnerEnv): Promise<FlowResult> {
   const log: StepLog[] = [];
-  for (const step of steps) {
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i] as ResolvedStep;
+    const next = steps[i + 1];
+    if (next && env.builtins.replace && fusable(step, next)) {
+      const failed = await runReplace(step, next, job, env, log);
+      if (failed) return failed;
+      i++;
+      continue;
+    }
     let lastError = '';
     let lastTransient = false;
     let ok = false;
@@ -88,6 +113,32 @@ export async function runFlow(steps: ResolvedStep[], job: NodeJob, env: RunnerEn
     return { node: job.ref.name, ok: false, failedStep: step.name, error: `step ${step.name}: ${lastError}`, transient: lastTransient, log };
   }
   return { node: job.ref.name, ok: true, log };
+}
+
+/** stop_service directly followed by start_service, both run once and stopping the flow on failure. */
+function fusable(a: ResolvedStep, b: ResolvedStep): boolean {
+  const plain = (s: ResolvedStep): boolean => s.retry.times === 0 && !s.retry.ignoreError;
+  return a.builtin === 'stop_service' && b.builtin === 'start_service' && plain(a) && plain(b);
+}
+
+/** Both steps through builtins.replace; logs them as the runner would have, returns the failure if any. */
+async function runReplace(stop: ResolvedStep, start: ResolvedStep, job: NodeJob, env: RunnerEnv, log: StepLog[]): Promise<FlowResult | undefined> {
+  const node = job.ref.name;
+  const started = performance.now();
+  try {
+    await (env.builtins.replace as (j: NodeJob) => Promise<void>)(job);
+  } catch (err) {
+    const failed = err instanceof ReplaceError && err.step === 'start_service' ? start : stop;
+    const cause = err instanceof ReplaceError ? err.cause : err;
+    if (failed === start) log.push({ node, step: stop.name, attempt: 1, ok: true });
+    const message = describe(cause);
+    log.push({ node, step: failed.name, attempt: 1, ok: false, message });
+    env.ctx.logger.warn({ node, step: failed.name, attempt: 1, err: message }, 'pool step failed');
+    return { node, ok: false, failedStep: failed.name, error: `step ${failed.name}: ${message}`, transient: cause instanceof TransientError, log };
+  }
+  log.push({ node, step: stop.name, attempt: 1, ok: true }, { node, step: start.name, attempt: 1, ok: true });
+  env.ctx.logger.debug({ node, step: `${stop.name}+${start.name}`, attempt: 1, ms: Math.round(performance.now() - started) }, 'pool step done');
+  return undefined;
 }
 
 /** Runs a flow on every job at once (the SSH driver bounds the channels per host). */

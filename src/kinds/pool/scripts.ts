@@ -35,7 +35,8 @@ export function listScript(pool: string): string {
   ].join('\n');
 }
 
-function networkLine(network: string): string {
+/** Sets $NET for `docker run --network "$NET"`: the host network resolves through HOST_NETWORK_FILE on lab hosts. */
+export function networkLine(network: string): string {
   if (network === 'host') return `NET=$(cat ${HOST_NETWORK_FILE} 2>/dev/null || echo host)`;
   return `NET=${q(network)}`;
 }
@@ -58,17 +59,15 @@ export function runFlags(spec: ContainerSpec): string[] {
   const condition = rp?.condition ?? 'any';
   const restart = condition === 'none' ? 'no' : condition === 'any' ? 'unless-stopped' : `on-failure${rp?.maxAttempts ? `:${rp.maxAttempts}` : ''}`;
   flags.push('--restart', restart);
+  if (spec.stopGracePeriod) flags.push('--stop-timeout', String(Math.max(0, Math.ceil(parseDuration(spec.stopGracePeriod) / 1000))));
   for (const m of spec.mounts ?? []) {
     flags.push('--mount', q(`type=${m.type ?? 'bind'},source=${m.source},target=${m.target}${m.readOnly ? ',readonly' : ''}`));
   }
   return flags;
 }
 
-/**
- * Starts one node: a leftover container of ours with the same name (a crash between create and record) is
- * replaced; a container with that name that is not ours makes the step fail instead.
- */
-export function startScript(spec: ContainerSpec, meta: NodeMeta): string {
+/** The `docker run -d` line for one node (expects $H and $NET set, as startScript and replaceScript do). */
+export function runLine(spec: ContainerSpec, meta: NodeMeta): string {
   const labels: [string, string][] = [
     [NODE_LABELS.pool, meta.pool],
     [NODE_LABELS.service, meta.service],
@@ -77,7 +76,7 @@ export function startScript(spec: ContainerSpec, meta: NodeMeta): string {
     [NODE_LABELS.image, meta.image],
   ];
   const entry = spec.command ?? [];
-  const run = [
+  return [
     'docker run -d --name', q(meta.name),
     ...labels.flatMap(([k, v]) => ['--label', q(`${k}=${v}`)]),
     '--label', `"${NODE_LABELS.host}=$H"`,
@@ -90,13 +89,20 @@ export function startScript(spec: ContainerSpec, meta: NodeMeta): string {
     ...entry.slice(1).map(q),
     ...(spec.args ?? []).map(q),
   ].join(' ');
+}
+
+/**
+ * Starts one node: a leftover container of ours with the same name (a crash between create and record) is
+ * replaced; a container with that name that is not ours makes the step fail instead.
+ */
+export function startScript(spec: ContainerSpec, meta: NodeMeta): string {
   return [
     'set -e',
     'H=$(hostname)',
     networkLine(spec.network ?? 'host'),
     ownershipCheck(meta.name, meta.pool),
     `if [ -n "$OWNER" ]; then docker rm -f ${q(meta.name)} >/dev/null; fi`,
-    run,
+    runLine(spec, meta),
   ].join('\n');
 }
 
@@ -108,12 +114,16 @@ function ownershipCheck(name: string, pool: string): string {
   ].join('\n');
 }
 
-/** Stops and removes one node; a node already gone is success. */
-export function stopScript(name: string, pool: string, stopTimeoutSeconds = 10): string {
+/**
+ * Stops and removes one node; a node already gone is success. `docker stop` waits the container's own stop timeout
+ * (container.stopGracePeriod, given at run; Docker's 10 s otherwise), so the grace period is the one the node
+ * was started with.
+ */
+export function stopScript(name: string, pool: string): string {
   return [
     'set -e',
     ownershipCheck(name, pool),
-    `if [ -n "$OWNER" ]; then docker stop -t ${stopTimeoutSeconds} ${q(name)} >/dev/null 2>&1 || true; docker rm -f ${q(name)} >/dev/null; fi`,
+    `if [ -n "$OWNER" ]; then docker stop ${q(name)} >/dev/null 2>&1 || true; docker rm -f ${q(name)} >/dev/null; fi`,
   ].join('\n');
 }
 

@@ -38,6 +38,8 @@ export interface ContainerSpec {
   restartPolicy?: { condition?: 'none' | 'on-failure' | 'any'; maxAttempts?: number };
   mounts?: MountSpec[];
   network?: string;
+  /** Time to exit after SIGTERM before SIGKILL (Crane's stop_grace_period), given to the container at start. */
+  stopGracePeriod?: string;
   registryAuth?: { username: string; password: SecretRef };
 }
 

@@ -26,6 +26,7 @@ describe('runFlags', () => {
   it('publishes no ports on the host network and restarts unless stopped by default', () => {
     expect(runFlags({ image: 'x', ports: [{ container: 80 }] })).toEqual(['--restart', 'unless-stopped']);
     expect(runFlags({ image: 'x', restartPolicy: { condition: 'none' } })).toEqual(['--restart', 'no']);
+    expect(runFlags({ image: 'x', stopGracePeriod: '1m30s' })).toEqual(['--restart', 'unless-stopped', '--stop-timeout', '90']);
   });
 });
 
@@ -41,7 +42,7 @@ describe('startScript', () => {
   });
   it('refuses to replace a container that is not ours', () => {
     expect(script).toMatch(/\[ "\$OWNER" != 'web' \]; then echo .*not a node of pool web.*exit 3; fi/);
-    expect(stopScript('web-2', 'web')).toMatch(/exit 3[\s\S]*docker stop -t 10 'web-2'/);
+    expect(stopScript('web-2', 'web')).toMatch(/exit 3[\s\S]*docker stop 'web-2'/);
   });
 });
 
