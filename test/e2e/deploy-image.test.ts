@@ -71,7 +71,7 @@ beforeAll(async () => {
   writeFileSync(join(ctx, 'Dockerfile'), `FROM ${hostImage}\nCOPY node /usr/local/bin/node\nCOPY deps/node_modules /opt/driftless/node_modules\n`);
   await ok(docker(['build', '--quiet', '-t', baseTag, ctx], 300_000), 'base image build');
   await ok(
-    docker(['build', '--quiet', '-f', 'deploy/Dockerfile', '--build-arg', `BASE_IMAGE=${baseTag}`, '--build-arg', 'INSTALL_DEPS=0', '-t', imageTag, REPO_ROOT], 300_000),
+    docker(['build', '--quiet', '-f', join(REPO_ROOT, 'deploy', 'Dockerfile'), '--build-arg', `BASE_IMAGE=${baseTag}`, '--build-arg', 'INSTALL_DEPS=0', '-t', imageTag, REPO_ROOT], 300_000),
     'deploy/Dockerfile build',
   );
 }, 600_000);
