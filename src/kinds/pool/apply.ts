@@ -15,9 +15,10 @@ import type { PoolHooks } from './hooks.js';
 import { requireBuilt } from './image.js';
 import { createNodeActions, loginHosts } from './node-actions.js';
 import { releaseMachines, provisionSlots } from './machines.js';
-import { viewPool, type PoolView } from './observe.js';
+import { knownNodes, viewPool, type PoolView } from './observe.js';
 import type { NodeSlot } from './placement.js';
 import { resolveFlows } from './resolve.js';
+import { restartNodes, settleRestarts } from './restart-state.js';
 import { rollingDeploy } from './rolling.js';
 import { runAll, type NodeJob, type RunnerEnv } from './runner.js';
 import type { PoolObserved, PoolSpec } from './spec.js';
@@ -37,7 +38,7 @@ export async function applyPool(task: Task<PoolSpec, PoolObserved>, ctx: KindCon
   const env: RunnerEnv = { ctx, hooks, builtins: createNodeActions(res, observed.specDigest, ctx), machineBacked: view.template !== undefined };
   const work = {
     shrink: plan.remove.map((n) => jobOf(n)),
-    restore: plan.restore.map((n) => jobOf(n)),
+    restore: plan.restore.filter((n) => !n.restart).map((n) => jobOf(n)),
     deploy: plan.stale.map((n) => jobOf(n)),
   };
   preflight([
@@ -54,6 +55,8 @@ export async function applyPool(task: Task<PoolSpec, PoolObserved>, ctx: KindCon
   const expand = ready.slots.map((n) => jobOf(n));
   if (work.restore.length + expand.length + work.deploy.length > 0) await loginEligible(res, view, ctx);
   first.push(...(await runAll(flows.deploy, work.restore, env)), ...(await runAll(flows.expand, expand, env)));
+  const restarts = await restartNodes(res, plan.restore, observed.hosts.every((h) => h.reachable) ? knownNodes(observed) : undefined, (h) => view.hosts.get(h)?.target, ctx);
+  first.push(...restarts.results);
   const failed = first.filter((r) => !r.ok);
   if (failed.length > 0) {
     const message = `pool ${pool}: ${failed.map((f) => `${f.node}: ${f.error}`).join('; ')}`;
@@ -66,6 +69,7 @@ export async function applyPool(task: Task<PoolSpec, PoolObserved>, ctx: KindCon
   }
   const startedFrom = { observed, removed: plan.remove.map((n) => n.name) };
   await rollingDeploy({ res, flows, queue: work.deploy, env, total: plan.desired, jobOf: async (n) => jobOf(n), startedFrom });
+  settleRestarts(pool, restarts);
 }
 
 /** Renders every command for every job before anything runs: an undefined parameter stops the apply untouched. */

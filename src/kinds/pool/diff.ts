@@ -35,7 +35,12 @@ export function diffPool(desired: Resource<PoolSpec>, observed: PoolObserved | u
   const made = p.create.filter((c) => c.newMachine).map((c) => c.host);
   if (made.length > 0) changes.push({ path: 'machines.create', after: made });
   if (p.remove.length > 0) changes.push({ path: 'nodes.remove', before: p.remove.map(at) });
-  if (p.restore.length > 0) changes.push({ path: 'nodes.restore', before: p.restore.map((n) => `${at(n)} (${n.state})`) });
+  const restore = p.restore.filter((n) => !n.restart);
+  if (restore.length > 0) changes.push({ path: 'nodes.restore', before: restore.map((n) => `${at(n)} (${n.state})`) });
+  const restart = p.restore.filter((n) => n.restart?.action === 'restart');
+  if (restart.length > 0) changes.push({ path: 'nodes.restart', before: restart.map((n) => n.restart!.message) });
+  const gaveUp = p.restore.filter((n) => n.restart?.action === 'give-up');
+  if (gaveUp.length > 0) changes.push({ path: 'nodes.restartLimit', before: gaveUp.map((n) => n.restart!.message), after: 'left exited: the pool stalls' });
   if (p.stale.length > 0) {
     changes.push({
       path: 'nodes.deploy',
@@ -51,7 +56,7 @@ export function diffPool(desired: Resource<PoolSpec>, observed: PoolObserved | u
   return {
     action: none ? 'create' : 'update',
     changes,
-    ...(p.restore.length > 0 ? { reason: 'DriftDetected' } : {}),
+    ...(restore.length + restart.length > 0 ? { reason: 'DriftDetected' } : {}),
   };
 }
 
@@ -69,6 +74,8 @@ export function poolHealth(observed: PoolObserved | undefined): HealthReport {
   const down = observed.hosts.filter((h) => !h.reachable);
   if (down.length > 0) return { status: 'Degraded', message: `hosts not answering: ${down.map((h) => `${h.host} (${h.error ?? 'unknown'})`).join('; ')}` };
   const nodes = knownNodes(observed);
+  const restarting = nodes.filter((n) => n.restart);
+  if (restarting.length > 0) return { status: 'Degraded', message: restarting.map((n) => n.restart!.message).join('; ') };
   const current = nodes.filter((n) => n.specDigest === observed.specDigest && n.state === 'running');
   const failing = current.filter((n) => n.healthy === false);
   if (failing.length > 0) return { status: 'Degraded', message: `nodes failing their health check: ${failing.map((n) => at(n)).join(', ')}` };

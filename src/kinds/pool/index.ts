@@ -66,8 +66,10 @@ export function poolDetails(o: PoolObserved): Record<string, unknown> {
   const healthy = nodes.filter((n) => n.healthy === true).length;
   const current = nodes.filter((n) => n.specDigest === o.specDigest && n.state === 'running').length;
   const down = o.hosts.filter((h) => !h.reachable).length;
+  const gaveUp = nodes.filter((n) => n.restart?.action === 'give-up').length;
+  const restarting = nodes.filter((n) => n.restart?.action === 'restart').length;
   return {
-    summary: `nodes ${running}/${o.desiredCount} running, ${healthy} healthy${current < running ? `, ${running - current} stale` : ''}${down > 0 ? `, ${down} host(s) down` : ''}`,
+    summary: `nodes ${running}/${o.desiredCount} running, ${healthy} healthy${current < running ? `, ${running - current} stale` : ''}${down > 0 ? `, ${down} host(s) down` : ''}${restarting > 0 ? `, ${restarting} restarting` : ''}${gaveUp > 0 ? `, ${gaveUp} gave up restarting` : ''}`,
     desired: o.desiredCount,
     nodes: nodes.length,
     running,
@@ -76,6 +78,8 @@ export function poolDetails(o: PoolObserved): Record<string, unknown> {
     image: o.image,
     hosts: o.eligible.length,
     ...(down > 0 ? { hostsDown: down } : {}),
+    ...(restarting > 0 ? { restarting } : {}),
+    ...(gaveUp > 0 ? { restartLimit: gaveUp } : {}),
     ...(o.machines ? { machines: o.machines.length } : {}),
   };
 }

@@ -13,6 +13,7 @@ import type { PoolHooks } from './hooks.js';
 import { poolHosts, type PoolHost } from './hosts.js';
 import { poolImage } from './image.js';
 import { nodeSpecDigest } from './resolve.js';
+import { attachVerdicts, readExits } from './restart-state.js';
 import { listScript, parseList, probeScript } from './scripts.js';
 import type { HealthCheckSpec, HostNodes, NodeObserved, PoolObserved, PoolSpec } from './spec.js';
 
@@ -46,10 +47,12 @@ export async function viewPool(res: Resource<PoolSpec>, ctx: KindContext, hooks:
   const answered = new Set(hosts.filter((h) => h.reachable).map((h) => h.host));
   const reachableEligible = ph.eligible.map((h) => h.name).filter((n) => answered.has(n));
   const grow = ph.template !== undefined && ph.machines !== undefined && unreadable.length === 0;
+  const specDigest = nodeSpecDigest(res, image);
+  await attachVerdicts(res, hosts.flatMap((h) => h.nodes), specDigest, ctx);
   const observed: PoolObserved = {
     eligible: reachableEligible,
     hosts: [...hosts, ...unreadable].sort((a, b) => (a.host < b.host ? -1 : 1)),
-    specDigest: nodeSpecDigest(res, image),
+    specDigest,
     image,
     ...(source ? { imageSource: source } : {}),
     desiredCount: desiredCount(res.spec, reachableEligible.length, grow),
@@ -78,6 +81,7 @@ export async function observeHostNodes(res: Resource<PoolSpec>, host: PoolHost, 
       createdAt: n.created,
       ...(n.image ? { image: n.image } : {}),
     }));
+    await readExits(res, target, nodes, ctx);
     const hc = res.spec.healthCheck;
     const running = nodes.filter((n) => n.state === 'running');
     if (running.length > 0) {

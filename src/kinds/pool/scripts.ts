@@ -6,6 +6,7 @@
  * network namespace stands in for `--network host`); on a real machine it is plain `--network host`.
  */
 import { parseDuration } from '../../config/duration.js';
+import { dockerRestartFlag } from './restart.js';
 import { NODE_LABELS, type ContainerSpec, type HealthCheckSpec } from './spec.js';
 
 /** Where a lab host names its own network namespace (see src/lab/hosts.ts). */
@@ -55,10 +56,7 @@ export function runFlags(spec: ContainerSpec): string[] {
   if (limits?.memory) flags.push('--memory', limits.memory);
   if (reservations?.cpus !== undefined) flags.push('--cpu-shares', String(Math.max(2, Math.round(reservations.cpus * 1024))));
   if (reservations?.memory) flags.push('--memory-reservation', reservations.memory);
-  const rp = spec.restartPolicy;
-  const condition = rp?.condition ?? 'any';
-  const restart = condition === 'none' ? 'no' : condition === 'any' ? 'unless-stopped' : `on-failure${rp?.maxAttempts ? `:${rp.maxAttempts}` : ''}`;
-  flags.push('--restart', restart);
+  flags.push('--restart', dockerRestartFlag(spec.restartPolicy));
   if (spec.stopGracePeriod) flags.push('--stop-timeout', String(Math.max(0, Math.ceil(parseDuration(spec.stopGracePeriod) / 1000))));
   for (const m of spec.mounts ?? []) {
     flags.push('--mount', q(`type=${m.type ?? 'bind'},source=${m.source},target=${m.target}${m.readOnly ? ',readonly' : ''}`));

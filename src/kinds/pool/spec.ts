@@ -1,5 +1,6 @@
 /** The Pool spec as schemas/pool.schema.json guarantees it (defaults filled by the loader), and node labels. */
 import type { SecretRef } from '../../model/resource.js';
+import type { ExitInfo, RestartVerdict } from './restart.js';
 
 /** A count, or a percentage of the desired nodes. */
 export type CountOrPercent = number | `${number}%`;
@@ -35,7 +36,8 @@ export interface ContainerSpec {
   ports?: PortSpec[];
   labels?: Record<string, string>;
   resources?: { limits?: ResourceAmounts; reservations?: ResourceAmounts };
-  restartPolicy?: { condition?: 'none' | 'on-failure' | 'any'; maxAttempts?: number };
+  /** Crane/swarm restart policy; delay and window (or maxAttempts with `any`) make driftless do the restarts. */
+  restartPolicy?: { condition?: 'none' | 'on-failure' | 'any'; maxAttempts?: number; delay?: string; window?: string };
   mounts?: MountSpec[];
   network?: string;
   /** Time to exit after SIGTERM before SIGKILL (Crane's stop_grace_period), given to the container at start. */
@@ -93,6 +95,10 @@ export interface NodeObserved {
   createdAt: string;
   /** The image reference the container was started with (its label). */
   image?: string;
+  /** How its last run ended, for an exited node under a managed restart policy. */
+  exit?: ExitInfo;
+  /** What the restart policy decides for it (an exited node of the current spec under a managed policy). */
+  restart?: RestartVerdict;
   /** Result of the health probe; undefined when the node is not running or the pool declares no check. */
   healthy?: boolean;
 }
