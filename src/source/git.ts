@@ -1,8 +1,9 @@
 /**
  * Git source on isomorphic-git (pure JS, no git binary on the host). Designed to be polled often and cheaply,
  * like Flux's source-controller: `lsRemote()` is one GET of the ref advertisement (no pack is negotiated or
- * downloaded); `fetch()` downloads only when the commit is not already in the local object store, shallow
- * (depth 1, single branch), and materialises each commit into its own directory (see checkout.ts).
+ * downloaded); `fetch()` downloads only when the commit is not already in the local object store — the first
+ * time shallow (depth 1, single branch), afterwards incrementally from the last commit (only the new commits'
+ * objects travel) — and materialises each commit into its own directory (see checkout.ts).
  *
  * Refs: a branch or tag name (tags win over branches of the same name, as in git), a full ref (`refs/heads/x`), or
  * a full 40-hex commit id. Limitations of the shallow design:
