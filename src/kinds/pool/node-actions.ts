@@ -5,10 +5,10 @@
  */
 import { parseDuration } from '../../config/duration.js';
 import type { SshTarget } from '../../drivers/types.js';
-import { StalledError } from '../../errors.js';
+import { describe, StalledError, TransientError } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
 import type { KindContext } from '../types.js';
-import { probeNodes } from './observe.js';
+import { probeNodes, type ProbeVerdict } from './observe.js';
 import { REPLACE_EXIT, replaceScript } from './replace.js';
 import { ReplaceError, type BuiltinActions, type NodeJob } from './runner.js';
 import { loginScript, startScript, stopScript, type NodeMeta } from './scripts.js';
@@ -82,11 +82,23 @@ export function createNodeActions(res: Resource<PoolSpec>, specDigest: string, c
       const interval = parseDuration(hc?.interval ?? '500ms');
       let pause = Math.min(FIRST_POLL_MS, interval);
       let last = 'no probe yet';
+      let lastError: unknown;
       for (;;) {
-        const verdict = (await probeNodes(job.target, res, hc, [job.ref.name], job.ref.address, ctx, true)).get(job.ref.name);
+        let verdict: ProbeVerdict | undefined;
+        lastError = undefined;
+        try {
+          verdict = (await probeNodes(job.target, res, hc, [job.ref.name], job.ref.address, ctx, true)).get(job.ref.name);
+        } catch (err) {
+          // One slow or failed probe (a busy engine, a dropped connection) is not the node's verdict: poll on.
+          if (ctx.signal.aborted) throw err;
+          lastError = err;
+        }
         if (verdict === 'ok') return;
-        last = verdict === 'down' ? 'container is not running' : verdict === 'fail' ? 'health probe failed' : 'no answer from the probe';
-        if (Date.now() + pause > deadline) throw new Error(`${job.ref.name} did not become healthy in ${hc?.timeout ?? '60s'}: ${last}`);
+        last = verdict === 'down' ? 'container is not running' : verdict === 'fail' ? 'health probe failed' : `no answer from the probe${lastError ? `: ${describe(lastError)}` : ''}`;
+        if (Date.now() + pause > deadline) {
+          const message = `${job.ref.name} did not become healthy in ${hc?.timeout ?? '60s'}: ${last}`;
+          throw lastError instanceof TransientError ? new TransientError(lastError.reason, message, { cause: lastError }) : new Error(message);
+        }
         await new Promise((resolve) => setTimeout(resolve, pause));
         pause = Math.min(interval, pause * 2);
       }
