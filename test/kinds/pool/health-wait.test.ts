@@ -32,7 +32,8 @@ function answering(answers: (string | Error)[]): { ctx: KindContext; probes: () 
   const exec = async (): Promise<ExecResult> => {
     const a = answers[Math.min(n++, answers.length - 1)];
     if (a instanceof Error) throw a;
-    return { code: 0, stdout: a ?? '', stderr: '' };
+    const answer = { code: 0, stdout: a ?? '', stderr: '', durationMs: 0 };
+    return answer;
   };
   const unused = (): never => {
     throw new Error('not used');
