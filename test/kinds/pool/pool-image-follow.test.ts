@@ -149,3 +149,37 @@ it('a pool without a pinned tag runs what its ImageProject built, and a new medi
   expect(v2[0]?.id).not.toBe(v1[0]?.id);
   expect((await reconcile([project, pool])).plan.tasks.map((t) => t.action)).toEqual(['noop', 'noop']);
 }, 300_000);
+
+it('a rebuild that overwrites the same fixed tag rolls a pool that follows the project (by digest)', async () => {
+  const suffix = randomBytes(3).toString('hex');
+  const repository = `${registry.address}/team/fixed-${suffix}`;
+  const project = (release: string): Resource<ImageProjectSpec> =>
+    world.res<ImageProjectSpec>('ImageProject', `fixed-${suffix}`, {
+      repository,
+      tag: { fixed: 'stable' },
+      baseImage: base,
+      buildArgs: { RELEASE: release },
+      dockerfile: { inline: 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nARG RELEASE\nRUN mkdir -p /app && echo "$RELEASE" > /app/VERSION\n' },
+    });
+  const name = `fixed-${suffix}`;
+  const pool = world.res<PoolSpec>('Pool', name, {
+    service: 'feed',
+    hosts: { names: world.hostNames },
+    container: { image: { project: `fixed-${suffix}` }, command: ['sleep', 'infinity'] },
+  });
+  const first = await reconcile([project('1.0.0'), pool]);
+  expect(first.results.map((r) => `${r.key} ${r.status} ${r.message ?? ''}`)).toEqual([`ImageProject/fixed-${suffix} succeeded `, `Pool/${name} succeeded `]);
+  const d1 = (await driver.registryManifest(`${repository}:stable`))?.digest;
+  expect((await running(name)).map((n) => [n.image, n.version])).toEqual([[`${repository}:stable@${d1}`, '1.0.0']]);
+
+  const second = await reconcile([project('1.0.1'), pool]);
+  expect(second.plan.tasks.find((t) => t.kind === 'Pool')?.changes.find((c) => c.path === 'container.image')).toEqual({
+    path: 'container.image',
+    before: `${repository}:stable@${d1}`,
+    after: `${repository}:stable (to be built by ImageProject/fixed-${suffix})`,
+  });
+  expect(second.results.map((r) => `${r.key} ${r.status} ${r.message ?? ''}`)).toEqual([`ImageProject/fixed-${suffix} succeeded `, `Pool/${name} succeeded `]);
+  const d2 = (await driver.registryManifest(`${repository}:stable`))?.digest;
+  expect(d2).not.toBe(d1);
+  expect((await running(name)).map((n) => [n.image, n.version])).toEqual([[`${repository}:stable@${d2}`, '1.0.1']]);
+}, 300_000);
