@@ -6,6 +6,7 @@
  * sum. The old node was already unregistered and gets SIGTERM as the new one is created (Kubernetes' terminating
  * pods, not a surge: maxSurge still governs extra nodes); the script returns only once the old container is gone.
  * With host networking or published ports the old container is stopped and removed first, as stop_service does.
+ * A new image is pulled before the old container is touched, so a pull never lengthens the time a node is down.
  */
 import { NODE_LABELS, type ContainerSpec } from './spec.js';
 import { networkLine, q, runLine, type NodeMeta } from './scripts.js';
@@ -38,10 +39,14 @@ export function replaceScript(spec: ContainerSpec, meta: NodeMeta): string {
     'H=$(hostname)',
     networkLine(spec.network ?? 'host'),
     'RETIRE=',
+    // A new image is pulled while the old container still runs (docker run would pull it inside the down window).
+    `( docker image inspect ${q(meta.image)} >/dev/null 2>&1 || docker pull -q ${q(meta.image)} >/dev/null 2>&1 ) </dev/null &`,
+    'PULL=$!',
     `INFO=$(docker inspect -f '{{.Name}} {{index .Config.Labels "${NODE_LABELS.pool}"}}' ${q(name)}${overlap ? ` ${q(retiring)}` : ''} 2>/dev/null) || true`,
     `OWNER=${labelOf(name)}`,
     `if [ -n "$OWNER" ] && [ "$OWNER" != ${q(`=${meta.pool}`)} ]; then echo "container ${name} exists and is not a node of pool ${meta.pool}; not touching it" >&2; exit ${REPLACE_EXIT.notOurs}; fi`,
   ];
+  lines.push('wait "$PULL" || true');
   if (overlap) {
     lines.push(
       `OLD=${labelOf(retiring)}`,

@@ -81,7 +81,9 @@ describe('fused replace in the runner', () => {
     expect(canOverlap({ image: 'img', network: 'bridge' })).toBe(true);
     expect(canOverlap({ image: 'img', network: 'bridge', ports: [{ container: 80 }] })).toBe(false);
     expect(canOverlap({ image: 'img' })).toBe(false);
-    expect(replaceScript({ image: 'img', network: 'bridge' }, meta)).toContain("docker rename 'web-0' 'web-0.retiring'");
+    const overlap = replaceScript({ image: 'img', network: 'bridge' }, meta);
+    expect(overlap).toContain("docker rename 'web-0' 'web-0.retiring'");
+    expect(overlap.indexOf("docker pull -q 'img'")).toBeLessThan(overlap.indexOf('docker rename'));
     const inPlace = replaceScript({ image: 'img', network: 'host' }, meta);
     expect(inPlace).not.toContain('rename');
     expect(inPlace.indexOf("docker stop 'web-0'")).toBeLessThan(inPlace.indexOf('docker run'));
