@@ -38,15 +38,47 @@ export interface ApplyContextDeps {
   now: () => Date;
 }
 
-/** Builds the context for one apply call. */
+/** Index of `key` in the sorted `keys`, or where it would be inserted (binary search). */
+function slotOf(keys: ResourceKey[], key: ResourceKey): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((keys[mid] as ResourceKey) < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Builds the context for one apply call. Persisting is a group commit: at most one `onInventory` write runs at a
+ * time, and every change made while it runs is covered by ONE next write whose snapshot is taken when it starts.
+ * Each caller still resumes only after a write that includes its change, but a large apply of instant tasks no
+ * longer snapshots the whole inventory once per task (that made applies quadratic in resource count). Entries are
+ * replaced, never mutated, so a snapshot is a new array of shared, frozen entries rather than a deep copy.
+ */
 export function createApplyContext(input: ApplyInput, deps: ApplyContextDeps): ApplyContext {
-  const inventory = new Map(input.inventory.map((e) => [e.key, structuredClone(e)] as const));
-  const list = (): InventoryEntry[] => [...inventory.values()].sort((a, b) => (a.key < b.key ? -1 : 1));
+  const inventory = new Map(input.inventory.map((e) => [e.key, Object.freeze(structuredClone(e))] as const));
+  /** The inventory's keys in sorted order, kept sorted as entries come and go. */
+  const keys = [...inventory.keys()].sort();
+  const list = (): InventoryEntry[] => keys.map((k) => inventory.get(k) as InventoryEntry);
+  const put = (entry: InventoryEntry): void => {
+    if (!inventory.has(entry.key)) keys.splice(slotOf(keys, entry.key), 0, entry.key);
+    inventory.set(entry.key, Object.freeze(entry));
+  };
+  const drop = (key: ResourceKey): void => {
+    if (inventory.delete(key)) keys.splice(slotOf(keys, key), 1);
+  };
   let chain: Promise<unknown> = Promise.resolve();
+  let next: Promise<void> | undefined;
   const persist = async (): Promise<string | undefined> => {
-    if (!input.onInventory) return undefined;
-    const snapshot = structuredClone(list());
-    const write = chain.then(() => input.onInventory?.(snapshot));
+    const save = input.onInventory;
+    if (!save) return undefined;
+    next ??= chain.then(() => {
+      next = undefined;
+      return save(list());
+    });
+    const write = next;
     chain = write.catch(() => undefined);
     try {
       await write;
@@ -73,7 +105,7 @@ export function createApplyContext(input: ApplyInput, deps: ApplyContextDeps): A
     async record(task, applied) {
       const prev = inventory.get(task.key);
       if (!applied && prev && prev.digest === task.digest) return undefined;
-      inventory.set(task.key, {
+      put({
         key: task.key,
         kind: task.kind,
         name: task.name,
@@ -85,7 +117,7 @@ export function createApplyContext(input: ApplyInput, deps: ApplyContextDeps): A
       return persist();
     },
     async forget(key) {
-      inventory.delete(key);
+      drop(key);
       return persist();
     },
     inventoryEntry: (key) => inventory.get(key),

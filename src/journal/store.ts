@@ -17,6 +17,14 @@ export interface Journal {
   /** A deep copy of the current data: callers cannot change the journal behind its back. */
   read(): JournalData;
   /**
+   * Runs `fn` on the current data WITHOUT copying it, for readers that need a small part of a large journal (a
+   * count, one field, a rendered report): read() deep-copies everything, which for thousands of resources and a
+   * full run history is tens of MiB per call. `fn` must not mutate what it sees nor keep references to it; copy
+   * what you keep. The journal never mutates its data in place (update swaps in a new object), so what `fn` sees
+   * stays consistent even if an update completes meanwhile.
+   */
+  peek<T>(fn: (data: Readonly<JournalData>) => T): T;
+  /**
    * Applies `fn` to a draft and writes it. Updates are serialised in call order; if `fn` throws, nothing changes
    * and the error is rethrown. `fn` may mutate the draft or return a replacement.
    */
@@ -57,6 +65,7 @@ export async function openJournal(path: string): Promise<Journal> {
   return {
     path,
     read: () => structuredClone(db.data),
+    peek: (fn) => fn(db.data),
     update(fn) {
       const run = queue.then(async () => {
         const draft = structuredClone(db.data);

@@ -219,7 +219,7 @@ export function createCycle(deps: CycleDeps): Cycle {
     statusBranch = load.settings.statusBranch;
     const trigger = req.triggers.join(',');
     if (load.problems.length > 0) return stallRevision(revision, load.problems, trigger);
-    const inventorySize = Object.keys(rt.journal.read().inventory).length;
+    const inventorySize = rt.journal.peek((d) => Object.keys(d.inventory).length);
     if (load.resources.length === 0 && inventorySize > 0) {
       const message = `revision declares no resources while ${inventorySize} are applied; refusing to treat an empty tree as intent`;
       return stallRevision(revision, [{ file: '.', line: 1, col: 1, message }], trigger);

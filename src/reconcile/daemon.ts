@@ -86,8 +86,11 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       };
     };
     const auth = config.source.type === 'git' ? await resolveGitAuth(config.source.auth, rt.secrets) : undefined;
+    // With pushes off for a Git source the writer discards the report: rendering one file per resource for it
+    // cost a copy of the whole journal and megabytes of JSON per run for nothing.
+    const discarded = config.source.type === 'git' && !config.statusPush;
     const reporter = createReporter({
-      build: () => renderReport(rt.journal.read(), live()),
+      build: () => (discarded ? {} : rt.journal.peek((data) => renderReport(data, live()))),
       write: statusWriter({ config, auth, statusBranch, logger }),
       minIntervalMs: config.statusIntervalMs,
       metrics,

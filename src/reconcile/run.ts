@@ -57,8 +57,9 @@ function engineFor(rt: Runtime, args: PlanArgs, inventory: ReadonlyMap<string, I
   return { engine, ctx };
 }
 
+/** A copy of the inventory alone: the engine and kinds may hold it, and the rest of the journal is not needed. */
 function inventoryMap(rt: Runtime): Map<string, InventoryEntry> {
-  return new Map(Object.entries(rt.journal.read().inventory));
+  return new Map(Object.entries(rt.journal.peek((d) => structuredClone(d.inventory))));
 }
 
 export interface ApplyArgs extends PlanArgs {

@@ -26,7 +26,7 @@ export function createSourceTracker(deps: { journal: Journal; metrics: Metrics; 
 
   async function ok(): Promise<void> {
     const now = deps.clock.now();
-    const wasFailing = failures > 0 || deps.journal.read().sourceStatus?.ok === false;
+    const wasFailing = failures > 0 || deps.journal.peek((d) => d.sourceStatus?.ok === false);
     failures = 0;
     if (!wasFailing && now - lastOkWrite < REFRESH_MS) return;
     lastOkWrite = now;
