@@ -9,9 +9,10 @@ import { describe, StalledError, TransientError } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
 import type { KindContext } from '../types.js';
 import { probeNodes, type ProbeVerdict } from './observe.js';
-import { REPLACE_EXIT, replaceScript } from './replace.js';
+import { commandRenderer } from '../task-template/resolve.js';
+import { probeAfterRetire, REPLACE_EXIT, replaceScript, RETIRING_MARK, RETIRING_SUFFIX } from './replace.js';
 import { ReplaceError, type BuiltinActions, type NodeJob } from './runner.js';
-import { loginScript, startScript, stopScript, type NodeMeta } from './scripts.js';
+import { loginScript, probeScript, startScript, stopScript, type NodeMeta } from './scripts.js';
 import type { PoolSpec } from './spec.js';
 
 const STEP_TIMEOUT_MS = 5 * 60_000;
@@ -57,6 +58,19 @@ export function createNodeActions(res: Resource<PoolSpec>, specDigest: string, c
     image: job.vars.image,
     specDigest,
   });
+  /** Nodes whose old container was still stopping when replace returned: their health wait also waits for it. */
+  const retiring = new Set<string>();
+  const probe = async (job: NodeJob): Promise<ProbeVerdict | 'retiring' | undefined> => {
+    const hc = spec.healthCheck;
+    const name = job.ref.name;
+    if (!retiring.has(name)) return (await probeNodes(job.target, res, hc, [name], job.ref.address, ctx, true)).get(name);
+    const render = (n: string): string =>
+      commandRenderer().renderString(hc?.command ?? '', { node: { name: n, address: job.ref.address }, pool: res.metadata.name, service: spec.service });
+    const script = probeAfterRetire(name, probeScript(hc, [name], spec.container.network ?? 'host', render, true));
+    const r = await ctx.drivers.ssh.exec(job.target, script, { timeoutMs: 30_000, signal: ctx.signal });
+    const verdict = r.stdout.split('\n').map((l) => l.trim().split(' ')).find(([n]) => n === name)?.[1];
+    return verdict === 'ok' || verdict === 'fail' || verdict === 'down' || verdict === RETIRING_MARK ? verdict : undefined;
+  };
   return {
     async start(job) {
       await exec(job, startScript(spec.container, meta(job)), `start ${job.ref.name}`);
@@ -71,7 +85,10 @@ export function createNodeActions(res: Resource<PoolSpec>, specDigest: string, c
       } catch (err) {
         throw new ReplaceError('stop_service', { cause: err });
       }
-      if (r.code === 0) return;
+      if (r.code === 0) {
+        if (r.stdout.split('\n').some((l) => l.trim() === RETIRING_MARK)) retiring.add(job.ref.name);
+        return;
+      }
       const step = r.code === REPLACE_EXIT.startFailed ? 'start_service' : 'stop_service';
       const what = step === 'start_service' ? 'start' : 'stop';
       throw new ReplaceError(step, { cause: new Error(`${what} ${job.ref.name} on ${job.ref.host} exited ${r.code}: ${(r.stderr.trim() || r.stdout.trim()).slice(-400)}`) });
@@ -84,17 +101,27 @@ export function createNodeActions(res: Resource<PoolSpec>, specDigest: string, c
       let last = 'no probe yet';
       let lastError: unknown;
       for (;;) {
-        let verdict: ProbeVerdict | undefined;
+        let verdict: ProbeVerdict | 'retiring' | undefined;
         lastError = undefined;
         try {
-          verdict = (await probeNodes(job.target, res, hc, [job.ref.name], job.ref.address, ctx, true)).get(job.ref.name);
+          verdict = await probe(job);
         } catch (err) {
           // One slow or failed probe (a busy engine, a dropped connection) is not the node's verdict: poll on.
           if (ctx.signal.aborted) throw err;
           lastError = err;
         }
-        if (verdict === 'ok') return;
-        last = verdict === 'down' ? 'container is not running' : verdict === 'fail' ? 'health probe failed' : `no answer from the probe${lastError ? `: ${describe(lastError)}` : ''}`;
+        if (verdict === 'ok') {
+          retiring.delete(job.ref.name);
+          return;
+        }
+        last =
+          verdict === 'down'
+            ? 'container is not running'
+            : verdict === 'fail'
+              ? 'health probe failed'
+              : verdict === RETIRING_MARK
+                ? `the old container ${job.ref.name}${RETIRING_SUFFIX} is still there`
+                : `no answer from the probe${lastError ? `: ${describe(lastError)}` : ''}`;
         if (Date.now() + pause > deadline) {
           const message = `${job.ref.name} did not become healthy in ${hc?.timeout ?? '60s'}: ${last}`;
           throw lastError instanceof TransientError ? new TransientError(lastError.reason, message, { cause: lastError }) : new Error(message);

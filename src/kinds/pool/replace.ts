@@ -2,9 +2,10 @@
  * Replacing a node in place (the deploy flow's stop_service directly followed by start_service) as one script, one
  * SSH exec per node instead of two. When the node publishes no host port and does not share the host's network,
  * the old and new containers cannot collide on a port: the old one is renamed out of the way and stopped in the
- * background while the new one starts under the node's name, so a batch costs max(stop, start) instead of their
- * sum. The old node was already unregistered and gets SIGTERM as the new one is created (Kubernetes' terminating
- * pods, not a surge: maxSurge still governs extra nodes); the script returns only once the old container is gone.
+ * background while the new one starts under the node's name: the stop no longer adds to a batch, it runs while
+ * the new node starts up. The old node was already unregistered and gets SIGTERM as the new one is created
+ * (Kubernetes' terminating pods, not a surge: maxSurge still governs extra nodes); the health wait that follows
+ * passes only once the old container is gone (probeAfterRetire), so a batch never ends with old containers left.
  * With host networking or published ports the old container is stopped and removed first, as stop_service does.
  * A new image is pulled before the old container is touched, so a pull never lengthens the time a node is down.
  */
@@ -39,6 +40,7 @@ export function replaceScript(spec: ContainerSpec, meta: NodeMeta): string {
     'H=$(hostname)',
     networkLine(spec.network ?? 'host'),
     'RETIRE=',
+    'DETACH=$(command -v setsid || true)',
     // A new image is pulled while the old container still runs (docker run would pull it inside the down window).
     `( docker image inspect ${q(meta.image)} >/dev/null 2>&1 || docker pull -q ${q(meta.image)} >/dev/null 2>&1 ) </dev/null &`,
     'PULL=$!',
@@ -53,7 +55,7 @@ export function replaceScript(spec: ContainerSpec, meta: NodeMeta): string {
       `if [ "$OLD" = ${q(`=${meta.pool}`)} ]; then docker rm -f ${q(retiring)} >/dev/null 2>&1 || true; OLD=; fi`,
       'if [ -n "$OWNER" ] && [ -z "$OLD" ]; then',
       `  docker rename ${q(name)} ${q(retiring)} || exit ${REPLACE_EXIT.stopFailed}`,
-      `  ( docker stop ${q(retiring)}; docker rm -f ${q(retiring)} ) >/dev/null 2>&1 </dev/null &`,
+      `  $DETACH sh -c ${q(`docker stop ${q(retiring)}; docker rm -f ${q(retiring)}`)} >/dev/null 2>&1 </dev/null &`,
       '  RETIRE=$!',
       `elif [ -n "$OWNER" ]; then ${stopNow}; fi`,
     );
@@ -61,6 +63,17 @@ export function replaceScript(spec: ContainerSpec, meta: NodeMeta): string {
     lines.push(`if [ -n "$OWNER" ]; then ${stopNow}; fi`);
   }
   const finish = 'if [ -n "$RETIRE" ]; then wait "$RETIRE" || true; fi';
-  lines.push(`if ! ${runLine(spec, meta)} >/dev/null; then ${finish}; exit ${REPLACE_EXIT.startFailed}; fi`, finish);
+  lines.push(`if ! ${runLine(spec, meta)} >/dev/null; then ${finish}; exit ${REPLACE_EXIT.startFailed}; fi`, `if [ -n "$RETIRE" ]; then echo ${RETIRING_MARK}; fi`);
   return lines.join('\n');
+}
+
+/** What replaceScript prints when the old container is still stopping in the background as it returns. */
+export const RETIRING_MARK = 'retiring';
+
+/**
+ * A probe round (probeScript's, for one node) that first requires the node's retiring container to be gone: it
+ * prints `<name> retiring` while that one still exists, so a batch ends only once its old containers are gone.
+ */
+export function probeAfterRetire(name: string, probe: string): string {
+  return [`if docker inspect ${q(`${name}${RETIRING_SUFFIX}`)} >/dev/null 2>&1; then echo ${q(`${name} ${RETIRING_MARK}`)}; else`, probe, 'fi'].join('\n');
 }

@@ -1,7 +1,8 @@
 /**
  * Replacing a node in one exec: the runner fuses stop_service + start_service only when both run once and stop the
- * flow on failure, a failure names the step it belongs to, and on a real host the old container is gone when the
- * step returns, a container that is not the pool's is never touched, and stopGracePeriod reaches the container.
+ * flow on failure, a failure names the step it belongs to, and on a real host the old container (stopping in the
+ * background) is gone before the node's health wait passes, a container that is not the pool's is never touched,
+ * and stopGracePeriod reaches the container.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,8 +115,8 @@ describe('replace on a real host', () => {
     await world.close();
   });
 
-  it('leaves one container on the new spec and no retiring one when the step returns', async () => {
-    await world.converge(pool('1'));
+  it('ends the rollout with one container on the new spec, after the old one (deaf to SIGTERM) was killed at its grace period', async () => {
+    await world.converge(pool('1', { command: ['sh', '-c', 'trap "" TERM; while :; do sleep 1; done'], stopGracePeriod: '3s' }));
     const [old] = await world.nodes(name);
     await world.converge(pool('2', { stopGracePeriod: '3s' }));
     const after = await world.nodes(name);
