@@ -1,8 +1,11 @@
 /**
- * Image build benchmark: plain `docker build` (the docker CLI against the same engine, legacy builder like
- * dockerode's /build) vs driftless reconciling the same ImageProject (observe + diff + the kind's apply: media
- * fetched from a Git server, build, push to a local registry, registry read back). Both build the exact same
- * Dockerfile (the one driftless rendered) and the same media files.
+ * Image build benchmark: plain `docker build` (the docker CLI against the same engine; legacy builder, the only one
+ * this CLI has without buildx) vs driftless reconciling the same ImageProject (observe + diff + the kind's apply:
+ * media fetched from a Git server, BuildKit build, push to a local registry, registry read back). Both build the
+ * exact same Dockerfile (the one driftless rendered, without the labels driftless adds) and the same media files.
+ * Because driftless builds with the engine's BuildKit, the media change is also timed against a plain BuildKit
+ * build of the same context (`tar | curl` to the engine's /build?version=2, unix sockets only): the same-builder
+ * baseline, with no client overhead at all, alone and followed by `docker push` (driftless pushes too).
  *
  *   cold            nothing of the project's layers cached (plain: --no-cache; driftless: fresh media salt)
  *   unchanged       inputs unchanged (driftless target: no build at all, < 1 s)
@@ -45,6 +48,20 @@ function median(xs: number[]): number {
 }
 
 /** Runs the docker CLI against `dockerHost` with the legacy builder; rejects with its stderr on failure. */
+/** A BuildKit build of `dir` through the engine API, the context piped by tar; rejects when the engine reports an error. */
+function plainBuildkit(socket: string, dir: string, tag: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const url = `http://docker/v1.41/build?version=2&t=${encodeURIComponent(tag)}`;
+    const cmd = `tar -C "$CTX" -cf - . | curl -sS --fail --unix-socket "$SOCK" -X POST -H 'Content-Type: application/x-tar' --data-binary @- '${url}'`;
+    const child = spawn('sh', ['-c', cmd], { env: { ...process.env, CTX: dir, SOCK: socket }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
+    child.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 && !/"error"/.test(out) && /Successfully tagged/.test(out) ? resolve() : reject(new Error(`plain buildkit build failed (${code}): ${out.slice(-500)}`))));
+  });
+}
+
 function dockerCli(dockerHost: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('docker', args, { env: { ...process.env, DOCKER_HOST: dockerHost, DOCKER_BUILDKIT: '0' }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -105,7 +122,8 @@ async function main(): Promise<void> {
       ...real,
       build: (o) => {
         builds++;
-        if (o.contextDir) dockerfile = readFileSync(join(o.contextDir, o.dockerfile ?? 'Dockerfile'), 'utf8');
+        const text = o.files?.[o.dockerfile] ?? (o.contextDir ? readFileSync(join(o.contextDir, o.dockerfile), 'utf8') : undefined);
+        if (text !== undefined) dockerfile = text.toString();
         return clock('build', real.build(o));
       },
       push: (ref, auth, o) => clock('push', real.push(ref, auth, o)),
@@ -169,8 +187,9 @@ async function main(): Promise<void> {
       writeFileSync(join(plainContext, 'Dockerfile'), dockerfile);
     };
     const plainBuild = (extra: string[] = []): Promise<void> => dockerCli(engine.dockerHost, ['build', '-q', ...extra, '-t', plainRef, plainContext]);
+    const socket = engine.dockerHost.startsWith('unix://') ? engine.dockerHost.slice('unix://'.length) : undefined;
 
-    const t: Record<string, number[]> = { coldPlain: [], coldDl: [], sameDl: [], samePlain: [], changePlain: [], changePlainPush: [], changeDl: [] };
+    const t: Record<string, number[]> = { coldPlain: [], coldDl: [], sameDl: [], samePlain: [], changePlain: [], changePlainPush: [], changeBk: [], changeBkPush: [], changeDl: [] };
     let unexpected = 0;
     for (let i = 0; i < runs; i++) {
       await changeMedia();
@@ -192,6 +211,14 @@ async function main(): Promise<void> {
       await changeMedia();
       await refreshPlainContext();
       t.changePlainPush!.push(await timed(async () => (await plainBuild(), await dockerCli(engine.dockerHost, ['push', '-q', plainRef]))));
+      if (socket) {
+        await changeMedia();
+        await refreshPlainContext();
+        t.changeBk!.push(await timed(() => plainBuildkit(socket, plainContext, plainRef)));
+        await changeMedia();
+        await refreshPlainContext();
+        t.changeBkPush!.push(await timed(async () => (await plainBuildkit(socket, plainContext, plainRef), await dockerCli(engine.dockerHost, ['push', '-q', plainRef]))));
+      }
       await changeMedia();
       Object.assign(spent, { build: 0, push: 0, registry: 0 });
       const total = await timed(() => reconcile(proj));
@@ -207,6 +234,12 @@ async function main(): Promise<void> {
       ['unchanged inputs', ms('samePlain').toFixed(0), ms('sameDl').toFixed(0), 'no build, < 1000 ms', unexpected === 0 && ms('sameDl') < 1000 ? 'met' : 'MISSED'],
       ['one-file media change', ms('changePlain').toFixed(0), ms('changeDl').toFixed(0), `<= 1.1x plain (${ratio.toFixed(2)}x)`, ratio <= 1.1 ? 'met' : 'MISSED'],
       ['one-file media change (plain + push)', ms('changePlainPush').toFixed(0), ms('changeDl').toFixed(0), `(${(ms('changeDl') / ms('changePlainPush')).toFixed(2)}x)`, '-'],
+      ...(socket
+        ? ([
+            ['one-file media change (plain BuildKit)', ms('changeBk').toFixed(0), ms('changeDl').toFixed(0), `(${(ms('changeDl') / ms('changeBk')).toFixed(2)}x same builder)`, '-'],
+            ['one-file media change (BuildKit + push)', ms('changeBkPush').toFixed(0), ms('changeDl').toFixed(0), `(${(ms('changeDl') / ms('changeBkPush')).toFixed(2)}x same job)`, '-'],
+          ] as [string, string, string, string, string][])
+        : []),
     ];
     const out = (s: string): void => void process.stderr.write(`${s}\n`);
     out(`image-build bench: ${runs} runs, ${fileCount + 1} media files, medians in ms (engine ${engine.dockerHost})`);

@@ -60,9 +60,14 @@ export interface RegistryAuth {
 }
 
 export interface BuildOptions {
-  /** The build context: a directory on this machine, or files (path -> content) written to a temp directory. */
+  /** The build context: a directory on this machine and/or files (path -> content; they win over the directory's). */
   contextDir?: string;
   files?: Record<string, string | Buffer>;
+  /**
+   * Directories added to the context under a prefix and streamed from where they are (no staging copy), e.g.
+   * `{ media: { dir: checkout, skip: ['.git'] } }`; `skip` names entries left out at any depth.
+   */
+  contextMounts?: Record<string, { dir: string; skip?: string[] }>;
   /** Path of the Dockerfile inside the context. */
   dockerfile: string;
   tags: string[];

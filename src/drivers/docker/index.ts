@@ -2,9 +2,8 @@
  * The Docker driver: dockerode against the local socket or DOCKER_HOST (unix, tcp, ssh://), plus a registry
  * client so that observation reads the registry rather than an engine's cache.
  */
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { StalledError, TransientError } from '../../errors.js';
@@ -12,6 +11,7 @@ import type { BuildOptions, BuildResult, DockerDriver, ImageInfo, RegistryAuth }
 import { dockerMessage, isAuthMessage, mapDockerError, statusOf } from './errors.js';
 import { parseReference } from '../../util/image-reference.js';
 import { createRegistryClient, type RegistryClientOptions } from './registry.js';
+import { packContext } from './context-tar.js';
 import { followStream } from './stream.js';
 
 export { parseReference, formatReference } from '../../util/image-reference.js';
@@ -54,34 +54,80 @@ export function createDockerDriver(opts: DockerDriverOptions = {}): DockerDriver
   const docker = new Docker(dockerodeOptions(opts.dockerHost ?? process.env.DOCKER_HOST, opts.sshPrivateKey));
   const registry = createRegistryClient(opts);
 
-  async function build(o: BuildOptions): Promise<BuildResult> {
-    const what = `build ${o.tags.join(', ') || 'image'}`;
-    let tmp: string | undefined;
-    try {
-      let contextDir = o.contextDir;
-      if (!contextDir) {
-        tmp = await mkdtemp(join(tmpdir(), 'driftless-build-'));
-        await writeFiles(tmp, o.files ?? {});
-        contextDir = tmp;
+  /** Set once the engine refused a BuildKit build outright (old or Windows engine): later builds go legacy. */
+  let buildkitRefused = false;
+
+  /**
+   * Starts one build and returns the engine's progress stream. BuildKit (`version=2`, context sent as the request
+   * body, so no session is needed for it) unless a pull is asked for: BuildKit neither stores a pulled base in the
+   * engine's image store nor can it pull at all without a client session, so pulls stay with the legacy builder
+   * (and a BuildKit build that turns out to need one is run again by it). With
+   * BuildKit the labels are image config set by the frontend; the legacy builder turns each label into a step of
+   * its own (a container commit each), so there they are folded into one LABEL line appended to the Dockerfile.
+   */
+  async function startBuild(o: BuildOptions, buildkit: boolean): Promise<Readable> {
+    const registryconfig = o.registryAuth
+      ? Object.fromEntries(Object.entries(o.registryAuth).map(([host, a]) => [host, { username: a.username, password: a.password }]))
+      : undefined;
+    let files = o.files;
+    let labels = o.labels ?? {};
+    if (!buildkit && Object.keys(labels).length > 0) {
+      const text = o.files?.[o.dockerfile] ?? (o.contextDir ? await readFile(join(o.contextDir, o.dockerfile), 'utf8').catch(() => undefined) : undefined);
+      const folded = text === undefined ? undefined : withLabelLine(text.toString(), labels);
+      if (folded !== undefined) {
+        files = { ...o.files, [o.dockerfile]: folded };
+        labels = {};
       }
-      const registryconfig = o.registryAuth
-        ? Object.fromEntries(Object.entries(o.registryAuth).map(([host, a]) => [host, { username: a.username, password: a.password }]))
-        : undefined;
-      const stream = (await docker.buildImage(
-        { context: contextDir, src: await readdir(contextDir) },
+    }
+    const context = packContext({
+      ...(o.contextDir ? { dir: o.contextDir } : {}),
+      ...(files ? { files } : {}),
+      ...(o.contextMounts ? { mounts: o.contextMounts } : {}),
+    });
+    const options = {
+      t: o.tags,
+      dockerfile: o.dockerfile,
+      buildargs: o.buildArgs ?? {},
+      labels,
+      ...(buildkit ? { version: '2' } : { rm: true, forcerm: true, ...(o.pull ? { pull: '1' } : {}) }),
+    };
+    return new Promise<Readable>((resolveStream, reject) => {
+      docker.modem.dial(
         {
-          t: o.tags,
-          dockerfile: o.dockerfile,
-          buildargs: o.buildArgs ?? {},
-          labels: o.labels ?? {},
-          ...(o.pull ? { pull: '1' } : {}),
-          rm: true,
-          forcerm: true,
+          path: '/build?',
+          method: 'POST',
+          file: context,
+          options,
           ...(registryconfig ? { registryconfig } : {}),
           ...(o.signal ? { abortSignal: o.signal } : {}),
-        } as unknown as Docker.ImageBuildOptions,
-      )) as Readable;
-      const outcome = await followStream(stream, o.onLog);
+          isStream: true,
+          statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' },
+        },
+        (err: unknown, stream: unknown) => (err ? reject(err) : resolveStream(stream as Readable)),
+      );
+    });
+  }
+
+  async function build(o: BuildOptions): Promise<BuildResult> {
+    const what = `build ${o.tags.join(', ') || 'image'}`;
+    try {
+      let buildkit = !o.pull && !buildkitRefused;
+      let stream: Readable;
+      try {
+        stream = await startBuild(o, buildkit);
+      } catch (err) {
+        if (!buildkit || !/buildkit|version|session/i.test(dockerMessage(err))) throw err;
+        buildkitRefused = true;
+        buildkit = false;
+        stream = await startBuild(o, false);
+      }
+      let outcome = await followStream(stream, o.onLog);
+      if (buildkit && outcome.error !== undefined && needsPull(outcome.error, o.registryAuth !== undefined)) {
+        // Sessionless BuildKit cannot pull (an image the engine does not hold, e.g. another stage's base): the
+        // legacy builder pulls it, with the credentials from X-Registry-Config.
+        o.onLog?.('# BuildKit cannot pull without a client session: building again with the legacy builder');
+        outcome = await followStream(await startBuild(o, false), o.onLog);
+      }
       if (outcome.error !== undefined || !outcome.imageId) {
         const reason = isAuthMessage(outcome.error ?? '') ? 'AuthenticationFailed' : 'CommandFailed';
         throw new StalledError(reason, `${what} failed: ${outcome.error ?? 'no image id reported'}\n${outcome.lastLines.join('\n')}`);
@@ -89,8 +135,6 @@ export function createDockerDriver(opts: DockerDriverOptions = {}): DockerDriver
       return { imageId: outcome.imageId, lastLines: outcome.lastLines };
     } catch (err) {
       throw mapDockerError(what, err);
-    } finally {
-      if (tmp) await rm(tmp, { recursive: true, force: true });
     }
   }
 
@@ -137,12 +181,21 @@ export function createDockerDriver(opts: DockerDriverOptions = {}): DockerDriver
   };
 }
 
-/** Writes `files` under `root`, refusing paths that would escape it. */
-async function writeFiles(root: string, files: Record<string, string | Buffer>): Promise<void> {
-  for (const [rel, content] of Object.entries(files)) {
-    const target = resolve(root, rel);
-    if (!target.startsWith(root + sep)) throw new StalledError('SchemaInvalid', `build context path escapes the context: ${rel}`);
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, content);
-  }
+/** Whether a BuildKit failure came from an image it had to fetch: its resolver needs a session (or credentials). */
+function needsPull(error: string, withAuth: boolean): boolean {
+  return /no active sessions?/i.test(error) || (withAuth && isAuthMessage(error));
+}
+
+/**
+ * The Dockerfile with one `LABEL` line appended (labels of the final stage, as the engine's own label option
+ * does); undefined when the text sets a parser directive or a label is not plain text, then the engine's option
+ * is used instead.
+ */
+export function withLabelLine(dockerfile: string, labels: Record<string, string>): string | undefined {
+  if (/^\s*#\s*(escape|syntax)\s*=/im.test(dockerfile.split('\n').slice(0, 5).join('\n'))) return undefined;
+  const safe = /^[\w.:/@+=,~-]*$/;
+  const entries = Object.entries(labels);
+  if (entries.some(([k, v]) => k === '' || !safe.test(k) || !safe.test(v))) return undefined;
+  const line = `LABEL ${entries.map(([k, v]) => `"${k}"="${v}"`).join(' ')}`;
+  return `${dockerfile.replace(/\n*$/, '')}\n${line}\n`;
 }

@@ -3,6 +3,7 @@
  * arrives, `error` / `errorDetail` become the failure, and the last lines are kept for status messages.
  */
 import type { Readable } from 'node:stream';
+import { createTraceDecoder } from './buildkit-trace.js';
 
 export interface StreamOutcome {
   /** The engine's error message, when the stream reported one. */
@@ -19,7 +20,8 @@ interface StreamMessage {
   progress?: string;
   error?: string;
   errorDetail?: { message?: string };
-  aux?: { ID?: string };
+  /** `{ ID }` for the image id; a base64 protobuf for `moby.buildkit.trace` messages. */
+  aux?: { ID?: string } | string;
 }
 
 /** Reads the stream to its end; `keep` lines of log are retained. Rejects only when the stream itself fails. */
@@ -27,6 +29,7 @@ export async function followStream(stream: Readable, onLog: ((line: string) => v
   const out: StreamOutcome = { lastLines: [] };
   let pending = '';
   let partial = '';
+  const trace = createTraceDecoder();
   const emit = (line: string): void => {
     out.lastLines.push(line);
     if (out.lastLines.length > keep) out.lastLines.shift();
@@ -48,7 +51,9 @@ export async function followStream(stream: Readable, onLog: ((line: string) => v
     }
     if (msg.stream !== undefined) text(msg.stream);
     if (msg.status !== undefined && msg.progress === undefined) text(`${msg.id ? `${msg.id}: ` : ''}${msg.status}\n`);
-    if (msg.aux?.ID) out.imageId = msg.aux.ID;
+    if (typeof msg.aux === 'string') {
+      if (msg.id === 'moby.buildkit.trace') for (const l of trace.lines(msg.aux)) emit(l);
+    } else if (msg.aux?.ID) out.imageId = msg.aux.ID;
     const error = msg.errorDetail?.message ?? msg.error;
     if (error !== undefined) {
       out.error = error.trim();

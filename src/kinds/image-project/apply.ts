@@ -5,12 +5,11 @@
  * The whole build log is kept per build under the state dir; failures carry its last lines.
  */
 import { createWriteStream } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ReconcileError, StalledError, TransientError } from '../../errors.js';
-import type { DockerDriver } from '../../drivers/types.js';
+import type { BuildOptions, DockerDriver } from '../../drivers/types.js';
 import type { Task } from '../../model/plan.js';
 import type { Renderer } from '../../render/index.js';
 import { parseReference } from '../../util/image-reference.js';
@@ -57,14 +56,12 @@ export async function applyImageProject(
     log.write(`${safe}\n`);
     logger.debug({ line: safe }, 'build');
   };
-  const contextDir = await mkdtemp(join(tmpdir(), 'driftless-context-'));
   try {
-    await writeContext(contextDir, m);
     logger.info({ log: logPath, inputDigest: inputs.digest }, 'building image');
     onLog(`# driftless build of ${inputs.ref} (inputs ${inputs.digest}, revision ${ctx.revision})`);
     const registryHost = parseReference(res.spec.repository).registry;
     await docker.build({
-      contextDir,
+      ...contextOf(m),
       dockerfile: 'Dockerfile',
       tags: [inputs.ref],
       buildArgs: m.buildArgs,
@@ -93,7 +90,6 @@ export async function applyImageProject(
   } finally {
     log.end();
     await finished(log).catch(() => undefined);
-    await rm(contextDir, { recursive: true, force: true });
     await pruneLogs(logDir);
   }
   const pushed = await docker.registryManifest(inputs.ref, auth);
@@ -115,15 +111,15 @@ async function engineHasBase(docker: DockerDriver, baseImage: string, digest: st
   return local?.repoDigests.includes(`${repo}@${digest}`) ?? false;
 }
 
-/** The build context: the Dockerfile at the root and the media (without .git) under media/. */
-async function writeContext(dir: string, m: Materialised): Promise<void> {
-  await writeFile(join(dir, 'Dockerfile'), m.dockerfile ?? '');
-  if (m.mediaDir) {
-    await cp(m.mediaDir, join(dir, 'media'), {
-      recursive: true,
-      filter: (src) => !/(^|[/\\])\.git([/\\]|$)/.test(src.slice(m.mediaDir!.length)),
-    });
-  }
+/**
+ * The build context: the Dockerfile at the root and the media (without .git) under media/, streamed from the
+ * checkout as it is rather than copied into a staging directory first.
+ */
+function contextOf(m: Materialised): Pick<BuildOptions, 'files' | 'contextMounts'> {
+  return {
+    files: { Dockerfile: m.dockerfile ?? '' },
+    ...(m.mediaDir ? { contextMounts: { media: { dir: m.mediaDir, skip: ['.git'] } } } : {}),
+  };
 }
 
 async function pruneLogs(dir: string): Promise<void> {
