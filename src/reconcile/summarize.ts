@@ -95,6 +95,16 @@ function nextStatus(prev: ResourceStatus | undefined, r: TaskResult, revision: s
   return out;
 }
 
+/**
+ * An older run as history keeps it: its changes, failures and skips, but not its noop results, which the newest
+ * run and the statuses already describe and which made every recorded run cost one entry per declared resource
+ * (a daemon retrying one broken host among thousands of resources kept 50 full copies). `counts` keeps the total.
+ */
+function withoutNoops(run: RunRecord): RunRecord {
+  if (!run.results.some((r) => r.status === 'noop')) return run;
+  return { ...run, results: run.results.filter((r) => r.status !== 'noop') };
+}
+
 /** The journal after one run. Loader problems or a whole-revision stall record the run and change no status. */
 export function summarize(prev: JournalData, input: SummaryInput): JournalData {
   const problems = input.problems ?? [];
@@ -108,7 +118,7 @@ export function summarize(prev: JournalData, input: SummaryInput): JournalData {
   const next: JournalData = {
     ...prev,
     statuses: { ...prev.statuses },
-    runs: [run, ...prev.runs].slice(0, RUN_HISTORY_LIMIT),
+    runs: [run, ...prev.runs.map(withoutNoops)].slice(0, RUN_HISTORY_LIMIT),
     lastAttemptedRevision: input.revision,
   };
   if (blocked) return next;

@@ -110,6 +110,17 @@ describe('summarize runs', () => {
     expect(j.runs[0]?.id).toBe(`run-${RUN_HISTORY_LIMIT + 4}`);
   });
 
+  it('keeps the newest run whole and only the non-noop results of older runs, so history is bounded by changes', () => {
+    const many = Array.from({ length: 100 }, (_, i) => result(`A/r${i}`, 'noop'));
+    let j = emptyJournal();
+    for (let i = 0; i < 5; i++) {
+      j = summarize(j, { run: run(`run-${i}`), results: [...many, result('B/b', 'failed', { disposition: 'transient', reason: 'Timeout' })], revision: 'r1', now: T0 });
+    }
+    expect(j.runs[0]?.results).toHaveLength(101);
+    expect(j.runs.slice(1).map((r) => r.results.map((t) => t.key))).toEqual([['B/b'], ['B/b'], ['B/b'], ['B/b']]);
+    expect(j.runs.reduce((n, r) => n + r.results.length, 0)).toBe(101 + 4);
+  });
+
   it('does not mutate its input', () => {
     const prev = apply(emptyJournal(), [result('A/a', 'succeeded')], 'r1', T0);
     const snapshot = structuredClone(prev);
