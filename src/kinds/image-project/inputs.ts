@@ -117,6 +117,11 @@ export async function resolveInputs(res: Resource<ImageProjectSpec>, ctx: KindCo
   const inputs: ResolvedInputs = { buildArgsDigest: digestOf(buildArgs) };
   const out: Materialised = { inputs, buildArgs };
   const fail = (p: InputProblem): Materialised => ({ ...out, inputs: { ...inputs, problem: p } });
+  // The base digest is a registry round trip independent of the rest: asked for while the media is fetched.
+  // Settled so that a failure surfaces only where it did before (after media and Dockerfile problems).
+  const baseAsked = registryAuthOf(spec, ctx)
+    .then((auth) => baseImageDigest(docker, spec, auth))
+    .then((v) => ({ v }), (e: unknown) => ({ e }));
 
   if (spec.media) {
     const media = spec.media;
@@ -159,7 +164,9 @@ export async function resolveInputs(res: Resource<ImageProjectSpec>, ctx: KindCo
   out.dockerfile = dockerfile;
   inputs.dockerfileDigest = digestOf(dockerfile);
 
-  const base = await baseImageDigest(docker, spec, await registryAuthOf(spec, ctx));
+  const settled = await baseAsked;
+  if ('e' in settled) throw settled.e;
+  const base = settled.v;
   if (isProblem(base)) return fail(base);
   inputs.baseDigest = base.digest;
   inputs.baseFrom = base.from;
