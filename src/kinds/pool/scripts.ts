@@ -155,12 +155,16 @@ export function probeScript(
     if (hc?.tcp) checks.push(`timeout ${seconds} bash -c "</dev/tcp/$ADDR/${hc.tcp.port}" 2>/dev/null`);
     if (hc?.http) checks.push(`curl -fsS -o /dev/null -m ${seconds} "http://$ADDR:${hc.http.port}${hc.http.path ?? '/'}" 2>/dev/null`);
     if (hc?.command) checks.push(`timeout ${seconds} bash -c ${q(renderCommand(name))} >/dev/null 2>&1`);
-    const probe = `${addr}\nif ${checks.length > 0 ? checks.join(' && ') : 'true'}; then echo ${q(`${name} ok`)}; else echo ${q(`${name} fail`)}; fi`;
-    lines.push(
-      checkRunning
-        ? `if [ "$(docker inspect -f '{{.State.Running}}' ${q(name)} 2>/dev/null)" != true ]; then echo ${q(`${name} down`)}; else\n${probe}\nfi`
-        : probe,
-    );
+    const verdict = `if ${checks.length > 0 ? checks.join(' && ') : 'true'}; then echo ${q(`${name} ok`)}; else echo ${q(`${name} fail`)}; fi`;
+    if (!checkRunning) {
+      lines.push(`${addr}\n${verdict}`);
+    } else if (network === 'host') {
+      lines.push(`if [ "$(docker inspect -f '{{.State.Running}}' ${q(name)} 2>/dev/null)" != true ]; then echo ${q(`${name} down`)}; else\n${addr}\n${verdict}\nfi`);
+    } else {
+      // One inspect for both the running state and the address: a health wait probes often, the engine may be busy.
+      const state = `S=$(docker inspect -f '{{.State.Running}} {{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' ${q(name)} 2>/dev/null)`;
+      lines.push(`${state}\nif [ "\${S%% *}" != true ]; then echo ${q(`${name} down`)}; else\nADDR=\${S#* }\n${verdict}\nfi`);
+    }
   }
   return lines.join('\n');
 }

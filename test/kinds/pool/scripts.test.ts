@@ -68,7 +68,10 @@ describe('other scripts', () => {
   });
   it('reports a stopped node as down when asked, and a running one as ok without a check', () => {
     const s = probeScript(undefined, ['web-1'], 'bridge', () => '', true);
-    expect(s).toContain(`if [ "$(docker inspect -f '{{.State.Running}}' 'web-1' 2>/dev/null)" != true ]; then echo 'web-1 down'; else`);
+    expect(s).toContain(`S=$(docker inspect -f '{{.State.Running}} {{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' 'web-1' 2>/dev/null)`);
+    expect(s).toContain(`if [ "\${S%% *}" != true ]; then echo 'web-1 down'; else\nADDR=\${S#* }`);
     expect(s).toContain("if true; then echo 'web-1 ok'; else echo 'web-1 fail'; fi");
+    const onHost = probeScript(undefined, ['web-1'], 'host', () => '', true);
+    expect(onHost).toContain(`if [ "$(docker inspect -f '{{.State.Running}}' 'web-1' 2>/dev/null)" != true ]; then echo 'web-1 down'; else\nADDR=127.0.0.1`);
   });
 });
