@@ -5,7 +5,8 @@
  * than it saves on a loopback socket). Long names use PAX headers; symlinks are kept as links, as docker's CLI does.
  */
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { StalledError } from '../../errors.js';
@@ -76,26 +77,67 @@ function entryHeader(name: string, o: { mode: number; size: number; mtime: numbe
   return [...(Object.keys(long).length > 0 ? paxRecords(name, long) : []), header(name, o)];
 }
 
+/** Files up to this size are read whole (one read, no stream); larger ones are streamed. */
+const READ_WHOLE = 1 << 20;
+/** Entries of one directory stat'ed and read at once. */
+const BATCH = 32;
+
+interface Entry {
+  name: string;
+  path: string;
+  st: Stats;
+  linkname?: string;
+  data?: Buffer;
+}
+
+async function entryOf(path: string, name: string): Promise<Entry> {
+  const st = await lstat(path);
+  if (st.isSymbolicLink()) return { name, path, st, linkname: await readlink(path) };
+  if (st.isFile() && st.size <= READ_WHOLE) return { name, path, st, data: await readFile(path) };
+  return { name, path, st };
+}
+
 async function* walk(root: string, rel: string, prefix: string, skip: Set<string>): AsyncGenerator<Buffer | FileChunk> {
-  const names = (await readdir(join(root, rel))).sort();
-  for (const n of names) {
-    if (skip.has(n)) continue;
-    const r = rel ? `${rel}/${n}` : n;
-    const path = join(root, r);
-    const name = prefix ? `${prefix}/${r}` : r;
-    const st = await lstat(path);
-    const mtime = st.mtimeMs / 1000;
-    if (st.isDirectory()) {
-      yield* entryHeader(`${name}/`, { mode: st.mode, size: 0, mtime, type: '5' });
-      yield* walk(root, r, prefix, skip);
-    } else if (st.isSymbolicLink()) {
-      yield* entryHeader(name, { mode: st.mode, size: 0, mtime, type: '2', linkname: await readlink(path) });
-    } else if (st.isFile()) {
-      yield* entryHeader(name, { mode: st.mode, size: st.size, mtime, type: '0' });
-      yield { path, size: st.size };
-      yield pad(st.size);
+  const names = (await readdir(join(root, rel))).filter((n) => !skip.has(n)).sort();
+  for (let i = 0; i < names.length; i += BATCH) {
+    const batch = await Promise.all(
+      names.slice(i, i + BATCH).map((n) => {
+        const r = rel ? `${rel}/${n}` : n;
+        return entryOf(join(root, r), r);
+      }),
+    );
+    for (const e of batch) {
+      const name = prefix ? `${prefix}/${e.name}` : e.name;
+      const mtime = e.st.mtimeMs / 1000;
+      if (e.st.isDirectory()) {
+        yield* entryHeader(`${name}/`, { mode: e.st.mode, size: 0, mtime, type: '5' });
+        yield* walk(root, e.name, prefix, skip);
+      } else if (e.linkname !== undefined) {
+        yield* entryHeader(name, { mode: e.st.mode, size: 0, mtime, type: '2', linkname: e.linkname });
+      } else if (e.st.isFile()) {
+        const size = e.data?.length ?? e.st.size;
+        yield* entryHeader(name, { mode: e.st.mode, size, mtime, type: '0' });
+        yield e.data ?? { path: e.path, size };
+        yield pad(size);
+      }
     }
   }
+}
+
+/** Joins small chunks into writes of about `size` bytes: one socket write per header would dominate the cost. */
+async function* coalesce(chunks: AsyncIterable<Buffer>, size = 256 * 1024): AsyncGenerator<Buffer> {
+  let held: Buffer[] = [];
+  let n = 0;
+  for await (const c of chunks) {
+    held.push(c);
+    n += c.length;
+    if (n >= size) {
+      yield Buffer.concat(held);
+      held = [];
+      n = 0;
+    }
+  }
+  if (n > 0) yield Buffer.concat(held);
 }
 
 async function* entries(spec: ContextSpec): AsyncGenerator<Buffer> {
@@ -141,5 +183,5 @@ async function* exactly(file: FileChunk): AsyncGenerator<Buffer> {
 
 /** The context as a tar stream; read errors (a file vanishing mid-walk) surface as stream errors. */
 export function packContext(spec: ContextSpec): Readable {
-  return Readable.from(entries(spec), { objectMode: false });
+  return Readable.from(coalesce(entries(spec)), { objectMode: false });
 }
