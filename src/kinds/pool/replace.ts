@@ -47,8 +47,8 @@ export function replaceScript(spec: ContainerSpec, meta: NodeMeta): string {
     `INFO=$(docker inspect -f '{{.Name}} {{index .Config.Labels "${NODE_LABELS.pool}"}}' ${q(name)}${overlap ? ` ${q(retiring)}` : ''} 2>/dev/null) || true`,
     `OWNER=${labelOf(name)}`,
     `if [ -n "$OWNER" ] && [ "$OWNER" != ${q(`=${meta.pool}`)} ]; then echo "container ${name} exists and is not a node of pool ${meta.pool}; not touching it" >&2; exit ${REPLACE_EXIT.notOurs}; fi`,
+    'wait "$PULL" || true',
   ];
-  lines.push('wait "$PULL" || true');
   if (overlap) {
     lines.push(
       `OLD=${labelOf(retiring)}`,
