@@ -164,7 +164,10 @@ describe('git source', () => {
     const half = join(crashCache, 'checkouts', `.tmp-${head}-99999-abcdef`);
     await mkdir(half, { recursive: true });
     await writeFile(join(half, 'driftless.yaml'), 'half');
-    const rev = await createGitSource({ url, ref: 'main', cacheDir: crashCache }).fetch();
+    const crashSource = createGitSource({ url, ref: 'main', cacheDir: crashCache });
+    const rev = await crashSource.fetch();
+    // Leftovers are pruned off the fetch's critical path: wait for that before looking.
+    await crashSource.idle();
     expect(await readdir(join(crashCache, 'checkouts'))).toEqual([head]);
     expect(await readFile(join(rev.dir, 'driftless.yaml'), 'utf8')).not.toBe('half');
   });
