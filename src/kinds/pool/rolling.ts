@@ -5,7 +5,8 @@
  * between batches). With maxSurge (fixed mode) a batch first starts new nodes in new slots and retires as many
  * stale ones once those are healthy. When
  * failures exceed maxFailureRatio the rollout stops: `pause` leaves the nodes it has not reached on the previous
- * spec; `rollback` also puts the nodes it changed back on the spec driftless last applied.
+ * spec; `rollback` also puts the nodes it changed back on the spec driftless last applied (a pool following its
+ * ImageProject's builds: on the image each node ran before the rollout).
  */
 import { StalledError, WaitingError } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
@@ -41,6 +42,7 @@ export async function rollingDeploy(r: Rollout): Promise<void> {
   const errors: string[] = [];
   const surge = res.spec.mode === 'fixed' ? resolveCount(rollout.maxSurge, total, 0, 'up') : 0;
   const downAtStart = pending.length > 0 ? await unavailableAtStart(r) : 0;
+  const ranBefore = imagesBefore(r);
   while (pending.length > 0) {
     const now = surge > 0 ? await observePool(res, env.ctx, env.hooks) : undefined;
     const unavailable = now ? unavailableNodes(now) : downAtStart + errors.length;
@@ -73,7 +75,7 @@ export async function rollingDeploy(r: Rollout): Promise<void> {
     if (failureExceeded(errors.length, rolled, rollout.maxFailureRatio)) {
       const stopped = `pool ${res.metadata.name}: rollout stopped after ${rolled} of ${queue.length} node(s), ${errors.length} failed (${errors.join('; ')})`;
       if (rollout.failureAction === 'rollback') {
-        const outcome = await rollBack(res, changed, failedSurge, env);
+        const outcome = await rollBack(res, changed, failedSurge, env, ranBefore);
         throw new StalledError('HealthCheckFailed', `${stopped}; ${outcome}; ${pending.length} node(s) were not touched`);
       }
       throw new StalledError('HealthCheckFailed', `${stopped}; ${pending.length} node(s) left on the previous spec`);
@@ -113,24 +115,52 @@ function surgePlacement(res: Resource<PoolSpec>, now: PoolObserved, extra: numbe
  * Puts changed nodes back on the last applied spec (the inventory's), through its deploy flow; surge nodes that
  * never became healthy are shrunk (their old counterparts were not retired). Returns what happened, for the message.
  */
-async function rollBack(res: Resource<PoolSpec>, changed: NodeJob[], failedSurge: NodeJob[], env: RunnerEnv): Promise<string> {
+async function rollBack(res: Resource<PoolSpec>, changed: NodeJob[], failedSurge: NodeJob[], env: RunnerEnv, ranBefore: Map<string, string>): Promise<string> {
   const ctx: KindContext = env.ctx;
   const previous = ctx.inventory.get(`Pool/${res.metadata.name}`)?.resource as Resource<PoolSpec> | undefined;
   if (!previous) return 'no previously applied spec to roll back to, nodes left as they are';
-  let image: string;
-  try {
-    image = resolveImage(previous.spec, ctx.resources);
-  } catch (err) {
-    return `cannot roll back: ${err instanceof Error ? err.message : String(err)}`;
+  const prevImage = previous.spec.container.image;
+  let pinned: string | undefined;
+  if (typeof prevImage === 'string' || prevImage.tag) {
+    try {
+      pinned = resolveImage(previous.spec, ctx.resources);
+    } catch (err) {
+      return `cannot roll back: ${err instanceof Error ? err.message : String(err)}`;
+    }
   }
-  const digest = nodeSpecDigest(previous, image);
+  // A pool following its ImageProject's builds has no reference to go back to in its spec (the project has moved
+  // on): each node returns to the image it ran before the rollout (its label), a surge node to the most common one.
+  const fallback = pinned ?? mostCommon([...ranBefore.values()]);
+  if (!fallback) return 'cannot roll back: the image the nodes ran before the rollout is not known, nodes left as they are';
   const prevFlows = resolveFlows(previous.spec, ctx.resources);
   const flows = prevFlows.templateProblems.length === 0 ? prevFlows.flows : resolveFlows(res.spec, ctx.resources).flows;
-  const prevEnv: RunnerEnv = { ...env, builtins: createNodeActions(previous, digest, ctx) };
-  const jobs = changed.map((j) => ({ ...j, vars: { ...j.vars, image } }));
-  const back = await runAll(flows.deploy, jobs, prevEnv);
+  const byImage = new Map<string, NodeJob[]>();
+  for (const j of changed) {
+    const image = pinned ?? ranBefore.get(j.ref.name) ?? fallback;
+    byImage.set(image, [...(byImage.get(image) ?? []), { ...j, vars: { ...j.vars, image } }]);
+  }
+  const back: FlowResult[] = [];
+  for (const [image, jobs] of byImage) {
+    const prevEnv: RunnerEnv = { ...env, builtins: createNodeActions(previous, nodeSpecDigest(previous, image), ctx) };
+    back.push(...(await runAll(flows.deploy, jobs, prevEnv)));
+  }
   const shrunk = await runAll(flows.shrink, failedSurge, env);
   const bad = [...back, ...shrunk].filter((x) => !x.ok);
   const done = `rolled back ${back.length - back.filter((x) => !x.ok).length} node(s) to the previous spec`;
   return bad.length === 0 ? done : `${done}, rollback failed on ${bad.map((b) => `${b.node}: ${b.error}`).join('; ')}`;
+}
+
+/** Each node's image (its label) as apply observed the pool before the rollout: what a rollback returns it to. */
+function imagesBefore(r: Rollout): Map<string, string> {
+  const nodes = r.startedFrom ? knownNodes(r.startedFrom.observed) : [];
+  return new Map(nodes.filter((n) => n.image).map((n) => [n.name, n.image as string]));
+}
+
+/** The value occurring most often (the first of equals), undefined for none. */
+function mostCommon(values: string[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best: string | undefined;
+  for (const [v, c] of counts) if (best === undefined || c > (counts.get(best) ?? 0)) best = v;
+  return best;
 }

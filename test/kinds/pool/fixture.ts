@@ -40,6 +40,8 @@ export interface PoolWorld {
   hostResources(): Resource[];
   /** Observe + diff + apply (when not noop), as one engine task would; a success is recorded as the inventory does. */
   converge(pool: Resource<PoolSpec>, extra?: Resource[]): Promise<DiffOutcome>;
+  /** Records a pool as applied (the inventory entry a successful engine task leaves), for tests applying through the engine. */
+  remember(pool: Resource<PoolSpec>): void;
   plan(pool: Resource<PoolSpec>, extra?: Resource[]): Promise<{ diff: DiffOutcome; observed: PoolObserved }>;
   nodes(pool: string): Promise<NodeContainer[]>;
   /** The engine's die/start events of the pool's containers since `since` (unix seconds), in order. */
@@ -103,6 +105,10 @@ export async function createPoolWorld(
     if (!observed) throw new Error('pool observe returned nothing');
     return { diff: poolKind.diff(pool, observed), observed };
   };
+  const remember = (pool: Resource<PoolSpec>): void => {
+    const key = `Pool/${pool.metadata.name}`;
+    applied.set(key, { key, kind: 'Pool', name: pool.metadata.name, digest: 'd', revision: 'test', appliedAt: new Date().toISOString(), resource: pool });
+  };
   return {
     th,
     hostNames: th.hosts.map((h) => h.name),
@@ -120,10 +126,10 @@ export async function createPoolWorld(
         { key: `Pool/${pool.metadata.name}`, kind: 'Pool', name: pool.metadata.name, action: diff.action, wave: 0, changes: diff.changes, dependsOn: [], digest: 'd', desired: pool, observed },
         ctx,
       );
-      const key = `Pool/${pool.metadata.name}`;
-      applied.set(key, { key, kind: 'Pool', name: pool.metadata.name, digest: 'd', revision: 'test', appliedAt: new Date().toISOString(), resource: pool });
+      remember(pool);
       return diff;
     },
+    remember,
     async nodes(pool) {
       const list = await docker.listContainers({ all: true, filters: { label: [`driftless.pool=${pool}`] } });
       return list

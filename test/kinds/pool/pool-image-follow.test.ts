@@ -183,3 +183,41 @@ it('a rebuild that overwrites the same fixed tag rolls a pool that follows the p
   expect(d2).not.toBe(d1);
   expect((await running(name)).map((n) => [n.image, n.version])).toEqual([[`${repository}:stable@${d2}`, '1.0.1']]);
 }, 300_000);
+
+it('a failed canary of a pool that follows its project rolls back to the image the node ran before', async () => {
+  const suffix = randomBytes(3).toString('hex');
+  const repository = `${registry.address}/team/rb-${suffix}`;
+  // 2.0.0 builds an image whose /app has no VERSION file: the health check (GET /VERSION) answers 404.
+  const project = (release: string): Resource<ImageProjectSpec> =>
+    world.res<ImageProjectSpec>('ImageProject', `rb-${suffix}`, {
+      repository,
+      tag: { fixed: 'stable' },
+      baseImage: base,
+      buildArgs: { RELEASE: release },
+      dockerfile: { inline: 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nARG RELEASE\nRUN mkdir -p /app && if [ "$RELEASE" != 2.0.0 ]; then echo "$RELEASE" > /app/VERSION; fi\n' },
+    });
+  const name = `rb-${suffix}`;
+  const pool = world.res<PoolSpec>('Pool', name, {
+    service: 'feed',
+    hosts: { names: world.hostNames },
+    container: { image: { project: `rb-${suffix}` }, command: ['python3', '-m', 'http.server', '18081', '--directory', '/app'] },
+    healthCheck: { http: { port: 18081, path: '/VERSION' }, timeout: '5s' },
+    rollout: { failureAction: 'rollback' },
+  });
+  const first = await reconcile([project('1.0.0'), pool]);
+  expect(first.results.map((r) => `${r.key} ${r.status}`)).toEqual([`ImageProject/rb-${suffix} succeeded`, `Pool/${name} succeeded`]);
+  world.remember(pool);
+  const d1 = (await driver.registryManifest(`${repository}:stable`))?.digest;
+  const v1 = await running(name);
+  expect(v1.map((n) => [n.image, n.version])).toEqual([[`${repository}:stable@${d1}`, '1.0.0']]);
+
+  const second = await reconcile([project('2.0.0'), pool]);
+  const failed = second.results.find((r) => r.key === `Pool/${name}`);
+  expect(failed?.status).toBe('failed');
+  expect(failed?.message).toMatch(/rolled back 1 node\(s\) to the previous spec/);
+  const d2 = (await driver.registryManifest(`${repository}:stable`))?.digest;
+  expect(d2).not.toBe(d1);
+  const v2 = await running(name);
+  expect(v2.map((n) => [n.image, n.version])).toEqual([[`${repository}:stable@${d1}`, '1.0.0']]);
+  expect(v2[0]?.id).not.toBe(v1[0]?.id);
+}, 300_000);
