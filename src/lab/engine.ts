@@ -6,7 +6,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Docker from 'dockerode';
 
 export interface EngineOptions {
   /** Directory holding the private engine's socket, data, exec root, pid file and log. */
@@ -55,6 +54,7 @@ export async function ensureDockerEngine(opts: EngineOptions = {}): Promise<Engi
 export async function pings(socketPath: string, timeoutMs = 3000): Promise<boolean> {
   if (!existsSync(socketPath)) return false;
   try {
+    const { default: Docker } = await import('dockerode'); // imported on use: the daemon only needs DEFAULT_ENGINE_DIR
     await new Docker({ socketPath, timeout: timeoutMs }).ping();
     return true;
   } catch {
@@ -126,6 +126,7 @@ async function startPrivateEngine(baseDir: string, socketPath: string, opts: Eng
 
 async function busy(socketPath: string): Promise<boolean> {
   try {
+    const { default: Docker } = await import('dockerode');
     return (await new Docker({ socketPath, timeout: 5000 }).listContainers()).length > 0;
   } catch {
     return false;

@@ -5,12 +5,14 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Docker from 'dockerode';
-import ssh2 from 'ssh2';
+import type Docker from 'dockerode';
 import { ensureDockerEngine } from './engine.js';
 import { ensureHostImage } from './host-image.js';
 import { createLabHosts, findLabHosts, removeLabHosts, type LabHost } from './hosts.js';
 import { ensureLabRegistry, pushImage, stopLabRegistry } from './registry.js';
+
+/** ssh2's module, imported by labUp on use (a daemon never loads it for the lab). */
+type Ssh2 = typeof import('ssh2');
 
 /** Container-name prefix of the quick-start hosts: lab-1, lab-2, ... as the sample repo names them. */
 export const LAB_UP_PREFIX = 'lab';
@@ -45,10 +47,12 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   const prefix = opts.prefix ?? LAB_UP_PREFIX;
   const engine = await ensureDockerEngine();
   log(`docker engine ${engine.dockerHost}${engine.started ? ' (started, keeps running)' : ''}`);
-  const docker = new Docker({ socketPath: engine.socketPath });
+  const { default: Dockerode } = await import('dockerode'); // dockerode and ssh2 load only for lab commands
+  const docker = new Dockerode({ socketPath: engine.socketPath });
+  const { default: ssh2 } = await import('ssh2');
   const image = await ensureHostImage(docker, { onLog: log });
   const labDir = join(opts.stateDir, 'lab');
-  const client = ensureKeyPair(join(labDir, 'id_ed25519'));
+  const client = ensureKeyPair(ssh2, join(labDir, 'id_ed25519'));
   const ports = Array.from({ length: count }, (_, i) => basePort + i);
   const existing = await findLabHosts(docker, prefix);
   let hosts: LabHost[];
@@ -68,7 +72,7 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
       image,
       dockerSocket: engine.socketPath,
       files: (name) => {
-        const key = ensureKeyPair(join(labDir, 'host-keys', `${name}_ed25519`));
+        const key = ensureKeyPair(ssh2, join(labDir, 'host-keys', `${name}_ed25519`));
         return [
           { path: 'etc/ssh/ssh_host_ed25519_key', content: key.private, mode: 0o600 },
           { path: 'etc/ssh/ssh_host_ed25519_key.pub', content: `${key.public}\n`, mode: 0o644 },
@@ -94,7 +98,8 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
 export async function labDown(prefix = LAB_UP_PREFIX, stateDir?: string): Promise<number> {
   if (stateDir) stopLabRegistry(join(stateDir, 'lab', 'registry'));
   const engine = await ensureDockerEngine();
-  return removeLabHosts(new Docker({ socketPath: engine.socketPath }), prefix);
+  const { default: Dockerode } = await import('dockerode');
+  return removeLabHosts(new Dockerode({ socketPath: engine.socketPath }), prefix);
 }
 
 async function upToDate(
@@ -112,7 +117,7 @@ async function upToDate(
 }
 
 /** Reads an OpenSSH ed25519 key pair from `path` and `path.pub`, creating it (0600) when missing. */
-function ensureKeyPair(path: string): { private: string; public: string } {
+function ensureKeyPair(ssh2: Ssh2, path: string): { private: string; public: string } {
   if (existsSync(path) && existsSync(`${path}.pub`)) {
     return { private: readFileSync(path, 'utf8'), public: readFileSync(`${path}.pub`, 'utf8').trim() };
   }

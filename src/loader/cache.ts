@@ -6,16 +6,18 @@
  * 3,000 files cost milliseconds instead of a third of a second (bench/git-poll.ts).
  *
  * Cached resources are never handed out as-is: callers get a copy, so a caller that mutates a resource cannot
- * poison the next load. Measured: ~5 KiB of heap per cached single-document file.
+ * poison the next load. A clean file's YAML Documents are not kept (they were ~4 KiB of a cached file's ~5 KiB of
+ * heap, and a daemon holds every file of its repo): positions are only needed for a problem, and then the file,
+ * same content by key, is parsed again from the checkout the load reads.
  */
-import type { Document } from 'yaml';
 import type { Problem } from '../model/plan.js';
 import type { LoadedDocument } from './document.js';
 import type { SourceFile } from './source-file.js';
 
 /** What one document of a file produced, for a given validation context. */
 export interface DocOutcome {
-  doc: Document;
+  /** Which document of the file (0-based). */
+  index: number;
   /** YAML syntax problems; when non-empty the document was not read further. */
   syntax: Problem[];
   empty: boolean;
@@ -24,7 +26,8 @@ export interface DocOutcome {
 
 export interface CachedFile {
   key: string;
-  src: SourceFile;
+  /** The parsed file; dropped once its outcomes are clean and cached for a context. */
+  src?: SourceFile;
   /** Identity of the validation context (defaults, schemas, kinds) `outcomes` were computed in. */
   context: string;
   outcomes: DocOutcome[];

@@ -13,7 +13,7 @@ import { readDocument, type DocumentContext } from './document.js';
 import { checkReferences, createResourceIndex, dropDuplicates, type Entry } from './refs.js';
 import { sharedSchemaRegistry, type SchemaRegistry } from './schema-registry.js';
 import { readSettings, type Settings } from './settings.js';
-import { isEmptyDoc, parseSource, syntaxProblems, type SourceFile } from './source-file.js';
+import { isEmptyDoc, parseSource, problemAt, syntaxProblems, type SourceFile } from './source-file.js';
 import { listResourceFiles, selectResourceFiles } from './walk.js';
 
 export type { Settings } from './settings.js';
@@ -87,7 +87,7 @@ function fileOutcomes(
   ctx: DocumentContext,
   context: string,
   opts: LoadOptions,
-): (DocOutcome & { src: SourceFile })[] {
+): (DocOutcome & { at: Entry['at'] })[] {
   const blob = opts.files?.get(file);
   let text: string | undefined;
   const key = blob !== undefined ? `blob:${blob}` : `text:${(text = readFileSync(join(dir, file), 'utf8'))}`;
@@ -98,18 +98,29 @@ function fileOutcomes(
     opts.cache?.set(file, cached);
   }
   const entry = cached;
+  const parsed = (): SourceFile => (entry.src ??= parseSource(file, text ?? readFileSync(join(dir, file), 'utf8')));
   if (entry.context !== context) {
-    entry.outcomes = entry.src.docs.map((doc) => {
-      const syntax = syntaxProblems(entry.src, doc);
+    const src = parsed();
+    entry.outcomes = src.docs.map((doc, index) => {
+      const syntax = syntaxProblems(src, doc);
       const empty = syntax.length === 0 && isEmptyDoc(doc);
-      return syntax.length > 0 || empty ? { doc, syntax, empty } : { doc, syntax, empty, loaded: readDocument(entry.src, doc, ctx) };
+      return syntax.length > 0 || empty ? { index, syntax, empty } : { index, syntax, empty, loaded: readDocument(src, doc, ctx) };
     });
     // Outcomes with problems are recomputed every time: their positions may point into driftless.yaml, whose
     // layout is not part of the context key. Clean files (the common case) are what the cache is for.
     const clean = entry.outcomes.every((o) => o.syntax.length === 0 && (o.loaded?.problems.length ?? 0) === 0);
     entry.context = clean ? context : '';
   }
-  return entry.outcomes.map((o) => ({ ...o, src: entry.src, ...(o.loaded ? { loaded: copyLoaded(o.loaded) } : {}) }));
+  const src = entry.src;
+  // Without a cache the parse is garbage after this load anyway; with one, a clean file keeps only its outcomes.
+  if (opts.cache && entry.context !== '') delete entry.src;
+  let again: SourceFile | undefined = src;
+  const at = (index: number): Entry['at'] => (pointer, message) => {
+    again ??= parseSource(file, readFileSync(join(dir, file), 'utf8'));
+    const doc = again.docs[index];
+    return doc ? problemAt(again, doc, pointer, message) : { file, line: 1, col: 1, message };
+  };
+  return entry.outcomes.map((o) => ({ ...o, at: at(o.index), ...(o.loaded ? { loaded: copyLoaded(o.loaded) } : {}) }));
 }
 
 /** Loads a config repo checkout. Throws only when the directory itself cannot be read. */
@@ -132,7 +143,7 @@ export async function loadRepo(dir: string, opts: LoadOptions): Promise<LoadResu
       if (o.syntax.length > 0) problems.push(...o.syntax);
       if (!o.loaded) continue;
       problems.push(...o.loaded.problems);
-      if (o.loaded.resource) entries.push({ resource: o.loaded.resource, clean: o.loaded.clean, src: o.src, doc: o.doc });
+      if (o.loaded.resource) entries.push({ resource: o.loaded.resource, clean: o.loaded.clean, at: o.at });
     }
   }
   opts.cache?.retain(new Set(files));

@@ -3,18 +3,16 @@
  * declared, and each kind's own validate(). Kind code is called only for clean resources and is guarded, so a
  * bug in a kind becomes a problem instead of an exception.
  */
-import type { Document } from 'yaml';
 import type { KindRegistry, ResourceIndex } from '../kinds/types.js';
 import type { Problem } from '../model/plan.js';
 import { keyOf, type Resource } from '../model/resource.js';
 import { dotted } from './positions.js';
-import { problemAt, type SourceFile } from './source-file.js';
 
 export interface Entry {
   resource: Resource;
   clean: boolean;
-  src: SourceFile;
-  doc: Document;
+  /** A problem at a node of the resource's document (the file is parsed again if its parse was not kept). */
+  at: (pointer: string, message: string) => Problem;
 }
 
 /** Read access to the declared resources by kind and name. */
@@ -38,7 +36,7 @@ export function dropDuplicates(entries: readonly Entry[]): { kept: Entry[]; prob
       continue;
     }
     const where = `${prev.resource.source.file}:${prev.resource.source.line}`;
-    problems.push(problemAt(e.src, e.doc, '/metadata/name', `duplicate ${key}; first declared at ${where}`));
+    problems.push(e.at('/metadata/name', `duplicate ${key}; first declared at ${where}`));
   }
   return { kept: [...first.values()], problems };
 }
@@ -53,7 +51,7 @@ export function checkReferences(entries: readonly Entry[], kinds: KindRegistry, 
   for (const e of entries) {
     const mod = kinds.get(e.resource.kind);
     if (!mod || !e.clean) continue;
-    const at = (pointer: string, message: string) => problems.push(problemAt(e.src, e.doc, pointer, message));
+    const at = (pointer: string, message: string) => problems.push(e.at(pointer, message));
     try {
       for (const ref of mod.dependencies(e.resource)) {
         if (index.get(ref.kind, ref.name)) continue;

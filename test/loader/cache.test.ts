@@ -2,7 +2,7 @@
  * The daemon's parse cache and the source-provided listing: a reload after a one-file change must see exactly the
  * new content, never a stale or shared object, and the listing must select the same files the directory walk does.
  */
-import { cpSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -122,5 +122,20 @@ describe('load cache', () => {
     const removed = await loadRepo(dir, { registry, schemas, cache, files: new Map([['a.yaml', 'a1']]) });
     expect(removed.resources.map((r) => r.metadata.name)).toEqual(['a']);
     expect(cache.size).toBe(1);
+  });
+
+  it('places a problem in a cached file (whose parse it did not keep) exactly where an uncached load does', async () => {
+    const service = (name: string) => `apiVersion: driftless.dev/v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n  cluster: shop\n  description: d\n  serviceType: php\n`;
+    const dir = repoWith({ 'c.yaml': cluster('shop', 'x'), 's.yaml': `${service('one')}---\n# the second document\n${service('two')}` });
+    const cache = createLoadCache();
+    const ids = { 'c.yaml': 'c1', 's.yaml': 's1' };
+    expect((await loadRepo(dir, { registry, schemas, cache, files: listing(dir, ids) })).problems).toEqual([]);
+    rmSync(join(dir, 'c.yaml'));
+    const dangling = await loadRepo(dir, { registry, schemas, cache, files: listing(dir, ids) });
+    expect(dangling.problems.map(formatProblem)).toEqual([
+      's.yaml:6:12: spec.cluster: Cluster/shop is not declared',
+      's.yaml:16:12: spec.cluster: Cluster/shop is not declared',
+    ]);
+    expect(dangling.problems).toEqual((await loadRepo(dir, { registry, schemas })).problems);
   });
 });

@@ -4,7 +4,7 @@
  * credentials stall; anything else the API refuses stalls with its code. Messages carry the API code and message
  * only — pop-core's own message includes the signed URL (access key id, signature), which must never be logged.
  */
-import RPCClient from '@alicloud/pop-core';
+import type RPCClient from '@alicloud/pop-core';
 import { ReconcileError, StalledError, TransientError } from '../../errors.js';
 
 export const ECS_API_VERSION = '2014-05-26';
@@ -42,13 +42,19 @@ export class AliyunApiError extends Error {
 }
 
 export function createAliyunClient(opts: AliyunClientOptions): AliyunClient {
-  const client = new RPCClient({
-    endpoint: opts.endpoint,
-    apiVersion: opts.apiVersion ?? ECS_API_VERSION,
-    accessKeyId: opts.accessKeyId,
-    accessKeySecret: opts.accessKeySecret,
-    opts: { timeout: opts.timeoutMs ?? 20_000 },
-  });
+  // pop-core (~11 MiB resident with its dependencies) is imported on the first call, not by every daemon.
+  let pending: Promise<RPCClient> | undefined;
+  const rpc = (): Promise<RPCClient> =>
+    (pending ??= import('@alicloud/pop-core').then(
+      ({ default: RPC }) =>
+        new RPC({
+          endpoint: opts.endpoint,
+          apiVersion: opts.apiVersion ?? ECS_API_VERSION,
+          accessKeyId: opts.accessKeyId,
+          accessKeySecret: opts.accessKeySecret,
+          opts: { timeout: opts.timeoutMs ?? 20_000 },
+        }),
+    ));
   const attempts = opts.attempts ?? 4;
   const base = opts.baseDelayMs ?? 250;
   return {
@@ -56,7 +62,7 @@ export function createAliyunClient(opts: AliyunClientOptions): AliyunClient {
       let last: ReconcileError | undefined;
       for (let attempt = 1; attempt <= attempts; attempt++) {
         try {
-          return await client.request<T>(action, params, { method: 'POST', formatParams: false });
+          return await (await rpc()).request<T>(action, params, { method: 'POST', formatParams: false });
         } catch (err) {
           last = mapAliyunError(action, err);
           if (last.disposition !== 'transient' || attempt === attempts) throw last;

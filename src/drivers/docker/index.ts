@@ -1,11 +1,13 @@
 /**
  * The Docker driver: dockerode against the local socket or DOCKER_HOST (unix, tcp, ssh://), plus a registry
- * client so that observation reads the registry rather than an engine's cache.
+ * client so that observation reads the registry rather than an engine's cache. dockerode (with its gRPC and
+ * protobuf stack, ~26 MiB resident) is imported on the first engine call: a daemon whose repo builds no image
+ * never loads it.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { StalledError, TransientError } from '../../errors.js';
 import type { BuildOptions, BuildResult, DockerDriver, ImageInfo, RegistryAuth } from '../types.js';
 import { dockerMessage, isAuthMessage, mapDockerError, statusOf } from './errors.js';
@@ -51,7 +53,9 @@ export function dockerodeOptions(dockerHost: string | undefined, sshPrivateKey?:
 
 /** Creates the driver; nothing connects until the first call. */
 export function createDockerDriver(opts: DockerDriverOptions = {}): DockerDriver {
-  const docker = new Docker(dockerodeOptions(opts.dockerHost ?? process.env.DOCKER_HOST, opts.sshPrivateKey));
+  const dockerOptions = dockerodeOptions(opts.dockerHost ?? process.env.DOCKER_HOST, opts.sshPrivateKey);
+  let client: Promise<Docker> | undefined;
+  const engine = (): Promise<Docker> => (client ??= import('dockerode').then((m) => new m.default(dockerOptions)));
   const registry = createRegistryClient(opts);
 
   /** Set once the engine refused a BuildKit build outright (old or Windows engine): later builds go legacy. */
@@ -91,6 +95,7 @@ export function createDockerDriver(opts: DockerDriverOptions = {}): DockerDriver
       labels,
       ...(buildkit ? { version: '2' } : { rm: true, forcerm: true, ...(o.pull ? { pull: '1' } : {}) }),
     };
+    const docker = await engine();
     return new Promise<Readable>((resolveStream, reject) => {
       docker.modem.dial(
         {
@@ -142,7 +147,7 @@ export function createDockerDriver(opts: DockerDriverOptions = {}): DockerDriver
     const what = `push ${ref}`;
     try {
       const r = parseReference(ref);
-      const image = docker.getImage(ref.slice(0, ref.length - (r.tag ? r.tag.length + 1 : 0)));
+      const image = (await engine()).getImage(ref.slice(0, ref.length - (r.tag ? r.tag.length + 1 : 0)));
       const authconfig = auth ? { username: auth.username, password: auth.password, serveraddress: r.registry } : { username: '', password: '', serveraddress: r.registry };
       const stream = (await image.push({ tag: r.tag ?? 'latest', authconfig, ...(o.signal ? { abortSignal: o.signal } : {}) })) as unknown as Readable;
       const outcome = await followStream(stream, o.onLog);
@@ -158,7 +163,7 @@ export function createDockerDriver(opts: DockerDriverOptions = {}): DockerDriver
 
   async function inspectImage(ref: string): Promise<ImageInfo | undefined> {
     try {
-      const info = await docker.getImage(ref).inspect();
+      const info = await (await engine()).getImage(ref).inspect();
       return {
         id: info.Id,
         repoTags: info.RepoTags ?? [],

@@ -2,7 +2,6 @@
  * The providers a driftless process offers: `lab` (containers on the lab engine, started on first use) and
  * `aliyun` (ECS through pop-core). Wired once in the runtime; kinds reach them through Drivers.providers.
  */
-import Docker from 'dockerode';
 import { ensureDockerEngine } from '../../lab/engine.js';
 import { ensureHostImage } from '../../lab/host-image.js';
 import { createLabProvider } from '../lab-provider/index.js';
@@ -17,6 +16,7 @@ export function createDefaultProviders(opts: { persistentLabMachines?: boolean }
         persistent: opts.persistentLabMachines ?? true,
         engine: async () => {
           const engine = await ensureDockerEngine();
+          const { default: Docker } = await import('dockerode'); // loaded only when a lab machine is asked for
           const docker = new Docker({ socketPath: engine.socketPath });
           return { docker, socketPath: engine.socketPath, image: process.env.DRIFTLESS_HOST_IMAGE ?? (await ensureHostImage(docker)) };
         },

@@ -4,7 +4,7 @@
  * timer in this process that would keep it from exiting). The host key is checked against the pin store.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { Client, type SFTPWrapper } from 'ssh2';
+import type { Client, SFTPWrapper } from 'ssh2';
 import { TransientError } from '../../errors.js';
 import type { Logger } from '../../kinds/types.js';
 import type { SshTarget } from '../types.js';
@@ -31,12 +31,13 @@ export interface Connection {
 }
 
 /** Opens, authenticates and host-key-checks a connection; rejects with a typed error from errors.ts. */
-export function dial(target: SshTarget, options: DialOptions): Promise<Connection> {
+export async function dial(target: SshTarget, options: DialOptions): Promise<Connection> {
+  const { Client: SshClient } = await import('ssh2'); // cached after the first dial; repos without hosts never load it
   return new Promise((resolve, reject) => {
     const socket = netConnect({ host: target.host, port: target.port });
     socket.setNoDelay(true);
     if (options.keepaliveIntervalMs > 0) socket.setKeepAlive(true, options.keepaliveIntervalMs);
-    const client = new Client();
+    const client = new SshClient();
     let ready = false;
     let closed = false;
     let verifyError: unknown;

@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 
 export interface MachineKey {
   privateKey: string;
@@ -87,6 +86,7 @@ async function createMachineKey(stateDir: string, group: string, machine: string
   const dir = dirOf(stateDir, group, machine);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(root(stateDir), 0o700);
+  const { default: ssh2 } = await import('ssh2');
   const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: `driftless-${machine}` });
   const key = { privateKey: pair.private, publicKey: pair.public.trim(), clientToken: randomBytes(16).toString('hex') };
   await writeAtomic(join(dir, 'id_ed25519'), key.privateKey, 0o600);
