@@ -58,6 +58,9 @@ const HAVE_REF = 'refs/driftless/last';
 /** Past this many packs the store is rebuilt by a fresh shallow clone (isomorphic-git does not repack). */
 const MAX_PACKS = 64;
 
+/** How long a poll's answer stands in for the ls-remote of a fetch that follows it (the daemon fetches at once). */
+const SEEN_FRESH_MS = 5_000;
+
 /** Creates a Git source; nothing touches the network or disk until the first call. */
 export function createGitSource(opts: GitSourceOptions): GitSource {
   const url = opts.url;
@@ -77,6 +80,8 @@ export function createGitSource(opts: GitSourceOptions): GitSource {
   let lastListing: Listing | undefined;
   /** The checkout before lastCommit's, if still on disk: recycled into the next commit's checkout. */
   let older: { commit: string; listing: Listing } | undefined;
+  /** The ref's id as the latest ls-remote (a poll) saw it: a fetch right after a poll need not ask again. */
+  let lastSeen: { oid: string; at: number } | undefined;
   /** Parsed packfiles, kept across fetches: packs are immutable, so each is read once. */
   const packs = new Map<string, Pack | null>();
 
@@ -93,8 +98,7 @@ export function createGitSource(opts: GitSourceOptions): GitSource {
       const map = new Map<string, string>();
       for (const r of refs) map.set(r.ref, r.peeled ?? r.oid);
       const candidates = ref.startsWith('refs/') ? [ref] : [`refs/tags/${ref}`, `refs/heads/${ref}`];
-      for (const c of candidates) if (map.has(c)) return map.get(c);
-      return undefined;
+      return candidates.map((c) => map.get(c)).find((o) => o !== undefined);
     } catch (err) {
       throw toSourceError(err, what('ls-remote'));
     }
@@ -127,9 +131,12 @@ export function createGitSource(opts: GitSourceOptions): GitSource {
     }
   }
 
-  /** Downloads what the ref needs; returns the object the server had at the ref at that moment. */
-  async function download(target: string): Promise<string> {
-    const fetchRef = COMMIT_ID.test(ref) ? target : ref;
+  /**
+   * Downloads what the ref needs; returns the object the server had at the ref at that moment (`target` when the
+   * server named none, undefined for a remote without refs). `target` is the expected id from an ls-remote, if any.
+   */
+  async function download(target: string | undefined): Promise<string | undefined> {
+    const fetchRef = COMMIT_ID.test(ref) && target ? target : ref;
     const base = { ...net, headers: { ...headers }, fs, gitdir, cache, tags: false };
     try {
       // With a previous commit in the store, fetch WITHOUT depth: the server then sends only what that "have" lacks
@@ -158,21 +165,45 @@ export function createGitSource(opts: GitSourceOptions): GitSource {
     }
   }
 
-  async function doFetch(): Promise<Revision> {
-    await pruning;
+  /** ls-remote, then a fetch only when the store lacks the commit (first fetch, or a commit id as ref). */
+  async function fetchAfterLsRemote(): Promise<string> {
     const remoteOid = await lsRemote();
     if (!remoteOid) {
       throw new StalledError('SourceUnavailable', `ref ${ref} not found at ${safeUrl}`);
     }
     await ensureStore();
-    let commit = remoteOid;
+    if (await hasCommit(remoteOid)) return remoteOid;
+    // The ref may have moved since ls-remote: use what was actually fetched, peeling an annotated tag.
+    const fetched = (await download(remoteOid)) ?? remoteOid;
+    return peelToCommit(gitdir, fetched, cache).catch(() => fetched);
+  }
+
+  /**
+   * With a commit of this ref already in the store, the fetch discovers the remote ref itself: an ls-remote first
+   * would be a second round trip for the same answer (a one-commit update: GET + POST instead of GET + GET + POST).
+   * Undefined when that does not apply, or when the remote has no such ref (then ls-remote reports it).
+   */
+  async function fetchIncremental(): Promise<string | undefined> {
+    if (COMMIT_ID.test(ref) || !fs.existsSync(join(gitdir, 'HEAD'))) return undefined;
+    const have = await lastMaterialised();
+    if (!have || !(await hasCommit(have))) return undefined;
+    const seen = lastSeen && Date.now() - lastSeen.at < SEEN_FRESH_MS ? lastSeen.oid : undefined;
+    lastSeen = undefined;
+    if (seen && (await hasCommit(seen))) return seen; // a poll just saw a commit the store holds: nothing to fetch
+    await ensureStore();
+    const fetched = await download(undefined).catch((err: unknown) => {
+      // The remote lacks the ref (or something is not found): the ls-remote path says which, as a first fetch does.
+      if ((err as { cause?: { code?: string } }).cause?.code === 'NotFoundError') return undefined;
+      throw err;
+    });
+    return fetched === undefined ? undefined : peelToCommit(gitdir, fetched, cache).catch(() => fetched);
+  }
+
+  async function doFetch(): Promise<Revision> {
+    await pruning;
+    const commit = (await fetchIncremental()) ?? (await fetchAfterLsRemote());
     if (!(await hasCommit(commit))) {
-      // The ref may have moved since ls-remote: use what was actually fetched, peeling an annotated tag.
-      const fetched = await download(remoteOid);
-      commit = await peelToCommit(gitdir, fetched, cache).catch(() => fetched);
-      if (!(await hasCommit(commit))) {
-        throw new StalledError('SourceUnavailable', `commit ${commit} of ${safeUrl}#${ref} is not reachable`);
-      }
+      throw new StalledError('SourceUnavailable', `commit ${commit} of ${safeUrl}#${ref} is not reachable`);
     }
     try {
       const previous = lastCommit ?? (await lastMaterialised());
@@ -194,7 +225,11 @@ export function createGitSource(opts: GitSourceOptions): GitSource {
   return {
     url: safeUrl,
     ref,
-    lsRemote,
+    async lsRemote(): Promise<string | undefined> {
+      const oid = await lsRemote();
+      lastSeen = oid ? { oid, at: Date.now() } : undefined;
+      return oid;
+    },
     fetch(): Promise<Revision> {
       const run = chain.then(doFetch, doFetch);
       chain = run.catch(() => undefined);

@@ -96,13 +96,17 @@ describe('git source', () => {
     const before = server.requests.length;
     const rev = await timed('incremental fetch', () => source.fetch());
     expect(await packRequests(before)).toBe(1);
+    // The fetch discovers the ref itself (GET info/refs + POST): no second ls-remote for what the poll just saw.
+    expect(server.requests.length - before).toBe(2);
     expect(rev.commit).toBe(second);
     expect(Object.keys(await readTreeOnDisk(rev.dir))).toContain('hosts/web-2.yaml');
     await writeFile(join(work, 'hosts', 'web-3.yaml'), 'kind: Host\nmetadata: {name: web-3}\n');
     await writeFile(join(work, 'driftless.yaml'), 'apiVersion: driftless.dev/v1\n# changed\n');
     const third = await commitAll(work, 'add web-3');
     await push(work, url, 'main');
-    const rev3 = await source.fetch();
+    const beforeThird = server.requests.length;
+    const rev3 = await source.fetch(); // no poll before it: still one GET and one POST
+    expect(server.requests.length - beforeThird).toBe(2);
     expect(rev3.commit).toBe(third);
     // Unchanged files are hard-linked from the previous checkout, changed ones rewritten: both must equal git's.
     const onDisk = await readTreeOnDisk(rev3.dir);
@@ -170,6 +174,20 @@ describe('git source', () => {
     await crashSource.idle();
     expect(await readdir(join(crashCache, 'checkouts'))).toEqual([head]);
     expect(await readFile(join(rev.dir, 'driftless.yaml'), 'utf8')).not.toBe('half');
+  });
+
+  it('a branch deleted after a fetch is reported as not found, not as a fetch failure', async () => {
+    await git(work, 'push', '--quiet', url, 'HEAD:refs/heads/short-lived');
+    const source = createGitSource({ url, ref: 'short-lived', cacheDir: tempDir('deleted-ref') });
+    await source.fetch();
+    await git(work, 'push', '--quiet', url, ':refs/heads/short-lived');
+    const err = await source.fetch().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(StalledError);
+    expect(err).toMatchObject({ reason: 'SourceUnavailable' });
+    expect((err as Error).message).toMatch(/ref short-lived not found at /);
   });
 
   it('reports an outage as transient SourceUnavailable and recovers after restart', async () => {
