@@ -27,7 +27,7 @@ export interface DocOutcome {
 export interface CachedFile {
   key: string;
   /** The parsed file; dropped once its outcomes are clean and cached for a context. */
-  src?: SourceFile;
+  src: SourceFile | undefined;
   /** Identity of the validation context (defaults, schemas, kinds) `outcomes` were computed in. */
   context: string;
   outcomes: DocOutcome[];

@@ -10,10 +10,10 @@ import type { Problem } from '../model/plan.js';
 import type { Resource } from '../model/resource.js';
 import { copyLoaded, type DocOutcome, type LoadCache } from './cache.js';
 import { readDocument, type DocumentContext } from './document.js';
-import { checkReferences, createResourceIndex, dropDuplicates, type Entry } from './refs.js';
+import { checkReferences, createResourceIndex, dropDuplicates, type DocLocation, type Entry } from './refs.js';
 import { sharedSchemaRegistry, type SchemaRegistry } from './schema-registry.js';
 import { readSettings, type Settings } from './settings.js';
-import { isEmptyDoc, parseSource, problemAt, syntaxProblems, type SourceFile } from './source-file.js';
+import { isEmptyDoc, parseSource, syntaxProblems, type SourceFile } from './source-file.js';
 import { listResourceFiles, selectResourceFiles } from './walk.js';
 
 export type { Settings } from './settings.js';
@@ -87,7 +87,7 @@ function fileOutcomes(
   ctx: DocumentContext,
   context: string,
   opts: LoadOptions,
-): (DocOutcome & { at: Entry['at'] })[] {
+): (DocOutcome & { doc: DocLocation })[] {
   const blob = opts.files?.get(file);
   let text: string | undefined;
   const key = blob !== undefined ? `blob:${blob}` : `text:${(text = readFileSync(join(dir, file), 'utf8'))}`;
@@ -98,9 +98,8 @@ function fileOutcomes(
     opts.cache?.set(file, cached);
   }
   const entry = cached;
-  const parsed = (): SourceFile => (entry.src ??= parseSource(file, text ?? readFileSync(join(dir, file), 'utf8')));
   if (entry.context !== context) {
-    const src = parsed();
+    const src = (entry.src ??= parseSource(file, text ?? readFileSync(join(dir, file), 'utf8')));
     entry.outcomes = src.docs.map((doc, index) => {
       const syntax = syntaxProblems(src, doc);
       const empty = syntax.length === 0 && isEmptyDoc(doc);
@@ -113,14 +112,13 @@ function fileOutcomes(
   }
   const src = entry.src;
   // Without a cache the parse is garbage after this load anyway; with one, a clean file keeps only its outcomes.
-  if (opts.cache && entry.context !== '') delete entry.src;
-  let again: SourceFile | undefined = src;
-  const at = (index: number): Entry['at'] => (pointer, message) => {
-    again ??= parseSource(file, readFileSync(join(dir, file), 'utf8'));
-    const doc = again.docs[index];
-    return doc ? problemAt(again, doc, pointer, message) : { file, line: 1, col: 1, message };
-  };
-  return entry.outcomes.map((o) => ({ ...o, at: at(o.index), ...(o.loaded ? { loaded: copyLoaded(o.loaded) } : {}) }));
+  if (opts.cache && entry.context !== '') entry.src = undefined; // (not `delete`: that turns the entry into a slow dictionary object)
+  const out: (DocOutcome & { doc: DocLocation })[] = [];
+  for (const o of entry.outcomes) {
+    const doc = { dir, file, index: o.index, src };
+    out.push(o.loaded ? { ...o, doc, loaded: copyLoaded(o.loaded) } : { ...o, doc });
+  }
+  return out;
 }
 
 /** Loads a config repo checkout. Throws only when the directory itself cannot be read. */
@@ -143,7 +141,7 @@ export async function loadRepo(dir: string, opts: LoadOptions): Promise<LoadResu
       if (o.syntax.length > 0) problems.push(...o.syntax);
       if (!o.loaded) continue;
       problems.push(...o.loaded.problems);
-      if (o.loaded.resource) entries.push({ resource: o.loaded.resource, clean: o.loaded.clean, at: o.at });
+      if (o.loaded.resource) entries.push({ resource: o.loaded.resource, clean: o.loaded.clean, doc: o.doc });
     }
   }
   opts.cache?.retain(new Set(files));

@@ -6,13 +6,31 @@
 import type { KindRegistry, ResourceIndex } from '../kinds/types.js';
 import type { Problem } from '../model/plan.js';
 import { keyOf, type Resource } from '../model/resource.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { dotted } from './positions.js';
+import { parseSource, problemAt, type SourceFile } from './source-file.js';
 
 export interface Entry {
   resource: Resource;
   clean: boolean;
-  /** A problem at a node of the resource's document (the file is parsed again if its parse was not kept). */
-  at: (pointer: string, message: string) => Problem;
+  /** Where the resource's document is, to place a problem at one of its nodes (see problemIn). */
+  doc: DocLocation;
+}
+
+/** A document of a file: its parse when kept, else the checkout to parse the file from again (same content). */
+export interface DocLocation {
+  dir: string;
+  file: string;
+  index: number;
+  src: SourceFile | undefined;
+}
+
+/** A problem at the node `pointer` names in the document; parses the file again when its parse was not kept. */
+export function problemIn(loc: DocLocation, pointer: string, message: string): Problem {
+  loc.src ??= parseSource(loc.file, readFileSync(join(loc.dir, loc.file), 'utf8'));
+  const doc = loc.src.docs[loc.index];
+  return doc ? problemAt(loc.src, doc, pointer, message) : { file: loc.file, line: 1, col: 1, message };
 }
 
 /** Read access to the declared resources by kind and name. */
@@ -36,7 +54,7 @@ export function dropDuplicates(entries: readonly Entry[]): { kept: Entry[]; prob
       continue;
     }
     const where = `${prev.resource.source.file}:${prev.resource.source.line}`;
-    problems.push(e.at('/metadata/name', `duplicate ${key}; first declared at ${where}`));
+    problems.push(problemIn(e.doc, '/metadata/name', `duplicate ${key}; first declared at ${where}`));
   }
   return { kept: [...first.values()], problems };
 }
@@ -51,7 +69,7 @@ export function checkReferences(entries: readonly Entry[], kinds: KindRegistry, 
   for (const e of entries) {
     const mod = kinds.get(e.resource.kind);
     if (!mod || !e.clean) continue;
-    const at = (pointer: string, message: string) => problems.push(e.at(pointer, message));
+    const at = (pointer: string, message: string) => problems.push(problemIn(e.doc, pointer, message));
     try {
       for (const ref of mod.dependencies(e.resource)) {
         if (index.get(ref.kind, ref.name)) continue;
