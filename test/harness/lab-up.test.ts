@@ -27,7 +27,7 @@ describe('lab up / down', () => {
   const stateDir = tempDir('lab-up');
 
   afterAll(async () => {
-    await labDown(prefix);
+    await labDown(prefix, stateDir); // with the state dir: also stops the lab registry labUp started
   });
 
   it('starts hosts on fixed ports, reuses them, and keeps host keys across down and up', async () => {
