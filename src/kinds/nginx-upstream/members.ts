@@ -3,14 +3,22 @@
  * running and passed its health check (the pool's own observe probes it), minus nodes that are draining (being
  * unregistered before they stop). An upstream is never left with zero servers unless every pool it follows is
  * declared empty (or `allowEmpty`): the caller is told, and decides to keep the draining nodes or to wait.
+ * A pool's nodes may run on declared Hosts or on machines the pool made from a template: a machine's address (and
+ * SSH target, for `addressOf: private`) comes from the pool's view, which finds the machines by their tags.
  */
 import type { Resource } from '../../model/resource.js';
 import type { HostSpec } from '../host/spec.js';
 import { hostTarget } from '../host/target.js';
-import { knownNodes, observePool } from '../pool/observe.js';
-import type { PoolObserved, PoolSpec } from '../pool/spec.js';
+import type { PoolHooks } from '../pool/hooks.js';
+import type { PoolHost } from '../pool/hosts.js';
+import { knownNodes, viewPool, type PoolView } from '../pool/observe.js';
+import type { PoolSpec } from '../pool/spec.js';
+import { createMachineHook } from '../shared/machines/pool-hook.js';
 import type { KindContext } from '../types.js';
 import { tuned, upstreamFile, upstreamName, type NginxUpstreamSpec, type RenderedServer, type RenderedUpstream } from './spec.js';
+
+/** Lets a pool's view include the machines it made, so nodes on them are members too (observe only). */
+export const memberHooks: PoolHooks = { machines: createMachineHook() };
 
 /** Nodes being unregistered, per state dir, as `<pool>/<node>`; set before their upstreams are republished. */
 const draining = new Map<string, Set<string>>();
@@ -31,7 +39,7 @@ export interface MemberResult {
 
 /** Per-call cache: a pool observed once and a host's private address asked once, however many upstreams use them. */
 export interface MemberCache {
-  pools: Map<string, Promise<PoolObserved | undefined>>;
+  pools: Map<string, Promise<PoolView>>;
   addresses: Map<string, Promise<string>>;
 }
 
@@ -48,13 +56,14 @@ export async function resolveMembers(res: Resource<NginxUpstreamSpec>, ctx: Kind
   for (const src of spec.pools ?? []) {
     const pool = ctx.resources.get<PoolSpec>('Pool', src.pool);
     if (!pool) throw new Error(`Pool/${src.pool} is not declared`);
-    let observed = cache.pools.get(src.pool);
-    if (!observed) cache.pools.set(src.pool, (observed = observePool(pool, ctx)));
-    const o = await observed;
-    if (!o || o.desiredCount > 0) declaredEmpty = false;
-    for (const node of o ? knownNodes(o) : []) {
+    let viewing = cache.pools.get(src.pool);
+    if (!viewing) cache.pools.set(src.pool, (viewing = viewPool(pool, ctx, memberHooks)));
+    const view = await viewing;
+    const o = view.observed;
+    if (o.desiredCount > 0) declaredEmpty = false;
+    for (const node of knownNodes(o)) {
       if (node.state !== 'running' || node.healthy === false) continue;
-      const address = await addressOf(node.host, src.addressOf ?? 'host', ctx, cache);
+      const address = await addressOf(node.host, src.addressOf ?? 'host', ctx, cache, view.hosts.get(node.host));
       members.push({ server: tuned(`${address}:${src.port}`, src, `Pool/${src.pool} node ${node.name}`), key: `${src.pool}/${node.name}` });
     }
   }
@@ -81,14 +90,22 @@ export async function resolveMembers(res: Resource<NginxUpstreamSpec>, ctx: Kind
   };
 }
 
-async function addressOf(hostName: string, mode: 'host' | 'private', ctx: KindContext, cache: MemberCache): Promise<string> {
+/** A node host's address: the declared Host's, or the pool machine's; `private` asks the host itself. */
+async function addressOf(hostName: string, mode: 'host' | 'private', ctx: KindContext, cache: MemberCache, poolHost: PoolHost | undefined): Promise<string> {
   const host = ctx.resources.get<HostSpec>('Host', hostName);
-  if (!host) throw new Error(`Host/${hostName} is not declared`);
-  if (mode === 'host') return host.spec.address;
+  const machine = !host && poolHost?.machine ? poolHost : undefined;
+  if (!host && !machine) throw new Error(`Host/${hostName} is not declared`);
+  if (mode === 'host') {
+    const address = host ? host.spec.address : machine?.address;
+    if (!address) throw new Error(`machine ${hostName} has no address yet`);
+    return address;
+  }
   let found = cache.addresses.get(hostName);
   if (!found) {
     found = (async () => {
-      const r = await ctx.drivers.ssh.exec(await hostTarget(host, ctx.secrets), 'hostname -I', { timeoutMs: 15_000, signal: ctx.signal });
+      const target = host ? await hostTarget(host, ctx.secrets) : machine?.target;
+      if (!target) throw new Error(`machine ${hostName} cannot be reached over SSH yet`);
+      const r = await ctx.drivers.ssh.exec(target, 'hostname -I', { timeoutMs: 15_000, signal: ctx.signal });
       const first = r.stdout.trim().split(/\s+/)[0];
       if (r.code !== 0 || !first) throw new Error(`Host/${hostName}: hostname -I gave no address (${r.stderr.trim() || r.code})`);
       return first;

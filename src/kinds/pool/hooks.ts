@@ -31,6 +31,8 @@ export interface PoolMachine {
   ready: boolean;
   address?: string;
   target?: SshTarget;
+  /** The provider's id of the instance, and which provider (an SLB maps only Aliyun instances to backends). */
+  instance?: { provider: string; id: string };
   error?: string;
 }
 

@@ -19,6 +19,8 @@ export interface PoolHost {
   address: string;
   target?: SshTarget;
   machine: boolean;
+  /** A machine's provider instance (see PoolMachine.instance). */
+  instance?: { provider: string; id: string };
   /** A machine that is being made or initialised: no nodes yet, brought to ready before a node starts on it. */
   pending?: boolean;
   error?: string;
@@ -70,6 +72,7 @@ export async function poolHosts(res: Resource<PoolSpec>, ctx: KindContext, hooks
     address: m.address ?? '',
     machine: true,
     ...(m.target ? { target: m.target } : {}),
+    ...(m.instance ? { instance: m.instance } : {}),
     ...(PENDING.has(m.state) ? { pending: true } : {}),
     ...(m.error ? { error: m.error } : {}),
   });

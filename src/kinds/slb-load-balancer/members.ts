@@ -1,14 +1,15 @@
 /**
  * Backend servers derived from pool membership, never edited by hand: every node of the followed pools that is
  * running, passed its health check and is not draining puts its host's ECS instance in (the host's instance-id
- * label, or the spec's explicit mapping), plus static servers. Several nodes on one instance make one backend;
+ * label, the spec's explicit mapping, or for a machine the pool made on Aliyun its instance id), plus static servers. Several nodes on one instance make one backend;
  * the highest weight asked for wins.
  */
 import type { SlbBackend } from '../../drivers/types.js';
 import type { Resource } from '../../model/resource.js';
 import type { HostSpec } from '../host/spec.js';
-import { drainingSet } from '../nginx-upstream/members.js';
-import { knownNodes, observePool } from '../pool/observe.js';
+import { drainingSet, memberHooks } from '../nginx-upstream/members.js';
+import type { PoolHost } from '../pool/hosts.js';
+import { knownNodes, viewPool } from '../pool/observe.js';
 import type { PoolSpec } from '../pool/spec.js';
 import type { KindContext } from '../types.js';
 import { DEFAULT_WEIGHT, INSTANCE_ID_LABEL, type SlbLoadBalancerSpec } from './spec.js';
@@ -18,10 +19,13 @@ export interface Members {
   unmapped: string[];
 }
 
-export function instanceIdOf(hostName: string, spec: SlbLoadBalancerSpec, ctx: Pick<KindContext, 'resources'>): string | undefined {
+/** The ECS instance behind a node's host: the spec's mapping, the Host's label, or the pool's Aliyun machine. */
+export function instanceIdOf(hostName: string, spec: SlbLoadBalancerSpec, ctx: Pick<KindContext, 'resources'>, poolHost?: PoolHost): string | undefined {
   const explicit = spec.backends?.instanceIds?.[hostName];
   if (explicit) return explicit;
-  return ctx.resources.get<HostSpec>('Host', hostName)?.metadata.labels?.[INSTANCE_ID_LABEL];
+  const host = ctx.resources.get<HostSpec>('Host', hostName);
+  if (host) return host.metadata.labels?.[INSTANCE_ID_LABEL];
+  return poolHost?.machine && poolHost.instance?.provider === 'aliyun' ? poolHost.instance.id : undefined;
 }
 
 export async function resolveBackends(res: Resource<SlbLoadBalancerSpec>, ctx: KindContext): Promise<Members> {
@@ -34,10 +38,10 @@ export async function resolveBackends(res: Resource<SlbLoadBalancerSpec>, ctx: K
   for (const src of spec.backends?.pools ?? []) {
     const pool = ctx.resources.get<PoolSpec>('Pool', src.pool);
     if (!pool) throw new Error(`Pool/${src.pool} is not declared`);
-    const observed = await observePool(pool, ctx);
-    for (const node of observed ? knownNodes(observed) : []) {
+    const view = await viewPool(pool, ctx, memberHooks);
+    for (const node of knownNodes(view.observed)) {
       if (node.state !== 'running' || node.healthy === false || drain.has(`${src.pool}/${node.name}`)) continue;
-      const id = instanceIdOf(node.host, spec, ctx);
+      const id = instanceIdOf(node.host, spec, ctx, view.hosts.get(node.host));
       if (id) put(id, src.weight ?? DEFAULT_WEIGHT);
       else unmapped.push(`Pool/${src.pool} node ${node.name} on Host/${node.host}`);
     }

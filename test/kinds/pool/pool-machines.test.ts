@@ -10,7 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReconcileError } from '../../../src/errors.js';
 import type { MachineTemplateSpec } from '../../../src/kinds/machine-template/spec.js';
+import { createMemberCache, memberHooks, resolveMembers } from '../../../src/kinds/nginx-upstream/members.js';
+import type { NginxUpstreamSpec } from '../../../src/kinds/nginx-upstream/spec.js';
 import { createPoolKind } from '../../../src/kinds/pool/index.js';
+import { viewPool } from '../../../src/kinds/pool/observe.js';
 import type { PoolObserved, PoolSpec } from '../../../src/kinds/pool/spec.js';
 import { ownerId } from '../../../src/kinds/shared/machines/key-store.js';
 import { createMachineHook } from '../../../src/kinds/shared/machines/pool-hook.js';
@@ -102,6 +105,25 @@ describe('a pool on machines from a template', () => {
     ]);
     const again = await plan(poolOf(name, tpl.metadata.name, 2), [tpl]);
     expect(again.diff).toEqual({ action: 'noop', changes: [] });
+
+    // Service discovery follows nodes on machines too: an upstream following the pool lists each machine's
+    // address (the machine's own, and with addressOf: private what the machine itself answers to `hostname -I`).
+    const upstream = (addressOf: 'host' | 'private') =>
+      res<NginxUpstreamSpec>('NginxUpstream', `pm-up-${suffix}`, { group: 'g', pools: [{ pool: name, port: 8080, addressOf }] });
+    const ctx = w.ctx([poolOf(name, tpl.metadata.name, 2), tpl], inventory);
+    const view = await viewPool(poolOf(name, tpl.metadata.name, 2), ctx, memberHooks);
+    const machineAddress = [`${name}-0`, `${name}-1`].map((m) => view.hosts.get(m)?.address);
+    expect(machineAddress.every((a) => typeof a === 'string' && a.length > 0)).toBe(true);
+    const byHost = await resolveMembers(upstream('host'), ctx, createMemberCache());
+    expect(byHost.upstream.servers.map((s) => s.address).sort()).toEqual(machineAddress.map((a) => `${a}:8080`).sort());
+    const ips = await Promise.all(
+      (await docker.listContainers({ filters: { label: [`driftless.machine.tag.${TAG.pool}=${name}`] } })).map(async (c) => {
+        const info = await docker.getContainer(c.Id).inspect();
+        return Object.values(info.NetworkSettings.Networks).map((n) => n.IPAddress)[0];
+      }),
+    );
+    const byPrivate = await resolveMembers(upstream('private'), ctx, createMemberCache());
+    expect(byPrivate.upstream.servers.map((s) => s.address).sort()).toEqual(ips.map((ip) => `${ip}:8080`).sort());
     expect(again.observed.machines?.map((m) => m.state)).toEqual(['ready', 'ready']);
     expect(poolKind.health(again.observed).status).toBe('Healthy');
 

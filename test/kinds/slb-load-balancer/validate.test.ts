@@ -1,6 +1,7 @@
 /** Rules the schema cannot express, and the normal form that makes a read-back listener compare equal. */
 import { describe, expect, it } from 'vitest';
 import { slbLoadBalancerKind } from '../../../src/kinds/slb-load-balancer/index.js';
+import { instanceIdOf } from '../../../src/kinds/slb-load-balancer/members.js';
 import { normalListener, type SlbListenerSpec, type SlbLoadBalancerSpec } from '../../../src/kinds/slb-load-balancer/spec.js';
 import { listenerFrom, listenerParams } from '../../../src/drivers/aliyun/slb-params.js';
 import { API_VERSION, type Resource } from '../../../src/model/resource.js';
@@ -50,5 +51,17 @@ describe('listener wire round trip', () => {
     const l = normalListener(spec);
     const wire = Object.fromEntries(Object.entries(listenerParams('lb-1', l)).map(([k, v]) => [k, typeof v === 'number' ? v : String(v)]));
     expect(listenerFrom(l.protocol, wire)).toEqual(l);
+  });
+
+  it('maps a node host to its ECS instance: the explicit mapping, the Host label, or the pool machine made on Aliyun', () => {
+    const host: Resource = { apiVersion: API_VERSION, kind: 'Host', metadata: { name: 'h1', labels: { 'aliyun.driftless.dev/instance-id': 'i-label' } }, spec: { address: '10.0.0.1' }, source: { file: 'h.yaml', line: 1, col: 1 } };
+    const ctx = { resources: createResourceIndex([host]) };
+    const lb = res('lb', { backends: { instanceIds: { h2: 'i-explicit' } } }).spec;
+    const machine = (provider: string) => ({ name: 'm-0', address: '10.0.0.9', machine: true, instance: { provider, id: 'i-machine' } });
+    expect(instanceIdOf('h2', lb, ctx)).toBe('i-explicit');
+    expect(instanceIdOf('h1', lb, ctx)).toBe('i-label');
+    expect(instanceIdOf('m-0', lb, ctx, machine('aliyun'))).toBe('i-machine');
+    expect(instanceIdOf('m-0', lb, ctx, machine('lab'))).toBeUndefined();
+    expect(instanceIdOf('m-0', lb, ctx)).toBeUndefined();
   });
 });

@@ -30,7 +30,14 @@ function groupFor(node: NodeRef, params: Record<string, unknown>, ctx: KindConte
 }
 
 async function toPoolMachine(m: MachineObserved, group: MachineGroup, ctx: KindContext): Promise<PoolMachine> {
-  const base: PoolMachine = { name: m.name, state: m.state, ready: false, ...(m.address ? { address: m.address } : {}), ...(m.error ? { error: m.error } : {}) };
+  const base: PoolMachine = {
+    name: m.name,
+    state: m.state,
+    ready: false,
+    instance: { provider: group.template.spec.provider, id: m.id },
+    ...(m.address ? { address: m.address } : {}),
+    ...(m.error ? { error: m.error } : {}),
+  };
   if (m.state !== 'ready' || !m.address) return base;
   const key = await readMachineKey(ctx.stateDir, groupDir(group.ref), m.name);
   const driver = await providerFor(group.template, ctx);
