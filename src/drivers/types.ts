@@ -12,6 +12,11 @@ export interface SshTarget {
   username: string;
   privateKey: string | Buffer;
   passphrase?: string;
+  /**
+   * What the host key is pinned under; default `[host]:port`. A machine made by a provider is pinned by its
+   * instance id, so a new machine that gets a deleted one's address is not refused as a changed key.
+   */
+  hostKeyId?: string;
 }
 
 export interface ExecOptions {

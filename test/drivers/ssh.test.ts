@@ -210,6 +210,13 @@ describe('host key pinning', () => {
       }
       expect(readFileSync(path, 'utf8')).toBe(before);
 
+      // A provider's new machine that got a recycled address is pinned by its instance, not refused for the old key.
+      const machine = { ...target, id: 'Machine/m-1', hostKeyId: 'aliyun:i-recycled' };
+      expect((await pinned.exec(machine, 'echo machine')).stdout).toBe('machine\n');
+      const withMachine = readFileSync(path, 'utf8');
+      expect(withMachine).toContain(`aliyun:i-recycled ssh-ed25519 ${presented}`);
+      expect(withMachine).toContain(`${hostId} ssh-ed25519 ${expected}`);
+
       writeFileSync(path, before.split('\n').filter((l) => !l.startsWith(hostId)).join('\n'));
       expect((await pinned.exec(target, 'echo accepted')).stdout).toBe('accepted\n');
       expect(readFileSync(path, 'utf8')).toContain(`${hostId} ssh-ed25519 ${presented}`);

@@ -129,7 +129,7 @@ export async function dial(target: SshTarget, options: DialOptions): Promise<Con
         passphrase: target.passphrase,
         readyTimeout: options.connectTimeoutMs,
         hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-          options.knownHosts.verify(hostIdOf(target.host, target.port), key).then(
+          options.knownHosts.verify(target.hostKeyId ?? hostIdOf(target.host, target.port), key).then(
             () => verify(true),
             (err: unknown) => {
               verifyError = err;

@@ -43,10 +43,13 @@ interface Slot {
   idleTimer?: NodeJS.Timeout;
 }
 
-/** Pool key: never contains key material, only a short digest of it. */
+/**
+ * Pool key: never contains key material, only a short digest of it. The host-key pin is part of it: a connection
+ * verified as one machine never serves another that reached the same address later.
+ */
 export function poolKey(target: SshTarget): string {
   const digest = createHash('sha256').update(target.privateKey).update('\0').update(target.passphrase ?? '').digest('hex');
-  return `${target.username}@${target.host}:${target.port}#${digest.slice(0, 16)}`;
+  return `${target.username}@${target.host}:${target.port}#${digest.slice(0, 16)}${target.hostKeyId ? `@${target.hostKeyId}` : ''}`;
 }
 
 /** Creates an empty pool; nothing is dialled until first use. */

@@ -69,7 +69,15 @@ export async function machineTarget(
   privateKey: string,
 ): Promise<SshTarget> {
   const { host, port } = sshAddress(inst, template.spec.ssh?.address);
-  return { id: `Machine/${inst.tags[TAG.machine] ?? inst.name}`, host, port, username: template.spec.ssh?.user ?? 'root', privateKey };
+  return {
+    id: `Machine/${inst.tags[TAG.machine] ?? inst.name}`,
+    host,
+    port,
+    username: template.spec.ssh?.user ?? 'root',
+    privateKey,
+    // Addresses are recycled by clouds: pin the key by the instance, not by [host]:port.
+    hostKeyId: `${template.spec.provider}:${inst.id}`,
+  };
 }
 
 export async function observeGroup(group: MachineGroup, ctx: KindContext): Promise<GroupObserved> {
