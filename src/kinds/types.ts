@@ -36,6 +36,8 @@ export interface KindContext {
   logger: Logger;
   signal: AbortSignal;
   revision: string;
+  /** The run an apply belongs to (its id under /runs), for records a kind keeps itself; absent when planning. */
+  runId?: string;
   /** Directory of the loaded config repo (for files a resource points at). */
   repoDir: string;
   /** Directory for local state (journal, logs, keys): never inside the config repo. */

@@ -45,11 +45,12 @@ export async function planRevision(rt: Runtime, args: PlanArgs): Promise<Plan> {
 }
 
 /** One engine and kind context per step, configured from the revision's driftless.yaml. */
-function engineFor(rt: Runtime, args: PlanArgs, inventory: ReadonlyMap<string, InventoryEntry>) {
+function engineFor(rt: Runtime, args: PlanArgs, inventory: ReadonlyMap<string, InventoryEntry>, runId?: string) {
   const engine = createEngine({ registry: rt.registry, options: engineOptions(args.load.settings) });
   const ctx = createKindContext(rt, {
     resources: args.load.resources,
     revision: args.revision.commit,
+    ...(runId ? { runId } : {}),
     repoDir: args.revision.dir,
     signal: args.signal,
     inventory,
@@ -75,7 +76,9 @@ const INVENTORY_SAVE_MS = 250;
 export async function applyRevision(rt: Runtime, args: ApplyArgs): Promise<RunRecord> {
   const startedAt = new Date();
   const live = inventoryMap(rt);
-  const { engine, ctx } = engineFor(rt, args, live);
+  // The id is known from the start, so what kinds record during the apply (e.g. nginx's operation log) names it.
+  const runId = randomUUID();
+  const { engine, ctx } = engineFor(rt, args, live, runId);
   await rt.journal.update((d) => {
     d.lastAttemptedRevision = args.revision.commit;
   });
@@ -94,7 +97,7 @@ export async function applyRevision(rt: Runtime, args: ApplyArgs): Promise<RunRe
   });
   await saver.save(outcome.inventory);
   await saver.flush();
-  return record(rt, { revision: args.revision, trigger: args.trigger, startedAt, plan: args.plan, results: outcome.results });
+  return record(rt, { id: runId, revision: args.revision, trigger: args.trigger, startedAt, plan: args.plan, results: outcome.results });
 }
 
 /** Records a revision that failed to load: no resource status changes, the last good revision stays in force. */
@@ -110,12 +113,12 @@ async function saveInventory(rt: Runtime, inventory: InventoryEntry[]): Promise<
 
 async function record(
   rt: Runtime,
-  args: { revision: Revision; trigger: string; startedAt: Date; plan?: Plan; results: TaskResult[]; problems?: Problem[] },
+  args: { id?: string; revision: Revision; trigger: string; startedAt: Date; plan?: Plan; results: TaskResult[]; problems?: Problem[] },
 ): Promise<RunRecord> {
   const finishedAt = new Date();
   const problems = args.problems ?? [];
   const run: RunRecord = {
-    id: randomUUID(),
+    id: args.id ?? randomUUID(),
     trigger: args.trigger,
     revision: args.revision.commit,
     startedAt: args.startedAt.toISOString(),

@@ -84,6 +84,7 @@ export function createKindContext(
   opts: {
     resources: Resource[];
     revision: string;
+    runId?: string;
     repoDir: string;
     signal: AbortSignal;
     /** What was applied, kept current by the caller during apply (the engine records before its health gate). */
@@ -99,6 +100,7 @@ export function createKindContext(
     logger: rt.logger as unknown as Logger,
     signal: opts.signal,
     revision: opts.revision,
+    ...(opts.runId ? { runId: opts.runId } : {}),
     repoDir: opts.repoDir,
     stateDir: rt.stateDir,
     inventory: { get: (key) => opts.inventory.get(key) },

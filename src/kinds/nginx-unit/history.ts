@@ -1,7 +1,7 @@
 /**
  * The unit's own record, beside the journal in the state dir (`nginx/history.jsonl`, append-only): every publish
  * (version digest, files with their sha256, hosts and what each said, result, time) and an operation log of every
- * file change with the servers added and removed, the revision and the cause (a reconcile, or a pool node
+ * file change with the servers added and removed, the revision, the run and the cause (a reconcile, or a pool node
  * registering or unregistering). hubble kept no upstream history at all; this is what `git revert` is checked against.
  */
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -13,6 +13,8 @@ export interface PublishRecord {
   unit: string;
   time: string;
   revision: string;
+  /** The run that published (absent for a register/unregister outside a run's apply, e.g. in tests). */
+  run?: string;
   cause: string;
   digest: string;
   dir: string;
@@ -27,6 +29,7 @@ export interface ChangeRecord {
   unit: string;
   time: string;
   revision: string;
+  run?: string;
   cause: string;
   file: string;
   before?: string;

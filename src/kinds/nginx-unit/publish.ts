@@ -53,7 +53,7 @@ export async function publishUnit(res: Resource<NginxUnitSpec>, ctx: KindContext
     const targets = await Promise.all(todo.map(async (h) => hostTarget(byId.get(h.host) as Resource<never>, ctx.secrets)));
     const dir = `${rendered.digest}-${Date.now().toString(36)}`;
     const shas = Object.fromEntries(Object.entries(rendered.files).map(([p, c]) => [p, fileSha(c)]));
-    const base = { unit: name, time: new Date().toISOString(), revision: ctx.revision, cause: opts.cause };
+    const base = { unit: name, time: new Date().toISOString(), revision: ctx.revision, ...(ctx.runId ? { run: ctx.runId } : {}), cause: opts.cause };
     let report: PublishReport;
     try {
       report = await nginx.publish(targets, unitRoot(res), dir, rendered.files, {

@@ -18,13 +18,16 @@ export interface NginxWorld extends Omit<PoolWorld, 'plan'> {
   curl(i: number, port: number, path?: string): Promise<string>;
 }
 
+/** The run id every nginx test context carries: records the unit keeps must name it. */
+export const NGINX_TEST_RUN = 'run-under-test';
+
 export async function createNginxWorld(hostCount: number, name: string): Promise<NginxWorld> {
   const world = await createPoolWorld(hostCount, name);
   let nginx: ReturnType<typeof createNginxDriver> | undefined;
   const nginxCtx = (resources: Resource[]): KindContext => {
     const ctx = world.ctxFor([...world.hostResources(), ...resources]);
     nginx ??= createNginxDriver(ctx.drivers.ssh);
-    return { ...ctx, drivers: { ...ctx.drivers, nginx } };
+    return { ...ctx, runId: NGINX_TEST_RUN, drivers: { ...ctx.drivers, nginx } };
   };
   const plan = async (unit: Resource<NginxUnitSpec>, extra: Resource[]) => {
     const observed = await nginxUnitKind.observe(unit, nginxCtx([unit, ...extra]));

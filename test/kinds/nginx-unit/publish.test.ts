@@ -12,7 +12,7 @@ import { readHistory } from '../../../src/kinds/nginx-unit/history.js';
 import type { NginxUnitSpec } from '../../../src/kinds/nginx-unit/spec.js';
 import type { NginxUpstreamSpec } from '../../../src/kinds/nginx-upstream/spec.js';
 import type { Resource } from '../../../src/model/resource.js';
-import { createNginxWorld, type NginxWorld } from './fixture.js';
+import { createNginxWorld, NGINX_TEST_RUN, type NginxWorld } from './fixture.js';
 
 let w: NginxWorld;
 const ROOT = '/etc/driftless/nginx/web';
@@ -99,7 +99,7 @@ describe('nginx unit publish on real hosts', () => {
     expect(after.map((r) => r.stdout)).toEqual(before.map((r) => r.stdout));
     for (const i of [0, 1]) expect(await w.curl(i, 8088)).toBe(`${w.th.hosts[i]?.name}-8082`);
     const last = (await readHistory(w.nginxCtx([]).stateDir, 'web')).filter((r) => r.type === 'publish').at(-1);
-    expect(last).toMatchObject({ result: 'failed' });
+    expect(last).toMatchObject({ result: 'failed', run: NGINX_TEST_RUN });
     expect(last && 'hosts' in last ? last.hosts.find((h) => h.host === `Host/${bad}`)?.message : '').toMatch(/\[emerg\] open\(\) "\/etc\/dl-extra.conf" failed/);
   });
 
