@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import { generateEd25519 } from '../util/ssh-keygen.js';
 import { ensureDockerEngine } from './engine.js';
 import { ensureHostImage } from './host-image.js';
 import { createLabHosts, findLabHosts, removeLabHosts, type LabHost } from './hosts.js';
@@ -122,7 +123,7 @@ function ensureKeyPair(ssh2: Ssh2, path: string): { private: string; public: str
     return { private: readFileSync(path, 'utf8'), public: readFileSync(`${path}.pub`, 'utf8').trim() };
   }
   mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'driftless-lab' });
+  const pair = generateEd25519(ssh2, 'driftless-lab');
   writeFileSync(path, pair.private, { mode: 0o600 });
   writeFileSync(`${path}.pub`, `${pair.public}\n`, { mode: 0o644 });
   return { private: pair.private, public: pair.public.trim() };

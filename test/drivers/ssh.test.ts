@@ -6,7 +6,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
+import { generateEd25519 } from '../../src/util/ssh-keygen.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReconcileError, StalledError, TransientError } from '../../src/errors.js';
 import { createSshDriver, type ManagedSshDriver } from '../../src/drivers/ssh/index.js';
@@ -171,7 +172,7 @@ describe('pool', () => {
   });
 
   it('maps a rejected key to StalledError AuthenticationFailed without key material', async () => {
-    const other = utils.generateKeyPairSync('ed25519');
+    const other = generateEd25519(ssh2);
     const target = { ...main, id: 'Host/wrong-key', privateKey: other.private };
     const err = await rejection(driver.exec(target, 'true'));
     expect(err).toBeInstanceOf(StalledError);

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
+import { generateEd25519 } from '../../src/util/ssh-keygen.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDaemonConfig } from '../../src/config/index.js';
 import { openJournalReadOnly } from '../../src/journal/index.js';
@@ -40,7 +41,7 @@ async function freePort(): Promise<number> {
 beforeAll(async () => {
   server = await startGitServer();
   closedPort = await freePort();
-  process.env[KEY_ENV] = utils.generateKeyPairSync('ed25519').private;
+  process.env[KEY_ENV] = generateEd25519(ssh2).private;
   process.env[SECRET_ENV] = SECRET;
 });
 

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import ssh2 from 'ssh2';
+import { generateEd25519 } from '../../src/util/ssh-keygen.js';
 import type { SshTarget } from '../../src/drivers/types.js';
 import { ensureHostImage } from '../../src/lab/host-image.js';
 import { createLabHosts, removeLabHosts, type LabHost } from '../../src/lab/hosts.js';
@@ -35,7 +36,7 @@ export interface TestHosts {
 export async function startTestHosts(count: number, opts: TestHostsOptions = {}): Promise<TestHosts> {
   const docker = labDocker();
   const image = opts.image ?? process.env.DRIFTLESS_HOST_IMAGE ?? (await ensureHostImage(docker));
-  const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'driftless-test' });
+  const keys = generateEd25519(ssh2, 'driftless-test');
   const prefix = `${opts.name ?? 'dl'}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const hosts = await createLabHosts(docker, {
     prefix,

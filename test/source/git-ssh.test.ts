@@ -7,6 +7,7 @@ import { cpSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
+import { generateEd25519 } from '../../src/util/ssh-keygen.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDaemonConfig } from '../../src/config/index.js';
 import { ReconcileError, StalledError, TransientError } from '../../src/errors.js';
@@ -110,7 +111,7 @@ describe('git source over ssh', () => {
   });
 
   it('fails a wrong key as AuthenticationFailed without key material in the message', async () => {
-    const other = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'not-authorized' });
+    const other = generateEd25519(ssh2, 'not-authorized');
     const err = await rejection(source(other.private).poll());
     expect(err).toBeInstanceOf(StalledError);
     expect(err.reason).toBe('AuthenticationFailed');

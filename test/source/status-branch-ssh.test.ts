@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
+import { generateEd25519 } from '../../src/util/ssh-keygen.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDaemonConfig } from '../../src/config/index.js';
 import { ReconcileError, StalledError } from '../../src/errors.js';
@@ -151,7 +152,7 @@ describe('status branch over ssh', () => {
 
   it('fails closed without pushing: a wrong key is AuthenticationFailed (no key text in the message), a changed host key is refused', async () => {
     const before = await onServer(`rev-parse ${BRANCH}`);
-    const other = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'not-authorized' });
+    const other = generateEd25519(ssh2, 'not-authorized');
     const denied = await write({ 'README.md': '# denied\n' }, 'status: denied', { privateKey: other.private }).then(
       () => undefined,
       (e: unknown) => e,
@@ -162,7 +163,7 @@ describe('status branch over ssh', () => {
 
     // A pinned key that is not the server's: what a changed host key (or an impostor) looks like.
     const pinned = join(tempDir('statusssh-pinned'), 'git_known_hosts');
-    const impostor = ssh2.utils.generateKeyPairSync('ed25519').public.split(' ').slice(0, 2).join(' ');
+    const impostor = generateEd25519(ssh2).public.split(' ').slice(0, 2).join(' ');
     writeFileSync(pinned, `[127.0.0.1]:${lab.hosts[0]!.port} ${impostor}\n`);
     const refused = await write({ 'README.md': '# impostor\n' }, 'status: impostor', { knownHostsFile: pinned }).then(
       () => undefined,

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { generateEd25519 } from '../../../util/ssh-keygen.js';
 
 export interface MachineKey {
   privateKey: string;
@@ -87,7 +88,7 @@ async function createMachineKey(stateDir: string, group: string, machine: string
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(root(stateDir), 0o700);
   const { default: ssh2 } = await import('ssh2');
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: `driftless-${machine}` });
+  const pair = generateEd25519(ssh2, `driftless-${machine}`);
   const key = { privateKey: pair.private, publicKey: pair.public.trim(), clientToken: randomBytes(16).toString('hex') };
   await writeAtomic(join(dir, 'id_ed25519'), key.privateKey, 0o600);
   await writeAtomic(join(dir, 'id_ed25519.pub'), `${key.publicKey}\n`, 0o644);
