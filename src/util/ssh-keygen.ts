@@ -1,7 +1,8 @@
 /**
  * ed25519 key pairs in OpenSSH format, through ssh2 (the client that will use them). ssh2's generateKeyPairSync
  * (1.17.0) writes a public key that starts with a zero byte as 31 bytes instead of 32, so about 1 key in 256 is
- * malformed: ssh2 itself then refuses it ("Malformed OpenSSH private key") and so does ssh-keygen. That was the
+ * malformed: ssh2 itself then refuses it ("Malformed OpenSSH private key") and so does ssh-keygen (upstream, open:
+ * mscdex/ssh2 issues 1390 and 1513; keygen.js strips every leading zero of the key, not only the BIT STRING's). That was the
  * intermittent "cannot parse private key" of machine and test-host keys. A pair is therefore generated until ssh2
  * parses it back (the chance of ten bad ones in a row is ~1e-24).
  */
