@@ -2,7 +2,7 @@
  * Scale of one daemon run: a directory of N `Cluster` files served by a real `driftless serve` (dir source, no status
  * push, no drift checks), timing its first run and reading its peak and idle RSS from /proc (VmHWM, VmRSS), like the
  * last phase of bench/git-poll.ts but without the git server, so the growth curve over N is cheap to measure.
- * Usage: npx tsx bench/daemon-scale.ts [N ...] [--git] [--node-arg=--cpu-prof] [--entry=file.mjs] [--keep]     (not a test: numbers vary)
+ * Usage: npx tsx bench/daemon-scale.ts [N ...] [--git [--status-push]] [--node-arg=--cpu-prof] [--entry=file.mjs] [--keep]     (not a test: numbers vary)
  * Node flags given with --node-arg go to the daemon (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof, --heap-prof).
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -19,6 +19,8 @@ const keep = args.includes('--keep');
 /** Serve the repo over smart HTTP from the test harness (one commit), as bench/git-poll.ts does, instead of a directory. */
 const overGit = args.includes('--git');
 const entry = args.find((a) => a.startsWith('--entry='))?.slice('--entry='.length);
+/** With --git: let the daemon commit its status report back (one file per resource), as a real deployment does. */
+const statusPush = args.includes('--status-push');
 
 function clusterYaml(i: number): string {
   return `apiVersion: driftless.dev/v1\nkind: Cluster\nmetadata:\n  name: c-${String(i).padStart(5, '0')}\nspec:\n  description: cluster ${i}\n  owner: team-${i % 40}\n`;
@@ -60,7 +62,7 @@ async function measure(n: number, work: string, server: GitServer | undefined): 
   const t0 = performance.now();
   const child = spawn(
     process.execPath,
-    [...nodeArgs, bin, 'serve', '--repo', repo, '--listen', '127.0.0.1:0', '--state-dir', join(work, `state-${n}`), '--interval', '1s', '--no-status-push', '--drift-interval', '0s', ...(server ? [] : ['--no-watch'])],
+    [...nodeArgs, bin, 'serve', '--repo', repo, '--listen', '127.0.0.1:0', '--state-dir', join(work, `state-${n}`), '--interval', '1s', ...(statusPush && server ? [] : ['--no-status-push']), '--drift-interval', '0s', ...(server ? [] : ['--no-watch'])],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DRIFTLESS_LOG_LEVEL: 'info' }, cwd: work },
   );
   let log = '';

@@ -9,7 +9,9 @@ import * as fs from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import git, { type TreeEntry } from 'isomorphic-git';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { TransientError } from '../errors.js';
+import { writeLooseObject } from './loose-object.js';
 
 /** What every status writer takes, whatever the transport. */
 export interface StatusCommitOptions {
@@ -124,11 +126,13 @@ async function writeFilesTree(gitdir: string, files: Record<string, string>): Pr
     }
     cur.files.set(parts[parts.length - 1] as string, content);
   }
+  let written = 0;
   const write = async (d: Dir): Promise<string> => {
     const entries: TreeEntry[] = [];
     for (const [name, content] of d.files) {
-      const oid = await git.writeBlob({ fs, gitdir, blob: Buffer.from(content, 'utf8') });
-      entries.push({ mode: '100644', path: name, oid, type: 'blob' });
+      // Synchronous and native (see loose-object.ts); the loop yields now and then so HTTP stays answered.
+      if (++written % 250 === 0) await yieldToLoop();
+      entries.push({ mode: '100644', path: name, oid: writeLooseObject(gitdir, 'blob', Buffer.from(content, 'utf8')), type: 'blob' });
     }
     for (const [name, sub] of d.dirs) entries.push({ mode: '040000', path: name, oid: await write(sub), type: 'tree' });
     return git.writeTree({ fs, gitdir, tree: entries });
