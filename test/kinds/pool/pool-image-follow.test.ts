@@ -201,7 +201,8 @@ it('a failed canary of a pool that follows its project rolls back to the image t
     service: 'feed',
     hosts: { names: world.hostNames },
     container: { image: { project: `rb-${suffix}` }, command: ['python3', '-m', 'http.server', '18081', '--directory', '/app'] },
-    healthCheck: { http: { port: 18081, path: '/VERSION' }, timeout: '5s' },
+    // The canary waits out the whole timeout; the rollback's node needs it under load (5 s was too short in CI).
+    healthCheck: { http: { port: 18081, path: '/VERSION' }, timeout: '20s' },
     rollout: { failureAction: 'rollback' },
   });
   const first = await reconcile([project('1.0.0'), pool]);
