@@ -71,6 +71,18 @@ async function reconcile(resources: Resource[]): Promise<{ plan: Plan; results: 
   return { plan, results };
 }
 
+/** An ImageProject rebuilt under the fixed tag `stable`: an inline Dockerfile whose RUN line sees the RELEASE build arg. */
+function fixedTagProject(name: string, repository: string, run: string): (release: string) => Resource<ImageProjectSpec> {
+  return (release) =>
+    world.res<ImageProjectSpec>('ImageProject', name, {
+      repository,
+      tag: { fixed: 'stable' },
+      baseImage: base,
+      buildArgs: { RELEASE: release },
+      dockerfile: { inline: `ARG BASE_IMAGE\nFROM \${BASE_IMAGE}\nARG RELEASE\nRUN ${run}\n` },
+    });
+}
+
 /** The node containers with the image they were started from and the media they serve. */
 async function running(pool: string): Promise<{ id: string; image: string; version: string }[]> {
   const nodes = await world.nodes(pool);
@@ -153,14 +165,7 @@ it('a pool without a pinned tag runs what its ImageProject built, and a new medi
 it('a rebuild that overwrites the same fixed tag rolls a pool that follows the project (by digest)', async () => {
   const suffix = randomBytes(3).toString('hex');
   const repository = `${registry.address}/team/fixed-${suffix}`;
-  const project = (release: string): Resource<ImageProjectSpec> =>
-    world.res<ImageProjectSpec>('ImageProject', `fixed-${suffix}`, {
-      repository,
-      tag: { fixed: 'stable' },
-      baseImage: base,
-      buildArgs: { RELEASE: release },
-      dockerfile: { inline: 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nARG RELEASE\nRUN mkdir -p /app && echo "$RELEASE" > /app/VERSION\n' },
-    });
+  const project = fixedTagProject(`fixed-${suffix}`, repository, 'mkdir -p /app && echo "$RELEASE" > /app/VERSION');
   const name = `fixed-${suffix}`;
   const pool = world.res<PoolSpec>('Pool', name, {
     service: 'feed',
@@ -188,14 +193,7 @@ it('a failed canary of a pool that follows its project rolls back to the image t
   const suffix = randomBytes(3).toString('hex');
   const repository = `${registry.address}/team/rb-${suffix}`;
   // 2.0.0 builds an image whose /app has no VERSION file: the health check (GET /VERSION) answers 404.
-  const project = (release: string): Resource<ImageProjectSpec> =>
-    world.res<ImageProjectSpec>('ImageProject', `rb-${suffix}`, {
-      repository,
-      tag: { fixed: 'stable' },
-      baseImage: base,
-      buildArgs: { RELEASE: release },
-      dockerfile: { inline: 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nARG RELEASE\nRUN mkdir -p /app && if [ "$RELEASE" != 2.0.0 ]; then echo "$RELEASE" > /app/VERSION; fi\n' },
-    });
+  const project = fixedTagProject(`rb-${suffix}`, repository, 'mkdir -p /app && if [ "$RELEASE" != 2.0.0 ]; then echo "$RELEASE" > /app/VERSION; fi');
   const name = `rb-${suffix}`;
   const pool = world.res<PoolSpec>('Pool', name, {
     service: 'feed',
