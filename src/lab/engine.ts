@@ -4,6 +4,7 @@
  * system engine, and its data dir survives between runs so the host image cache is kept.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -46,7 +47,10 @@ export async function ensureDockerEngine(opts: EngineOptions = {}): Promise<Engi
   }
   const baseDir = opts.baseDir ?? DEFAULT_ENGINE_DIR;
   const socketPath = join(baseDir, 'docker.sock');
-  if (await pings(socketPath)) return reused(socketPath);
+  if (await pings(socketPath)) {
+    pinBridgeAddress(opts.bridge ?? DEFAULT_BRIDGE); // a bridge made by an older version has a drifting address
+    return reused(socketPath);
+  }
   return startPrivateEngine(baseDir, socketPath, opts);
 }
 
@@ -135,15 +139,41 @@ async function busy(socketPath: string): Promise<boolean> {
 
 /** A private bridge keeps our containers off docker0, which another engine on this machine may own. */
 function ensureBridge(name: string, cidr: string): void {
-  if (spawnSync('ip', ['link', 'show', name], { stdio: 'ignore' }).status === 0) return;
-  for (const args of [
-    ['link', 'add', name, 'type', 'bridge'],
-    ['addr', 'add', cidr, 'dev', name],
-    ['link', 'set', name, 'up'],
-  ]) {
-    const r = spawnSync('ip', args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`could not create bridge ${name}: ip ${args.join(' ')}: ${r.stderr || r.error?.message}`);
+  if (spawnSync('ip', ['link', 'show', name], { stdio: 'ignore' }).status !== 0) {
+    ip(name, ['link', 'add', name, 'type', 'bridge']);
+    ip(name, ['addr', 'add', cidr, 'dev', name]);
+    ip(name, ['link', 'set', name, 'up']);
   }
+  pinBridgeAddress(name);
+}
+
+function ip(bridge: string, args: string[]): void {
+  const r = spawnSync('ip', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`could not set up bridge ${bridge}: ip ${args.join(' ')}: ${r.stderr || r.error?.message}`);
+}
+
+/**
+ * A Linux bridge whose MAC address was never set takes the lowest MAC of its ports, so it changes whenever a
+ * container's veth comes or goes. Containers keep the gateway's old MAC in their ARP cache and their packets to it
+ * are dropped until the entry is probed again: an SSH reply from a lab host then arrives only on a TCP
+ * retransmission 15-110 s later (what stalled the rollout bench). Docker sets an address on docker0 for this
+ * reason; our bridge gets a fixed, locally administered one derived from its name.
+ */
+export function pinBridgeAddress(name: string): void {
+  let assignType: string;
+  try {
+    assignType = readFileSync(`/sys/class/net/${name}/addr_assign_type`, 'utf8').trim();
+  } catch {
+    return; // no such bridge (or no sysfs): nothing to pin
+  }
+  if (assignType === '3') return; // NET_ADDR_SET: already set by someone
+  ip(name, ['link', 'set', 'dev', name, 'address', bridgeMac(name)]);
+}
+
+/** 02:xx:xx:xx:xx:xx (locally administered, unicast) from a hash of the bridge's name. */
+export function bridgeMac(name: string): string {
+  const bytes = createHash('sha256').update(`driftless-bridge:${name}`).digest().subarray(0, 5);
+  return ['02', ...[...bytes].map((b) => b.toString(16).padStart(2, '0'))].join(':');
 }
 
 /**
