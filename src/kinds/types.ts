@@ -38,6 +38,11 @@ export interface KindContext {
   revision: string;
   /** The run an apply belongs to (its id under /runs), for records a kind keeps itself; absent when planning. */
   runId?: string;
+  /**
+   * Set only while planning, when nothing changes the world: reads that several kinds make of the same thing (a
+   * Pool following an ImageProject observes the project too) are made once per plan. See shared/plan-memo.ts.
+   */
+  planMemo?: Map<string, Promise<unknown>>;
   /** Directory of the loaded config repo (for files a resource points at). */
   repoDir: string;
   /** Directory for local state (journal, logs, keys): never inside the config repo. */

@@ -50,7 +50,7 @@ function engineFor(rt: Runtime, args: PlanArgs, inventory: ReadonlyMap<string, I
   const ctx = createKindContext(rt, {
     resources: args.load.resources,
     revision: args.revision.commit,
-    ...(runId ? { runId } : {}),
+    ...(runId ? { runId } : { planning: true }),
     repoDir: args.revision.dir,
     signal: args.signal,
     inventory,

@@ -85,6 +85,8 @@ export function createKindContext(
     resources: Resource[];
     revision: string;
     runId?: string;
+    /** A plan: reads shared between kinds are made once (KindContext.planMemo). Never for an apply. */
+    planning?: boolean;
     repoDir: string;
     signal: AbortSignal;
     /** What was applied, kept current by the caller during apply (the engine records before its health gate). */
@@ -101,6 +103,7 @@ export function createKindContext(
     signal: opts.signal,
     revision: opts.revision,
     ...(opts.runId ? { runId: opts.runId } : {}),
+    ...(opts.planning ? { planMemo: new Map<string, Promise<unknown>>() } : {}),
     repoDir: opts.repoDir,
     stateDir: rt.stateDir,
     inventory: { get: (key) => opts.inventory.get(key) },

@@ -4,6 +4,7 @@
  */
 import type { Resource } from '../../model/resource.js';
 import type { Renderer } from '../../render/index.js';
+import { onceInPlan } from '../shared/plan-memo.js';
 import type { KindContext } from '../types.js';
 import { registryAuthOf, resolveInputs, type ResolvedInputs } from './inputs.js';
 import { LABELS, type ImageProjectSpec } from './spec.js';
@@ -27,12 +28,15 @@ export interface ImageProjectObserved {
   image?: ObservedImage;
 }
 
-/** Observes inputs and the registry; throws only when it could not tell (network, registry down). */
-export async function observeImageProject(
-  res: Resource<ImageProjectSpec>,
-  ctx: KindContext,
-  renderer: Renderer,
-): Promise<ImageProjectObserved> {
+/**
+ * Observes inputs and the registry; throws only when it could not tell (network, registry down). Made once per plan
+ * (onceInPlan): the project's own observe and every Pool following it share the answer.
+ */
+export function observeImageProject(res: Resource<ImageProjectSpec>, ctx: KindContext, renderer: Renderer): Promise<ImageProjectObserved> {
+  return onceInPlan(ctx, `ImageProject/${res.metadata.name}`, () => observeNow(res, ctx, renderer));
+}
+
+async function observeNow(res: Resource<ImageProjectSpec>, ctx: KindContext, renderer: Renderer): Promise<ImageProjectObserved> {
   const { inputs } = await resolveInputs(res, ctx, { fetchMedia: false, renderer });
   if (inputs.problem || !inputs.ref) return { inputs };
   const manifest = await ctx.drivers.docker!.registryManifest(inputs.ref, await registryAuthOf(res.spec, ctx));

@@ -220,3 +220,40 @@ it('a failed canary of a pool that follows its project rolls back to the image t
   expect(v2.map((n) => [n.image, n.version])).toEqual([[`${repository}:stable@${d1}`, '1.0.0']]);
   expect(v2[0]?.id).not.toBe(v1[0]?.id);
 }, 300_000);
+
+it('a plan reads the registry once for a project and the pool that follows it; without a plan memo, twice', async () => {
+  const suffix = randomBytes(3).toString('hex');
+  const repository = `${registry.address}/team/memo-${suffix}`;
+  const project = fixedTagProject(`memo-${suffix}`, repository, 'true')('1.0.0');
+  const pool = world.res<PoolSpec>('Pool', `memo-${suffix}`, {
+    service: 'feed',
+    hosts: { names: world.hostNames },
+    container: { image: { project: `memo-${suffix}` }, command: ['sleep', 'infinity'] },
+  });
+  const base = world.ctxFor([...world.hostResources(), project, pool]);
+  const docker = base.drivers.docker!;
+  const reads: string[] = [];
+  const counting: typeof docker = {
+    ...docker,
+    registryManifest: (ref, auth) => {
+      reads.push(ref);
+      return docker.registryManifest(ref, auth);
+    },
+  };
+  const ctx = { ...base, drivers: { ...base.drivers, docker: counting } };
+  const prune = { enabled: false, kinds: [] };
+  const planWith = (c: typeof ctx): Promise<Plan> => engine.plan({ revision: 'test', resources: [project, pool], inventory: [], prune, ctx: c });
+
+  // The project's inputs name its base image (by digest, from the registry) and its own tag's manifest.
+  const unshared = await planWith(ctx);
+  const twice = reads.splice(0).sort();
+  const shared = await planWith({ ...ctx, planMemo: new Map() });
+  const once = reads.splice(0).sort();
+  expect(once).toContain(`${repository}:stable`);
+  expect(new Set(once).size).toBe(once.length);
+  expect(twice).toEqual([...once, ...once].sort());
+  expect(shared.tasks.map((t) => [t.key, t.action, t.changes])).toEqual(unshared.tasks.map((t) => [t.key, t.action, t.changes]));
+  expect(shared.tasks.find((t) => t.kind === 'Pool')?.changes.find((c) => c.path === 'container.image')?.after).toBe(
+    `${repository}:stable (to be built by ImageProject/memo-${suffix})`,
+  );
+}, 120_000);
