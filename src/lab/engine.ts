@@ -48,7 +48,11 @@ export async function ensureDockerEngine(opts: EngineOptions = {}): Promise<Engi
   const baseDir = opts.baseDir ?? DEFAULT_ENGINE_DIR;
   const socketPath = join(baseDir, 'docker.sock');
   if (await pings(socketPath)) {
-    pinBridgeAddress(opts.bridge ?? DEFAULT_BRIDGE); // a bridge made by an older version has a drifting address
+    try {
+      pinBridgeAddress(opts.bridge ?? DEFAULT_BRIDGE); // a bridge made by an older version has a drifting address
+    } catch {
+      // not root (the socket is shared with us): the engine still works, only with the old, drifting address
+    }
     return reused(socketPath);
   }
   return startPrivateEngine(baseDir, socketPath, opts);
