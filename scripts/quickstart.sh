@@ -26,4 +26,4 @@ dl status
 step "a request through nginx on lab-3 reaches the feed-web pool built from the ImageProject"
 ssh -q -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
   -i "$DRIFTLESS_STATE_DIR/lab/id_ed25519" -p 2203 root@127.0.0.1 'curl -fsS -m 5 http://127.0.0.1/'
-printf '\nDone. Lab hosts keep running; stop them with: node bin/driftless.js lab down\n'
+printf '\nDone. Lab hosts and lab machines keep running; remove them with: node bin/driftless.js lab down\n'

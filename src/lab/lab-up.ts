@@ -9,7 +9,10 @@ import type Docker from 'dockerode';
 import { generateEd25519 } from '../util/ssh-keygen.js';
 import { ensureDockerEngine } from './engine.js';
 import { ensureHostImage } from './host-image.js';
-import { createLabHosts, findLabHosts, removeLabHosts, type LabHost } from './hosts.js';
+import { readOwnerId } from '../kinds/shared/machines/key-store.js';
+import { TAG } from '../kinds/shared/machines/tags.js';
+import { labMachineTagLabel } from '../drivers/lab-provider/index.js';
+import { createLabHosts, findLabHosts, LAB_LABEL, LAB_PREFIX_LABEL, removeLabHosts, type LabHost } from './hosts.js';
 import { ensureLabRegistry, pushImage, stopLabRegistry } from './registry.js';
 
 /** ssh2's module, imported by labUp on use (a daemon never loads it for the lab). */
@@ -95,12 +98,29 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   };
 }
 
-/** Removes the lab hosts; the engine, the image and the keys stay for the next `lab up`. */
-export async function labDown(prefix = LAB_UP_PREFIX, stateDir?: string): Promise<number> {
+/** Removes the lab hosts and, given the state dir, its lab machines; the engine, the image and the keys stay for the next `lab up`. */
+export async function labDown(prefix = LAB_UP_PREFIX, stateDir?: string): Promise<{ hosts: number; machines: number }> {
   if (stateDir) stopLabRegistry(join(stateDir, 'lab', 'registry'));
   const engine = await ensureDockerEngine();
   const { default: Dockerode } = await import('dockerode');
-  return removeLabHosts(new Dockerode({ socketPath: engine.socketPath }), prefix);
+  const docker = new Dockerode({ socketPath: engine.socketPath });
+  const hosts = await removeLabHosts(docker, prefix);
+  const machines = stateDir ? await removeLabMachines(docker, stateDir) : 0;
+  return { hosts, machines };
+}
+
+/**
+ * The lab provider's machines this state dir made (MachineSets, pools on a template, as in the quick start) and
+ * what their pools started on the shared engine: without this they kept running after `lab down`. The journal
+ * still lists them; the next apply finds them gone and makes them again, as it does the lab hosts.
+ */
+export async function removeLabMachines(docker: Docker, stateDir: string): Promise<number> {
+  const owner = readOwnerId(stateDir);
+  if (!owner) return 0;
+  const list = await docker.listContainers({ all: true, filters: { label: [`${LAB_LABEL}=1`, labMachineTagLabel(TAG.owner, owner)] } });
+  const prefixes = [...new Set(list.map((c) => c.Labels?.[LAB_PREFIX_LABEL]).filter((p): p is string => !!p))];
+  for (const p of prefixes) await removeLabHosts(docker, p);
+  return prefixes.length;
 }
 
 async function upToDate(

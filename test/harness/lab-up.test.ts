@@ -3,6 +3,9 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LAB_OWNER_LABEL, findLabHosts, removeOrphanLabHosts, waitForBanner } from '../../src/lab/hosts.js';
+import { createLabProvider } from '../../src/drivers/lab-provider/index.js';
+import { ownerId } from '../../src/kinds/shared/machines/key-store.js';
+import { TAG } from '../../src/kinds/shared/machines/tags.js';
 import { labDown, labUp } from '../../src/lab/lab-up.js';
 import { labDocker } from './docker.js';
 import { tempDir } from './tmp.js';
@@ -55,12 +58,46 @@ describe('lab up / down', () => {
     const again = await labUp({ stateDir, prefix, basePort });
     expect(again.hosts.map((h) => h.containerId)).toEqual(first.hosts.map((h) => h.containerId));
 
-    expect(await labDown(prefix)).toBe(3);
+    expect(await labDown(prefix)).toEqual({ hosts: 3, machines: 0 });
     expect(await findLabHosts(docker, prefix)).toHaveLength(0);
 
     const third = await labUp({ stateDir, prefix, basePort });
     expect(third.hosts.map((h) => h.containerId)).not.toEqual(first.hosts.map((h) => h.containerId));
     const recreated = await findLabHosts(docker, prefix);
     expect((await recreated[1]!.exec('cat /etc/ssh/ssh_host_ed25519_key.pub')).stdout.trim()).toBe(pinned);
+  });
+});
+
+describe('lab down and the lab machines of a state dir', () => {
+  const stateDir = tempDir('lab-down-machines');
+  const other = `dl-other-${process.pid}`;
+  const docker = labDocker();
+  const socketPath = (docker.modem as { socketPath?: string }).socketPath;
+  const provider = createLabProvider({
+    persistent: true,
+    engine: async () => ({ docker, ...(socketPath ? { socketPath } : {}), image: process.env.DRIFTLESS_HOST_IMAGE ?? '' }),
+  });
+  const make = async (name: string, owner: string): Promise<string> =>
+    provider.create({ clientToken: `${name}-${process.pid}`, name, publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDummyDummyDummyDummyDummyDummyDummyDummyDu lab', tags: { [TAG.owner]: owner }, spec: {} });
+
+  afterAll(async () => {
+    for (const c of await docker.listContainers({ all: true, filters: { label: [`driftless.machine.tag.${TAG.owner}=${other}`] } })) {
+      await docker.getContainer(c.Id).remove({ force: true });
+    }
+  });
+
+  it('removes the machines this state dir made and the nodes on them, and no one else\'s', async () => {
+    const mine = await make(`ldm-${process.pid}`, await ownerId(stateDir));
+    const theirs = await make(`ldo-${process.pid}`, other);
+    // A pool node the machine started on the shared engine: it carries the machine's hostname.
+    const machine = await docker.getContainer(mine).inspect();
+    const node = await docker.createContainer({ Image: machine.Config.Image, Cmd: ['sleep', '600'], Labels: { 'driftless.host': machine.Name.replace(/^\//, '') } });
+    await node.start();
+
+    expect(await labDown(`no-such-prefix-${process.pid}`, stateDir)).toEqual({ hosts: 0, machines: 1 });
+    const left = new Set((await docker.listContainers({ all: true })).map((c) => c.Id));
+    expect(left.has(mine)).toBe(false);
+    expect(left.has(node.id)).toBe(false);
+    expect(left.has(theirs)).toBe(true);
   });
 });

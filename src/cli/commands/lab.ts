@@ -29,7 +29,8 @@ export async function labCommand(action: string, opts: LabOptions): Promise<Exit
     return EXIT.ok;
   }
   if (action === 'down') {
-    log(`removed ${await labDown(undefined, opts.stateDir ?? defaultStateDir())} lab host(s) and stopped the lab registry; engine, image and keys are kept`);
+    const removed = await labDown(undefined, opts.stateDir ?? defaultStateDir());
+    log(`removed ${removed.hosts} lab host(s) and ${removed.machines} lab machine(s), stopped the lab registry; engine, image and keys are kept`);
     return EXIT.ok;
   }
   throw new Error(`unknown lab action ${JSON.stringify(action)}; use up or down`);

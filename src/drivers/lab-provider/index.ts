@@ -13,6 +13,11 @@ const TOKEN_LABEL = 'driftless.machine.token';
 const NAME_LABEL = 'driftless.machine.name';
 const TAG_PREFIX = 'driftless.machine.tag.';
 
+/** The container label a machine's provider tag becomes (for `docker ps --filter label=...`). */
+export function labMachineTagLabel(tag: string, value: string): string {
+  return `${TAG_PREFIX}${tag}=${value}`;
+}
+
 export interface LabEngine {
   docker: Docker;
   /** The engine's unix socket, mounted into machines so containers they run are siblings (pools work there). */

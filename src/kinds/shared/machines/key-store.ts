@@ -5,7 +5,7 @@
  * Git, logs, status or HTTP (jupiter kept private keys in MySQL and served them over HTTP).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateEd25519 } from '../../../util/ssh-keygen.js';
@@ -30,6 +30,12 @@ function dirOf(stateDir: string, group: string, machine: string): string {
 }
 
 const owners = new Map<string, Promise<string>>();
+
+/** The owner id of a state dir that has made machines; undefined when it never has (nothing is created). */
+export function readOwnerId(stateDir: string): string | undefined {
+  const path = join(root(stateDir), 'owner');
+  return existsSync(path) ? readFileSync(path, 'utf8').trim() : undefined;
+}
 
 /** This installation's owner id (tag value), created once per state dir. */
 export function ownerId(stateDir: string): Promise<string> {
