@@ -12,7 +12,7 @@ import { createMonitFactory } from '../drivers/monit/index.js';
 import { createNginxDriver } from '../drivers/nginx/index.js';
 import { createDefaultProviders } from '../drivers/provider/defaults.js';
 import { createSlbRegistry } from '../drivers/aliyun/slb.js';
-import { createSshDriver } from '../drivers/ssh/index.js';
+import { createSshDriver, hostIdOf } from '../drivers/ssh/index.js';
 import { DEFAULT_ENGINE_DIR } from '../lab/engine.js';
 import type { Drivers } from '../drivers/types.js';
 import { acquireLock, openJournal, type Journal } from '../journal/index.js';
@@ -55,7 +55,9 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const ssh = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts.json'), logger: options.logger });
   const journal = await openJournal(join(stateDir, 'journal.json'));
   const nginx = createNginxDriver(ssh);
-  const drivers: Drivers = { ssh, docker: createDockerDriver({ dockerHost: dockerHostFor(options.env ?? process.env) }), providers: createDefaultProviders(), nginx, monit: createMonitFactory(ssh), slb: createSlbRegistry() };
+  // An ssh:// DOCKER_HOST is pinned in the same store as every other host.
+  const docker = createDockerDriver({ dockerHost: dockerHostFor(options.env ?? process.env), verifyHostKey: (host, port, key) => ssh.verifyHostKey(hostIdOf(host, port), key) });
+  const drivers: Drivers = { ssh, docker, providers: createDefaultProviders(), nginx, monit: createMonitFactory(ssh), slb: createSlbRegistry() };
   return {
     stateDir,
     registry: createKindRegistry(),

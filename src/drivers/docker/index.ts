@@ -24,10 +24,18 @@ export interface DockerDriverOptions extends RegistryClientOptions {
   dockerHost?: string;
   /** Key for an `ssh://` docker host; without it the SSH agent (SSH_AUTH_SOCK) is used. */
   sshPrivateKey?: string | Buffer;
+  /**
+   * Checks an `ssh://` docker host's key (the runtime passes the SSH driver's pin store, so the build host is pinned
+   * like every other host); rejects to refuse the connection. Without it any key is accepted, as docker-modem does.
+   */
+  verifyHostKey?: (host: string, port: number, key: Buffer) => Promise<unknown>;
 }
 
+/** ssh2's host key callback (asynchronous form). */
+export type HostVerifier = (key: Buffer, verify: (ok: boolean) => void) => void;
+
 /** Translates a DOCKER_HOST-style address into dockerode options. */
-export function dockerodeOptions(dockerHost: string | undefined, sshPrivateKey?: string | Buffer): Docker.DockerOptions | undefined {
+export function dockerodeOptions(dockerHost: string | undefined, sshPrivateKey?: string | Buffer, hostVerifier?: HostVerifier): Docker.DockerOptions | undefined {
   if (!dockerHost) return undefined;
   const url = new URL(dockerHost);
   switch (url.protocol) {
@@ -44,7 +52,7 @@ export function dockerodeOptions(dockerHost: string | undefined, sshPrivateKey?:
         host: url.hostname,
         port: Number(url.port || 22),
         ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-        sshOptions: sshPrivateKey ? { privateKey: sshPrivateKey } : { agent: process.env.SSH_AUTH_SOCK },
+        sshOptions: { ...(sshPrivateKey ? { privateKey: sshPrivateKey } : { agent: process.env.SSH_AUTH_SOCK }), ...(hostVerifier ? { hostVerifier } : {}) },
       };
     default:
       throw new Error(`unsupported docker host "${dockerHost}": expected unix://, tcp:// or ssh://`);
@@ -53,7 +61,17 @@ export function dockerodeOptions(dockerHost: string | undefined, sshPrivateKey?:
 
 /** Creates the driver; nothing connects until the first call. */
 export function createDockerDriver(opts: DockerDriverOptions = {}): DockerDriver {
-  const dockerOptions = dockerodeOptions(opts.dockerHost ?? process.env.DOCKER_HOST, opts.sshPrivateKey);
+  const dockerHost = opts.dockerHost ?? process.env.DOCKER_HOST;
+  // ssh2 reports a refused key only as "verification failed": the pin store's own error (which key, which file)
+  // is kept here and thrown instead by the call that failed.
+  let refusedKey: unknown;
+  const verifier = opts.verifyHostKey && dockerHost?.startsWith('ssh:') ? hostVerifierFor(dockerHost, opts.verifyHostKey, (err) => (refusedKey = err)) : undefined;
+  const dockerOptions = dockerodeOptions(dockerHost, opts.sshPrivateKey, verifier);
+  const failure = (err: unknown): unknown => {
+    const refused = refusedKey;
+    refusedKey = undefined;
+    return refused ?? err;
+  };
   let client: Promise<Docker> | undefined;
   const engine = (): Promise<Docker> => (client ??= import('dockerode').then((m) => new m.default(dockerOptions)));
   const registry = createRegistryClient(opts);
@@ -139,7 +157,7 @@ export function createDockerDriver(opts: DockerDriverOptions = {}): DockerDriver
       }
       return { imageId: outcome.imageId, lastLines: outcome.lastLines };
     } catch (err) {
-      throw mapDockerError(what, err);
+      throw mapDockerError(what, failure(err));
     }
   }
 
@@ -157,7 +175,7 @@ export function createDockerDriver(opts: DockerDriverOptions = {}): DockerDriver
         throw new TransientError(reason, `${what}: ${outcome.error}`);
       }
     } catch (err) {
-      throw mapDockerError(what, err);
+      throw mapDockerError(what, failure(err));
     }
   }
 
@@ -173,7 +191,7 @@ export function createDockerDriver(opts: DockerDriverOptions = {}): DockerDriver
       };
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
-      throw mapDockerError(`inspect image ${ref}: ${dockerMessage(err)}`, err);
+      throw mapDockerError(`inspect image ${ref}: ${dockerMessage(err)}`, failure(err));
     }
   }
 
@@ -183,6 +201,20 @@ export function createDockerDriver(opts: DockerDriverOptions = {}): DockerDriver
     inspectImage,
     imageExists: async (ref) => (await inspectImage(ref)) !== undefined,
     registryManifest: (ref, auth) => registry.manifest(ref, auth),
+  };
+}
+
+function hostVerifierFor(dockerHost: string, verify: NonNullable<DockerDriverOptions['verifyHostKey']>, refused: (err: unknown) => void): HostVerifier {
+  const url = new URL(dockerHost);
+  const port = Number(url.port || 22);
+  return (key, done) => {
+    verify(url.hostname, port, key).then(
+      () => done(true),
+      (err: unknown) => {
+        refused(err);
+        done(false);
+      },
+    );
   };
 }
 

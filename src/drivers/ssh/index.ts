@@ -33,6 +33,8 @@ export type SshDriverStats = PoolStats;
 /** The SshDriver contract plus counters that tests and the bench read (dials, in-flight channels). */
 export interface ManagedSshDriver extends SshDriver {
   stats(): SshDriverStats;
+  /** Checks (pinning on first use) a key another SSH client was shown, e.g. the docker driver's `ssh://` host. */
+  verifyHostKey(hostId: string, key: Buffer): Promise<unknown>;
 }
 
 /** Output kept per stream for exec results (the tail; callbacks still see everything). */
@@ -90,6 +92,7 @@ export function createSshDriver(options: SshDriverOptions): ManagedSshDriver {
   };
 
   return {
+    verifyHostKey: (hostId, key) => knownHosts.verify(hostId, key),
     async exec(target, command, execOptions = {}): Promise<ExecResult> {
       const result = await run(target, command, { ...execOptions, maxBytes: EXEC_MAX_BYTES });
       return {
