@@ -15,6 +15,7 @@ export type Reason =
   | 'AuthenticationFailed'
   | 'HostKeyMismatch'
   | 'SourceUnavailable'
+  | 'UnsafePath'
   | 'SecretUnavailable'
   | 'ObserveFailed'
   | 'ApplyFailed'
