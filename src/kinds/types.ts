@@ -51,6 +51,15 @@ export interface KindContext {
   inventory: { get(key: ResourceKey): InventoryEntry | undefined };
 }
 
+/** A file or directory of the config repo that a spec field names (see `KindModule.repoPaths`). */
+export interface RepoPathRef {
+  /** JSON pointer of the field, e.g. `/spec/source`: where the problem is placed (file:line). */
+  pointer: string;
+  /** The path as written, relative to the repo root. */
+  path: string;
+  type: 'file' | 'dir';
+}
+
 export interface KindModule<Spec = unknown, Observed = unknown> {
   readonly kind: string;
   /** `$id` of the JSON schema in schemas/ that validates `spec`. */
@@ -61,6 +70,12 @@ export interface KindModule<Spec = unknown, Observed = unknown> {
   dependencies(res: Resource<Spec>): ResourceRef[];
   /** Semantic checks the schema cannot express; returned problems stop the whole revision. */
   validate?(res: Resource<Spec>, all: ResourceIndex): Problem[];
+  /**
+   * Files and directories of the config repo the spec names (a template source, a release directory). The loader
+   * checks that each exists and resolves, through symlinks, inside the repo (util/confine.ts), so that a config can
+   * never make the daemon read, render or upload a file of its own machine; readers confine again at use time.
+   */
+  repoPaths?(res: Resource<Spec>): RepoPathRef[];
   observe(res: Resource<Spec>, ctx: KindContext): Promise<Observed | undefined>;
   diff(desired: Resource<Spec>, observed: Observed | undefined): DiffOutcome;
   apply(task: Task<Spec, Observed>, ctx: KindContext): Promise<void>;

@@ -11,6 +11,7 @@ import type { Resource } from '../model/resource.js';
 import { copyLoaded, type DocOutcome, type LoadCache } from './cache.js';
 import { readDocument, type DocumentContext } from './document.js';
 import { checkReferences, createResourceIndex, dropDuplicates, type DocLocation, type Entry } from './refs.js';
+import { checkRepoPaths } from './repo-paths.js';
 import { sharedSchemaRegistry, type SchemaRegistry } from './schema-registry.js';
 import { readSettings, type Settings } from './settings.js';
 import { isEmptyDoc, parseSource, syntaxProblems, type SourceFile } from './source-file.js';
@@ -149,5 +150,6 @@ export async function loadRepo(dir: string, opts: LoadOptions): Promise<LoadResu
   problems.push(...duplicates);
   const resources = kept.map((e) => e.resource);
   problems.push(...checkReferences(kept, kinds, createResourceIndex(resources)));
+  problems.push(...checkRepoPaths(kept, kinds));
   return { resources, settings, problems: sortProblems(problems) };
 }

@@ -45,7 +45,10 @@ function textOf(e: ErrorObject, data: unknown): string {
     case 'const':
       return `must be ${JSON.stringify(p.allowedValue)}`;
     case 'format':
-      return p.format === 'host-address' ? 'must be a hostname or IP address' : `must be a valid ${String(p.format)}`;
+      if (p.format === 'host-address') return 'must be a hostname or IP address';
+      if (p.format === 'repo-path') return 'must be a relative path inside the repository (no leading /, no .. segment, no backslash, NUL or line break)';
+      if (p.format === 'host-path') return 'must be a normalised absolute path (letters, digits, _ . - /; no .., . or // segments)';
+      return `must be a valid ${String(p.format)}`;
     default:
       return e.message ?? `failed ${e.keyword}`;
   }

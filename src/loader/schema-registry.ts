@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type AnySchemaObject, type SchemaValidateFunction, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { isSecretRef } from '../model/resource.js';
+import { isCleanAbsolutePath, relativePathProblem } from '../util/confine.js';
 
 /** Message of the x-secret keyword; never contains the offending value. */
 export const PLAIN_SECRET_MESSAGE = 'plain-text secret not allowed; use { env: NAME } or { file: PATH }';
@@ -60,6 +61,8 @@ export function createAjv(): Ajv {
   const ajv = new Ajv({ strict: true, allErrors: true, useDefaults: true });
   addFormats(ajv);
   ajv.addFormat('host-address', isHostAddress);
+  ajv.addFormat('repo-path', (s: string) => relativePathProblem(s) === undefined);
+  ajv.addFormat('host-path', isCleanAbsolutePath);
   const xSecret: SchemaValidateFunction = (enabled: boolean, data: unknown): boolean => {
     if (!enabled) return true;
     const ok = isSecretRef(data) && typeof Object.values(data)[0] === 'string';

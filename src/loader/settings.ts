@@ -3,13 +3,14 @@
  * filled in; a setting with a mistake falls back to its default so that one typo does not cascade into every
  * resource (the mistake itself is still a problem, which stops the revision).
  */
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KindRegistry } from '../kinds/types.js';
 import type { PrunePolicy } from '../model/inventory.js';
 import type { Problem } from '../model/plan.js';
 import type { SecretRef } from '../model/resource.js';
 import { describeErrors } from './messages.js';
+import { resolveInside } from '../util/confine.js';
 import { SETTINGS_SCHEMA_ID, sharedSchemaRegistry, type SchemaRegistry } from './schema-registry.js';
 import { isEmptyDoc, parseSource, problemAt, syntaxProblems, type SourceFile } from './source-file.js';
 import { SETTINGS_FILES } from './walk.js';
@@ -43,7 +44,21 @@ export function defaultSettings(schemas: SchemaRegistry = sharedSchemaRegistry()
   return out as unknown as Settings;
 }
 
-async function readOptional(path: string): Promise<string | undefined> {
+/**
+ * The settings file's text; undefined when absent; a problem when it is a symlink leading out of the repo (its
+ * content would be parsed and could be quoted in problems, or be /dev/zero).
+ */
+async function readOptional(dir: string, name: string): Promise<string | Problem | undefined> {
+  let path: string;
+  try {
+    path = resolveInside(dir, name, 'file', name);
+  } catch (err) {
+    const present = await lstat(join(dir, name)).then(
+      () => true,
+      () => false,
+    );
+    return present ? { file: name, line: 1, col: 1, message: err instanceof Error ? err.message : String(err) } : undefined;
+  }
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
@@ -64,7 +79,8 @@ export async function readSettings(
   const fallback = defaultSettings(schemas);
   const found: { name: string; text: string }[] = [];
   for (const name of SETTINGS_FILES) {
-    const text = await readOptional(join(dir, name));
+    const text = await readOptional(dir, name);
+    if (typeof text === 'object') return { settings: fallback, problems: [text] };
     if (text !== undefined) found.push({ name, text });
   }
   const first = found[0];

@@ -2,8 +2,9 @@
  * Finds the YAML files of a config repo: every `.yaml`/`.yml` below the root except dot-dirs, node_modules, the
  * root settings file and what `.driftlessignore` excludes (gitignore-like globs, without negation).
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { resolveInside } from '../util/confine.js';
 
 /** Root files holding repo-wide settings rather than resources. */
 export const SETTINGS_FILES = ['driftless.yaml', 'driftless.yml'] as const;
@@ -47,9 +48,15 @@ export function compileIgnore(text: string): Matcher {
   return (rel, isDir) => rules.some((r) => (isDir || !r.dirOnly) && r.re.test(rel));
 }
 
+/** The ignore rules; a `.driftlessignore` that is a symlink leading out of the repo fails the load (UnsafePath). */
 async function readIgnore(root: string): Promise<Matcher> {
   try {
-    return compileIgnore(await readFile(join(root, IGNORE_FILE), 'utf8'));
+    await lstat(join(root, IGNORE_FILE));
+  } catch {
+    return () => false;
+  }
+  try {
+    return compileIgnore(await readFile(resolveInside(root, IGNORE_FILE, 'file', IGNORE_FILE), 'utf8'));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     return () => false;

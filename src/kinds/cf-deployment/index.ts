@@ -45,6 +45,8 @@ export const cfDeploymentKind: KindModule<CFDeploymentSpec, CFObserved> = {
   order: 30,
   dependencies,
   validate,
+  /** The release's job files are read from the repo and installed on hosts: the directory must stay inside it. */
+  repoPaths: (res) => [{ pointer: '/spec/release/dir', path: res.spec.release.dir, type: 'dir' }],
   observe: observeDeployment,
   diff: diffDeployment,
   apply: applyDeployment,

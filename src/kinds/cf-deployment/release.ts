@@ -5,8 +5,10 @@
  * all tells observe whether a host has exactly this installed.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
+import { StalledError } from '../../errors.js';
 import { createRenderer } from '../../render/index.js';
+import { resolveInside } from '../../util/confine.js';
 import { digestOf } from '../../util/digest.js';
 import type { Placement } from './resolve.js';
 import type { CFDeploymentSpec } from './spec.js';
@@ -31,10 +33,12 @@ export interface ComponentBundle {
 
 const renderer = createRenderer();
 
+/**
+ * The release directory, resolved through symlinks and confined to the config repo (a `release.dir` that is, or
+ * passes through, a symlink leading out is refused: its files would be read and installed on hosts).
+ */
 export function releaseDir(repoDir: string, spec: CFDeploymentSpec): string {
-  const dir = resolve(repoDir, spec.release.dir);
-  if (dir !== resolve(repoDir) && !dir.startsWith(resolve(repoDir) + sep)) throw new Error(`release.dir ${spec.release.dir} leaves the config repo`);
-  return dir;
+  return resolveInside(repoDir, spec.release.dir, 'dir', 'release.dir');
 }
 
 async function walk(dir: string, base = dir): Promise<ReleaseFile[]> {
@@ -50,13 +54,16 @@ async function walk(dir: string, base = dir): Promise<ReleaseFile[]> {
   return out;
 }
 
-/** Reads a component's job directory; throws with what is missing. */
+/**
+ * Reads a component's job directory (confined to the release directory, symlinks inside it left out); throws with
+ * what is missing.
+ */
 export async function readJob(dir: string, component: string): Promise<ReleaseFile[]> {
-  const jobDir = join(dir, 'jobs', component);
   let files: ReleaseFile[];
   try {
-    files = await walk(jobDir);
+    files = await walk(resolveInside(dir, `jobs/${component}`, 'dir', 'job directory'));
   } catch (err) {
+    if (err instanceof StalledError && err.reason === 'UnsafePath') throw err;
     throw new Error(`release has no jobs/${component}/ directory`, { cause: err });
   }
   for (const required of ['install.sh', 'bin/ctl']) {

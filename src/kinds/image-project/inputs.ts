@@ -5,7 +5,7 @@
  * can be built are returned as data (`problem`) so plan shows them; network trouble is thrown as transient.
  */
 import { readFile } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import { StalledError, type Reason } from '../../errors.js';
 import type { DockerDriver, RegistryAuth } from '../../drivers/types.js';
 import { parseReference } from '../../util/image-reference.js';
@@ -13,6 +13,7 @@ import type { Resource } from '../../model/resource.js';
 import type { Renderer } from '../../render/index.js';
 import { createGitSource } from '../../source/git.js';
 import type { GitAuthSpec, ResolvedGitAuth } from '../../source/types.js';
+import { resolveInside } from '../../util/confine.js';
 import { digestOf, shortDigest } from '../../util/digest.js';
 import type { KindContext } from '../types.js';
 import { renderDockerfile } from './render.js';
@@ -135,8 +136,9 @@ export async function resolveInputs(res: Resource<ImageProjectSpec>, ctx: KindCo
     if (isProblem(got)) return fail({ reason: got.reason, message: `media: ${got.message}` });
     inputs.mediaCommit = got.commit;
     if (got.dir !== undefined) {
-      const dir = resolve(got.dir, media.git.subdir ?? '.');
-      if (dir !== got.dir && !dir.startsWith(got.dir + sep)) return fail({ reason: 'SchemaInvalid', message: `media subdir escapes the repository: ${media.git.subdir}` });
+      // Through symlinks too: the media repo is anyone's, and a subdir linking to / would send the daemon's files.
+      const dir = await orProblem(async () => resolveInside(got.dir, media.git.subdir ?? '.', 'dir', 'media subdir'));
+      if (isProblem(dir)) return fail({ reason: dir.reason, message: `media: ${dir.message}` });
       out.mediaDir = dir;
     }
   }
@@ -147,13 +149,14 @@ export async function resolveInputs(res: Resource<ImageProjectSpec>, ctx: KindCo
     const src = gitSource(loc, await gitAuth(loc.credentials, ctx), ctx, name, 'dockerfile');
     const text = await orProblem(async () => {
       const rev = await src.fetch();
-      const path = resolve(rev.dir, loc.path ?? 'Dockerfile');
-      if (!path.startsWith(rev.dir + sep)) throw new StalledError('SchemaInvalid', `dockerfile path escapes the repository: ${loc.path}`);
+      let path: string;
       try {
-        return await readFile(path, 'utf8');
+        path = resolveInside(rev.dir, loc.path ?? 'Dockerfile', 'file', 'dockerfile path');
       } catch (err) {
+        if (err instanceof StalledError && err.reason === 'UnsafePath') throw err;
         throw new StalledError('ReferenceInvalid', `dockerfile ${loc.path ?? 'Dockerfile'} not found in ${loc.url}#${src.ref} (${rev.commit.slice(0, 7)})`, { cause: err });
       }
+      return readFile(path, 'utf8');
     });
     if (isProblem(text)) return fail(text);
     gitText = text;

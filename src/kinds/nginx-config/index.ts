@@ -6,7 +6,7 @@ import type { Problem } from '../../model/plan.js';
 import type { Resource } from '../../model/resource.js';
 import { createDeclarationKind } from '../shared/declaration.js';
 import { problemAt } from '../task-template/index.js';
-import type { ResourceIndex } from '../types.js';
+import type { RepoPathRef, ResourceIndex } from '../types.js';
 
 export interface NginxConfigSpec {
   /** Path inside the version dir, e.g. `nginx.conf` or `conf.d/shop.conf`. */
@@ -35,4 +35,7 @@ export const nginxConfigKind = {
     order: 31,
   }),
   validate,
+  /** A `source` template is read from the repo and uploaded to hosts: it must stay inside the repo. */
+  repoPaths: (res: Resource<NginxConfigSpec>): RepoPathRef[] =>
+    res.spec.source === undefined ? [] : [{ pointer: '/spec/source', path: res.spec.source, type: 'file' }],
 };

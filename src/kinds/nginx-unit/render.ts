@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { resolveInside } from '../../util/confine.js';
 import { StalledError, WaitingError } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
 import { createRenderer, type Renderer } from '../../render/index.js';
@@ -76,7 +76,7 @@ export async function renderUnit(res: Resource<NginxUnitSpec>, ctx: KindContext)
   for (const { spec, from } of configs) {
     const context = { unit, vars: { ...(res.spec.vars ?? {}), ...(spec.vars ?? {}) }, upstreams };
     if (files[spec.file] !== undefined) throw new StalledError('SchemaInvalid', `${from}: file ${spec.file} is rendered twice`);
-    const source = spec.source !== undefined ? await readFile(join(ctx.repoDir, spec.source), 'utf8') : undefined;
+    const source = spec.source !== undefined ? await readFile(resolveInside(ctx.repoDir, spec.source, 'file', `${from}: source`), 'utf8') : undefined;
     files[spec.file] = render(
       () => (spec.template ? r.render(spec.template, context) : r.renderString(source ?? spec.content ?? '', context)),
       from,

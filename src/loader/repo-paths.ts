@@ -1,0 +1,32 @@
+/**
+ * The load-time half of path confinement: every repo path a kind declares (`KindModule.repoPaths`) must exist and
+ * resolve inside the checkout, or the revision gets a problem at that field's file:line and nothing is applied.
+ * Run on every load, not cached with the parse: a symlink elsewhere in the repo can change what a path reaches.
+ * Only lstat/readlink are used, and only inside the checkout: the file itself is not read here.
+ */
+import type { KindRegistry } from '../kinds/types.js';
+import type { Problem } from '../model/plan.js';
+import { resolveInside } from '../util/confine.js';
+import { dotted } from './positions.js';
+import { problemIn, type Entry } from './refs.js';
+
+/** Problems of the repo paths of clean resources; a kind bug becomes a problem, as in checkReferences. */
+export function checkRepoPaths(entries: readonly Entry[], kinds: KindRegistry): Problem[] {
+  const problems: Problem[] = [];
+  for (const e of entries) {
+    const mod = kinds.get(e.resource.kind);
+    if (!mod?.repoPaths || !e.clean) continue;
+    try {
+      for (const ref of mod.repoPaths(e.resource)) {
+        try {
+          resolveInside(e.doc.dir, ref.path, ref.type, dotted(ref.pointer));
+        } catch (err) {
+          problems.push(problemIn(e.doc, ref.pointer, err instanceof Error ? err.message : String(err)));
+        }
+      }
+    } catch (err) {
+      problems.push(problemIn(e.doc, '', `internal error: ${mod.kind} repoPaths failed: ${err instanceof Error ? err.message : String(err)}`));
+    }
+  }
+  return problems;
+}
