@@ -150,3 +150,18 @@ describe('CF release.dir', () => {
     expect(files.map((f) => f.path)).toEqual(expect.arrayContaining(['install.sh', 'bin/ctl']));
   });
 });
+
+describe('files the loader itself reads', () => {
+  it('a driftless.yaml that is a symlink leading out is a problem, and the file is not parsed', async () => {
+    const { repo, secret } = world();
+    symlinkSync(secret, join(repo, 'driftless.yaml'));
+    const problems = await problemsOf(repo);
+    expect(problems).toEqual([expect.stringMatching(/^driftless\.yaml:1:1: driftless\.yaml "driftless\.yaml" leads outside the repository/)]);
+  });
+
+  it('a .driftlessignore that is a symlink leading out fails the load', async () => {
+    const { repo } = world();
+    symlinkSync('/etc/passwd', join(repo, '.driftlessignore'));
+    await expect(loadRepo(repo, { registry: createKindRegistry() })).rejects.toMatchObject({ reason: 'UnsafePath' });
+  });
+});

@@ -2,7 +2,7 @@
  * ImageProject against real parts: the harness's Docker engine, a real docker-registry (htpasswd auth) on
  * 127.0.0.1, and media / Dockerfiles served by a real Git smart-HTTP server; planned and applied by the engine.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -223,5 +223,37 @@ describe('ImageProject with real engine, registry and git', () => {
     const denied = await reconcile([wrong]);
     expect(denied.results[0]).toMatchObject({ status: 'failed', disposition: 'stalled', reason: 'AuthenticationFailed' });
     expect(await registry.tags('team/badauth')).toEqual([]);
+  });
+
+  it('a Dockerfile or media subdir that is a symlink out of its repository is stalled before any build; nothing of the daemon is read', async () => {
+    // A directory of the daemon machine the author must not reach: a Dockerfile that would build, and a file.
+    const daemonDir = tempDir('daemon-files');
+    writeFileSync(join(daemonDir, 'Dockerfile'), 'ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nRUN echo daemon-file > /leak.txt\n');
+    writeFileSync(join(daemonDir, 'VERSION'), 'daemon-secret\n');
+    const evil = tempDir('evil-work');
+    await initWorkRepo(evil);
+    symlinkSync(join(daemonDir, 'Dockerfile'), join(evil, 'Dockerfile'));
+    symlinkSync(daemonDir, join(evil, 'dist'));
+    writeFileSync(join(evil, 'README'), 'links out\n');
+    await commitAll(evil, 'links out of the repository');
+    await gitServer.createBareRepo('evil.git');
+    await push(evil, gitServer.url('evil.git'), 'main');
+    const buildsBefore = builds;
+    const df = await reconcile([project('evil-df', { repository: `${registry.address}/team/evil-df`, dockerfile: { git: { url: gitServer.url('evil.git') } } })]);
+    expect(builds).toBe(buildsBefore);
+    expect(df.results[0]).toMatchObject({ status: 'failed', disposition: 'stalled', reason: 'UnsafePath' });
+    expect(df.results[0]?.message).toMatch(/dockerfile path "Dockerfile" leads outside the repository/);
+    const media = await reconcile([
+      project('evil-media', {
+        repository: `${registry.address}/team/evil-media`,
+        media: { git: { url: gitServer.url('evil.git'), subdir: 'dist' }, dest: '/app' },
+        dockerfile: { steps: [{ RUN: 'true' }] },
+      }),
+    ]);
+    expect(builds).toBe(buildsBefore);
+    expect(media.results[0]).toMatchObject({ status: 'failed', disposition: 'stalled', reason: 'UnsafePath' });
+    expect(media.results[0]?.message).toMatch(/media: media subdir "dist" leads outside the repository/);
+    expect(await registry.tags('team/evil-df')).toEqual([]);
+    expect(await registry.tags('team/evil-media')).toEqual([]);
   });
 });
