@@ -5,7 +5,7 @@
  * every one of its 19 instances in an order the engine can run.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StalledError } from '../../../src/errors.js';
@@ -77,6 +77,8 @@ describe('pre-flight checks on real hosts', () => {
     const repo = tempDir('cf-seed-');
     await mkdir(join(repo, 'cf'), { recursive: true });
     await writeFile(join(repo, 'cf', 'seed.yaml'), imported.yaml);
+    // The loader checks that release.dir exists inside the repo: the repo carries the release, as a real one does.
+    cpSync(RELEASE_DIR, join(repo, RELEASE_DIR), { recursive: true });
     const hostsYaml = w.th.hosts
       .map((h) => `apiVersion: ${API_VERSION}\nkind: Host\nmetadata: { name: ${h.name} }\nspec: { address: ${h.address}, port: ${h.port}, privateKey: { env: K } }\n`)
       .join('---\n');
