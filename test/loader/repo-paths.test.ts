@@ -165,3 +165,13 @@ describe('files the loader itself reads', () => {
     await expect(loadRepo(repo, { registry: createKindRegistry() })).rejects.toMatchObject({ reason: 'UnsafePath' });
   });
 });
+
+describe('paths on hosts the author declares', () => {
+  it.each([['/etc/driftless/../../root'], ['/srv//nginx'], ['/srv/./nginx']])('an NginxUnit root of %j is a load problem at its line', async (root) => {
+    const { repo } = world();
+    const unitYaml = ['apiVersion: driftless.dev/v1', 'kind: NginxUnit', 'metadata:', '  name: u', 'spec:', '  group: g', '  hosts: { names: [h] }', `  root: ${JSON.stringify(root)}`, ''].join('\n');
+    writeFileSync(join(repo, 'unit.yaml'), unitYaml);
+    const problems = await problemsOf(repo);
+    expect(problems.filter((p) => p.includes('normalised absolute path'))).toEqual([expect.stringMatching(/^unit\.yaml:8:\d+: /)]);
+  });
+});
