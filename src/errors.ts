@@ -30,6 +30,7 @@ export type Reason =
   | 'Superseded'
   | 'Cancelled'
   | 'InternalError'
+  | 'StateDirUnsafe'
   | 'ReconciliationSucceeded'
   | 'Progressing';
 

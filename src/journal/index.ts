@@ -5,3 +5,4 @@ export { migrate, migrations, JournalVersionError } from './migrations.js';
 export { emptyJournal, RUN_HISTORY_LIMIT, SCHEMA_VERSION, type JournalData, type SourceStatus } from './types.js';
 export { JournalShapeError, shapeProblems } from './shape.js';
 export { lastGoodPath, restoreHint } from './last-good.js';
+export { secureStateDir, StateDirError } from './state-dir.js';
