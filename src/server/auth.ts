@@ -10,9 +10,10 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { WEBHOOK_SOURCES } from '../config/index.js';
 
-/** Route patterns answered without the token. */
-export const OPEN_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/hooks/github', '/hooks/gitlab', '/hooks/gitea', '/hooks/generic']);
+/** Route patterns answered without the token: the probes and every webhook receiver (webhooks.ts). */
+export const OPEN_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', ...WEBHOOK_SOURCES.map((s) => `/hooks/${s}`)]);
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
