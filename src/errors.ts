@@ -31,6 +31,7 @@ export type Reason =
   | 'Superseded'
   | 'Cancelled'
   | 'InternalError'
+  | 'StateDirUnsafe'
   | 'ReconciliationSucceeded'
   | 'Progressing';
 

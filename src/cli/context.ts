@@ -1,6 +1,7 @@
 /** Shared option handling for commands: source argument -> Revision, state dir, logger, runtime. */
 import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
+import { secureStateDir } from '../journal/index.js';
 import { openSource } from '../source/index.js';
 import { parseSourceArg, type GitAuthSpec, type Revision } from '../source/types.js';
 import { createSecretResolver } from '../secrets/resolver.js';
@@ -37,6 +38,8 @@ function authFrom(opts: CommonOptions): GitAuthSpec | undefined {
 export async function fetchRevision(arg: string | undefined, opts: CommonOptions): Promise<Revision> {
   const spec = parseSourceArg(arg ?? '.', { ref: opts.ref, auth: authFrom(opts) });
   const stateDir = opts.stateDir ?? defaultStateDir();
+  // a Git source is cloned into the state dir: check and tighten it first, as openRuntime does
+  if (spec.type === 'git') await secureStateDir(resolve(stateDir));
   const source = await openSource(spec, { cacheDir: join(stateDir, 'git-cache'), secrets: createSecretResolver() });
   return source.fetch();
 }

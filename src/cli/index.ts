@@ -69,6 +69,9 @@ export function buildProgram(): Command {
     .option('--ssh-key-env <name>', 'environment variable holding that private key')
     .option('--webhook-secret-env <name>', 'environment variable holding the webhook secret (all receivers)')
     .option('--webhook-secret-file <path>', 'file holding the webhook secret (all receivers)')
+    .option('--http-token-env <name>', 'environment variable holding the bearer token for status routes')
+    .option('--http-token-file <path>', 'file holding the bearer token for status routes')
+    .option('--insecure-http', 'allow a non-loopback --listen without a token (something in front authenticates)')
     .option('--log-level <level>', 'log level (default info)')
     .action((opts) => run(() => serveCommand(opts)));
   program

@@ -24,6 +24,7 @@ export const ENV_KEYS: Record<string, string> = {
   logLevel: 'DRIFTLESS_LOG_LEVEL',
   auth: 'DRIFTLESS_GIT_*',
   webhooks: 'DRIFTLESS_WEBHOOK_SECRET_*',
+  http: 'DRIFTLESS_HTTP_*',
 };
 
 const NUMBERS = new Set(['jitter']);
@@ -31,10 +32,13 @@ const BOOLEANS = new Set(['statusPush', 'watch']);
 
 function typed(key: string, value: string): unknown {
   if (NUMBERS.has(key) && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
-  if (BOOLEANS.has(key)) {
-    if (/^(true|1|yes)$/i.test(value)) return true;
-    if (/^(false|0|no)$/i.test(value)) return false;
-  }
+  return BOOLEANS.has(key) ? booleanOf(value) : value;
+}
+
+/** true/1/yes and false/0/no; anything else stays a string for the schema to report. */
+function booleanOf(value: string): unknown {
+  if (/^(true|1|yes)$/i.test(value)) return true;
+  if (/^(false|0|no)$/i.test(value)) return false;
   return value;
 }
 
@@ -42,7 +46,7 @@ function typed(key: string, value: string): unknown {
  * Reads the layer. Secrets are never taken as values from here: DRIFTLESS_GIT_TOKEN_ENV names the variable that
  * holds the token, DRIFTLESS_GIT_SSH_KEY_FILE / _ENV where the SSH private key lives (a path or a variable name,
  * as `--ssh-key-file` / `--ssh-key-env`), and DRIFTLESS_WEBHOOK_SECRET_ENV / _FILE where every receiver's secret
- * lives.
+ * lives, DRIFTLESS_HTTP_TOKEN_ENV / _FILE where the HTTP bearer token lives.
  */
 export function fromEnv(env: NodeJS.ProcessEnv): Layer {
   const out: Layer = {};
@@ -59,7 +63,18 @@ export function fromEnv(env: NodeJS.ProcessEnv): Layer {
   if (Object.keys(auth).length > 0) out.auth = auth;
   const secret = webhookSecret(env.DRIFTLESS_WEBHOOK_SECRET_ENV, env.DRIFTLESS_WEBHOOK_SECRET_FILE);
   if (secret) out.webhooks = allReceivers(secret);
+  const http = httpLayer(env);
+  if (http) out.http = http;
   return out;
+}
+
+/** `http`: DRIFTLESS_HTTP_TOKEN_ENV / _FILE name where the bearer token lives; DRIFTLESS_HTTP_INSECURE opts out. */
+function httpLayer(env: NodeJS.ProcessEnv): Layer | undefined {
+  const out: Layer = {};
+  const token = webhookSecret(env.DRIFTLESS_HTTP_TOKEN_ENV, env.DRIFTLESS_HTTP_TOKEN_FILE);
+  if (token) out.token = token;
+  if (env.DRIFTLESS_HTTP_INSECURE !== undefined) out.insecure = booleanOf(env.DRIFTLESS_HTTP_INSECURE);
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** The SSH key reference from its two variables (the file wins, as `--ssh-key-file` does; see `envProblems`). */
@@ -74,6 +89,9 @@ export function envProblems(env: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
   if (env.DRIFTLESS_GIT_SSH_KEY_FILE !== undefined && env.DRIFTLESS_GIT_SSH_KEY_ENV !== undefined) {
     problems.push('auth.sshKey: DRIFTLESS_GIT_SSH_KEY_FILE and DRIFTLESS_GIT_SSH_KEY_ENV are both set; set only one');
+  }
+  if (env.DRIFTLESS_HTTP_TOKEN_ENV && env.DRIFTLESS_HTTP_TOKEN_FILE) {
+    problems.push('http.token: DRIFTLESS_HTTP_TOKEN_ENV and DRIFTLESS_HTTP_TOKEN_FILE are both set; set only one (an empty value unsets one)');
   }
   return problems;
 }

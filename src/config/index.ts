@@ -13,6 +13,7 @@ import { isSshGitUrl } from '../source/git-ssh.js';
 import { parseSourceArg, type GitAuthSpec, type SourceSpec } from '../source/types.js';
 import { sanitize } from '../util/sanitize.js';
 import { parseDuration } from './duration.js';
+import { listenProblem, type HttpConfig } from './http.js';
 import { ENV_KEYS, envProblems, fromEnv, type Layer } from './env.js';
 
 export const CONFIG_SCHEMA_ID = 'https://driftless.dev/schemas/config.schema.json';
@@ -46,6 +47,7 @@ export interface DaemonConfig {
   watchDebounceMs: number;
   logLevel: string;
   webhooks: WebhookConfig;
+  http: HttpConfig;
 }
 
 /** Every problem of a config, one per line, each naming the setting and where its value came from. */
@@ -101,8 +103,9 @@ export function loadDaemonConfig(inputs: ConfigInputs): DaemonConfig {
   const data: Layer = {};
   for (const [name, layer] of layers) {
     for (const [k, v] of Object.entries(layer)) {
-      if (k === 'webhooks' && typeof v === 'object' && v && typeof data.webhooks === 'object' && data.webhooks) {
-        data.webhooks = { ...(data.webhooks as Layer), ...(v as Layer) };
+      const prev = data[k];
+      if ((k === 'webhooks' || k === 'http') && typeof v === 'object' && v && typeof prev === 'object' && prev) {
+        data[k] = { ...(prev as Layer), ...(v as Layer) };
       } else data[k] = v;
       origin.set(k, name === 'env' ? `env ${ENV_KEYS[k] ?? 'DRIFTLESS_*'}` : name === 'flag' ? `flag --${kebab(k)}` : name);
     }
@@ -114,7 +117,7 @@ export function loadDaemonConfig(inputs: ConfigInputs): DaemonConfig {
     problems.push(from ? `${i.message} (from ${from})` : i.message);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return normalise(data, cwd, problems);
+  return normalise(data, cwd, problems, origin);
 }
 
 function kebab(k: string): string {
@@ -143,9 +146,10 @@ interface RawConfig {
     perSecond: number;
     replayWindow: string;
   };
+  http: HttpConfig;
 }
 
-function normalise(data: Layer, cwd: string, problems: string[]): DaemonConfig {
+function normalise(data: Layer, cwd: string, problems: string[], origin: Map<string, string>): DaemonConfig {
   const raw = data as unknown as RawConfig;
   let source: SourceSpec | undefined;
   try {
@@ -162,6 +166,8 @@ function normalise(data: Layer, cwd: string, problems: string[]): DaemonConfig {
   const sep = raw.listen.lastIndexOf(':');
   const port = Number(raw.listen.slice(sep + 1));
   if (port > 65535) problems.push(`listen: port ${port} is out of range`);
+  const exposed = listenProblem(raw.listen.slice(0, sep).replace(/^\[|\]$/g, ''), raw.http);
+  if (exposed) problems.push(`${exposed} (listen from ${origin.get('listen') ?? 'the default'})`);
   if (parseDuration(raw.interval) < 100) problems.push('interval: must be at least 100ms');
   if (problems.length > 0 || !source) throw new ConfigError(problems);
   const secrets: Partial<Record<WebhookSource, SecretRef>> = {};
@@ -192,5 +198,6 @@ function normalise(data: Layer, cwd: string, problems: string[]): DaemonConfig {
       perSecond: raw.webhooks.perSecond,
       replayWindowMs: parseDuration(raw.webhooks.replayWindow),
     },
+    http: raw.http,
   };
 }

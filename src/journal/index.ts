@@ -3,3 +3,6 @@ export { openJournal, openJournalReadOnly, type Journal, type JournalReader } fr
 export { acquireLock, LockBusyError, LOCK_FILE, pidAlive, type Lock } from './lock.js';
 export { migrate, migrations, JournalVersionError } from './migrations.js';
 export { emptyJournal, RUN_HISTORY_LIMIT, SCHEMA_VERSION, type JournalData, type SourceStatus } from './types.js';
+export { JournalShapeError, shapeProblems } from './shape.js';
+export { lastGoodPath, restoreHint } from './last-good.js';
+export { secureStateDir, StateDirError } from './state-dir.js';

@@ -2,6 +2,7 @@
  * Journal schema migrations: one function per version, each lifting data from version N to N+1, so a journal
  * written by any older driftless opens in this one. A journal from a newer driftless is refused, never guessed at.
  */
+import { JournalShapeError, shapeProblems } from './shape.js';
 import { emptyJournal, RUN_HISTORY_LIMIT, SCHEMA_VERSION, type JournalData } from './types.js';
 
 type Migration = (data: Record<string, unknown>) => Record<string, unknown>;
@@ -22,11 +23,9 @@ export class JournalVersionError extends Error {
   }
 }
 
-/** Brings parsed journal JSON up to SCHEMA_VERSION; returns whether anything changed. */
+/** Brings parsed journal JSON up to SCHEMA_VERSION and checks its shape; returns whether anything changed. */
 export function migrate(raw: unknown, path: string): { data: JournalData; migrated: boolean } {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new JournalVersionError(raw, `journal ${path} does not hold an object`);
-  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new JournalShapeError(path, 'does not hold an object');
   let data = raw as Record<string, unknown>;
   const start = data.schemaVersion ?? 0;
   if (typeof start !== 'number' || !Number.isInteger(start) || start < 0) {
@@ -43,6 +42,8 @@ export function migrate(raw: unknown, path: string): { data: JournalData; migrat
     if (!step) throw new JournalVersionError(v, `no migration from journal schema version ${v}`);
     data = step(data);
   }
+  const problems = shapeProblems(data);
+  if (problems.length > 0) throw new JournalShapeError(path, 'is not a valid journal', problems);
   return { data: normalise(data as unknown as JournalData), migrated: start !== SCHEMA_VERSION };
 }
 

@@ -8,7 +8,9 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
+import { restoreHint, saveLastGood } from './last-good.js';
 import { migrate, normalise } from './migrations.js';
+import { JournalShapeError } from './shape.js';
 import { emptyJournal, type JournalData } from './types.js';
 
 /** The single writer's handle. */
@@ -42,7 +44,20 @@ function parseFile(path: string, text: string | null): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new Error(`journal ${path} is not valid json`, { cause: err });
+    throw new JournalShapeError(path, 'is not valid json', [], '', { cause: err });
+  }
+}
+
+/**
+ * Parses, migrates and checks the journal at `path`; a journal of the wrong shape is refused here, before anything
+ * is applied, with what is wrong and how to restore the last good copy (last-good.ts).
+ */
+function load(path: string, text: string | null): ReturnType<typeof migrate> {
+  try {
+    return migrate(parseFile(path, text), path);
+  } catch (err) {
+    if (!(err instanceof JournalShapeError)) throw err;
+    throw new JournalShapeError(path, err.summary, err.problems, restoreHint(path), { cause: err.cause });
   }
 }
 
@@ -55,12 +70,17 @@ function readText(path: string): string | null {
   }
 }
 
-/** Opens (or starts) the journal at `path`, migrating it to the current schema. */
+/**
+ * Opens (or starts) the journal at `path`, migrating it to the current schema; refuses one of the wrong shape
+ * (JournalShapeError, stalled). After the load and after every write the file is copied to its last good copy.
+ */
 export async function openJournal(path: string): Promise<Journal> {
   await mkdir(dirname(path), { recursive: true });
-  const { data, migrated } = migrate(parseFile(path, readText(path)), path);
+  const text = readText(path);
+  const { data, migrated } = load(path, text);
   const db = new Low<JournalData>(new JSONFile<JournalData>(path), data);
-  if (migrated && readText(path) !== null) await db.write();
+  if (migrated && text !== null) await db.write();
+  if (text !== null) await saveLastGood(path);
   let queue: Promise<unknown> = Promise.resolve();
   return {
     path,
@@ -72,6 +92,7 @@ export async function openJournal(path: string): Promise<Journal> {
         const next = fn(draft) ?? draft;
         db.data = normalise(next);
         await db.write();
+        await saveLastGood(path);
       });
       queue = run.catch(() => undefined);
       return run;
@@ -83,6 +104,6 @@ export async function openJournal(path: string): Promise<Journal> {
 export async function openJournalReadOnly(path: string): Promise<JournalReader> {
   return {
     path,
-    read: () => migrate(parseFile(path, readText(path)), path).data,
+    read: () => load(path, readText(path)).data,
   };
 }

@@ -6,7 +6,11 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
+import { tokenProblem } from '../config/http.js';
 import type { DaemonConfig, WebhookSource } from '../config/index.js';
+import { StalledError } from '../errors.js';
+import type { SecretResolver } from '../kinds/types.js';
+import type { SecretRef } from '../model/resource.js';
 import { createReporter, type Reporter } from '../report/reporter.js';
 import { renderReport } from '../report/render.js';
 import type { LiveState } from '../report/view.js';
@@ -52,6 +56,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
     for (const [name, ref] of Object.entries(config.webhooks.secrets)) {
       secrets[name as WebhookSource] = await rt.secrets.resolve(ref);
     }
+    const httpToken = config.http.token ? await resolveHttpToken(config.http.token, rt.secrets) : undefined;
     const metrics = createMetrics();
     let loop: Loop | undefined;
     const cycle = createCycle({
@@ -108,6 +113,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       read: () => rt.journal.read(),
       live,
       stateDir: rt.stateDir,
+      ...(httpToken !== undefined ? { httpToken } : {}),
     });
     const address = await server.listen({ host: config.listen.host, port: config.listen.port });
     cleanup.unshift(() => server.close());
@@ -142,4 +148,14 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
     for (const fn of cleanup) await fn().catch(() => undefined);
     throw err;
   }
+}
+
+/** The HTTP bearer token, trimmed (a file written by `echo` ends in a newline); refused when short or spaced. */
+async function resolveHttpToken(ref: SecretRef, secrets: SecretResolver): Promise<string> {
+  const token = (await secrets.resolve(ref).catch((err: unknown) => {
+    throw new StalledError('SecretUnavailable', `http.token: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  })).trim();
+  const problem = tokenProblem(token);
+  if (problem) throw new StalledError('SecretUnavailable', problem);
+  return token;
 }

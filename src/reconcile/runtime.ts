@@ -4,7 +4,6 @@
  */
 import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { createDockerDriver } from '../drivers/docker/index.js';
@@ -15,7 +14,7 @@ import { createSlbRegistry } from '../drivers/aliyun/slb.js';
 import { createSshDriver, hostIdOf } from '../drivers/ssh/index.js';
 import { DEFAULT_ENGINE_DIR } from '../lab/engine.js';
 import type { Drivers } from '../drivers/types.js';
-import { acquireLock, openJournal, type Journal } from '../journal/index.js';
+import { acquireLock, openJournal, secureStateDir, type Journal } from '../journal/index.js';
 import { createResourceIndex } from '../loader/index.js';
 import { createKindRegistry } from '../kinds/registry.js';
 import type { KindContext, KindRegistry, Logger, SecretResolver } from '../kinds/types.js';
@@ -49,7 +48,9 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const stateDir = resolve(options.stateDir ?? defaultStateDir(options.env));
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  // Before anything is read from it: refuse a dir someone else owns, tighten a loose one (journal/state-dir.ts).
+  const tightened = await secureStateDir(stateDir);
+  if (tightened.length > 0) options.logger.warn({ paths: tightened }, 'state dir: removed group/other permissions');
   // One writer per state dir: a second apply (or a daemon) on the same journal waits for nobody, it refuses.
   const lock = await acquireLock(stateDir);
   const ssh = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts.json'), logger: options.logger });

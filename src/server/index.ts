@@ -3,6 +3,7 @@
  * fastify instance without listening, so tests drive it with real HTTP on an ephemeral port or with inject().
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import { registerBearerAuth } from './auth.js';
 import { registerStatusRoutes, type StatusDeps } from './status-routes.js';
 import { registerWebhooks, type WebhookDeps } from './webhooks.js';
 import { registerDeploymentEngineRoutes } from './routes/deployment-engine.js';
@@ -10,14 +11,18 @@ import { registerDeploymentEngineRoutes } from './routes/deployment-engine.js';
 export type { Metrics } from './metrics.js';
 export { createMetrics } from './metrics.js';
 
-/** `stateDir` (optional) enables the Deployment Engine routes over CFDeployment observations. */
-export type ServerDeps = WebhookDeps & StatusDeps & { stateDir?: string };
+/**
+ * `stateDir` (optional) enables the Deployment Engine routes over CFDeployment observations; `httpToken` (optional)
+ * requires `Authorization: Bearer <token>` on every route but webhooks, /healthz and /readyz (see auth.ts).
+ */
+export type ServerDeps = WebhookDeps & StatusDeps & { stateDir?: string; httpToken?: string };
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true });
   // Raw bytes for every content type: HMACs are over exactly what was sent, and nothing else reads bodies.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  if (deps.httpToken !== undefined) registerBearerAuth(app, deps.httpToken);
   registerWebhooks(app, deps);
   registerStatusRoutes(app, deps);
   if (deps.stateDir) registerDeploymentEngineRoutes(app, { stateDir: deps.stateDir });

@@ -34,12 +34,14 @@ describe('loadDaemonConfig', () => {
     writeFileSync(file, `repo: ${GIT}\ninterval: 5m\nbranch: from-file\nlisten: 0.0.0.0:9000\nwebhooks:\n  gitlab: { secret: { env: GL } }\n`);
     const c = loadDaemonConfig({
       file,
-      env: { DRIFTLESS_INTERVAL: '30s', DRIFTLESS_BRANCH: 'from-env', DRIFTLESS_WEBHOOK_SECRET_ENV: 'WH', DRIFTLESS_STATUS_PUSH: 'false' },
+      // a non-loopback listen address needs an HTTP token (test/daemon/http-auth.test.ts)
+      env: { DRIFTLESS_INTERVAL: '30s', DRIFTLESS_BRANCH: 'from-env', DRIFTLESS_WEBHOOK_SECRET_ENV: 'WH', DRIFTLESS_STATUS_PUSH: 'false', DRIFTLESS_HTTP_TOKEN_ENV: 'HT' },
       flags: { branch: 'from-flag' },
     });
     expect(c.intervalMs).toBe(30_000);
     expect(c.branch).toBe('from-flag');
     expect(c.listen).toEqual({ host: '0.0.0.0', port: 9000 });
+    expect(c.http.token).toEqual({ env: 'HT' });
     expect(c.statusPush).toBe(false);
     expect(c.webhooks.secrets.github).toEqual({ env: 'WH' });
     expect(c.webhooks.secrets.gitlab).toEqual({ env: 'WH' });

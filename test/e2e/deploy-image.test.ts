@@ -4,7 +4,8 @@
  * installed from the npm cache with `--offline --omit=dev`) and passed as BASE_IMAGE with INSTALL_DEPS=0. Everything
  * after the base is the real Dockerfile, built with the docker CLI from the repository root as the docs say (so
  * .dockerignore applies). The image then validates the sample repo and runs the daemon as PID 1: /healthz answers
- * through the image's own HEALTHCHECK command, and `docker stop` ends it with exit code 0.
+ * through the image's own HEALTHCHECK command, /status only with the HTTP token (without one the image refuses to
+ * start), and `docker stop` ends it with exit code 0.
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -81,6 +82,15 @@ afterAll(async () => {
   await docker(['rmi', '-f', imageTag, baseTag]);
 });
 
+/** A config repo with only driftless.yaml, readable by the image's user. */
+function configRepo(): string {
+  const repo = tempDir('deploy-config');
+  chmodSync(repo, 0o755);
+  writeFileSync(join(repo, 'driftless.yaml'), 'apiVersion: driftless.dev/v1\n');
+  chmodSync(join(repo, 'driftless.yaml'), 0o644);
+  return repo;
+}
+
 describe('deploy/Dockerfile', () => {
   it('runs as the unprivileged driftless user with the state dir, listen address and entrypoint the docs promise', async () => {
     expect(await ok(docker(['run', '--rm', '--entrypoint', 'id', imageTag, '-un']), 'id')).toBe('driftless');
@@ -91,7 +101,9 @@ describe('deploy/Dockerfile', () => {
       Healthcheck?: { Test: string[] };
     };
     expect(config.Entrypoint).toEqual(['node', '/opt/driftless/bin/driftless.js', 'serve']);
-    expect(config.Env).toEqual(expect.arrayContaining(['DRIFTLESS_STATE_DIR=/var/lib/driftless', 'DRIFTLESS_LISTEN=0.0.0.0:8080', 'NODE_ENV=production']));
+    expect(config.Env).toEqual(
+      expect.arrayContaining(['DRIFTLESS_STATE_DIR=/var/lib/driftless', 'DRIFTLESS_LISTEN=0.0.0.0:8080', 'DRIFTLESS_HTTP_TOKEN_ENV=DRIFTLESS_HTTP_TOKEN', 'NODE_ENV=production']),
+    );
     expect(Object.keys(config.Volumes)).toEqual(['/var/lib/driftless']);
     expect(config.Healthcheck?.Test.join(' ')).toContain('/healthz');
     // .dockerignore keeps the context to what the image needs: no tests, no dev dependencies beyond the base's.
@@ -106,15 +118,23 @@ describe('deploy/Dockerfile', () => {
     expect(out).toMatch(/^ok: \d+ resource\(s\) valid/m);
   });
 
-  it('serves as PID 1: healthz answers via the HEALTHCHECK command, docker stop exits 0', async () => {
-    const repo = tempDir('deploy-config');
-    chmodSync(repo, 0o755);
-    writeFileSync(join(repo, 'driftless.yaml'), 'apiVersion: driftless.dev/v1\n');
-    chmodSync(join(repo, 'driftless.yaml'), 0o644);
-    await ok(docker(['run', '-d', '--name', container, '-v', `${repo}:/config:ro`, '-e', 'DRIFTLESS_REPO=/config', imageTag]), 'run');
+  it('refuses to start without the HTTP token it listens on 0.0.0.0 with, and says which variable is missing', async () => {
+    const r = await docker(['run', '--rm', '-v', `${configRepo()}:/config:ro`, '-e', 'DRIFTLESS_REPO=/config', imageTag], 60_000);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/http\.token: .*DRIFTLESS_HTTP_TOKEN is not set/);
+  });
+
+  it('serves as PID 1: healthz answers via the HEALTHCHECK command, status only with the token, docker stop exits 0', async () => {
+    const token = randomBytes(16).toString('hex');
+    await ok(docker(['run', '-d', '--name', container, '-v', `${configRepo()}:/config:ro`, '-e', 'DRIFTLESS_REPO=/config', '-e', `DRIFTLESS_HTTP_TOKEN=${token}`, imageTag]), 'run');
     await waitFor('daemon healthz inside the container', async () => (await docker(['exec', container, 'node', '-e', HEALTH], 30_000)).code === 0, 90_000, 500);
-    const status = await ok(docker(['exec', container, 'node', '-e', "fetch('http://127.0.0.1:8080/status').then(r=>r.text()).then(t=>console.log(t))"]), 'status');
-    expect(JSON.parse(status)).toMatchObject({ source: { ok: true } });
+    const get = (auth: string) =>
+      `fetch('http://127.0.0.1:8080/status',{headers:{authorization:'${auth}'}}).then(async r=>console.log(JSON.stringify({code:r.status,body:await r.text()})))`;
+    const denied = JSON.parse(await ok(docker(['exec', container, 'node', '-e', get('Bearer wrong')]), 'status without the token')) as { code: number };
+    expect(denied.code).toBe(401);
+    const status = JSON.parse(await ok(docker(['exec', container, 'node', '-e', get(`Bearer ${token}`)]), 'status')) as { code: number; body: string };
+    expect(status.code).toBe(200);
+    expect(JSON.parse(status.body)).toMatchObject({ source: { ok: true } });
     await ok(docker(['stop', '--time', '30', container], 60_000), 'stop');
     expect(await ok(docker(['inspect', '--format', '{{.State.ExitCode}}', container]), 'exit code')).toBe('0');
     expect(await ok(docker(['logs', container]), 'logs')).toContain('driftless serving /config');

@@ -30,6 +30,9 @@ export interface ServeOptions {
   sshKeyEnv?: string;
   webhookSecretEnv?: string;
   webhookSecretFile?: string;
+  httpTokenEnv?: string;
+  httpTokenFile?: string;
+  insecureHttp?: boolean;
 }
 
 function flagsOf(opts: ServeOptions): Record<string, unknown> {
@@ -40,6 +43,8 @@ function flagsOf(opts: ServeOptions): Record<string, unknown> {
   if (opts.sshKeyFile) auth.sshKey = { file: resolve(opts.sshKeyFile) };
   else if (opts.sshKeyEnv) auth.sshKey = { env: opts.sshKeyEnv };
   const secret = webhookSecret(opts.webhookSecretEnv, opts.webhookSecretFile);
+  const httpToken = webhookSecret(opts.httpTokenEnv, opts.httpTokenFile ? resolve(opts.httpTokenFile) : undefined);
+  const http = { ...(httpToken ? { token: httpToken } : {}), ...(opts.insecureHttp ? { insecure: true } : {}) };
   return {
     repo: opts.repo,
     branch: opts.branch,
@@ -55,6 +60,7 @@ function flagsOf(opts: ServeOptions): Record<string, unknown> {
     logLevel: opts.logLevel,
     ...(Object.keys(auth).length > 0 ? { auth } : {}),
     ...(secret ? { webhooks: allReceivers(secret) } : {}),
+    ...(Object.keys(http).length > 0 ? { http } : {}),
   };
 }
 

@@ -15,6 +15,7 @@ import { knownNodes, viewPool, type PoolView } from '../pool/observe.js';
 import type { PoolSpec } from '../pool/spec.js';
 import { createMachineHook } from '../shared/machines/pool-hook.js';
 import type { KindContext } from '../types.js';
+import { checkedIp, hostPort } from '../../util/ip.js';
 import { tuned, upstreamFile, upstreamName, type NginxUpstreamSpec, type RenderedServer, type RenderedUpstream } from './spec.js';
 
 /** Lets a pool's view include the machines it made, so nodes on them are members too (observe only). */
@@ -64,7 +65,7 @@ export async function resolveMembers(res: Resource<NginxUpstreamSpec>, ctx: Kind
     for (const node of knownNodes(o)) {
       if (node.state !== 'running' || node.healthy === false) continue;
       const address = await addressOf(node.host, src.addressOf ?? 'host', ctx, cache, view.hosts.get(node.host));
-      members.push({ server: tuned(`${address}:${src.port}`, src, `Pool/${src.pool} node ${node.name}`), key: `${src.pool}/${node.name}` });
+      members.push({ server: tuned(hostPort(address, src.port), src, `Pool/${src.pool} node ${node.name}`), key: `${src.pool}/${node.name}` });
     }
   }
   const kept = members.filter((m) => !drain.has(m.key));
@@ -108,7 +109,8 @@ async function addressOf(hostName: string, mode: 'host' | 'private', ctx: KindCo
       const r = await ctx.drivers.ssh.exec(target, 'hostname -I', { timeoutMs: 15_000, signal: ctx.signal });
       const first = r.stdout.trim().split(/\s+/)[0];
       if (r.code !== 0 || !first) throw new Error(`Host/${hostName}: hostname -I gave no address (${r.stderr.trim() || r.code})`);
-      return first;
+      // the host's own answer goes into other hosts' upstream files: an IP literal or nothing (util/ip.ts)
+      return checkedIp(first, host ? `Host/${hostName}` : `machine ${hostName}`, 'hostname -I');
     })();
     cache.addresses.set(hostName, found);
   }

@@ -2,11 +2,13 @@
  * The Deployment Engine's read-only HTTP surface (seed 004), served from what CFDeployment observations left in
  * the state dir: status `[{Comp, Ip, Cpu, Mem, Disk, Status}]`, hardware, config (secrets redacted), log list and
  * download. Changes go through Git: the seed's restart/stop/deploy/config-submit routes answer 405 and say how.
+ * Every answer passes the sanitiser: install logs hold whatever install scripts printed (a component echoing its
+ * password, a URL with credentials), and observations hold what hosts reported.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { listLogs, readLog, readSnapshots, type Snapshot } from '../../kinds/cf-deployment/store.js';
 import type { HostObservation, Instance } from '../../kinds/cf-deployment/spec.js';
-import { sanitizeDeep } from '../../util/sanitize.js';
+import { sanitize, sanitizeDeep } from '../../util/sanitize.js';
 
 export interface DeploymentEngineDeps {
   stateDir: string;
@@ -95,8 +97,8 @@ export function registerDeploymentEngineRoutes(app: FastifyInstance, deps: Deplo
     const snap = await pick(deps, req.query, reply);
     if (!snap) return reply;
     // The seed's body is a bare array; a held resurrection is said in a header so the shape stays the seed's.
-    if (snap.meltdown) void reply.header('x-driftless-meltdown', snap.meltdown.replace(/[^\x20-\x7e]/g, '?'));
-    return reply.header('x-driftless-observed-at', snap.observedAt).send(statusEntries(snap));
+    if (snap.meltdown) void reply.header('x-driftless-meltdown', sanitize(snap.meltdown).replace(/[^\x20-\x7e]/g, '?'));
+    return reply.header('x-driftless-observed-at', snap.observedAt).send(sanitizeDeep(statusEntries(snap)));
   });
   app.get<{ Querystring: Query }>(`${base}/hardware`, async (req, reply) => {
     const q = withBody(req.query, req.body);
@@ -104,7 +106,7 @@ export function registerDeploymentEngineRoutes(app: FastifyInstance, deps: Deplo
     if (!snap) return reply;
     const rows = hardwareEntries(snap).filter((r) => (!q.comp || r.Comp === q.comp) && (!q.ip || r.IP === q.ip || r.Host === q.ip));
     if ((q.comp || q.ip) && rows.length === 0) return reply.code(400).send({ error: `component ${q.comp ?? '*'} and address ${q.ip ?? '*'} do not match` });
-    return rows.length === 1 && q.comp && q.ip ? rows[0] : rows;
+    return sanitizeDeep(rows.length === 1 && q.comp && q.ip ? rows[0] : rows);
   });
   app.get<{ Querystring: Query }>(`${base}/config`, async (req, reply) => {
     const snap = await pick(deps, req.query, reply);
@@ -114,14 +116,14 @@ export function registerDeploymentEngineRoutes(app: FastifyInstance, deps: Deplo
   app.get<{ Querystring: Query }>(`${base}/download`, async (req, reply) => {
     const snap = await pick(deps, req.query, reply);
     if (!snap) return reply;
-    return listLogs(deps.stateDir, snap.deployment);
+    return sanitizeDeep(await listLogs(deps.stateDir, snap.deployment));
   });
   const download = async (name: string, q: Query, reply: FastifyReply) => {
     const snap = await pick(deps, q, reply);
     if (!snap) return reply;
     const text = await readLog(deps.stateDir, snap.deployment, name.trim().replace(/^"|"$/g, ''));
     if (text === undefined) return reply.code(404).send({ error: `no log ${name}` });
-    return reply.type('text/plain; charset=utf-8').send(text);
+    return reply.type('text/plain; charset=utf-8').send(sanitize(text));
   };
   app.get<{ Params: { name: string }; Querystring: Query }>(`${base}/download/:name`, async (req, reply) => download(req.params.name, req.query, reply));
   app.put<{ Querystring: Query }>(`${base}/download`, async (req, reply) =>

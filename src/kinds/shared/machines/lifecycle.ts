@@ -3,6 +3,7 @@
  * (public IP on classic, start, wait running), and take one down (stop, wait stopped, delete). Every step reads
  * the state first, so calling it again after a crash resumes where the last run stopped.
  */
+import { checkedIp } from '../../../util/ip.js';
 import { StalledError, TransientError } from '../../../errors.js';
 import type { InstanceState, ProviderDriver, ProviderInstance } from '../../../drivers/types.js';
 
@@ -64,7 +65,8 @@ export function sshAddress(inst: ProviderInstance, prefer: 'private' | 'public' 
     : [inst.privateIp, inst.publicIp];
   const host = order.find((a) => a !== undefined && a !== '');
   if (!host) throw new StalledError('Unreachable', `instance ${inst.id} has no ${prefer ?? 'usable'} ip address`);
-  return { host, port: inst.sshPort ?? 22 };
+  // the provider's answer becomes an SSH target and, through pools, other hosts' upstream files (util/ip.ts)
+  return { host: checkedIp(host, `instance ${inst.id}`, 'the provider'), port: inst.sshPort ?? 22 };
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
