@@ -1,7 +1,9 @@
 /**
  * `POST /hooks/:source`: verify, then ask the loop for a fetch and answer 202 at once. Order matters: unknown
- * receiver (404), rate limit (429, before any HMAC work), signature (401), payload (400), event and ref filters and
- * the replay guard (200 with the reason it was ignored). Replay ids are recorded only after the signature checked
+ * receiver (404), the client address's budget of failed verifications (429, before any HMAC work), signature (401,
+ * spending that budget), the receiver's budget of verified deliveries (429), payload (400), event and ref filters and
+ * the replay guard (200 with the reason it was ignored). The two budgets are apart so that requests nobody signed
+ * can never use up the forge's: forges do not retry a 429. Every 429 carries `Retry-After`. Replay ids are recorded only after the signature checked
  * out, so forged requests cannot poison the guard. A signed delivery without a delivery id (scripts, CI jobs) is
  * guarded by its signature instead: the HMAC of an identical body is identical, so a captured request replayed
  * within a short window is ignored. The body is never used beyond the ref.
@@ -11,7 +13,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { WEBHOOK_SOURCES, type WebhookSource } from '../config/index.js';
 import type { Metrics } from './metrics.js';
 import { classifyRef, parsePayload, readDelivery } from './push-event.js';
-import { createReplayGuard, createTokenBucket, type TokenBucket } from './rate-limit.js';
+import { createKeyedBuckets, createReplayGuard, createTokenBucket, retryAfterSeconds, type TokenBucket } from './rate-limit.js';
 import { verifyGeneric, verifyGitea, verifyGithub, verifyGitlab } from './signatures.js';
 
 export interface WebhookDeps {
@@ -78,6 +80,8 @@ export function registerWebhooks(app: FastifyInstance, deps: WebhookDeps): void 
   const buckets = new Map<WebhookSource, TokenBucket>(
     WEBHOOK_SOURCES.map((s) => [s, createTokenBucket({ burst: deps.burst, perSecond: deps.perSecond, ...(deps.now ? { now: deps.now } : {}) })]),
   );
+  // Failed verifications, per client address and across receivers: a prober is throttled, the forge is not.
+  const failures = createKeyedBuckets({ burst: deps.burst, perSecond: deps.perSecond, ...(deps.now ? { now: deps.now } : {}) });
   const replay = createReplayGuard({ windowMs: deps.replayWindowMs, ...(deps.now ? { now: deps.now } : {}) });
   const replayedSignature = createReplayGuard({
     windowMs: Math.min(deps.replayWindowMs, SIGNATURE_REPLAY_WINDOW_MS),
@@ -95,6 +99,11 @@ export function registerWebhooks(app: FastifyInstance, deps: WebhookDeps): void 
     return reply.code(status).send({ result, ...extra });
   };
 
+  const limited = (reply: FastifyReply, source: WebhookSource, bucket: TokenBucket) => {
+    reply.header('retry-after', retryAfterSeconds(bucket));
+    return answer(reply, source, 429, 'rate_limited');
+  };
+
   for (const source of WEBHOOK_SOURCES) {
     app.post(
       `/hooks/${source}`,
@@ -108,9 +117,15 @@ export function registerWebhooks(app: FastifyInstance, deps: WebhookDeps): void 
       async (req, reply) => {
         const secret = deps.secrets[source];
         if (!secret) return answer(reply, source, 404, 'not_configured');
-        if (!buckets.get(source)!.take()) return answer(reply, source, 429, 'rate_limited');
+        const failed = failures.get(req.ip);
+        if (!failed.available()) return limited(reply, source, failed);
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        if (!verify(source, secret, req, body)) return answer(reply, source, 401, 'unauthorized');
+        if (!verify(source, secret, req, body)) {
+          failed.take();
+          return answer(reply, source, 401, 'unauthorized');
+        }
+        const verified = buckets.get(source)!;
+        if (!verified.take()) return limited(reply, source, verified);
         let payload: Record<string, unknown>;
         try {
           payload = parsePayload(body, header(req, 'content-type'));
