@@ -8,7 +8,7 @@
  * - While applying, a newer revision at the source supersedes a run that is retrying or waiting on health.
  */
 import type { Logger as PinoLogger } from 'pino';
-import { describe as describeError } from '../errors.js';
+import { describe as describeError, StalledError } from '../errors.js';
 import type { LoadResult } from '../loader/index.js';
 import type { Plan, Problem, RunRecord } from '../model/plan.js';
 import type { Metrics } from '../server/metrics.js';
@@ -194,6 +194,8 @@ export function createCycle(deps: CycleDeps): Cycle {
       return { retryInMs: backoff(await tracker.failed('poll', err)) };
     }
     head = commit;
+    // A commit refused for its content stays refused: re-fetching it would only refuse it again.
+    if (tracker.isRefused(commit)) return {};
     const now = clock.now();
     const isNew = !processed || processed.revision.commit !== commit;
     const retryDue = !isNew && !processed!.stalled && processed!.failures > 0 && now >= (processed!.retryAt ?? 0);
@@ -213,6 +215,10 @@ export function createCycle(deps: CycleDeps): Cycle {
       revision = await tracker.fetch(source);
       load = await loadRevision(rt, revision);
     } catch (err) {
+      if (err instanceof StalledError && (err.reason === 'RevisionRefused' || err.reason === 'UnsafePath')) {
+        await tracker.refuse(commit, err);
+        return {};
+      }
       return { retryInMs: backoff(await tracker.failed('fetch', err)) };
     }
     ready = true;
