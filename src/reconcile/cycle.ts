@@ -36,6 +36,7 @@ export interface CycleDeps {
 }
 
 export interface CycleState {
+  /** True once a first run finished (applied, failed or refused for its problems): what `/readyz` answers. */
   ready: boolean;
   headRevision?: string;
   inForce?: string;
@@ -89,7 +90,9 @@ export function createCycle(deps: CycleDeps): Cycle {
     }
   }
 
+  /** Every run goes through here; the first one makes the daemon ready (its outcome is in the status then). */
   async function record(run: RunRecord, changed: boolean): Promise<void> {
+    ready = true;
     metrics.inc('driftless_runs_total', { outcome: run.outcome });
     logger.info(
       { run: run.id, outcome: run.outcome, revision: run.revision, trigger: run.trigger, durationMs: run.durationMs, counts: run.counts },
@@ -221,7 +224,6 @@ export function createCycle(deps: CycleDeps): Cycle {
       }
       return { retryInMs: backoff(await tracker.failed('fetch', err)) };
     }
-    ready = true;
     statusBranch = load.settings.statusBranch;
     const trigger = req.triggers.join(',');
     if (load.problems.length > 0) return stallRevision(revision, load.problems, trigger);

@@ -62,7 +62,7 @@ export function registerStatusRoutes(app: FastifyInstance, deps: StatusDeps): vo
     const live = deps.live();
     const gauges: Gauge[] = [
       resourceGauge(data),
-      { name: 'driftless_ready', help: 'One once the first revision is loaded.', samples: [{ labels: {}, value: live.ready ? 1 : 0 }] },
+      { name: 'driftless_ready', help: 'One once the first run finished (its outcome is in the status).', samples: [{ labels: {}, value: live.ready ? 1 : 0 }] },
       {
         name: 'driftless_source_up',
         help: 'One while the Git source answers.',

@@ -80,8 +80,16 @@ describe('a refused commit', () => {
     await git(work, 'reset', '--quiet', '--soft', empty);
     await commitAll(work, 'settings only');
     await push(work, url, 'main');
-    expect(await run()).toEqual({});
+    // Ready means a first run finished, not merely a revision loaded: a run cancelled after its plan is not one.
+    const cancelled = new AbortController();
+    cancelled.abort();
+    expect(await cycle.run({ triggers: ['interval'], signal: cancelled.signal })).toEqual({});
     expect(fetches()).toBe(2);
+    expect(rt.journal.peek((d) => d.runs.length)).toBe(0);
+    expect(cycle.state().ready).toBe(false);
+    clock.advance(60_000);
+    expect(await run()).toEqual({});
+    expect(cycle.state().ready).toBe(true);
     expect(rt.journal.peek((d) => d.sourceStatus)).toMatchObject({ ok: true });
     expect(rt.journal.peek((d) => d.runs.length)).toBe(1);
   });
