@@ -68,6 +68,14 @@ export function renderSummary(data: JournalData, live: LiveState): string {
   return sanitize(lines.join('\n'));
 }
 
+/**
+ * The paths of the status branch the report owns: its summary and everything under `resources/`. Anything else on
+ * the branch (notes, dashboards people commit there) is theirs and is carried over by every status commit.
+ */
+export function ownsStatusPath(path: string): boolean {
+  return path === 'README.md' || path === 'resources' || path.startsWith('resources/');
+}
+
 /** Path (POSIX) -> content: the summary plus one JSON document per resource. */
 export function renderReport(data: JournalData, live: LiveState): Record<string, string> {
   const files: Record<string, string> = { 'README.md': renderSummary(data, live) };
