@@ -33,6 +33,8 @@ export interface CycleDeps {
   supersede: (reason: string) => void;
   /** After every recorded run; `changed` when it applied, failed or was a revision not seen before. */
   onRun?: (run: RunRecord, changed: boolean) => void;
+  /** After the source's state changed (unavailable, a refused commit, recovered); `message` names the change. */
+  onSourceChange?: (message: string) => void;
 }
 
 export interface CycleState {
@@ -62,7 +64,7 @@ interface Processed {
 export function createCycle(deps: CycleDeps): Cycle {
   const { rt, source, metrics, logger, clock } = deps;
   const random = deps.random ?? Math.random;
-  const tracker = createSourceTracker({ journal: rt.journal, metrics, logger, clock });
+  const tracker = createSourceTracker({ journal: rt.journal, metrics, logger, clock, ...(deps.onSourceChange ? { onChange: deps.onSourceChange } : {}) });
   let processed: Processed | undefined;
   let inForce: { revision: Revision; load: LoadResult } | undefined;
   let lastObservedAt = 0;

@@ -65,6 +65,9 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       backoff: config.backoff,
       supersede: (reason) => loop?.supersede(reason),
       onRun: (run, changed) => reporter.report(changed, `driftless status: ${run.outcome} at ${run.revision.slice(0, 12)}`),
+      // Source outages and refused commits are part of the report: without this the branch kept saying what the
+      // last run saw while the daemon refused a newer commit.
+      onSourceChange: (message) => reporter.report(true, message),
     });
     const statusBranch = () => config.statusBranch ?? cycle.state().statusBranch ?? DEFAULT_STATUS_BRANCH;
     loop = createLoop({

@@ -26,7 +26,16 @@ export interface SourceTracker {
 
 const REFRESH_MS = 60_000;
 
-export function createSourceTracker(deps: { journal: Journal; metrics: Metrics; logger: PinoLogger; clock: LoopClock }): SourceTracker {
+export interface SourceTrackerDeps {
+  journal: Journal;
+  metrics: Metrics;
+  logger: PinoLogger;
+  clock: LoopClock;
+  /** After the source's state changed (became unavailable, refused a commit, recovered): the status report follows. */
+  onChange?: (message: string) => void;
+}
+
+export function createSourceTracker(deps: SourceTrackerDeps): SourceTracker {
   let failures = 0;
   let lastOkWrite = 0;
   let refused: string | undefined;
@@ -45,6 +54,7 @@ export function createSourceTracker(deps: { journal: Journal; metrics: Metrics; 
     await deps.journal.update((d) => {
       d.sourceStatus = { ok: true, checkedAt: new Date(now).toISOString() };
     });
+    if (wasFailing || wasRefused) deps.onChange?.('driftless status: source available');
   }
 
   return {
@@ -76,6 +86,7 @@ export function createSourceTracker(deps: { journal: Journal; metrics: Metrics; 
       await deps.journal.update((d) => {
         d.sourceStatus = { ok: false, message, checkedAt: new Date(deps.clock.now()).toISOString() };
       });
+      if (failures === 1) deps.onChange?.(`driftless status: source unavailable (${op})`);
       return failures;
     },
     async refuse(commit, err) {
@@ -87,6 +98,7 @@ export function createSourceTracker(deps: { journal: Journal; metrics: Metrics; 
       await deps.journal.update((d) => {
         d.sourceStatus = { ok: false, message, checkedAt: new Date(deps.clock.now()).toISOString(), refusedCommit: commit };
       });
+      deps.onChange?.(`driftless status: refusing ${commit.slice(0, 12)}`);
     },
     isRefused: (commit) => refused === commit,
   };

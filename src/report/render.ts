@@ -42,7 +42,8 @@ export function renderSummary(data: JournalData, live: LiveState): string {
   lines.push(`- Source: \`${view.source.description}\` (branch \`${view.source.branch}\`)`);
   lines.push(`- Revision in force: \`${short(view.revision.inForce)}\``);
   lines.push(`- Last attempted revision: \`${short(view.revision.lastAttempted)}\``);
-  if (!view.source.ok) lines.push(`- **Source unavailable**: ${view.source.message ?? 'unknown reason'}`);
+  if (view.source.refusedCommit) lines.push(`- **Refusing \`${short(view.source.refusedCommit)}\`**: ${view.source.message ?? 'refused'}`);
+  else if (!view.source.ok) lines.push(`- **Source unavailable**: ${view.source.message ?? 'unknown reason'}`);
   if (run) {
     lines.push(`- Last run: **${run.outcome}** (trigger ${run.trigger}) at ${run.finishedAt}, took ${seconds(run.durationMs)}`);
     if (run.message) lines.push(`- Message: ${run.message}`);

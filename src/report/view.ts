@@ -38,7 +38,7 @@ export interface RunSummary {
 }
 
 export interface StatusView {
-  source: { description: string; branch: string; ok: boolean; message?: string; checkedAt?: string };
+  source: { description: string; branch: string; ok: boolean; message?: string; checkedAt?: string; refusedCommit?: string };
   ready: boolean;
   running: boolean;
   revision: { inForce?: string; lastAttempted?: string; head?: string };
@@ -107,6 +107,7 @@ export function buildStatusView(data: JournalData, live: LiveState): StatusView 
       ok: data.sourceStatus?.ok ?? true,
       ...(data.sourceStatus?.message ? { message: data.sourceStatus.message } : {}),
       ...(data.sourceStatus?.checkedAt ? { checkedAt: data.sourceStatus.checkedAt } : {}),
+      ...(data.sourceStatus?.refusedCommit ? { refusedCommit: data.sourceStatus.refusedCommit } : {}),
     },
     ready: live.ready,
     running: live.running,

@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCycle } from '../../src/reconcile/cycle.js';
+import { renderSummary } from '../../src/report/render.js';
 import { openRuntime, type Runtime } from '../../src/reconcile/runtime.js';
 import { createMetrics } from '../../src/server/metrics.js';
 import { openSource } from '../../src/source/index.js';
@@ -44,7 +45,9 @@ describe('a refused commit', () => {
   it('is fetched once, recorded once, and not retried until the ref moves', async () => {
     const clock = createFakeClock();
     const metrics = createMetrics();
+    const reports: string[] = [];
     const cycle = createCycle({
+      onSourceChange: (m) => reports.push(m),
       rt,
       source: await openSource({ type: 'git', url, ref: 'main' }, { cacheDir: join(rt.stateDir, 'git-cache'), secrets: rt.secrets }),
       metrics,
@@ -74,6 +77,10 @@ describe('a refused commit', () => {
     expect(log).not.toMatch(/source available again/);
     expect(log.match(/refusing commit/g)).toHaveLength(1);
     expect(cycle.state().ready).toBe(false);
+    // The status report follows the source (issue 18.5): one report for the refusal, saying so in its summary.
+    expect(reports).toEqual([`driftless status: refusing ${empty.slice(0, 12)}`]);
+    const summary = renderSummary(rt.journal.peek((d) => structuredClone(d)), { description: 'git', branch: 'main', ready: false, running: false });
+    expect(summary).toContain(`- **Refusing \`${empty.slice(0, 12)}\`**: refusing commit ${empty.slice(0, 12)}`);
 
     await mkdir(join(work, 'hosts'), { recursive: true });
     await writeFile(join(work, 'driftless.yaml'), 'concurrency: 2\n');
@@ -86,6 +93,7 @@ describe('a refused commit', () => {
     expect(await cycle.run({ triggers: ['interval'], signal: cancelled.signal })).toEqual({});
     expect(fetches()).toBe(2);
     expect(rt.journal.peek((d) => d.runs.length)).toBe(0);
+    expect(reports.at(-1)).toBe('driftless status: source available');
     expect(cycle.state().ready).toBe(false);
     clock.advance(60_000);
     expect(await run()).toEqual({});
