@@ -44,6 +44,17 @@ export interface CycleState {
   inForce?: string;
   /** statusBranch from the newest loaded driftless.yaml. */
   statusBranch?: string;
+  /** The run being applied now, with its progress in tasks. */
+  current?: CurrentRun;
+}
+
+export interface CurrentRun {
+  id: string;
+  trigger: string;
+  revision: string;
+  startedAt: string;
+  tasksDone: number;
+  tasksTotal: number;
 }
 
 export interface Cycle {
@@ -71,7 +82,7 @@ export function createCycle(deps: CycleDeps): Cycle {
   let ready = false;
   let head: string | undefined;
   let statusBranch: string | undefined;
-  let applying: { commit: string; waiting: boolean; newer?: string } | undefined;
+  let applying: { commit: string; waiting: boolean; newer?: string; run?: CurrentRun } | undefined;
 
   const backoff = (n: number): number => {
     const d = Math.min(deps.backoff.maxMs, deps.backoff.baseMs * 2 ** Math.max(0, n - 1));
@@ -135,6 +146,9 @@ export function createCycle(deps: CycleDeps): Cycle {
         plan,
         trigger,
         signal: req.signal,
+        onStart: ({ id, startedAt }) => {
+          applying!.run = { id, trigger, revision: revision.commit, startedAt, tasksDone: 0, tasksTotal: plan.tasks.length + plan.prune.length };
+        },
         onEvent: (e) => {
           if (e.type === 'task-retry' || e.type === 'health-wait') {
             if (e.type === 'task-retry') logger.info({ key: e.key, attempt: e.attempt, delayMs: e.delayMs, message: e.message }, 'task retry');
@@ -142,6 +156,7 @@ export function createCycle(deps: CycleDeps): Cycle {
             maybeSupersede();
           } else if (e.type === 'wave-start') applying!.waiting = false;
           if (e.type === 'task-end' || e.type === 'prune-end') {
+            if (applying?.run) applying.run.tasksDone += 1;
             const r = e.result;
             if (r.status !== 'noop') {
               logger.info({ key: r.key, action: r.action, status: r.status, reason: r.reason, message: r.message, durationMs: r.durationMs, attempts: r.attempts }, 'task');
@@ -252,6 +267,7 @@ export function createCycle(deps: CycleDeps): Cycle {
       ready,
       ...(head ? { headRevision: head } : {}), ...(inForce ? { inForce: inForce.revision.commit } : {}),
       ...(statusBranch ? { statusBranch } : {}),
+      ...(applying?.run ? { current: { ...applying.run } } : {}),
     }),
   };
 }

@@ -86,6 +86,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
         ready: s.ready,
         running: loop!.running,
         ...(s.headRevision ? { headRevision: s.headRevision } : {}),
+        ...(s.current ? { current: s.current } : {}),
       };
     };
     const auth = config.source.type === 'git' ? await resolveGitAuth(config.source.auth, rt.secrets) : undefined;

@@ -54,6 +54,8 @@ export interface LiveState {
   ready: boolean;
   running: boolean;
   headRevision?: string;
+  /** The run being applied now, if any (it reaches the journal only when it ends). */
+  current?: { id: string; trigger: string; revision: string; startedAt: string; tasksDone: number; tasksTotal: number };
 }
 
 export function formatProblemLine(p: Problem): string {

@@ -51,7 +51,12 @@ export function registerStatusRoutes(app: FastifyInstance, deps: StatusDeps): vo
       ...(inv ? { inventory: { digest: inv.digest, revision: inv.revision, appliedAt: inv.appliedAt } } : {}),
     });
   });
-  app.get('/runs', async () => ({ runs: deps.read().runs.map(summariseRun) }));
+  // The running run first, as `Running` with its progress: it reaches the journal only when it ends.
+  app.get('/runs', async () => {
+    const current = deps.live().current;
+    const running = current ? [sanitizeDeep({ ...current, outcome: 'Running' })] : [];
+    return { runs: [...running, ...deps.read().runs.map(summariseRun)] };
+  });
   app.get<{ Params: { id: string } }>('/runs/:id', async (req, reply) => {
     const run = deps.read().runs.find((r) => r.id === req.params.id);
     if (!run) return reply.code(404).send({ error: `no run ${req.params.id}` });
