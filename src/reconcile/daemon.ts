@@ -104,6 +104,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
     const server = buildServer({
       ...config.webhooks,
       secrets,
+      replayDir: join(rt.stateDir, 'webhooks'),
       branch: config.branch,
       statusBranch,
       requestFetch: (reason) => loop!.trigger(reason),

@@ -3,6 +3,9 @@
  * 429 cheaply and can never queue more than one run. Budgets are kept apart by who spends them: verified deliveries
  * per receiver, failed verifications per client address, so nobody without the secret can spend the forge's budget.
  */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
 export interface TokenBucket {
   /** Takes one token if available. */
   take(): boolean;
@@ -70,10 +73,21 @@ export interface ReplayGuard {
   firstSeen(id: string): boolean;
 }
 
-export function createReplayGuard(opts: { windowMs: number; maxEntries?: number; now?: () => number }): ReplayGuard {
+export interface ReplayGuardOptions {
+  windowMs: number;
+  maxEntries?: number;
+  now?: () => number;
+  /**
+   * File the ids are kept in, so a restart does not reopen the window: a delivery captured before the restart is
+   * still a replay after it. Written atomically after each new id (deliveries are rate-limited, so this is rare).
+   */
+  file?: string;
+}
+
+export function createReplayGuard(opts: ReplayGuardOptions): ReplayGuard {
   const now = opts.now ?? Date.now;
   const max = opts.maxEntries ?? 10_000;
-  const seen = new Map<string, number>();
+  const seen = new Map<string, number>(opts.file ? readSeen(opts.file, now() - opts.windowMs, max) : []);
   return {
     firstSeen(id) {
       const t = now();
@@ -83,7 +97,28 @@ export function createReplayGuard(opts: { windowMs: number; maxEntries?: number;
       }
       if (seen.has(id)) return false;
       seen.set(id, t);
+      if (opts.file) writeSeen(opts.file, seen);
       return true;
     },
   };
+}
+
+/** Entries still inside the window, oldest first; an unreadable or malformed file is an empty memory. */
+function readSeen(file: string, since: number, max: number): [string, number][] {
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(data)) return [];
+  const ok = data.filter((e): e is [string, number] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number' && e[1] > since);
+  return ok.sort((a, b) => a[1] - b[1]).slice(-max);
+}
+
+function writeSeen(file: string, seen: Map<string, number>): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify([...seen]), { mode: 0o600 });
+  renameSync(tmp, file);
 }

@@ -8,6 +8,7 @@
  * guarded by its signature instead: the HMAC of an identical body is identical, so a captured request replayed
  * within a short window is ignored. The body is never used beyond the ref.
  */
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { WEBHOOK_SOURCES, type WebhookSource } from '../config/index.js';
@@ -23,6 +24,8 @@ export interface WebhookDeps {
   burst: number;
   perSecond: number;
   replayWindowMs: number;
+  /** Directory where replay ids persist across restarts (the daemon's state dir); in memory only when absent. */
+  replayDir?: string;
   branch: string;
   statusBranch: () => string;
   /** Asks the loop for a poll + fetch; must return immediately. */
@@ -82,10 +85,12 @@ export function registerWebhooks(app: FastifyInstance, deps: WebhookDeps): void 
   );
   // Failed verifications, per client address and across receivers: a prober is throttled, the forge is not.
   const failures = createKeyedBuckets({ burst: deps.burst, perSecond: deps.perSecond, ...(deps.now ? { now: deps.now } : {}) });
-  const replay = createReplayGuard({ windowMs: deps.replayWindowMs, ...(deps.now ? { now: deps.now } : {}) });
+  const persist = (name: string) => (deps.replayDir ? { file: join(deps.replayDir, name) } : {});
+  const replay = createReplayGuard({ windowMs: deps.replayWindowMs, ...(deps.now ? { now: deps.now } : {}), ...persist('replay-ids.json') });
   const replayedSignature = createReplayGuard({
     windowMs: Math.min(deps.replayWindowMs, SIGNATURE_REPLAY_WINDOW_MS),
     ...(deps.now ? { now: deps.now } : {}),
+    ...persist('replay-signatures.json'),
   });
   /** False when this verified delivery was seen before: by its id, or by its signature when it carries no id. */
   const firstSeen = (source: WebhookSource, req: FastifyRequest, deliveryId: string | undefined): boolean => {
