@@ -46,6 +46,8 @@ export interface CycleState {
   statusBranch?: string;
   /** The run being applied now, with its progress in tasks. */
   current?: CurrentRun;
+  /** When the source was last polled (every poll; the journal's copy is refreshed at most once a minute). */
+  sourceCheckedAt?: string;
 }
 
 export interface CurrentRun {
@@ -268,6 +270,7 @@ export function createCycle(deps: CycleDeps): Cycle {
       ...(head ? { headRevision: head } : {}), ...(inForce ? { inForce: inForce.revision.commit } : {}),
       ...(statusBranch ? { statusBranch } : {}),
       ...(applying?.run ? { current: { ...applying.run } } : {}),
+      ...(tracker.checkedAt() ? { sourceCheckedAt: tracker.checkedAt() } : {}),
     }),
   };
 }

@@ -87,6 +87,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
         running: loop!.running,
         ...(s.headRevision ? { headRevision: s.headRevision } : {}),
         ...(s.current ? { current: s.current } : {}),
+        ...(s.sourceCheckedAt ? { sourceCheckedAt: s.sourceCheckedAt } : {}),
       };
     };
     const auth = config.source.type === 'git' ? await resolveGitAuth(config.source.auth, rt.secrets) : undefined;

@@ -22,6 +22,8 @@ export interface SourceTracker {
   refuse(commit: string, err: unknown): Promise<void>;
   /** True while `commit` is the refused one. */
   isRefused(commit: string): boolean;
+  /** When the source last answered or failed (ISO time): kept per poll in memory, written to the journal less often. */
+  checkedAt(): string | undefined;
 }
 
 const REFRESH_MS = 60_000;
@@ -39,10 +41,12 @@ export function createSourceTracker(deps: SourceTrackerDeps): SourceTracker {
   let failures = 0;
   let lastOkWrite = 0;
   let refused: string | undefined;
+  let checkedAt: string | undefined;
   const type = (source: Source, op: string) => (source.describe().startsWith('dir ') ? `dir-${op}` : op);
 
   async function ok(): Promise<void> {
     const now = deps.clock.now();
+    checkedAt = new Date(now).toISOString();
     const wasFailing = failures > 0 || deps.journal.peek((d) => d.sourceStatus?.ok === false);
     const wasRefused = refused;
     failures = 0;
@@ -63,6 +67,7 @@ export function createSourceTracker(deps: SourceTrackerDeps): SourceTracker {
         const commit = await source.poll();
         deps.metrics.inc('driftless_git_requests_total', { type: type(source, 'ls-remote'), result: 'ok' });
         if (commit && commit !== refused) await ok();
+        else checkedAt = new Date(deps.clock.now()).toISOString();
         return commit;
       } catch (err) {
         deps.metrics.inc('driftless_git_requests_total', { type: type(source, 'ls-remote'), result: 'error' });
@@ -81,6 +86,7 @@ export function createSourceTracker(deps: SourceTrackerDeps): SourceTracker {
     },
     async failed(op, err) {
       failures += 1;
+      checkedAt = new Date(deps.clock.now()).toISOString();
       const message = `source unavailable (${op}): ${describeError(err)}; nothing applied or pruned, last good revision stays in force`;
       deps.logger.warn({ failures }, message);
       await deps.journal.update((d) => {
@@ -101,5 +107,6 @@ export function createSourceTracker(deps: SourceTrackerDeps): SourceTracker {
       deps.onChange?.(`driftless status: refusing ${commit.slice(0, 12)}`);
     },
     isRefused: (commit) => refused === commit,
+    checkedAt: () => checkedAt,
   };
 }

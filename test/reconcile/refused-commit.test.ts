@@ -73,6 +73,8 @@ describe('a refused commit', () => {
     }
     expect(fetches()).toBe(1);
     expect(rt.journal.peek((d) => d.sourceStatus?.ok)).toBe(false);
+    // Every poll is visible (issue 18.8: checkedAt went stale on quiet polls): the live state has the last one.
+    expect(cycle.state().sourceCheckedAt).toBe(new Date(clock.now()).toISOString());
     const log = readFileSync(logFile, 'utf8');
     expect(log).not.toMatch(/source available again/);
     expect(log.match(/refusing commit/g)).toHaveLength(1);
