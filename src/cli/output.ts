@@ -169,12 +169,14 @@ export function printStatus(statuses: ResourceStatus[], meta: { lastGoodRevision
   if (meta.lastRun) write(`last run: ${meta.lastRun.outcome} at ${meta.lastRun.finishedAt} (${meta.lastRun.revision})`);
   for (const p of meta.lastRun?.problems ?? []) write(`  ${formatProblem(p)}`);
   write('');
+  // Columns fit the longest name, so long keys (OpenDCP-style names) do not push a row's state out of line.
+  const width = Math.max(32, ...statuses.map((s) => s.key.length + 1));
   for (const s of statuses.sort((a, b) => a.key.localeCompare(b.key))) {
     const ready = s.conditions.find((c) => c.type === 'Ready');
     const stalled = s.conditions.find((c) => c.type === 'Stalled' && c.status === 'True');
     const state = stalled ? 'Stalled' : ready?.status === 'True' ? 'Ready' : 'NotReady';
     const why = (stalled ?? ready)?.message;
-    write(`  ${s.key.padEnd(32)} ${state.padEnd(9)} ${s.health.padEnd(11)} ${why && state !== 'Ready' ? why : ''}`.trimEnd());
+    write(`  ${s.key.padEnd(width)} ${state.padEnd(9)} ${s.health.padEnd(11)} ${why && state !== 'Ready' ? why : ''}`.trimEnd());
     const detail = detailLine(s.details);
     if (detail) write(`      ${detail}`);
   }
