@@ -47,6 +47,17 @@ describe('OpenDCP names', () => {
     ]);
   });
 
+  it('refuses params a built-in step does not take, naming what it takes (issue 18.16)', async () => {
+    const dir = repo({
+      'tasks.yaml': doc('TaskTemplate', 'deploy_web', '  steps:\n    - { name: create_vm, params: { vm_type_id: small, tag: v2 } }\n    - { name: start_service, params: { tag: v2 } }'),
+    });
+    const problems = (await loadRepo(dir, { registry: createKindRegistry() })).problems.map((p) => p.message);
+    expect(problems).toEqual([
+      'TaskTemplate/deploy_web: step 1 (create_vm): built-in step create_vm does not take param tag (it takes template, vm_type_id); the image and its tag come from the Pool\'s container.image (or its ImageProject)',
+      'TaskTemplate/deploy_web: step 2 (start_service): built-in step start_service does not take param tag (it takes no params); the image and its tag come from the Pool\'s container.image (or its ImageProject)',
+    ]);
+  });
+
   it('writes a machine host name without underscores', () => {
     const p = createParams('cn-hangzhou', { name: 'web_pool-0', clientToken: 't', tags: {}, spec: { zone: 'z', image: 'i', instanceType: 't' } } as never, 'kp');
     expect(p).toMatchObject({ InstanceName: 'web_pool-0', HostName: 'web-pool-0' });
