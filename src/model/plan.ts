@@ -99,6 +99,11 @@ export interface Problem {
   line: number;
   col: number;
   message: string;
+  /**
+   * From a kind's validate(): the JSON pointer (e.g. `/spec/components/uaa/0`) of the field the problem is about;
+   * the loader then places it at that field's line instead of the document's start, and drops the pointer.
+   */
+  pointer?: string;
 }
 
 export interface RunRecord {
