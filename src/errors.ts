@@ -16,6 +16,8 @@ export type Reason =
   | 'HostKeyMismatch'
   | 'SourceUnavailable'
   | 'UnsafePath'
+  /** The source answered, but the commit it points at is refused for what it holds (an empty or unsafe tree). */
+  | 'RevisionRefused'
   | 'SecretUnavailable'
   | 'ObserveFailed'
   | 'ApplyFailed'

@@ -48,9 +48,32 @@ function change(c: FieldChange): string {
   return `      ~ ${c.path}: ${value(c.before)} -> ${value(c.after)}`;
 }
 
-function taskLine(t: Task): string {
-  const why = t.error ? ` (cannot observe: ${t.error.message})` : t.reason ? ` (${t.reason})` : '';
-  return `  ${SYMBOL[t.action] ?? '?'} ${t.key}  ${t.action}${why}  [wave ${t.wave}]`;
+/** Long causes (a failed pre-flight lists every check) are wrapped under the line, not printed as one 6 KB line. */
+const WRAP = 100;
+
+function wrap(text: string, indent: string): string[] {
+  const out: string[] = [];
+  for (const para of text.split(/\r?\n/)) {
+    let line = '';
+    for (const word of para.split(/\s+/).filter(Boolean)) {
+      if (line && line.length + 1 + word.length > WRAP) {
+        out.push(indent + line);
+        line = word;
+      } else line = line ? `${line} ${word}` : word;
+    }
+    if (line) out.push(indent + line);
+  }
+  return out;
+}
+
+/**
+ * One plan line per task. A task that could not be observed is `unknown` (`?`), never a quiet `noop`: nothing is
+ * known about it, and its cause follows, wrapped. A reason with a cause (a Host's `Unreachable`) shows both.
+ */
+function taskLines(t: Task): string[] {
+  if (t.error) return [`  ? ${t.key}  unknown (${t.error.reason})  [wave ${t.wave}]`, ...wrap(t.error.message, '      ')];
+  const why = t.reason ? ` (${t.reason}${t.message ? `: ${t.message.split(/\r?\n/)[0]}` : ''})` : '';
+  return [`  ${SYMBOL[t.action] ?? '?'} ${t.key}  ${t.action}${why}  [wave ${t.wave}]`];
 }
 
 export function printPlan(plan: Plan, opts: { verbose?: boolean } = {}): void {
@@ -58,18 +81,20 @@ export function printPlan(plan: Plan, opts: { verbose?: boolean } = {}): void {
   write('');
   const changed = plan.tasks.filter((t) => t.action !== 'noop' || t.error);
   for (const t of changed) {
-    write(taskLine(t));
+    for (const line of taskLines(t)) write(line);
     for (const c of t.changes) write(change(c));
   }
   if (opts.verbose) for (const t of plan.tasks.filter((x) => x.action === 'noop' && !x.error)) write(`    ${t.key}  (no changes)`);
   for (const p of plan.prune) write(p.allowed ? `  - ${p.key}  delete (prune)` : `  ! ${p.key}  no longer declared; kept: ${p.reason}`);
-  const n = (a: string) => plan.tasks.filter((t) => t.action === a).length;
+  const n = (a: string) => plan.tasks.filter((t) => t.action === a && !t.error).length;
+  const unknown = plan.tasks.filter((t) => t.error).length;
   const deletes = plan.prune.filter((p) => p.allowed).length;
   write('');
   if (changed.length === 0 && deletes === 0) {
     write(`No changes. ${plan.tasks.length} resource(s) match the declaration.`);
   } else {
-    write(`Plan: ${n('create')} to create, ${n('update')} to update, ${n('replace')} to replace, ${deletes} to delete, ${n('noop')} unchanged.`);
+    const unknownPart = unknown > 0 ? `, ${unknown} unknown (could not be observed)` : '';
+    write(`Plan: ${n('create')} to create, ${n('update')} to update, ${n('replace')} to replace, ${deletes} to delete, ${n('noop')} unchanged${unknownPart}.`);
   }
 }
 
@@ -144,12 +169,14 @@ export function printStatus(statuses: ResourceStatus[], meta: { lastGoodRevision
   if (meta.lastRun) write(`last run: ${meta.lastRun.outcome} at ${meta.lastRun.finishedAt} (${meta.lastRun.revision})`);
   for (const p of meta.lastRun?.problems ?? []) write(`  ${formatProblem(p)}`);
   write('');
+  // Columns fit the longest name, so long keys (OpenDCP-style names) do not push a row's state out of line.
+  const width = Math.max(32, ...statuses.map((s) => s.key.length + 1));
   for (const s of statuses.sort((a, b) => a.key.localeCompare(b.key))) {
     const ready = s.conditions.find((c) => c.type === 'Ready');
     const stalled = s.conditions.find((c) => c.type === 'Stalled' && c.status === 'True');
     const state = stalled ? 'Stalled' : ready?.status === 'True' ? 'Ready' : 'NotReady';
     const why = (stalled ?? ready)?.message;
-    write(`  ${s.key.padEnd(32)} ${state.padEnd(9)} ${s.health.padEnd(11)} ${why && state !== 'Ready' ? why : ''}`.trimEnd());
+    write(`  ${s.key.padEnd(width)} ${state.padEnd(9)} ${s.health.padEnd(11)} ${why && state !== 'Ready' ? why : ''}`.trimEnd());
     const detail = detailLine(s.details);
     if (detail) write(`      ${detail}`);
   }

@@ -120,6 +120,13 @@ export function loadDaemonConfig(inputs: ConfigInputs): DaemonConfig {
   return normalise(data, cwd, problems, origin);
 }
 
+/** The `#ref` of a repo URL (`https://host/x.git#dev`), if any; a directory path's `#` is part of the path. */
+function refFragment(repo: string): string | undefined {
+  if (!/^[a-z+]+:\/\/|^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:/i.test(repo)) return undefined;
+  const hash = repo.indexOf('#');
+  return hash >= 0 && hash < repo.length - 1 ? repo.slice(hash + 1) : undefined;
+}
+
 function kebab(k: string): string {
   return k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
@@ -149,8 +156,19 @@ interface RawConfig {
   http: HttpConfig;
 }
 
-function normalise(data: Layer, cwd: string, problems: string[], origin: Map<string, string>): DaemonConfig {
+/**
+ * The branch is named once: by `branch` (file, env or flag) or by the repo URL's `#ref`. Both naming different refs is
+ * a problem (the banner would show one and the daemon watch the other); `#ref` alone wins over the default branch.
+ */
+function normalise(data: Layer, cwd: string, problems: string[], origin: ReadonlyMap<string, string>): DaemonConfig {
   const raw = data as unknown as RawConfig;
+  const fragment = refFragment(raw.repo);
+  if (fragment && origin.has('branch') && fragment !== raw.branch) {
+    problems.push(
+      `branch: ${JSON.stringify(raw.branch)} (from ${origin.get('branch')}) conflicts with #${fragment} in repo (from ${origin.get('repo') ?? 'repo'}); name the branch once`,
+    );
+  }
+  if (fragment) raw.branch = fragment;
   let source: SourceSpec | undefined;
   try {
     source = parseSourceArg(raw.repo, { cwd, ref: raw.branch, ...(raw.auth ? { auth: raw.auth } : {}) });

@@ -10,7 +10,7 @@ import type { Task, TaskResult } from '../model/plan.js';
 import type { ResourceKey } from '../model/resource.js';
 import { sanitizeDeep } from '../util/sanitize.js';
 import { digestOf } from './digest.js';
-import { gateClass, runHealthGate, safeHealth } from './health-gate.js';
+import { gateClass, runHealthGate, safeHealth, type GateVerdict } from './health-gate.js';
 import { runPrunePhase } from './prune-phase.js';
 import { withRetry } from './retry.js';
 import type { ApplyContext } from './apply-context.js';
@@ -116,29 +116,44 @@ export async function applyPlan(input: ApplyInput, ac: ApplyContext): Promise<Ap
     const tasks = keys.map((k) => byKey.get(k)).filter((t): t is Task => t !== undefined);
     if (tasks.length === 0) continue;
     ac.emit({ type: 'wave-start', wave, keys: tasks.map((t) => t.key) });
-    const steps = await Promise.all(tasks.map((t) => limit(() => runTask(t, ac))));
+    // Each result is reported the moment its task finishes, with its own duration, not when its wave ends.
+    const steps = await Promise.all(
+      tasks.map((t) =>
+        limit(async () => {
+          const step = await runTask(t, ac);
+          if ('done' in step) finish(step.done);
+          return step;
+        }),
+      ),
+    );
     const gated = new Map<ResourceKey, { attempts: number; started: number }>();
-    for (const s of steps) {
-      if ('done' in s) finish(s.done);
-      else gated.set(s.gate.key, { attempts: s.attempts, started: s.started });
-    }
+    for (const s of steps) if ('gate' in s) gated.set(s.gate.key, { attempts: s.attempts, started: s.started });
     if (gated.size === 0) continue;
     const gateTasks = [...gated.keys()].map((k) => byKey.get(k) as Task);
-    const verdicts = await runHealthGate(wave, gateTasks, { ...ac, health: ac.options.health, concurrency: ac.options.concurrency });
-    for (const task of gateTasks) {
-      const v = verdicts.get(task.key);
+    const settling: Promise<void>[] = [];
+    const settle = async (task: Task, v: GateVerdict): Promise<void> => {
       const g = gated.get(task.key) as { attempts: number; started: number };
       const mod = ac.registry.get(task.kind) as KindModule;
-      const base = { ...baseResult(task, g.started), attempts: g.attempts, health: v?.health ?? 'Unknown' };
-      const parts = v?.observedKnown ? observedParts(mod, v.observed) : {};
-      if (v?.ok) {
+      const base = { ...baseResult(task, g.started), attempts: g.attempts, health: v.health };
+      const parts = v.observedKnown ? observedParts(mod, v.observed) : {};
+      if (v.ok) {
         if (task.action === 'noop') await ac.record(task, false);
         finish({ ...base, status: task.action === 'noop' ? 'noop' : 'succeeded', ...parts, ...(task.reason ? { reason: task.reason } : {}) });
       } else {
-        const reason = v?.reason ?? 'HealthCheckTimeout';
-        const message = v && !v.ok ? v.message : 'no health verdict';
-        finish({ ...base, status: 'failed', reason, message, disposition: 'waiting', ...parts });
+        finish({ ...base, status: 'failed', reason: v.reason, message: v.message, disposition: 'waiting', ...parts });
       }
+    };
+    const verdicts = await runHealthGate(wave, gateTasks, {
+      ...ac,
+      health: ac.options.health,
+      concurrency: ac.options.concurrency,
+      onVerdict: (key, v) => settling.push(settle(byKey.get(key) as Task, v)),
+    });
+    await Promise.all(settling);
+    for (const task of gateTasks) {
+      if (results.has(task.key) || verdicts.has(task.key)) continue;
+      const g = gated.get(task.key) as { attempts: number; started: number };
+      finish({ ...baseResult(task, g.started), attempts: g.attempts, health: 'Unknown', status: 'failed', reason: 'HealthCheckTimeout', message: 'no health verdict', disposition: 'waiting' });
     }
   }
   const ordered = input.plan.tasks.map((t) => results.get(t.key)).filter((r): r is TaskResult => r !== undefined);

@@ -30,6 +30,8 @@ export interface GateDeps {
   concurrency: number;
   sleep: Sleep;
   emit: (e: EngineEvent) => void;
+  /** Each resource's verdict as soon as it has one, so its result is reported when it finishes, not with the wave. */
+  onVerdict?: (key: ResourceKey, verdict: GateVerdict) => void;
 }
 
 /** Health of an observation; a health function that throws is a bug reported as Unknown, not a crash. */
@@ -62,6 +64,10 @@ export async function runHealthGate(wave: number, tasks: Task[], deps: GateDeps)
   const limit = pLimit(Math.max(1, deps.concurrency));
   const maxSleeps = Math.max(1, Math.ceil(deps.health.timeoutMs / Math.max(1, deps.health.intervalMs)));
   const deadline = Date.now() + deps.health.timeoutMs;
+  const settle = (key: ResourceKey, verdict: GateVerdict): void => {
+    verdicts.set(key, verdict);
+    deps.onVerdict?.(key, verdict);
+  };
   for (let sleeps = 0; pending.size > 0; sleeps++) {
     await Promise.all(
       [...pending.values()].map((task) =>
@@ -81,7 +87,7 @@ export async function runHealthGate(wave: number, tasks: Task[], deps: GateDeps)
           const cls = gateClass(report.status);
           if (cls === 'wait') return;
           pending.delete(task.key);
-          verdicts.set(
+          settle(
             task.key,
             cls === 'pass'
               ? { ok: true, health: report.status, observed, observedKnown: known }
@@ -112,7 +118,7 @@ export async function runHealthGate(wave: number, tasks: Task[], deps: GateDeps)
     for (const key of pending.keys()) {
       const l = last.get(key);
       const report = l?.report ?? { status: 'Unknown' as const };
-      verdicts.set(key, {
+      settle(key, {
         ok: false,
         health: report.status,
         reason: cancelled ? 'Cancelled' : 'HealthCheckTimeout',

@@ -41,6 +41,7 @@ async function planOne(res: Resource, graph: ResourceGraph, registry: KindRegist
     const outcome = mod.diff(res, observed);
     const task: Task = { ...base, action: outcome.action, changes: outcome.changes, observed };
     if (outcome.reason !== undefined) task.reason = outcome.reason;
+    if (outcome.message !== undefined) task.message = outcome.message;
     return task;
   } catch (err) {
     return { ...base, action: 'noop', changes: [], observed, reason: 'InternalError', error: taskError('diff', err) };

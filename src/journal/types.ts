@@ -12,6 +12,8 @@ export interface SourceStatus {
   ok: boolean;
   message?: string;
   checkedAt: string;
+  /** The commit the source points at whose content was refused (empty or unsafe tree); absent otherwise. */
+  refusedCommit?: string;
 }
 
 export interface JournalData {

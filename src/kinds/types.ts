@@ -58,6 +58,8 @@ export interface RepoPathRef {
   /** The path as written, relative to the repo root. */
   path: string;
   type: 'file' | 'dir';
+  /** Names the path in a problem (default: the field, e.g. `spec.source`), e.g. `release job file of nats`. */
+  what?: string;
 }
 
 export interface KindModule<Spec = unknown, Observed = unknown> {

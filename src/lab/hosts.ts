@@ -151,7 +151,7 @@ async function createOne(docker: Docker, name: string, index: number, opts: Crea
     const port = fixedPort ?? (await freePort());
     const container = await docker.createContainer({
       name,
-      Hostname: name,
+      Hostname: name.replace(/_/g, '-'),
       Image: opts.image,
       Env: [`AUTHORIZED_KEYS=${opts.publicKey.trim()}`, ...(own?.env ?? []), ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`)],
       ...(own ? { Volumes: own.volumes } : {}),

@@ -14,7 +14,7 @@ export interface SchemaIssue {
 }
 
 const NAME_RULE =
-  "use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 63 characters";
+  "use lower-case letters, digits, '-', '.' and '_', starting and ending with a letter or digit, at most 63 characters";
 
 /** Reads a value by JSON pointer, for messages that quote a harmless value (names). */
 function valueAt(root: unknown, pointer: string): unknown {

@@ -81,7 +81,10 @@ export function checkReferences(entries: readonly Entry[], kinds: KindRegistry, 
     }
     if (!mod.validate) continue;
     try {
-      problems.push(...mod.validate(e.resource, index));
+      for (const p of mod.validate(e.resource, index)) {
+        if (p.pointer === undefined) problems.push(p);
+        else at(p.pointer, p.message);
+      }
     } catch (err) {
       at('', `internal error: ${mod.kind} validation failed: ${messageOf(err)}`);
     }

@@ -17,10 +17,14 @@ export function checkRepoPaths(entries: readonly Entry[], kinds: KindRegistry): 
     const mod = kinds.get(e.resource.kind);
     if (!mod?.repoPaths || !e.clean) continue;
     try {
+      // A path under one already refused (a missing release dir) would only repeat that problem.
+      const refused: string[] = [];
       for (const ref of mod.repoPaths(e.resource)) {
+        if (refused.some((r) => ref.path.startsWith(`${r.replace(/\/+$/, '')}/`))) continue;
         try {
-          resolveInside(e.doc.dir, ref.path, ref.type, dotted(ref.pointer));
+          resolveInside(e.doc.dir, ref.path, ref.type, ref.what ?? dotted(ref.pointer));
         } catch (err) {
+          refused.push(ref.path);
           problems.push(problemIn(e.doc, ref.pointer, err instanceof Error ? err.message : String(err)));
         }
       }

@@ -22,6 +22,8 @@ export interface DiffOutcome {
   changes: FieldChange[];
   /** Why, when it is not obvious from the changes: e.g. `DriftDetected` for a host edited by hand. */
   reason?: string;
+  /** The cause behind `reason`, for people: e.g. `connect ECONNREFUSED 10.0.0.5:22` for `Unreachable`. */
+  message?: string;
 }
 
 export interface Task<Spec = unknown, Observed = unknown> {
@@ -32,6 +34,8 @@ export interface Task<Spec = unknown, Observed = unknown> {
   wave: number;
   changes: FieldChange[];
   reason?: string;
+  /** The cause behind `reason` (see DiffOutcome.message). */
+  message?: string;
   dependsOn: ResourceKey[];
   /** Digest of the desired resource: what the inventory records once applied. */
   digest: string;
@@ -95,6 +99,11 @@ export interface Problem {
   line: number;
   col: number;
   message: string;
+  /**
+   * From a kind's validate(): the JSON pointer (e.g. `/spec/components/uaa/0`) of the field the problem is about;
+   * the loader then places it at that field's line instead of the document's start, and drops the pointer.
+   */
+  pointer?: string;
 }
 
 export interface RunRecord {

@@ -8,7 +8,7 @@
  * - While applying, a newer revision at the source supersedes a run that is retrying or waiting on health.
  */
 import type { Logger as PinoLogger } from 'pino';
-import { describe as describeError } from '../errors.js';
+import { describe as describeError, StalledError } from '../errors.js';
 import type { LoadResult } from '../loader/index.js';
 import type { Plan, Problem, RunRecord } from '../model/plan.js';
 import type { Metrics } from '../server/metrics.js';
@@ -33,14 +33,30 @@ export interface CycleDeps {
   supersede: (reason: string) => void;
   /** After every recorded run; `changed` when it applied, failed or was a revision not seen before. */
   onRun?: (run: RunRecord, changed: boolean) => void;
+  /** After the source's state changed (unavailable, a refused commit, recovered); `message` names the change. */
+  onSourceChange?: (message: string) => void;
 }
 
 export interface CycleState {
+  /** True once a first run finished (applied, failed or refused for its problems): what `/readyz` answers. */
   ready: boolean;
   headRevision?: string;
   inForce?: string;
   /** statusBranch from the newest loaded driftless.yaml. */
   statusBranch?: string;
+  /** The run being applied now, with its progress in tasks. */
+  current?: CurrentRun;
+  /** When the source was last polled (every poll; the journal's copy is refreshed at most once a minute). */
+  sourceCheckedAt?: string;
+}
+
+export interface CurrentRun {
+  id: string;
+  trigger: string;
+  revision: string;
+  startedAt: string;
+  tasksDone: number;
+  tasksTotal: number;
 }
 
 export interface Cycle {
@@ -61,14 +77,14 @@ interface Processed {
 export function createCycle(deps: CycleDeps): Cycle {
   const { rt, source, metrics, logger, clock } = deps;
   const random = deps.random ?? Math.random;
-  const tracker = createSourceTracker({ journal: rt.journal, metrics, logger, clock });
+  const tracker = createSourceTracker({ journal: rt.journal, metrics, logger, clock, ...(deps.onSourceChange ? { onChange: deps.onSourceChange } : {}) });
   let processed: Processed | undefined;
   let inForce: { revision: Revision; load: LoadResult } | undefined;
   let lastObservedAt = 0;
   let ready = false;
   let head: string | undefined;
   let statusBranch: string | undefined;
-  let applying: { commit: string; waiting: boolean; newer?: string } | undefined;
+  let applying: { commit: string; waiting: boolean; newer?: string; run?: CurrentRun } | undefined;
 
   const backoff = (n: number): number => {
     const d = Math.min(deps.backoff.maxMs, deps.backoff.baseMs * 2 ** Math.max(0, n - 1));
@@ -89,7 +105,9 @@ export function createCycle(deps: CycleDeps): Cycle {
     }
   }
 
+  /** Every run goes through here; the first one makes the daemon ready (its outcome is in the status then). */
   async function record(run: RunRecord, changed: boolean): Promise<void> {
+    ready = true;
     metrics.inc('driftless_runs_total', { outcome: run.outcome });
     logger.info(
       { run: run.id, outcome: run.outcome, revision: run.revision, trigger: run.trigger, durationMs: run.durationMs, counts: run.counts },
@@ -130,6 +148,9 @@ export function createCycle(deps: CycleDeps): Cycle {
         plan,
         trigger,
         signal: req.signal,
+        onStart: ({ id, startedAt }) => {
+          applying!.run = { id, trigger, revision: revision.commit, startedAt, tasksDone: 0, tasksTotal: plan.tasks.length + plan.prune.length };
+        },
         onEvent: (e) => {
           if (e.type === 'task-retry' || e.type === 'health-wait') {
             if (e.type === 'task-retry') logger.info({ key: e.key, attempt: e.attempt, delayMs: e.delayMs, message: e.message }, 'task retry');
@@ -137,6 +158,7 @@ export function createCycle(deps: CycleDeps): Cycle {
             maybeSupersede();
           } else if (e.type === 'wave-start') applying!.waiting = false;
           if (e.type === 'task-end' || e.type === 'prune-end') {
+            if (applying?.run) applying.run.tasksDone += 1;
             const r = e.result;
             if (r.status !== 'noop') {
               logger.info({ key: r.key, action: r.action, status: r.status, reason: r.reason, message: r.message, durationMs: r.durationMs, attempts: r.attempts }, 'task');
@@ -194,6 +216,8 @@ export function createCycle(deps: CycleDeps): Cycle {
       return { retryInMs: backoff(await tracker.failed('poll', err)) };
     }
     head = commit;
+    // A commit refused for its content stays refused: re-fetching it would only refuse it again.
+    if (tracker.isRefused(commit)) return {};
     const now = clock.now();
     const isNew = !processed || processed.revision.commit !== commit;
     const retryDue = !isNew && !processed!.stalled && processed!.failures > 0 && now >= (processed!.retryAt ?? 0);
@@ -213,9 +237,12 @@ export function createCycle(deps: CycleDeps): Cycle {
       revision = await tracker.fetch(source);
       load = await loadRevision(rt, revision);
     } catch (err) {
+      if (err instanceof StalledError && (err.reason === 'RevisionRefused' || err.reason === 'UnsafePath')) {
+        await tracker.refuse(commit, err);
+        return {};
+      }
       return { retryInMs: backoff(await tracker.failed('fetch', err)) };
     }
-    ready = true;
     statusBranch = load.settings.statusBranch;
     const trigger = req.triggers.join(',');
     if (load.problems.length > 0) return stallRevision(revision, load.problems, trigger);
@@ -242,6 +269,8 @@ export function createCycle(deps: CycleDeps): Cycle {
       ready,
       ...(head ? { headRevision: head } : {}), ...(inForce ? { inForce: inForce.revision.commit } : {}),
       ...(statusBranch ? { statusBranch } : {}),
+      ...(applying?.run ? { current: { ...applying.run } } : {}),
+      ...(tracker.checkedAt() ? { sourceCheckedAt: tracker.checkedAt() } : {}),
     }),
   };
 }

@@ -70,6 +70,9 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       backoff: config.backoff,
       supersede: (reason) => loop?.supersede(reason),
       onRun: (run, changed) => reporter.report(changed, `driftless status: ${run.outcome} at ${run.revision.slice(0, 12)}`),
+      // Source outages and refused commits are part of the report: without this the branch kept saying what the
+      // last run saw while the daemon refused a newer commit.
+      onSourceChange: (message) => reporter.report(true, message),
     });
     const statusBranch = () => config.statusBranch ?? cycle.state().statusBranch ?? DEFAULT_STATUS_BRANCH;
     loop = createLoop({
@@ -88,6 +91,8 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
         ready: s.ready,
         running: loop!.running,
         ...(s.headRevision ? { headRevision: s.headRevision } : {}),
+        ...(s.current ? { current: s.current } : {}),
+        ...(s.sourceCheckedAt ? { sourceCheckedAt: s.sourceCheckedAt } : {}),
       };
     };
     const auth = config.source.type === 'git' ? await resolveGitAuth(config.source.auth, rt.secrets) : undefined;
@@ -105,6 +110,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
     const server = buildServer({
       ...config.webhooks,
       secrets,
+      replayDir: join(rt.stateDir, 'webhooks'),
       branch: config.branch,
       statusBranch,
       requestFetch: (reason) => loop!.trigger(reason),

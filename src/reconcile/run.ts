@@ -67,6 +67,8 @@ export interface ApplyArgs extends PlanArgs {
   plan: Plan;
   trigger: string;
   onEvent?: (event: EngineEvent) => void;
+  /** Called once the run has its id, before any task runs: lets the daemon list the run while it is going on. */
+  onStart?: (run: { id: string; startedAt: string }) => void;
 }
 
 /** Inventory writes during an apply are at most this far apart (see throttle.ts for why losing them is safe). */
@@ -79,6 +81,7 @@ export async function applyRevision(rt: Runtime, args: ApplyArgs): Promise<RunRe
   // The id is known from the start, so what kinds record during the apply (e.g. nginx's operation log) names it.
   const runId = randomUUID();
   const { engine, ctx } = engineFor(rt, args, live, runId);
+  args.onStart?.({ id: runId, startedAt: startedAt.toISOString() });
   await rt.journal.update((d) => {
     d.lastAttemptedRevision = args.revision.commit;
   });

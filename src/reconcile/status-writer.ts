@@ -7,6 +7,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import type { DaemonConfig } from '../config/index.js';
+import { ownsStatusPath } from '../report/render.js';
 import { isSshGitUrl } from '../source/git-ssh.js';
 import { commitStatus } from '../source/status-branch.js';
 import { commitStatusSsh } from '../source/status-branch-ssh.js';
@@ -35,7 +36,7 @@ export function statusWriter(args: {
       if (!config.statusPush) return 'disabled';
       const branch = args.statusBranch();
       if (branch === config.branch) throw new Error(`status branch ${branch} is the watched branch; refusing to write to it`);
-      const common: StatusCommitOptions = { branch, files, message, author: STATUS_AUTHOR, cacheDir: join(config.stateDir, 'status-cache') };
+      const common: StatusCommitOptions = { branch, files, message, author: STATUS_AUTHOR, cacheDir: join(config.stateDir, 'status-cache'), owns: ownsStatusPath };
       if (ssh) {
         return commitStatusSsh({
           ...common,

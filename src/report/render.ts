@@ -42,7 +42,8 @@ export function renderSummary(data: JournalData, live: LiveState): string {
   lines.push(`- Source: \`${view.source.description}\` (branch \`${view.source.branch}\`)`);
   lines.push(`- Revision in force: \`${short(view.revision.inForce)}\``);
   lines.push(`- Last attempted revision: \`${short(view.revision.lastAttempted)}\``);
-  if (!view.source.ok) lines.push(`- **Source unavailable**: ${view.source.message ?? 'unknown reason'}`);
+  if (view.source.refusedCommit) lines.push(`- **Refusing \`${short(view.source.refusedCommit)}\`**: ${view.source.message ?? 'refused'}`);
+  else if (!view.source.ok) lines.push(`- **Source unavailable**: ${view.source.message ?? 'unknown reason'}`);
   if (run) {
     lines.push(`- Last run: **${run.outcome}** (trigger ${run.trigger}) at ${run.finishedAt}, took ${seconds(run.durationMs)}`);
     if (run.message) lines.push(`- Message: ${run.message}`);
@@ -66,6 +67,14 @@ export function renderSummary(data: JournalData, live: LiveState): string {
   }
   lines.push('');
   return sanitize(lines.join('\n'));
+}
+
+/**
+ * The paths of the status branch the report owns: its summary and everything under `resources/`. Anything else on
+ * the branch (notes, dashboards people commit there) is theirs and is carried over by every status commit.
+ */
+export function ownsStatusPath(path: string): boolean {
+  return path === 'README.md' || path === 'resources' || path.startsWith('resources/');
 }
 
 /** Path (POSIX) -> content: the summary plus one JSON document per resource. */

@@ -38,7 +38,7 @@ export interface RunSummary {
 }
 
 export interface StatusView {
-  source: { description: string; branch: string; ok: boolean; message?: string; checkedAt?: string };
+  source: { description: string; branch: string; ok: boolean; message?: string; checkedAt?: string; refusedCommit?: string };
   ready: boolean;
   running: boolean;
   revision: { inForce?: string; lastAttempted?: string; head?: string };
@@ -54,6 +54,10 @@ export interface LiveState {
   ready: boolean;
   running: boolean;
   headRevision?: string;
+  /** When the source was last polled, fresher than the journal's copy (written at most once a minute). */
+  sourceCheckedAt?: string;
+  /** The run being applied now, if any (it reaches the journal only when it ends). */
+  current?: { id: string; trigger: string; revision: string; startedAt: string; tasksDone: number; tasksTotal: number };
 }
 
 export function formatProblemLine(p: Problem): string {
@@ -106,7 +110,8 @@ export function buildStatusView(data: JournalData, live: LiveState): StatusView 
       branch: live.branch,
       ok: data.sourceStatus?.ok ?? true,
       ...(data.sourceStatus?.message ? { message: data.sourceStatus.message } : {}),
-      ...(data.sourceStatus?.checkedAt ? { checkedAt: data.sourceStatus.checkedAt } : {}),
+      ...((live.sourceCheckedAt ?? data.sourceStatus?.checkedAt) ? { checkedAt: live.sourceCheckedAt ?? data.sourceStatus?.checkedAt } : {}),
+      ...(data.sourceStatus?.refusedCommit ? { refusedCommit: data.sourceStatus.refusedCommit } : {}),
     },
     ready: live.ready,
     running: live.running,

@@ -51,7 +51,12 @@ export function registerStatusRoutes(app: FastifyInstance, deps: StatusDeps): vo
       ...(inv ? { inventory: { digest: inv.digest, revision: inv.revision, appliedAt: inv.appliedAt } } : {}),
     });
   });
-  app.get('/runs', async () => ({ runs: deps.read().runs.map(summariseRun) }));
+  // The running run first, as `Running` with its progress: it reaches the journal only when it ends.
+  app.get('/runs', async () => {
+    const current = deps.live().current;
+    const running = current ? [sanitizeDeep({ ...current, outcome: 'Running' })] : [];
+    return { runs: [...running, ...deps.read().runs.map(summariseRun)] };
+  });
   app.get<{ Params: { id: string } }>('/runs/:id', async (req, reply) => {
     const run = deps.read().runs.find((r) => r.id === req.params.id);
     if (!run) return reply.code(404).send({ error: `no run ${req.params.id}` });
@@ -62,7 +67,7 @@ export function registerStatusRoutes(app: FastifyInstance, deps: StatusDeps): vo
     const live = deps.live();
     const gauges: Gauge[] = [
       resourceGauge(data),
-      { name: 'driftless_ready', help: 'One once the first revision is loaded.', samples: [{ labels: {}, value: live.ready ? 1 : 0 }] },
+      { name: 'driftless_ready', help: 'One once the first run finished (its outcome is in the status).', samples: [{ labels: {}, value: live.ready ? 1 : 0 }] },
       {
         name: 'driftless_source_up',
         help: 'One while the Git source answers.',

@@ -1,17 +1,20 @@
 /**
  * `POST /hooks/:source`: verify, then ask the loop for a fetch and answer 202 at once. Order matters: unknown
- * receiver (404), rate limit (429, before any HMAC work), signature (401), payload (400), event and ref filters and
- * the replay guard (200 with the reason it was ignored). Replay ids are recorded only after the signature checked
+ * receiver (404), the client address's budget of failed verifications (429, before any HMAC work), signature (401,
+ * spending that budget), the receiver's budget of verified deliveries (429), payload (400), event and ref filters and
+ * the replay guard (200 with the reason it was ignored). The two budgets are apart so that requests nobody signed
+ * can never use up the forge's: forges do not retry a 429. Every 429 carries `Retry-After`. Replay ids are recorded only after the signature checked
  * out, so forged requests cannot poison the guard. A signed delivery without a delivery id (scripts, CI jobs) is
  * guarded by its signature instead: the HMAC of an identical body is identical, so a captured request replayed
  * within a short window is ignored. The body is never used beyond the ref.
  */
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { WEBHOOK_SOURCES, type WebhookSource } from '../config/index.js';
 import type { Metrics } from './metrics.js';
 import { classifyRef, parsePayload, readDelivery } from './push-event.js';
-import { createReplayGuard, createTokenBucket, type TokenBucket } from './rate-limit.js';
+import { createKeyedBuckets, createReplayGuard, createTokenBucket, retryAfterSeconds, type TokenBucket } from './rate-limit.js';
 import { verifyGeneric, verifyGitea, verifyGithub, verifyGitlab } from './signatures.js';
 
 export interface WebhookDeps {
@@ -21,6 +24,8 @@ export interface WebhookDeps {
   burst: number;
   perSecond: number;
   replayWindowMs: number;
+  /** Directory where replay ids persist across restarts (the daemon's state dir); in memory only when absent. */
+  replayDir?: string;
   branch: string;
   statusBranch: () => string;
   /** Asks the loop for a poll + fetch; must return immediately. */
@@ -78,10 +83,14 @@ export function registerWebhooks(app: FastifyInstance, deps: WebhookDeps): void 
   const buckets = new Map<WebhookSource, TokenBucket>(
     WEBHOOK_SOURCES.map((s) => [s, createTokenBucket({ burst: deps.burst, perSecond: deps.perSecond, ...(deps.now ? { now: deps.now } : {}) })]),
   );
-  const replay = createReplayGuard({ windowMs: deps.replayWindowMs, ...(deps.now ? { now: deps.now } : {}) });
+  // Failed verifications, per client address and across receivers: a prober is throttled, the forge is not.
+  const failures = createKeyedBuckets({ burst: deps.burst, perSecond: deps.perSecond, ...(deps.now ? { now: deps.now } : {}) });
+  const persist = (name: string) => (deps.replayDir ? { file: join(deps.replayDir, name) } : {});
+  const replay = createReplayGuard({ windowMs: deps.replayWindowMs, ...(deps.now ? { now: deps.now } : {}), ...persist('replay-ids.json') });
   const replayedSignature = createReplayGuard({
     windowMs: Math.min(deps.replayWindowMs, SIGNATURE_REPLAY_WINDOW_MS),
     ...(deps.now ? { now: deps.now } : {}),
+    ...persist('replay-signatures.json'),
   });
   /** False when this verified delivery was seen before: by its id, or by its signature when it carries no id. */
   const firstSeen = (source: WebhookSource, req: FastifyRequest, deliveryId: string | undefined): boolean => {
@@ -93,6 +102,11 @@ export function registerWebhooks(app: FastifyInstance, deps: WebhookDeps): void 
     deps.metrics.inc('driftless_webhook_requests_total', { source, result });
     deps.logger.info({ webhook: source, result, status }, 'webhook');
     return reply.code(status).send({ result, ...extra });
+  };
+
+  const limited = (reply: FastifyReply, source: WebhookSource, bucket: TokenBucket) => {
+    reply.header('retry-after', retryAfterSeconds(bucket));
+    return answer(reply, source, 429, 'rate_limited');
   };
 
   for (const source of WEBHOOK_SOURCES) {
@@ -108,9 +122,15 @@ export function registerWebhooks(app: FastifyInstance, deps: WebhookDeps): void 
       async (req, reply) => {
         const secret = deps.secrets[source];
         if (!secret) return answer(reply, source, 404, 'not_configured');
-        if (!buckets.get(source)!.take()) return answer(reply, source, 429, 'rate_limited');
+        const failed = failures.get(req.ip);
+        if (!failed.available()) return limited(reply, source, failed);
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        if (!verify(source, secret, req, body)) return answer(reply, source, 401, 'unauthorized');
+        if (!verify(source, secret, req, body)) {
+          failed.take();
+          return answer(reply, source, 401, 'unauthorized');
+        }
+        const verified = buckets.get(source)!;
+        if (!verified.take()) return limited(reply, source, verified);
         let payload: Record<string, unknown>;
         try {
           payload = parsePayload(body, header(req, 'content-type'));

@@ -74,7 +74,7 @@ export async function materialise(
   const listing = await listCommit(rc, commit);
   if (await exists(target)) return { dir: target, files: regularFiles(listing), listing, reused: true };
   await mkdir(checkoutsDir, { recursive: true });
-  if (listing.size === 0) throw new StalledError('SourceUnavailable', `commit ${commit} has an empty tree; refusing to use it`);
+  if (listing.size === 0) throw new StalledError('RevisionRefused', `commit ${commit} has an empty tree; refusing to use it`);
   if (opts.recycle && opts.recycle.commit !== commit && opts.recycle.commit !== previous?.commit) {
     const dir = await recycleCheckout({ rc, checkoutsDir, from: opts.recycle, commit, listing });
     if (dir) return { dir, files: regularFiles(listing), listing, reused: false };

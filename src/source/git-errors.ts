@@ -52,9 +52,10 @@ export function toSourceError(err: unknown, what: string): ReconcileError {
   const detail = sanitize(e.message ?? String(err));
   const status = e.data?.statusCode;
   if (e.code === 'UserCanceledError' || status === 401 || status === 403) {
-    return new StalledError('AuthenticationFailed', sanitize(`${what}: authentication failed (${status ?? 401})`), {
-      cause: err,
-    });
+    // isomorphic-git reports refused credentials as the cancel our onAuthFailure asked for; its "The operation was
+    // canceled." says nothing an operator can act on, so it is not kept as the cause.
+    const message = `${what}: authentication failed (${status ?? 401}): the server refused the credentials; check the secret the source uses`;
+    return new StalledError('AuthenticationFailed', sanitize(message), e.code === 'UserCanceledError' ? undefined : { cause: err });
   }
   if (status === 404) {
     return new StalledError('SourceUnavailable', sanitize(`${what}: repository not found (404)`), { cause: err });

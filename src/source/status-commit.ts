@@ -17,8 +17,14 @@ import { writeLooseObject } from './loose-object.js';
 export interface StatusCommitOptions {
   /** Branch name without `refs/heads/`; default `driftless/status`. */
   branch?: string;
-  /** Path (POSIX, may contain `/`) -> content. The commit's tree holds exactly these files. */
+  /** Path (POSIX, may contain `/`) -> content: the files driftless writes this time. */
   files: Record<string, string>;
+  /**
+   * Which paths of the branch driftless owns (a directory path owns everything under it). Files it does not own,
+   * e.g. notes people added to the status branch, are carried over from the tip unchanged; owned files not in
+   * `files` are removed. Default: every path, so the tree holds exactly `files`.
+   */
+  owns?: (path: string) => boolean;
   message: string;
   author?: { name: string; email: string };
   /** Directory owned by the status writer (a small bare repo). */
@@ -74,15 +80,15 @@ async function commitWithRetry(transport: StatusTransport, opts: StatusCommitOpt
     await git.init({ fs, gitdir, bare: true });
     await git.setConfig({ fs, gitdir, path: 'remote.origin.fetch', value: '+refs/heads/*:refs/remotes/origin/*' });
   }
-  const tree = await writeFilesTree(gitdir, opts.files);
+  const owned = await writeFileBlobs(gitdir, opts.files);
+  const owns = opts.owns ?? (() => true);
 
   let lastErr: unknown;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const parent = await transport.fetchTip(gitdir, fullRef);
-    if (parent) {
-      const { commit } = await git.readCommit({ fs, gitdir, oid: parent });
-      if (commit.tree === tree) return parent;
-    }
+    const base = parent ? (await git.readCommit({ fs, gitdir, oid: parent })).commit.tree : undefined;
+    const tree = await composeTree(gitdir, owned, base, owns, '');
+    if (parent && base === tree) return parent;
     const timestamp = Math.floor(Date.now() / 1000);
     const oid = await git.writeCommit({
       fs,
@@ -108,13 +114,15 @@ async function commitWithRetry(transport: StatusTransport, opts: StatusCommitOpt
   });
 }
 
-/** Writes blobs and nested trees for `files`; returns the root tree id. */
-async function writeFilesTree(gitdir: string, files: Record<string, string>): Promise<string> {
-  interface Dir {
-    files: Map<string, string>;
-    dirs: Map<string, Dir>;
-  }
+interface Dir {
+  files: Map<string, string>;
+  dirs: Map<string, Dir>;
+}
+
+/** Writes a blob per file (once per status write, whatever the attempts); returns them as a directory structure. */
+async function writeFileBlobs(gitdir: string, files: Record<string, string>): Promise<Dir> {
   const root: Dir = { files: new Map(), dirs: new Map() };
+  let written = 0;
   for (const [path, content] of Object.entries(files)) {
     const parts = path.split('/').filter((p) => p !== '' && p !== '.');
     if (parts.length === 0 || parts.includes('..')) throw new Error(`invalid status file path ${path}`);
@@ -124,18 +132,31 @@ async function writeFilesTree(gitdir: string, files: Record<string, string>): Pr
       if (!next) cur.dirs.set(p, (next = { files: new Map(), dirs: new Map() }));
       cur = next;
     }
-    cur.files.set(parts[parts.length - 1] as string, content);
+    // Synchronous and native (see loose-object.ts); the loop yields now and then so HTTP stays answered.
+    if (++written % 250 === 0) await yieldToLoop();
+    cur.files.set(parts[parts.length - 1] as string, writeLooseObject(gitdir, 'blob', Buffer.from(content, 'utf8')));
   }
-  let written = 0;
-  const write = async (d: Dir): Promise<string> => {
-    const entries: TreeEntry[] = [];
-    for (const [name, content] of d.files) {
-      // Synchronous and native (see loose-object.ts); the loop yields now and then so HTTP stays answered.
-      if (++written % 250 === 0) await yieldToLoop();
-      entries.push({ mode: '100644', path: name, oid: writeLooseObject(gitdir, 'blob', Buffer.from(content, 'utf8')), type: 'blob' });
+  return root;
+}
+
+/**
+ * The tree of `dir` laid over `base` (the tip's tree at the same path): entries of `base` that driftless does not
+ * own are kept as they are (a foreign subtree by its id, never read), owned ones are replaced by `dir`'s.
+ */
+async function composeTree(gitdir: string, dir: Dir, base: string | undefined, owns: (path: string) => boolean, prefix: string): Promise<string> {
+  const entries = new Map<string, TreeEntry>();
+  const baseDirs = new Map<string, string>();
+  if (base) {
+    for (const e of (await git.readTree({ fs, gitdir, oid: base })).tree) {
+      const path = prefix + e.path;
+      if (e.type === 'tree' && dir.dirs.has(e.path) && !owns(path)) baseDirs.set(e.path, e.oid);
+      else if (!owns(path)) entries.set(e.path, e);
     }
-    for (const [name, sub] of d.dirs) entries.push({ mode: '040000', path: name, oid: await write(sub), type: 'tree' });
-    return git.writeTree({ fs, gitdir, tree: entries });
-  };
-  return write(root);
+  }
+  for (const [name, oid] of dir.files) entries.set(name, { mode: '100644', path: name, oid, type: 'blob' });
+  for (const [name, sub] of dir.dirs) {
+    const oid = await composeTree(gitdir, sub, baseDirs.get(name), owns, `${prefix}${name}/`);
+    entries.set(name, { mode: '040000', path: name, oid, type: 'tree' });
+  }
+  return git.writeTree({ fs, gitdir, tree: [...entries.values()] });
 }

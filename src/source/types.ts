@@ -78,6 +78,9 @@ export function parseSourceArg(arg: string, opts: ParseSourceOptions = {}): Sour
     const hash = arg.indexOf('#');
     const url = hash >= 0 ? arg.slice(0, hash) : arg;
     const fragment = hash >= 0 ? arg.slice(hash + 1) : '';
+    if (opts.ref && fragment && opts.ref !== fragment) {
+      throw new Error(`the ref is named twice: #${fragment} in the url and ${opts.ref} as an option; name it once`);
+    }
     const ref = opts.ref ?? (fragment || undefined);
     return { type: 'git', url, ...(ref ? { ref } : {}), ...(opts.auth ? { auth: opts.auth } : {}) };
   }

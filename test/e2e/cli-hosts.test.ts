@@ -109,6 +109,8 @@ describe('driftless CLI against real hosts', () => {
       { name: 'third', run: 'echo ran >> /root/init-c' },
     ], { attempts: 8, baseDelayMs: 500, maxDelayMs: 2000 });
     await lab.hosts[1]!.stop();
+    // The plan line says why the host is unreachable (issue 18.11), as --json did.
+    expect((await cli('plan', repo)).stdout).toMatch(/~ Host\/h2 {2}update \(Unreachable: .*(ECONNREFUSED|timed out|ETIMEDOUT|EHOSTUNREACH).*\)/i);
     const run = spawnCli(['apply', repo, '--yes', '--state-dir', state]);
     await waitFor('a retry of Host/h2', () => /Host\/h2: attempt \d+ failed/.test(run.output()));
     await lab.hosts[1]!.start();
@@ -153,7 +155,8 @@ describe('driftless CLI against real hosts', () => {
     await lab.hosts[2]!.regenerateHostKey();
     const plan = await cli('plan', repo);
     expect(plan.code).toBe(2);
-    expect(plan.stdout).toMatch(/Host\/h3.*cannot observe: .*host key/i);
+    expect(plan.stdout).toMatch(/\? Host\/h3 {2}unknown \(HostKeyMismatch\) {2}\[wave \d+\]\n {6}observe failed: .*host key/i);
+    expect(plan.stdout).toMatch(/, 1 unknown \(could not be observed\)\./);
     const apply = await cli('apply', repo, '--yes');
     // stalled: a human must accept the new key, so the run ends Stalled (exit 2), not merely failed (3)
     expect(apply.code).toBe(2);

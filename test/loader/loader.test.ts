@@ -12,7 +12,7 @@ const registry = createTestKinds();
 const schemas = loaderSchemas();
 const SECRET_MSG = 'plain-text secret not allowed; use { env: NAME } or { file: PATH }';
 const NAME_RULE =
-  "use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 63 characters";
+  "use lower-case letters, digits, '-', '.' and '_', starting and ending with a letter or digit, at most 63 characters";
 
 async function problemsOf(dir: string): Promise<string[]> {
   const result = await loadRepo(dir, { registry, schemas });

@@ -94,7 +94,7 @@ describe('schema messages', () => {
       id: SERVICE_SCHEMA_ID,
       data: { cluster: 'Ops', description: 'd' },
       expected: [
-        `/spec/cluster spec.cluster: invalid name "Ops": use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most 63 characters`,
+        `/spec/cluster spec.cluster: invalid name "Ops": use lower-case letters, digits, '-', '.' and '_', starting and ending with a letter or digit, at most 63 characters`,
       ],
     },
   ];

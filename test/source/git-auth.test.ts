@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StalledError } from '../../src/errors.js';
+import { describe as describeError, StalledError } from '../../src/errors.js';
 import { createGitSource } from '../../src/source/git.js';
 import { openSource } from '../../src/source/index.js';
 import { registerSecret } from '../../src/util/sanitize.js';
@@ -85,6 +85,8 @@ describe('git source auth', () => {
     expect(err).toMatchObject({ reason: 'AuthenticationFailed' });
     expect((err as Error).message).not.toContain(wrong);
     expect((err as Error).message).toContain(url);
+    // What an operator reads (issue 18.8): the refusal and what to check, not isomorphic-git's "operation was canceled".
+    expect(describeError(err)).toBe(`ls-remote of ${url}#main: authentication failed (401): the server refused the credentials; check the secret the source uses`);
     expect(server.requests.length - before).toBeLessThanOrEqual(3);
     expect(server.requests.slice(before).every((r) => r.status === 401)).toBe(true);
   });

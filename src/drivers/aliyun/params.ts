@@ -25,7 +25,8 @@ export function createParams(region: string, input: CreateInstanceInput, keyPair
     InstanceType: s.instanceType,
     SecurityGroupId: net?.securityGroupId,
     InstanceName: input.name,
-    HostName: input.name,
+    // Resource names may hold '_' (OpenDCP names); a Linux host name may not.
+    HostName: input.name.replace(/_/g, '-'),
     ClientToken: input.clientToken,
     KeyPairName: keyPairName,
     Tag: Object.entries(input.tags).map(([Key, Value]) => ({ Key, Value })),

@@ -8,6 +8,7 @@ import type { MonitDriver, MonitDriverFactory, MonitOptions, SshDriver, SshTarge
 import { parseFullStatus, parseSummary } from './parse-text.js';
 import { parseStatusXml } from './parse-xml.js';
 import type { MonitStatus } from './types.js';
+import { outputTail } from '../../util/output-tail.js';
 
 export type { MonitAction, MonitDriver, MonitOptions, MonitService, MonitState, MonitStatus } from './types.js';
 export { parseFullStatus, parseSummary, classifyStatus } from './parse-text.js';
@@ -37,7 +38,7 @@ export function createMonitDriver(ssh: SshDriver, options: MonitOptions = {}): M
     const full = await run(target, `${command} -B status 2>&1 || ${command} status 2>&1`, signal);
     const status = parseFullStatus(full.stdout);
     if (status.services.length > 0) return status;
-    throw new TransientError('ObserveFailed', `${target.id}: monit status unreadable: ${(r.stdout + r.stderr).trim().slice(-300)}`);
+    throw new TransientError('ObserveFailed', `${target.id}: monit status unreadable: ${outputTail(r.stdout + '\n' + r.stderr)}`);
   }
 
   return {
@@ -53,14 +54,14 @@ export function createMonitDriver(ssh: SshDriver, options: MonitOptions = {}): M
     async control(target, action, service, signal) {
       const r = await run(target, `${command} ${action} ${quote(service)} 2>&1`, signal);
       if (r.code !== 0) {
-        const out = (r.stdout + r.stderr).trim().slice(-300);
+        const out = outputTail(r.stdout + '\n' + r.stderr);
         const Err = /no such service|there is no service/i.test(out) ? StalledError : TransientError;
         throw new Err('CommandFailed', `${target.id}: monit ${action} ${service} failed (exit ${r.code}): ${out}`);
       }
     },
     async reload(target, signal) {
       const r = await run(target, `${command} reload 2>&1`, signal);
-      if (r.code !== 0) throw new TransientError('CommandFailed', `${target.id}: monit reload failed (exit ${r.code}): ${r.stdout.trim().slice(-300)}`);
+      if (r.code !== 0) throw new TransientError('CommandFailed', `${target.id}: monit reload failed (exit ${r.code}): ${outputTail(r.stdout)}`);
     },
   };
 }

@@ -19,6 +19,7 @@ import type { CFDeploymentSpec, CFObserved, Instance } from './spec.js';
 import { appendLog } from './store.js';
 import { parseWatch, watch } from './watch.js';
 import { instanceId, workOf } from './work.js';
+import { outputTail } from '../../util/output-tail.js';
 
 async function buildEnv(res: Resource<CFDeploymentSpec>, ctx: KindContext): Promise<InstallEnv> {
   const prep = await prepare(res, ctx);
@@ -57,13 +58,13 @@ async function prepareHost(env: InstallEnv, host: string, monitRunning: boolean)
       timeoutMs: 600_000,
       ...(password !== undefined ? { stdin: `${password}\n` } : {}),
     });
-    if (r.code !== 0) throw new StalledError('CommandFailed', `host ${host}: preparation failed (exit ${r.code}): ${r.stderr.trim().slice(-300)}`);
+    if (r.code !== 0) throw new StalledError('CommandFailed', `host ${host}: preparation failed (exit ${r.code}): ${outputTail(r.stderr)}`);
     const rc = renderMonitrc(env.spec);
     const current = await ssh.readFile(target, MONITRC);
     if (monitRunning && current?.toString() === rc) return;
     await ssh.upload(target, MONITRC, rc, { mode: 0o600, mkdirs: true });
     const up = await ssh.exec(target, monitUpScript(), { timeoutMs: 60_000 });
-    if (up.code !== 0) throw new StalledError('CommandFailed', `host ${host}: monit did not start (exit ${up.code}): ${up.stderr.trim().slice(-300)}`);
+    if (up.code !== 0) throw new StalledError('CommandFailed', `host ${host}: monit did not start (exit ${up.code}): ${outputTail(up.stderr)}`);
   });
   await waitMonit(env, host);
   await env.log(undefined, `${new Date().toISOString()} host ${host} prepared (monit up)`);

@@ -8,7 +8,8 @@ import type { Problem } from '../../model/plan.js';
 import type { Resource, ResourceRef } from '../../model/resource.js';
 import { digestOf } from '../../util/digest.js';
 import { problemAt } from '../task-template/index.js';
-import type { KindModule, ResourceIndex } from '../types.js';
+import type { KindModule, RepoPathRef, ResourceIndex } from '../types.js';
+import { JOB_FILES } from './release.js';
 import { applyDeployment } from './apply.js';
 import { deploymentHealth, diffDeployment } from './diff.js';
 import { observeDeployment } from './observe.js';
@@ -29,14 +30,34 @@ function dependencies(res: Resource<CFDeploymentSpec>): ResourceRef[] {
   return [...refs.values()];
 }
 
+/** Problems at the field they are about (each unknown address at its own line), not at the document's start. */
 function validate(res: Resource<CFDeploymentSpec>, all: ResourceIndex): Problem[] {
-  const { problems } = resolveDeployment(res.spec, all);
+  const { located } = resolveDeployment(res.spec, all);
+  const problems = [...located];
   const p = res.spec.properties;
-  if (p.adduser && !p.user) problems.push('properties.adduser needs properties.user');
+  if (p.adduser && !p.user) problems.push({ pointer: '/spec/properties/adduser', message: 'properties.adduser needs properties.user' });
   if (/(^|\/)\.\.(\/|$)/.test(res.spec.release.dir) || res.spec.release.dir.startsWith('/')) {
-    problems.push(`release.dir ${res.spec.release.dir} must be a path inside the config repo`);
+    problems.push({ pointer: '/spec/release/dir', message: `release.dir ${res.spec.release.dir} must be a path inside the config repo` });
   }
-  return problems.map((m) => problemAt(res, m));
+  return problems.map(({ pointer, message }) => ({ ...problemAt(res, message), pointer }));
+}
+
+/**
+ * The release's job files are read from the repo and installed on hosts: the directory must stay inside it, and
+ * every declared component needs its job (install.sh and bin/ctl), reported at the component's line at load — an
+ * imported Deployment Engine config whose release lacks jobs used to pass validate and fail only at plan.
+ */
+function repoPaths(res: Resource<CFDeploymentSpec>): RepoPathRef[] {
+  const dir = res.spec.release.dir.replace(/\/+$/, '');
+  const refs: RepoPathRef[] = [{ pointer: '/spec/release/dir', path: res.spec.release.dir, type: 'dir' }];
+  for (const component of Object.keys(res.spec.components)) {
+    const pointer = `/spec/components/${component}`;
+    refs.push({ pointer, path: `${dir}/jobs/${component}`, type: 'dir', what: `the release's job directory for ${component}` });
+    for (const file of JOB_FILES) {
+      refs.push({ pointer, path: `${dir}/jobs/${component}/${file}`, type: 'file', what: `the release's job file for ${component}` });
+    }
+  }
+  return refs;
 }
 
 export const cfDeploymentKind: KindModule<CFDeploymentSpec, CFObserved> = {
@@ -45,8 +66,7 @@ export const cfDeploymentKind: KindModule<CFDeploymentSpec, CFObserved> = {
   order: 30,
   dependencies,
   validate,
-  /** The release's job files are read from the repo and installed on hosts: the directory must stay inside it. */
-  repoPaths: (res) => [{ pointer: '/spec/release/dir', path: res.spec.release.dir, type: 'dir' }],
+  repoPaths,
   observe: observeDeployment,
   diff: diffDeployment,
   apply: applyDeployment,

@@ -10,6 +10,7 @@ import type { KindContext } from '../types.js';
 import { MARKER_DIR, VCAP, type ComponentBundle } from './release.js';
 import type { CFDeploymentSpec, Instance } from './spec.js';
 import { parseWatch, watch, type Watch } from './watch.js';
+import { outputTail } from '../../util/output-tail.js';
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -71,7 +72,7 @@ export async function installInstance(env: InstallEnv, inst: Instance, canary: b
     const r = await ssh.exec(target, `cd ${jobDir} && ${exports} ./install.sh 2>&1`, { timeoutMs: 600_000, signal: env.ctx.signal });
     await env.log(inst, r.stdout + r.stderr);
     if (r.code !== 0) {
-      throw new StalledError('CommandFailed', `${at(inst)}: install.sh exited ${r.code}: ${(r.stdout + r.stderr).trim().split('\n').slice(-5).join(' / ')}`);
+      throw new StalledError('CommandFailed', `${at(inst)}: install.sh exited ${r.code}: ${outputTail(r.stdout + '\n' + r.stderr)}`);
     }
     await ssh.upload(target, `${VCAP}/monit/job/${c}.monitrc`, b.monitrc, { mode: 0o600, mkdirs: true });
     await env.monit.reload(target, env.ctx.signal);

@@ -16,6 +16,8 @@ import type { CFDeploymentSpec } from './spec.js';
 export const VCAP = '/var/vcap';
 export const MONITRC = `${VCAP}/monit/monitrc`;
 export const MARKER_DIR = `${VCAP}/driftless`;
+/** What every component's job directory must hold (installed and run by the component's install and monit). */
+export const JOB_FILES = ['install.sh', 'bin/ctl'] as const;
 
 export interface ReleaseFile {
   /** Path relative to the component's job directory. */
@@ -66,7 +68,7 @@ export async function readJob(dir: string, component: string): Promise<ReleaseFi
     if (err instanceof StalledError && err.reason === 'UnsafePath') throw err;
     throw new Error(`release has no jobs/${component}/ directory`, { cause: err });
   }
-  for (const required of ['install.sh', 'bin/ctl']) {
+  for (const required of JOB_FILES) {
     if (!files.some((f) => f.path === required)) throw new Error(`release jobs/${component}/ has no ${required}`);
   }
   return files;

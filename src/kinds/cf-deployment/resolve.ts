@@ -30,6 +30,13 @@ export interface Resolution {
   /** Component names in declaration order. */
   components: ComponentName[];
   problems: string[];
+  /** The same problems with the field each is about, so validate places them at their line. */
+  located: LocatedProblem[];
+}
+
+export interface LocatedProblem {
+  pointer: string;
+  message: string;
 }
 
 export function componentSpec(entry: string[] | ComponentSpec): ComponentSpec {
@@ -54,35 +61,42 @@ export function hostFor(entry: string, hosts: Resource<HostSpec>[]): { host?: Re
 export function resolveDeployment(spec: CFDeploymentSpec, index: ResourceIndex): Resolution {
   const hosts = index.list<HostSpec>('Host');
   const problems: string[] = [];
+  const located: LocatedProblem[] = [];
+  const add = (pointer: string, message: string): void => {
+    problems.push(message);
+    located.push({ pointer, message });
+  };
   const placements: Placement[] = [];
   const components: ComponentName[] = [];
   const stoppedHosts = new Set<string>();
   for (const [entry, value] of Object.entries(spec.hosts ?? {})) {
     const r = hostFor(entry, hosts);
-    if (r.problem) problems.push(`hosts.${entry}: ${r.problem}`);
+    if (r.problem) add(`/spec/hosts/${escapePointer(entry)}`, `hosts.${entry}: ${r.problem}`);
     else if (r.host && value.state === 'stopped') stoppedHosts.add(r.host.metadata.name);
   }
   for (const [name, raw] of Object.entries(spec.components)) {
     if (!isComponent(name)) {
-      problems.push(`component ${name}: unknown (known: ${Object.keys(COMPONENT_TABLE).join(', ')})`);
+      add(`/spec/components/${escapePointer(name)}`, `component ${name}: unknown (known: ${Object.keys(COMPONENT_TABLE).join(', ')})`);
       continue;
     }
     components.push(name);
     const cs = componentSpec(raw);
-    if (cs.hosts.length === 0) problems.push(`component ${name}: no hosts`);
+    const at = `/spec/components/${name}`;
+    const entryAt = (i: number) => (Array.isArray(raw) ? `${at}/${i}` : `${at}/hosts/${i}`);
+    if (cs.hosts.length === 0) add(at, `component ${name}: no hosts`);
     if (COMPONENT_TABLE[name].cardinality === 'one' && cs.hosts.length > 1) {
-      problems.push(`component ${name}: exactly one host allowed, ${cs.hosts.length} given (${cs.hosts.join(', ')})`);
+      add(at, `component ${name}: exactly one host allowed, ${cs.hosts.length} given (${cs.hosts.join(', ')})`);
     }
     const seen = new Set<string>();
     cs.hosts.forEach((entry, i) => {
       const r = hostFor(entry, hosts);
       if (!r.host) {
-        problems.push(`component ${name}: ${r.problem ?? entry}`);
+        add(entryAt(i), `component ${name}: ${r.problem ?? entry}`);
         return;
       }
       const hostName = r.host.metadata.name;
       if (seen.has(hostName)) {
-        problems.push(`component ${name}: host ${hostName} listed twice`);
+        add(entryAt(i), `component ${name}: host ${hostName} listed twice`);
         return;
       }
       seen.add(hostName);
@@ -90,5 +104,10 @@ export function resolveDeployment(spec: CFDeploymentSpec, index: ResourceIndex):
       placements.push({ component: name, index: i, host: hostName, address: r.host.spec.address, state, spec: cs });
     });
   }
-  return { placements, components, problems };
+  return { placements, components, problems, located };
+}
+
+/** RFC 6901: `~` and `/` in a key are escaped in a JSON pointer. */
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }

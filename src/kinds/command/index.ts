@@ -5,7 +5,7 @@
 import { createDeclarationKind } from '../shared/declaration.js';
 import type { KindModule } from '../types.js';
 import { problemAt } from '../task-template/index.js';
-import type { CommandSpec } from '../task-template/spec.js';
+import { isBuiltinStep, type CommandSpec } from '../task-template/spec.js';
 
 const RESERVED = ['pool', 'service', 'node'];
 
@@ -17,8 +17,11 @@ export const commandKind: KindModule<CommandSpec> = {
     order: 1,
   }),
   validate(res) {
-    return Object.keys(res.spec.params ?? {})
+    const problems = Object.keys(res.spec.params ?? {})
       .filter((p) => RESERVED.includes(p))
       .map((p) => problemAt(res, `parameter ${p} is reserved (driftless provides ${RESERVED.join(', ')} to every command)`));
+    // Names may hold '_' (OpenDCP's), so a Command could now be named like a built-in step: a template would be ambiguous.
+    if (isBuiltinStep(res.metadata.name)) problems.push(problemAt(res, `${res.metadata.name} is a built-in step name; a Command may not shadow it`));
+    return problems;
   },
 };

@@ -10,6 +10,7 @@ import { FACTS_COMMAND, parseFacts } from './facts.js';
 import { pendingSteps, planSteps, stepScript } from './init-steps.js';
 import type { HostObserved, HostSpec } from './spec.js';
 import { hostTarget } from './target.js';
+import { outputTail } from '../../util/output-tail.js';
 
 export async function applyHost(task: Task<HostSpec, HostObserved>, ctx: KindContext): Promise<void> {
   const spec = task.desired.spec;
@@ -23,13 +24,9 @@ export async function applyHost(task: Task<HostSpec, HostObserved>, ctx: KindCon
     log.info({ step: step.name }, 'init step start');
     const result = await ctx.drivers.ssh.exec(target, 'sh -s', { stdin: stepScript(step), timeoutMs, signal: ctx.signal });
     if (result.code !== 0) {
-      const tail = lastLines(result.stderr || result.stdout, 5);
+      const tail = outputTail(result.stderr.trim() ? result.stderr : result.stdout);
       throw new StalledError('CommandFailed', `${target.id}: init step "${step.name}" exited ${result.code}${tail ? `: ${tail}` : ''}`);
     }
     log.info({ step: step.name, ms: result.durationMs }, 'init step done');
   }
-}
-
-function lastLines(text: string, n: number): string {
-  return text.trim().split('\n').slice(-n).join(' | ');
 }

@@ -13,7 +13,7 @@ export function diffHost(desired: Resource<HostSpec>, observed: HostObserved | u
   if (!observed || !observed.reachable) {
     const changes: FieldChange[] = [{ path: 'status.reachable', before: false, after: true }];
     if (planned.length > 0) changes.push({ path: 'spec.init', before: '(unknown)', after: planned.map((s) => s.name) });
-    return { action: 'update', changes, reason: 'Unreachable' };
+    return { action: 'update', changes, reason: 'Unreachable', ...(observed?.error ? { message: observed.error } : {}) };
   }
   const pending = pendingSteps(planned, observed.initDone);
   if (pending.length === 0) return { action: 'noop', changes: [] };

@@ -14,6 +14,7 @@ import { probeAfterRetire, REPLACE_EXIT, replaceScript, RETIRING_MARK, RETIRING_
 import { ReplaceError, type BuiltinActions, type NodeJob } from './runner.js';
 import { loginScript, probeScript, startScript, stopScript, type NodeMeta } from './scripts.js';
 import type { PoolSpec } from './spec.js';
+import { outputTail } from '../../util/output-tail.js';
 
 const STEP_TIMEOUT_MS = 5 * 60_000;
 
@@ -33,7 +34,7 @@ export async function loginHosts(res: Resource<PoolSpec>, image: string, hosts: 
     hosts.map(async (h) => {
       const r = await ctx.drivers.ssh.exec(h.target, script, { stdin: password, timeoutMs: 60_000, signal: ctx.signal });
       if (r.code !== 0) {
-        throw new StalledError('AuthenticationFailed', `docker login on ${h.name} for ${image} failed (exit ${r.code}): ${r.stderr.trim().slice(-300)}`);
+        throw new StalledError('AuthenticationFailed', `docker login on ${h.name} for ${image} failed (exit ${r.code}): ${outputTail(r.stderr)}`);
       }
     }),
   );
@@ -48,7 +49,7 @@ export function createNodeActions(res: Resource<PoolSpec>, specDigest: string, c
       signal: ctx.signal,
       ...(stdin !== undefined ? { stdin } : {}),
     });
-    if (r.code !== 0) throw new Error(`${what} on ${job.ref.host} exited ${r.code}: ${(r.stderr.trim() || r.stdout.trim()).slice(-400)}`);
+    if (r.code !== 0) throw new Error(`${what} on ${job.ref.host} exited ${r.code}: ${outputTail(r.stderr.trim() ? r.stderr : r.stdout)}`);
   };
   const meta = (job: NodeJob): NodeMeta => ({
     pool: res.metadata.name,
@@ -91,7 +92,7 @@ export function createNodeActions(res: Resource<PoolSpec>, specDigest: string, c
       }
       const step = r.code === REPLACE_EXIT.startFailed ? 'start_service' : 'stop_service';
       const what = step === 'start_service' ? 'start' : 'stop';
-      throw new ReplaceError(step, { cause: new Error(`${what} ${job.ref.name} on ${job.ref.host} exited ${r.code}: ${(r.stderr.trim() || r.stdout.trim()).slice(-400)}`) });
+      throw new ReplaceError(step, { cause: new Error(`${what} ${job.ref.name} on ${job.ref.host} exited ${r.code}: ${outputTail(r.stderr.trim() ? r.stderr : r.stdout)}`) });
     },
     async waitHealthy(job) {
       const hc = spec.healthCheck;

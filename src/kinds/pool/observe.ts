@@ -16,6 +16,7 @@ import { nodeSpecDigest } from './resolve.js';
 import { attachVerdicts, readExits } from './restart-state.js';
 import { listScript, parseList, probeScript } from './scripts.js';
 import type { HealthCheckSpec, HostNodes, NodeObserved, PoolObserved, PoolSpec } from './spec.js';
+import { outputTail } from '../../util/output-tail.js';
 
 const LIST_TIMEOUT_MS = 30_000;
 
@@ -69,7 +70,7 @@ export async function observeHostNodes(res: Resource<PoolSpec>, host: PoolHost, 
     if (!target) return { host: name, reachable: false, error: host.error ?? 'no ssh target', nodes: [] };
     const listed = await ctx.drivers.ssh.exec(target, listScript(res.metadata.name), { timeoutMs: LIST_TIMEOUT_MS, signal: ctx.signal });
     if (listed.code !== 0) {
-      return { host: name, reachable: false, error: `docker ps failed (exit ${listed.code}): ${listed.stderr.trim().slice(-300)}`, nodes: [] };
+      return { host: name, reachable: false, error: `docker ps failed (exit ${listed.code}): ${outputTail(listed.stderr)}`, nodes: [] };
     }
     const nodes: NodeObserved[] = parseList(listed.stdout).map((n) => ({
       id: n.id,

@@ -14,6 +14,7 @@ import type { KindContext } from '../types.js';
 import { exitInfoScript, managedRestart, parseExitInfo, restartScript, restartVerdict, type RestartRecord } from './restart.js';
 import type { FlowResult } from './runner.js';
 import type { NodeObserved, PoolSpec } from './spec.js';
+import { outputTail } from '../../util/output-tail.js';
 
 /** Longest wait for a restart's delay inside one apply; a later restart is requeued (WaitingError). */
 export const MAX_INLINE_DELAY_MS = 60_000;
@@ -46,7 +47,7 @@ export async function readExits(res: Resource<PoolSpec>, target: SshTarget, node
   const exited = nodes.filter((n) => n.state === 'exited');
   if (exited.length === 0 || !managedRestart(res.spec.container.restartPolicy)) return;
   const r = await ctx.drivers.ssh.exec(target, exitInfoScript(exited.map((n) => n.name)), { timeoutMs: 30_000, signal: ctx.signal });
-  if (r.code !== 0) throw new Error(`docker inspect of exited nodes failed (exit ${r.code}): ${r.stderr.trim().slice(-300)}`);
+  if (r.code !== 0) throw new Error(`docker inspect of exited nodes failed (exit ${r.code}): ${outputTail(r.stderr)}`);
   const info = parseExitInfo(r.stdout);
   for (const n of exited) {
     const e = info.get(n.name);
@@ -116,7 +117,7 @@ export async function restartNodes(
           signal: ctx.signal,
         });
         if (r.code === 0) return { node, ok: true, log: [] };
-        return { node, ok: false, failedStep: 'restart', error: `restart exited ${r.code}: ${r.stderr.trim().slice(-300)}`, log: [] };
+        return { node, ok: false, failedStep: 'restart', error: `restart exited ${r.code}: ${outputTail(r.stderr)}`, log: [] };
       } catch (err) {
         return { node, ok: false, failedStep: 'restart', error: describe(err), transient: true, log: [] };
       }

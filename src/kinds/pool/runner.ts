@@ -9,6 +9,7 @@ import { describe, TransientError } from '../../errors.js';
 import { renderCommand, type NodeVars, type ResolvedStep } from '../task-template/resolve.js';
 import type { KindContext } from '../types.js';
 import type { NodeRef, PoolHooks } from './hooks.js';
+import { outputTail } from '../../util/output-tail.js';
 
 /** Everything a step needs about one node. */
 export interface NodeJob {
@@ -185,7 +186,7 @@ async function runStep(step: ResolvedStep, job: NodeJob, env: RunnerEnv): Promis
             ? await ctx.drivers.ssh.exec(job.target, `bash -c ${quote(text)}`, { timeoutMs: cmd.timeoutMs, signal: ctx.signal })
             : await ctx.drivers.ssh.exec(job.target, 'bash -s', { stdin: text, timeoutMs: cmd.timeoutMs, signal: ctx.signal });
         if (r.code !== 0) {
-          throw new Error(`Command/${cmd.name} exited ${r.code}: ${(r.stderr.trim() || r.stdout.trim()).slice(-400)}`);
+          throw new Error(`Command/${cmd.name} exited ${r.code}: ${outputTail(r.stderr.trim() ? r.stderr : r.stdout)}`);
         }
       }
       return;

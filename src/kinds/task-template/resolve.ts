@@ -8,6 +8,8 @@ import { parseDuration } from '../../config/duration.js';
 import { createRenderer, type Renderer } from '../../render/index.js';
 import type { ResourceIndex } from '../types.js';
 import {
+  BUILTIN_PARAM_HINTS,
+  BUILTIN_STEP_PARAMS,
   isBuiltinStep,
   type BuiltinStep,
   type CommandGroupSpec,
@@ -71,6 +73,12 @@ export function resolveSteps(steps: StepSpec[], index: ResourceIndex): { steps: 
       receivesImage: receivesImage(step.name),
     };
     if (isBuiltinStep(step.name)) {
+      const takes = BUILTIN_STEP_PARAMS[step.name];
+      for (const p of Object.keys(resolved.params).filter((k) => !takes.includes(k))) {
+        const hint = BUILTIN_PARAM_HINTS[p];
+        const accepted = takes.length > 0 ? `it takes ${takes.join(', ')}` : 'it takes no params';
+        problems.push(`${where}: built-in step ${step.name} does not take param ${p} (${accepted})${hint ? `; ${hint}` : ''}`);
+      }
       out.push({ ...resolved, builtin: step.name });
       return;
     }

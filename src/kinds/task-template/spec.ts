@@ -74,3 +74,24 @@ export const DEFAULT_STEPS: Record<Flow, StepSpec[]> = {
     { name: 'register' },
   ],
 };
+
+/**
+ * The params each built-in step honours; any other is a load-time problem (OpenDCP silently dropped them, so a
+ * migrated `tag:` on start_service looked honoured and was not). `create_vm` picks the machine template.
+ */
+export const BUILTIN_STEP_PARAMS: Record<BuiltinStep, readonly string[]> = {
+  create_vm: ['template', 'vm_type_id'],
+  return_vm: [],
+  register: [],
+  unregister: [],
+  start_service: [],
+  stop_service: [],
+  check_health: [],
+};
+
+/** Why a built-in does not take a param, where driftless has the thing elsewhere. */
+export const BUILTIN_PARAM_HINTS: Record<string, string> = {
+  tag: "the image and its tag come from the Pool's container.image (or its ImageProject)",
+  name: "the image comes from the Pool's container.image; node names come from the Pool",
+  image: "the image comes from the Pool's container.image (or its ImageProject)",
+};

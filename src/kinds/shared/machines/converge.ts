@@ -15,6 +15,7 @@ import { ensureMachineKey, initTimeouts, removeMachineKey, setInitTimeouts } fro
 import { admitted, closeMachine, describeUsage } from './quota.js';
 import { groupDir, machineTarget, observeGroup, type GroupObserved, type MachineGroup, type MachineObserved } from './observe.js';
 import { providerFor, waitOptions } from './provider.js';
+import { outputTail } from '../../../util/output-tail.js';
 
 export interface ConvergeResult {
   created: string[];
@@ -133,7 +134,7 @@ async function initialise(target: SshTarget, group: MachineGroup, name: string, 
       throw new TransientError('Timeout', msg, { cause: err });
     }
     if (result.code !== 0) {
-      const tail = (result.stderr || result.stdout).trim().split('\n').slice(-5).join(' | ');
+      const tail = outputTail(result.stderr.trim() ? result.stderr : result.stdout);
       throw new StalledError('CommandFailed', `${target.id}: init step "${step.name}" exited ${result.code}${tail ? `: ${tail}` : ''}`);
     }
   }

@@ -17,7 +17,7 @@ export interface MachineKey {
   clientToken: string;
 }
 
-const NAME_RE = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const NAME_RE = /^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/;
 
 function root(stateDir: string): string {
   return join(stateDir, 'machines');
