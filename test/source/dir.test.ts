@@ -55,7 +55,7 @@ describe('dir source', () => {
     });
   });
 
-  it('parses source arguments: existing path, git url with #ref, --ref override, rejects anything else', () => {
+  it('parses source arguments: existing path, git url with #ref, --ref when the url names none, rejects anything else (and a ref named twice)', () => {
     const dir = tempDir('dir-arg');
     expect(parseSourceArg(dir)).toEqual({ type: 'dir', path: dir });
     expect(parseSourceArg('https://git.example.invalid/cfg.git#v1.2.0')).toEqual({
@@ -63,7 +63,8 @@ describe('dir source', () => {
       url: 'https://git.example.invalid/cfg.git',
       ref: 'v1.2.0',
     });
-    expect(parseSourceArg('http://h.invalid/r.git#a', { ref: 'b' })).toMatchObject({ ref: 'b' });
+    expect(parseSourceArg('http://h.invalid/r.git', { ref: 'b' })).toMatchObject({ ref: 'b' });
+    expect(() => parseSourceArg('http://h.invalid/r.git#a', { ref: 'b' })).toThrow(/ref is named twice/);
     expect(parseSourceArg('http://h.invalid/r.git')).toEqual({ type: 'git', url: 'http://h.invalid/r.git' });
     expect(() => parseSourceArg(join(dir, 'missing'))).toThrow(/neither an existing directory/);
   });
