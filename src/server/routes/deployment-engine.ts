@@ -67,7 +67,8 @@ type Query = { deployment?: string; comp?: string; ip?: string };
 async function pick(deps: DeploymentEngineDeps, q: Query, reply: FastifyReply): Promise<Snapshot | undefined> {
   const all = await readSnapshots(deps.stateDir);
   if (all.length === 0) {
-    await reply.code(403).send({ error: 'no CFDeployment has been observed yet' });
+    // Not a permission matter (it was 403): there is nothing to show yet, and the answer says why.
+    await reply.code(404).send({ error: 'no CFDeployment has been observed yet', reason: 'declare a CFDeployment in the config repo; its first observation is served here' });
     return undefined;
   }
   const snap = q.deployment ? all.find((s) => s.deployment === q.deployment) : all.length === 1 ? all[0] : undefined;
