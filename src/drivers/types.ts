@@ -25,6 +25,12 @@ export interface ExecOptions {
   signal?: AbortSignal;
   onStdout?: (chunk: Buffer) => void;
   onStderr?: (chunk: Buffer) => void;
+  /**
+   * Runs the command in a session of its own and, on cancel or timeout, ends its whole process group on the host
+   * (TERM, then KILL). For steps whose work happens in child processes (a script, `docker run`): signalling the
+   * channel alone ends only the shell, and the children went on to finish after the run said Cancelled.
+   */
+  killTree?: boolean;
 }
 
 /** A command that ran: a non-zero exit is a result, not an error. */

@@ -61,6 +61,45 @@ function feedStdin(channel: ClientChannel, stdin: ExecOptions['stdin'], onError:
   }
 }
 
+/** The first stderr line of a `killTree` command: the process group id on the host, never shown as output. */
+const PGID_MARK = '@@driftless-pgid ';
+
+/** Single-quotes for a POSIX shell. */
+function shq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * `command` in a new session (setsid -w waits and passes the exit status on) that first reports its pid, which is
+ * also its process group id, on stderr; then the login shell runs the command as it would have. Without setsid
+ * (busybox, old util-linux) the command runs as before and a cancel signals the channel only.
+ */
+export function treeCommand(command: string): string {
+  const inner = `printf '${PGID_MARK}%s\\n' $$ >&2; exec "$0" -c "$1"`;
+  return `if command -v setsid >/dev/null 2>&1; then exec setsid -w sh -c ${shq(inner)} "\${SHELL:-/bin/sh}" ${shq(command)}; else exec "\${SHELL:-/bin/sh}" -c ${shq(command)}; fi`;
+}
+
+/** Ends a process group on the host over a second channel; resolves once the kill command started (or 2 s). */
+function killGroup(client: Client, pgid: number): Promise<void> {
+  return new Promise((resolve) => {
+    const cap = setTimeout(resolve, 2000);
+    try {
+      client.exec(`kill -TERM -- -${pgid} 2>/dev/null; sleep 2; kill -KILL -- -${pgid} 2>/dev/null; true`, (err, ch) => {
+        clearTimeout(cap);
+        if (!err) {
+          ch.on('close', () => undefined);
+          ch.resume();
+          ch.end();
+        }
+        resolve();
+      });
+    } catch {
+      clearTimeout(cap);
+      resolve();
+    }
+  });
+}
+
 /** Opens a channel, runs `command` and resolves with its exit status and (capped) output. */
 export function runCommand(client: Client, command: string, options: RunOptions): Promise<RunResult> {
   const { signal, timeoutMs, where } = options;
@@ -76,6 +115,8 @@ export function runCommand(client: Client, command: string, options: RunOptions)
     let channel: ClientChannel | undefined;
     let timer: NodeJS.Timeout | undefined;
     const exit: { code?: number; signal?: string } = {};
+    let pgid: number | undefined;
+    let pendingErr = options.killTree ? '' : undefined;
 
     const finish = (err: unknown, result?: RunResult): void => {
       if (settled) return;
@@ -94,7 +135,27 @@ export function runCommand(client: Client, command: string, options: RunOptions)
         }
         channel.close();
       }
-      reject(err);
+      if (pgid !== undefined) void killGroup(client, pgid).then(() => reject(err));
+      else reject(err);
+    };
+    /** Takes the pgid line off the front of stderr (it may arrive split over chunks); the rest is output. */
+    const onStderrChunk = (chunk: Buffer): void => {
+      if (pendingErr === undefined) {
+        stderr.push(chunk);
+        options.onStderr?.(chunk);
+        return;
+      }
+      pendingErr += chunk.toString('latin1');
+      const nl = pendingErr.indexOf('\n');
+      if (nl < 0 && pendingErr.length < 64) return;
+      const first = nl >= 0 ? pendingErr.slice(0, nl) : '';
+      const rest = Buffer.from(nl >= 0 && first.startsWith(PGID_MARK) ? pendingErr.slice(nl + 1) : pendingErr, 'latin1');
+      if (first.startsWith(PGID_MARK)) pgid = Number(first.slice(PGID_MARK.length)) || undefined;
+      pendingErr = undefined;
+      if (rest.length > 0) {
+        stderr.push(rest);
+        options.onStderr?.(rest);
+      }
     };
     const onAbort = (): void => {
       finish(new TransientError('Cancelled', `command on ${where} cancelled`, { cause: signal?.reason }));
@@ -122,10 +183,7 @@ export function runCommand(client: Client, command: string, options: RunOptions)
         stdout.push(chunk);
         options.onStdout?.(chunk);
       });
-      ch.stderr.on('data', (chunk: Buffer) => {
-        stderr.push(chunk);
-        options.onStderr?.(chunk);
-      });
+      ch.stderr.on('data', onStderrChunk);
       ch.on('exit', (code: number | null, sig?: string) => {
         if (typeof code === 'number') exit.code = code;
         if (typeof sig === 'string') exit.signal = sig;
@@ -134,6 +192,10 @@ export function runCommand(client: Client, command: string, options: RunOptions)
         finish(new TransientError('Unreachable', `ssh channel to ${where} failed: ${chErr.message.toLowerCase()}`, { cause: chErr }));
       });
       ch.on('close', () => {
+        if (pendingErr) {
+          stderr.push(Buffer.from(pendingErr, 'latin1'));
+          pendingErr = undefined;
+        }
         if (exit.code === undefined && exit.signal === undefined) {
           finish(new TransientError('Unreachable', `ssh connection to ${where} was lost while a command ran`));
           return;
@@ -153,7 +215,7 @@ export function runCommand(client: Client, command: string, options: RunOptions)
     };
 
     try {
-      client.exec(command, opened);
+      client.exec(options.killTree ? treeCommand(command) : command, opened);
     } catch (err) {
       const text = err instanceof Error ? err.message.toLowerCase() : String(err);
       finish(new ChannelOpenError(`cannot open ssh channel: ${text}`, { cause: err }));

@@ -69,7 +69,7 @@ export async function installInstance(env: InstallEnv, inst: Instance, canary: b
       CF_JOB_DIR: jobDir,
     };
     const exports = Object.entries(envs).map(([k, v]) => `${k}=${q(v)}`).join(' ');
-    const r = await ssh.exec(target, `cd ${jobDir} && ${exports} ./install.sh 2>&1`, { timeoutMs: 600_000, signal: env.ctx.signal });
+    const r = await ssh.exec(target, `cd ${jobDir} && ${exports} ./install.sh 2>&1`, { timeoutMs: 600_000, signal: env.ctx.signal, killTree: true });
     await env.log(inst, r.stdout + r.stderr);
     if (r.code !== 0) {
       throw new StalledError('CommandFailed', `${at(inst)}: install.sh exited ${r.code}: ${outputTail(r.stdout + '\n' + r.stderr)}`);

@@ -22,7 +22,8 @@ export async function applyHost(task: Task<HostSpec, HostObserved>, ctx: KindCon
   for (const step of pending) {
     const timeoutMs = (step.timeoutSeconds ?? spec.initTimeoutSeconds ?? 600) * 1000;
     log.info({ step: step.name }, 'init step start');
-    const result = await ctx.drivers.ssh.exec(target, 'sh -s', { stdin: stepScript(step), timeoutMs, signal: ctx.signal });
+    // killTree: a cancelled or timed-out step ends on the host too, instead of finishing after the run gave up on it.
+    const result = await ctx.drivers.ssh.exec(target, 'sh -s', { stdin: stepScript(step), timeoutMs, signal: ctx.signal, killTree: true });
     if (result.code !== 0) {
       const tail = outputTail(result.stderr.trim() ? result.stderr : result.stdout);
       throw new StalledError('CommandFailed', `${target.id}: init step "${step.name}" exited ${result.code}${tail ? `: ${tail}` : ''}`);

@@ -183,8 +183,8 @@ async function runStep(step: ResolvedStep, job: NodeJob, env: RunnerEnv): Promis
         const text = renderCommand(step, cmd, job.vars);
         const r =
           cmd.mode === 'shell'
-            ? await ctx.drivers.ssh.exec(job.target, `bash -c ${quote(text)}`, { timeoutMs: cmd.timeoutMs, signal: ctx.signal })
-            : await ctx.drivers.ssh.exec(job.target, 'bash -s', { stdin: text, timeoutMs: cmd.timeoutMs, signal: ctx.signal });
+            ? await ctx.drivers.ssh.exec(job.target, `bash -c ${quote(text)}`, { timeoutMs: cmd.timeoutMs, signal: ctx.signal, killTree: true })
+            : await ctx.drivers.ssh.exec(job.target, 'bash -s', { stdin: text, timeoutMs: cmd.timeoutMs, signal: ctx.signal, killTree: true });
         if (r.code !== 0) {
           throw new Error(`Command/${cmd.name} exited ${r.code}: ${outputTail(r.stderr.trim() ? r.stderr : r.stdout)}`);
         }
