@@ -37,7 +37,12 @@ export type Reason =
   | 'ReconciliationSucceeded'
   | 'Progressing';
 
-export type Disposition = 'stalled' | 'waiting' | 'transient';
+/**
+ * What happens next, and the CLI's exit code (cli/exit-codes.ts): stalled = a human must act (2, not retried until
+ * the revision changes); failed = a step ran and failed (3, the daemon's next run tries again with backoff);
+ * waiting = a precondition (4, requeued); transient = retried within the run, then failed (3).
+ */
+export type Disposition = 'stalled' | 'failed' | 'waiting' | 'transient';
 
 /** Base of every error the engine understands; messages are sanitised of URL credentials at construction. */
 export abstract class ReconcileError extends Error {
@@ -54,6 +59,15 @@ export abstract class ReconcileError extends Error {
 /** A human must change something (spec, credentials, a host key); retrying cannot help. */
 export class StalledError extends ReconcileError {
   readonly disposition = 'stalled' as const;
+}
+
+/**
+ * A step ran and failed: a remote command exited non-zero (a pool command, a host init step, a CF install). Not a
+ * matter for a human by default (the next run tries again, with backoff) and not retried within this run either:
+ * a task template's own `retry` has had its say, and repeating a command that just failed rarely helps at once.
+ */
+export class FailedError extends ReconcileError {
+  readonly disposition = 'failed' as const;
 }
 
 /** A precondition is not met yet (a dependency is not ready); requeue after `retryAfterMs`. */

@@ -37,6 +37,7 @@ export function exitForError(err: unknown): ExitCode {
   if (err instanceof ReconcileError) {
     if (err.disposition === 'stalled') return EXIT.invalid;
     if (err.disposition === 'waiting') return EXIT.waiting;
+    if (err.disposition === 'failed') return EXIT.applyFailed;
   }
   return EXIT.error;
 }

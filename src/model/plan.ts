@@ -52,7 +52,7 @@ export interface Task<Spec = unknown, Observed = unknown> {
 export interface TaskError {
   reason: string;
   message: string;
-  disposition: 'stalled' | 'waiting' | 'transient';
+  disposition: 'stalled' | 'failed' | 'waiting' | 'transient';
 }
 
 export interface PruneTask {
@@ -81,7 +81,7 @@ export interface TaskResult {
   status: TaskStatus;
   reason?: string;
   message?: string;
-  /** 'stalled' | 'waiting' | 'transient' for failures, so the summariser can set conditions. */
+  /** 'stalled' | 'failed' | 'waiting' | 'transient' for failures, so the summariser can set conditions. */
   disposition?: string;
   attempts: number;
   durationMs: number;

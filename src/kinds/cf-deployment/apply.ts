@@ -3,7 +3,7 @@
  * (nothing runs when one fails), then host preparation (monit, layout, user), stops and removals, the install
  * schedule, starts, and resurrection of instances found down unless the meltdown guard holds.
  */
-import { StalledError } from '../../errors.js';
+import { FailedError, StalledError } from '../../errors.js';
 import type { Task } from '../../model/plan.js';
 import type { Resource } from '../../model/resource.js';
 import { hostTarget } from '../host/target.js';
@@ -58,13 +58,13 @@ async function prepareHost(env: InstallEnv, host: string, monitRunning: boolean)
       timeoutMs: 600_000,
       ...(password !== undefined ? { stdin: `${password}\n` } : {}),
     });
-    if (r.code !== 0) throw new StalledError('CommandFailed', `host ${host}: preparation failed (exit ${r.code}): ${outputTail(r.stderr)}`);
+    if (r.code !== 0) throw new FailedError('CommandFailed', `host ${host}: preparation failed (exit ${r.code}): ${outputTail(r.stderr)}`);
     const rc = renderMonitrc(env.spec);
     const current = await ssh.readFile(target, MONITRC);
     if (monitRunning && current?.toString() === rc) return;
     await ssh.upload(target, MONITRC, rc, { mode: 0o600, mkdirs: true });
     const up = await ssh.exec(target, monitUpScript(), { timeoutMs: 60_000 });
-    if (up.code !== 0) throw new StalledError('CommandFailed', `host ${host}: monit did not start (exit ${up.code}): ${outputTail(up.stderr)}`);
+    if (up.code !== 0) throw new FailedError('CommandFailed', `host ${host}: monit did not start (exit ${up.code}): ${outputTail(up.stderr)}`);
   });
   await waitMonit(env, host);
   await env.log(undefined, `${new Date().toISOString()} host ${host} prepared (monit up)`);
@@ -118,7 +118,7 @@ export async function applyDeployment(task: Task<CFDeploymentSpec, CFObserved>, 
   const busy = new Set(w.install.map((i) => i.host));
   const unprepared = observed.hosts.filter((h) => busy.has(h.host) || (!h.monitRunning && observed.instances.some((i) => i.host === h.host)));
   const prepErrors = await each(unprepared, (h) => `host ${h.host}`, (h) => prepareHost(env, h.host, h.monitRunning));
-  if (prepErrors.length > 0) throw new StalledError('CommandFailed', `host preparation failed, nothing was installed: ${prepErrors.join('; ')}`);
+  if (prepErrors.length > 0) throw new FailedError('CommandFailed', `host preparation failed, nothing was installed: ${prepErrors.join('; ')}`);
   const errors = [
     ...(await each(w.stop, instanceId, (i) => drive(env, i, 'stop'))),
     ...(await each(w.remove, instanceId, (r) => removeInstance(env, r))),
@@ -131,6 +131,6 @@ export async function applyDeployment(task: Task<CFDeploymentSpec, CFObserved>, 
   errors.push(...(await each(w.start, instanceId, (i) => drive(env, i, 'start'))));
   if (!w.meltdown) errors.push(...(await each(w.resurrect, instanceId, (i) => drive(env, i, 'restart'))));
   await env.log(undefined, `${new Date().toISOString()} apply done: ${errors.length} problem(s)${w.meltdown ? `; ${w.meltdown}` : ''}`);
-  if (errors.length > 0) throw new StalledError('ApplyFailed', `deployment ${res.metadata.name}: ${errors.join('; ')}`);
+  if (errors.length > 0) throw new FailedError('ApplyFailed', `deployment ${res.metadata.name}: ${errors.join('; ')}`);
   if (w.meltdown) throw new StalledError('HealthCheckFailed', `deployment ${res.metadata.name}: ${w.meltdown}`);
 }

@@ -4,7 +4,7 @@
  * watch it. The install marker (the digest) is written last, so a failure anywhere means the next run installs
  * again rather than believing a half-done host.
  */
-import { StalledError, TransientError } from '../../errors.js';
+import { FailedError, StalledError, TransientError } from '../../errors.js';
 import type { MonitDriver, SshTarget } from '../../drivers/types.js';
 import type { KindContext } from '../types.js';
 import { MARKER_DIR, VCAP, type ComponentBundle } from './release.js';
@@ -72,7 +72,7 @@ export async function installInstance(env: InstallEnv, inst: Instance, canary: b
     const r = await ssh.exec(target, `cd ${jobDir} && ${exports} ./install.sh 2>&1`, { timeoutMs: 600_000, signal: env.ctx.signal, killTree: true });
     await env.log(inst, r.stdout + r.stderr);
     if (r.code !== 0) {
-      throw new StalledError('CommandFailed', `${at(inst)}: install.sh exited ${r.code}: ${outputTail(r.stdout + '\n' + r.stderr)}`);
+      throw new FailedError('CommandFailed', `${at(inst)}: install.sh exited ${r.code}: ${outputTail(r.stdout + '\n' + r.stderr)}`);
     }
     await ssh.upload(target, `${VCAP}/monit/job/${c}.monitrc`, b.monitrc, { mode: 0o600, mkdirs: true });
     await env.monit.reload(target, env.ctx.signal);

@@ -3,7 +3,7 @@
  * non-zero stalls the host (a human must fix the script or the machine); a connection that drops is transient and
  * retried by the engine, which resumes at the first unrecorded step.
  */
-import { StalledError, TransientError } from '../../errors.js';
+import { FailedError, StalledError, TransientError } from '../../errors.js';
 import type { Task } from '../../model/plan.js';
 import type { KindContext } from '../types.js';
 import { FACTS_COMMAND, parseFacts } from './facts.js';
@@ -26,7 +26,7 @@ export async function applyHost(task: Task<HostSpec, HostObserved>, ctx: KindCon
     const result = await ctx.drivers.ssh.exec(target, 'sh -s', { stdin: stepScript(step), timeoutMs, signal: ctx.signal, killTree: true });
     if (result.code !== 0) {
       const tail = outputTail(result.stderr.trim() ? result.stderr : result.stdout);
-      throw new StalledError('CommandFailed', `${target.id}: init step "${step.name}" exited ${result.code}${tail ? `: ${tail}` : ''}`);
+      throw new FailedError('CommandFailed', `${target.id}: init step "${step.name}" exited ${result.code}${tail ? `: ${tail}` : ''}`);
     }
     log.info({ step: step.name, ms: result.durationMs }, 'init step done');
   }

@@ -3,9 +3,10 @@
  * from the truth on the hosts: every command of every job is rendered before anything runs, then surplus nodes
  * are shrunk, missing and stopped ones are created, and nodes with a stale spec are replaced in health-checked
  * batches bounded by maxUnavailable (see rolling.ts). Node failures whose causes were all transient (SSH down,
- * timeouts) are a TransientError so the engine retries; any other failure stalls until the revision changes.
+ * timeouts) are a TransientError so the engine retries; one a human must fix stalls; a step that ran and failed
+ * (a command's exit status) is a FailedError: the run is Failed and the next one tries again.
  */
-import { StalledError, TransientError } from '../../errors.js';
+import { FailedError, StalledError, TransientError } from '../../errors.js';
 import type { Task } from '../../model/plan.js';
 import type { Resource } from '../../model/resource.js';
 import { renderCommand, type ResolvedStep } from '../task-template/resolve.js';
@@ -60,8 +61,11 @@ export async function applyPool(task: Task<PoolSpec, PoolObserved>, ctx: KindCon
   const failed = first.filter((r) => !r.ok);
   if (failed.length > 0) {
     const message = `pool ${pool}: ${failed.map((f) => `${f.node}: ${f.error}`).join('; ')}`;
-    if (failed.every((f) => f.transient)) throw new TransientError('ApplyFailed', message);
-    throw new StalledError('ApplyFailed', message);
+    // One rule for every kind: a human must act only when some node's cause says so (stalled); a step that ran
+    // and failed makes the run Failed (exit 3, retried by the next run); all-transient is retried within the run.
+    if (failed.some((f) => f.disposition === 'stalled')) throw new StalledError('ApplyFailed', message);
+    if (failed.every((f) => f.disposition === 'transient')) throw new TransientError('ApplyFailed', message);
+    throw new FailedError('ApplyFailed', message);
   }
   if (ready.quotaMessage) throw new StalledError('QuotaExceeded', `pool ${pool}: ${ready.quotaMessage}`);
   if (plan.unplaced > 0) {

@@ -5,7 +5,7 @@
  */
 import { parseDuration } from '../../config/duration.js';
 import type { SshTarget } from '../../drivers/types.js';
-import { describe, StalledError, TransientError } from '../../errors.js';
+import { describe, FailedError, ReconcileError, StalledError, TransientError } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
 import type { KindContext } from '../types.js';
 import { probeNodes, type ProbeVerdict } from './observe.js';
@@ -40,6 +40,15 @@ export async function loginHosts(res: Resource<PoolSpec>, image: string, hosts: 
   );
 }
 
+/**
+ * A node script's non-zero exit, typed by the one rule: a container of that name that is not ours (exit 3, the
+ * ownership check) needs a human; any other exit is a step that failed, tried again by the next run.
+ */
+function exitError(what: string, r: { code: number; stdout: string; stderr: string }): ReconcileError {
+  const message = `${what} exited ${r.code}: ${outputTail(r.stderr.trim() ? r.stderr : r.stdout)}`;
+  return r.code === REPLACE_EXIT.notOurs ? new StalledError('ApplyFailed', message) : new FailedError('CommandFailed', message);
+}
+
 /** The built-in start/stop/health-wait steps for one pool spec and the digest its nodes are labelled with. */
 export function createNodeActions(res: Resource<PoolSpec>, specDigest: string, ctx: KindContext): BuiltinActions {
   const spec = res.spec;
@@ -49,7 +58,7 @@ export function createNodeActions(res: Resource<PoolSpec>, specDigest: string, c
       signal: ctx.signal,
       ...(stdin !== undefined ? { stdin } : {}),
     });
-    if (r.code !== 0) throw new Error(`${what} on ${job.ref.host} exited ${r.code}: ${outputTail(r.stderr.trim() ? r.stderr : r.stdout)}`);
+    if (r.code !== 0) throw exitError(`${what} on ${job.ref.host}`, r);
   };
   const meta = (job: NodeJob): NodeMeta => ({
     pool: res.metadata.name,
@@ -92,7 +101,7 @@ export function createNodeActions(res: Resource<PoolSpec>, specDigest: string, c
       }
       const step = r.code === REPLACE_EXIT.startFailed ? 'start_service' : 'stop_service';
       const what = step === 'start_service' ? 'start' : 'stop';
-      throw new ReplaceError(step, { cause: new Error(`${what} ${job.ref.name} on ${job.ref.host} exited ${r.code}: ${outputTail(r.stderr.trim() ? r.stderr : r.stdout)}`) });
+      throw new ReplaceError(step, { cause: exitError(`${what} ${job.ref.name} on ${job.ref.host}`, r) });
     },
     async waitHealthy(job) {
       const hc = spec.healthCheck;

@@ -109,7 +109,7 @@ export async function restartNodes(
     due.map(async (n): Promise<FlowResult> => {
       const node = `${n.name}@${n.host}`;
       const target = targetOf(n.host);
-      if (!target) return { node, ok: false, error: `host ${n.host} is not reachable`, transient: true, log: [] };
+      if (!target) return { node, ok: false, error: `host ${n.host} is not reachable`, disposition: 'transient', log: [] };
       log.info({ node, attempt: n.restart!.attempts + 1, dueInMs: n.restart!.dueInMs }, 'restarting exited node');
       try {
         const r = await ctx.drivers.ssh.exec(target, restartScript(n.name, pool, delayMs), {
@@ -119,7 +119,7 @@ export async function restartNodes(
         if (r.code === 0) return { node, ok: true, log: [] };
         return { node, ok: false, failedStep: 'restart', error: `restart exited ${r.code}: ${outputTail(r.stderr)}`, log: [] };
       } catch (err) {
-        return { node, ok: false, failedStep: 'restart', error: describe(err), transient: true, log: [] };
+        return { node, ok: false, failedStep: 'restart', error: describe(err), disposition: 'transient', log: [] };
       }
     }),
   );

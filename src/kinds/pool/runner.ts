@@ -5,7 +5,7 @@
  * commands in order over SSH and stop at the first failing one.
  */
 import type { SshTarget } from '../../drivers/types.js';
-import { describe, TransientError } from '../../errors.js';
+import { describe, FailedError, ReconcileError, type Disposition } from '../../errors.js';
 import { renderCommand, type NodeVars, type ResolvedStep } from '../task-template/resolve.js';
 import type { KindContext } from '../types.js';
 import type { NodeRef, PoolHooks } from './hooks.js';
@@ -58,8 +58,11 @@ export interface FlowResult {
   ok: boolean;
   failedStep?: string;
   error?: string;
-  /** The failing step's last error was transient (connection, timeout): worth retrying the whole apply. */
-  transient?: boolean;
+  /**
+   * How the failing step's last error ends the apply: transient (connection, timeout: worth retrying the whole
+   * apply), stalled (a human must act: a refused key, a missing reference) or failed (the step ran and failed).
+   */
+  disposition?: Disposition;
   log: StepLog[];
 }
 
@@ -72,6 +75,11 @@ export interface RunnerEnv {
   machineBacked?: boolean;
   /** Pause between attempts of a step; injectable so unit tests do not wait. */
   retryDelay?: (attempt: number) => Promise<void>;
+}
+
+/** A typed error keeps its disposition; anything else a step throws (a command that exited non-zero) is `failed`. */
+export function dispositionOf(err: unknown): Disposition {
+  return err instanceof ReconcileError ? err.disposition : 'failed';
 }
 
 /** Runs the steps in order on one node; never throws for a step failure, it returns it. */
@@ -87,7 +95,7 @@ export async function runFlow(steps: ResolvedStep[], job: NodeJob, env: RunnerEn
       continue;
     }
     let lastError = '';
-    let lastTransient = false;
+    let lastDisposition: Disposition = 'failed';
     let ok = false;
     for (let attempt = 1; attempt <= step.retry.times + 1 && !ok; attempt++) {
       if (attempt > 1) await (env.retryDelay ?? defaultDelay)(attempt);
@@ -99,7 +107,7 @@ export async function runFlow(steps: ResolvedStep[], job: NodeJob, env: RunnerEn
         env.ctx.logger.debug({ node: job.ref.name, step: step.name, attempt, ms: Math.round(performance.now() - started) }, 'pool step done');
       } catch (err) {
         lastError = describe(err);
-        lastTransient = err instanceof TransientError;
+        lastDisposition = dispositionOf(err);
         log.push({ node: job.ref.name, step: step.name, attempt, ok: false, message: lastError });
         env.ctx.logger.warn({ node: job.ref.name, step: step.name, attempt, err: lastError }, 'pool step failed');
       }
@@ -111,7 +119,7 @@ export async function runFlow(steps: ResolvedStep[], job: NodeJob, env: RunnerEn
       env.ctx.logger.info({ node: job.ref.name, step: step.name }, 'pool step failed; ignoreError lets the node go on');
       continue;
     }
-    return { node: job.ref.name, ok: false, failedStep: step.name, error: `step ${step.name}: ${lastError}`, transient: lastTransient, log };
+    return { node: job.ref.name, ok: false, failedStep: step.name, error: `step ${step.name}: ${lastError}`, disposition: lastDisposition, log };
   }
   return { node: job.ref.name, ok: true, log };
 }
@@ -135,7 +143,7 @@ async function runReplace(stop: ResolvedStep, start: ResolvedStep, job: NodeJob,
     const message = describe(cause);
     log.push({ node, step: failed.name, attempt: 1, ok: false, message });
     env.ctx.logger.warn({ node, step: failed.name, attempt: 1, err: message }, 'pool step failed');
-    return { node, ok: false, failedStep: failed.name, error: `step ${failed.name}: ${message}`, transient: cause instanceof TransientError, log };
+    return { node, ok: false, failedStep: failed.name, error: `step ${failed.name}: ${message}`, disposition: dispositionOf(cause), log };
   }
   log.push({ node, step: stop.name, attempt: 1, ok: true }, { node, step: start.name, attempt: 1, ok: true });
   env.ctx.logger.debug({ node, step: `${stop.name}+${start.name}`, attempt: 1, ms: Math.round(performance.now() - started) }, 'pool step done');
@@ -186,7 +194,7 @@ async function runStep(step: ResolvedStep, job: NodeJob, env: RunnerEnv): Promis
             ? await ctx.drivers.ssh.exec(job.target, `bash -c ${quote(text)}`, { timeoutMs: cmd.timeoutMs, signal: ctx.signal, killTree: true })
             : await ctx.drivers.ssh.exec(job.target, 'bash -s', { stdin: text, timeoutMs: cmd.timeoutMs, signal: ctx.signal, killTree: true });
         if (r.code !== 0) {
-          throw new Error(`Command/${cmd.name} exited ${r.code}: ${outputTail(r.stderr.trim() ? r.stderr : r.stdout)}`);
+          throw new FailedError('CommandFailed', `Command/${cmd.name} exited ${r.code}: ${outputTail(r.stderr.trim() ? r.stderr : r.stdout)}`);
         }
       }
       return;

@@ -4,7 +4,7 @@
  * tags are adopted and brought to ready, and only the names still missing are created — each with its key and
  * client token written to the key store before the provider is called, and only as far as the quota admits.
  */
-import { describe, ReconcileError, StalledError, TransientError } from '../../../errors.js';
+import { describe, FailedError, ReconcileError, StalledError, TransientError } from '../../../errors.js';
 import type { ProviderDriver, ProviderInstance, SshTarget } from '../../../drivers/types.js';
 import { ensureRunning, stopAndDelete } from './lifecycle.js';
 import { machineTags } from './tags.js';
@@ -135,7 +135,7 @@ async function initialise(target: SshTarget, group: MachineGroup, name: string, 
     }
     if (result.code !== 0) {
       const tail = outputTail(result.stderr.trim() ? result.stderr : result.stdout);
-      throw new StalledError('CommandFailed', `${target.id}: init step "${step.name}" exited ${result.code}${tail ? `: ${tail}` : ''}`);
+      throw new FailedError('CommandFailed', `${target.id}: init step "${step.name}" exited ${result.code}${tail ? `: ${tail}` : ''}`);
     }
   }
   await setInitTimeouts(ctx.stateDir, dir, name, 0);
@@ -158,12 +158,13 @@ export async function deleteMachine(
 
 function combine(errors: unknown[], group: string): ReconcileError {
   const typed = errors.map((e) => (e instanceof ReconcileError ? e : new TransientError('InternalError', describe(e), { cause: e })));
-  const first = typed.find((e) => e.disposition === 'stalled') ?? typed[0]!;
+  // The most serious cause decides: a human must act, then a step that failed, then what a retry may fix.
+  const first = typed.find((e) => e.disposition === 'stalled') ?? typed.find((e) => e.disposition === 'failed') ?? typed[0]!;
   if (typed.length === 1) return first;
   const message = `${group}: ${typed.map((e) => e.message).join('; ')}`;
-  return first.disposition === 'stalled'
-    ? new StalledError(first.reason, message, { cause: first })
-    : new TransientError(first.reason, message, { cause: first });
+  if (first.disposition === 'stalled') return new StalledError(first.reason, message, { cause: first });
+  if (first.disposition === 'failed') return new FailedError(first.reason, message, { cause: first });
+  return new TransientError(first.reason, message, { cause: first });
 }
 
 /** Ensures one named machine of a group exists and is ready (a pool's create_vm), within the quota. */
