@@ -21,6 +21,11 @@ export interface Renderer {
   render(name: string, context: object): string;
   /** Renders a template given as text (e.g. an NginxConfig's content) with the same rules and sandbox. */
   renderString(source: string, context: object): string;
+  /**
+   * Parses and checks a template given as text without rendering it, so a config's syntax errors and refused
+   * constructs (`constructor`, unsupported tags) are load-time problems; throws like renderString.
+   */
+  check(source: string): void;
 }
 
 /** Finds templates/ next to the package, whether running from src/ (tsx, vitest) or from dist/. */
@@ -48,5 +53,6 @@ export function createRenderer(templatesDir: string = findTemplatesDir(), limits
   return {
     render: (name, context) => wrap(name, () => renderCompiled(load(name, undefined), context, load, limits)),
     renderString: (source, context) => wrap('template string', () => renderCompiled(compileTemplate(source, undefined, limits), context, load, limits)),
+    check: (source) => wrap('template string', () => void compileTemplate(source, undefined, limits)),
   };
 }

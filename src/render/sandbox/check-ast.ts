@@ -104,6 +104,11 @@ function checkNode(node: NjNode): void {
     case 'Filter':
       ident(node.name, 'a filter name', node);
       break;
+    case 'LookupVal': {
+      const val = node.val as NjNode;
+      if (val.typename === 'Literal' && FORBIDDEN_NAMES.has(String(val.value))) fail(node, `access to "${String(val.value)}" is not allowed in templates`);
+      break;
+    }
   }
 }
 
