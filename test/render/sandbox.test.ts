@@ -132,6 +132,7 @@ describe('bombs stop at a bound', () => {
     ['a huge indent', '{{ "x\ny" | indent(1000000000) }}', /indent: 1000000000 is over the limit/],
     ['a huge center', '{{ "x" | center(1000000000) }}', /center: 1000000000 is over the limit/],
     ['a huge batch', '{{ [1] | batch(1000000000, "x") | length }}', /batch: 1000000000 is over the limit/],
+    ['a dict posing as a long list', '{{ {"length": 1000000000} | batch(1) | length }}', /a dict with a length of 1000000000 is not a list/],
     ['a recursive macro', '{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}', /macros nested deeper than 64/],
     ['a long replace', '{% set s = "x" | indent(1, true) %}{% for i in range(30) %}{% set s = s | replace("x", "xx") %}{% endfor %}', /over the limit of 1048576/],
     ['a long output', '{% for i in range(10000) %}{% for j in range(10) %}' + 'x'.repeat(100) + '{% endfor %}{% endfor %}', /wrote more than 4194304 characters/],

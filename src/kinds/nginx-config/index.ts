@@ -1,6 +1,6 @@
 /**
  * Kind `NginxConfig`: one main configuration file of a unit (OpenDCP 主配置: nginx.conf, vhosts, locations), a
- * nunjucks template rendered with the unit's paths and vars. Its history is Git's; the unit publishes it.
+ * nunjucks-syntax template rendered in the sandbox (src/render/) with the unit's paths and vars. Its history is Git's; the unit publishes it.
  */
 import type { Problem } from '../../model/plan.js';
 import type { Resource } from '../../model/resource.js';

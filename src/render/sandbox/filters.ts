@@ -4,7 +4,7 @@
  * read as OWN properties (never `constructor`), and its result is plain data again. Left out: `random` (a config
  * must render the same twice), `striptags` and `urlize` (HTML helpers whose regular expressions can be made slow).
  */
-import { FORBIDDEN_NAMES, ownGet, textSize } from './data.js';
+import { FORBIDDEN_NAMES, isPlainObject, ownGet, textSize } from './data.js';
 import { TemplateSandboxError, type RenderBudget } from './limits.js';
 import { njFilters, njRuntime, njTests, type NjFunction } from './nunjucks-internals.js';
 import { guard, type Callables } from './runtime.js';
@@ -56,7 +56,8 @@ export function makeFilters(budget: RenderBudget, callables: Callables) {
     },
     dump: ([obj, spaces]) => {
       number('dump', spaces, 10);
-      size('dump', textSize(obj, limits.maxString, typeof spaces === 'number' ? spaces : 0));
+      const indent = typeof spaces === 'number' ? spaces : typeof spaces === 'string' ? Math.min(spaces.length, 10) : 0;
+      size('dump', textSize(obj, limits.maxString, indent));
     },
     replace: ([s, old, repl]) => {
       if (typeof s !== 'string' || typeof old !== 'string') return;
@@ -99,6 +100,9 @@ export function makeFilters(budget: RenderBudget, callables: Callables) {
       args.forEach((a, i) => {
         budget.checkString(a, `argument ${i + 1} of filter ${name}`);
         if (typeof a === 'function') throw new TemplateSandboxError(`filter ${name}: a function cannot be an argument`);
+        // nunjucks' list filters loop to `.length`: a dict claiming a billion items would hold the event loop.
+        const length = isPlainObject(a) ? a.length : undefined;
+        if (typeof length === 'number' && length > limits.maxRange) throw new TemplateSandboxError(`filter ${name}: a dict with a length of ${length} is not a list`);
       });
       if (name === 'sort' && args.length > 3) attrName(args[3], 'sort');
       check?.(args);
