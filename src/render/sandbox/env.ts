@@ -66,17 +66,19 @@ class SandboxContext {
   }
 }
 
-/** Makes `range` as nunjucks has it, refusing anything but numbers and more than `max` items. */
+/** Makes `range` as nunjucks has it (same loop, same values), refusing to make more than `max` items. */
 function boundedRange(max: number): NjFunction {
-  return (...args: unknown[]) => {
-    if (args.some((a) => a !== undefined && typeof a !== 'number')) throw new TemplateSandboxError('range() takes numbers');
-    let [start, stop, step] = args as (number | undefined)[];
-    if (stop === undefined) [start, stop, step] = [0, start ?? 0, 1];
-    else if (!step) step = 1;
-    const s = start ?? 0;
-    const count = Math.ceil((stop - s) / step!);
-    if (!Number.isFinite(count) || count > max) throw new TemplateSandboxError(`range() of ${count} items is over the limit of ${max}`);
-    return Array.from({ length: Math.max(0, count) }, (_, i) => s + i * step!);
+  return (start: unknown, stop: unknown, step: unknown) => {
+    let [from, to, by] = [start, stop, step] as [number, number, number];
+    if (stop === undefined) [from, to, by] = [0, start as number, 1];
+    else if (!by) by = 1;
+    const out: number[] = [];
+    const more = (): never => {
+      throw new TemplateSandboxError(`range() of more than ${max} items is over the limit`);
+    };
+    if (by > 0) for (let i = from; i < to; i += by) out.push(out.length < max ? i : more());
+    else for (let i = from; i > to; i += by) out.push(out.length < max ? i : more());
+    return out;
   };
 }
 

@@ -30,8 +30,8 @@ export interface RenderLimits {
 export const DEFAULT_LIMITS: Readonly<RenderLimits> = Object.freeze({
   maxOutput: 4 * 1024 * 1024,
   maxString: 1024 * 1024,
-  maxOps: 1_000_000,
-  maxMillis: 5_000,
+  maxOps: 250_000,
+  maxMillis: 2_000,
   maxRange: 10_000,
   maxCallDepth: 64,
   maxTemplateDepth: 16,
