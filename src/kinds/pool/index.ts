@@ -5,9 +5,9 @@
  */
 import type { Problem } from '../../model/plan.js';
 import type { Resource, ResourceRef } from '../../model/resource.js';
+import { substitute } from '../../render/substitute.js';
 import { digestOf } from '../../util/digest.js';
 import { problemAt } from '../task-template/index.js';
-import { commandRenderer } from '../task-template/resolve.js';
 import type { KindModule, ResourceIndex } from '../types.js';
 import { applyPool } from './apply.js';
 import { diffPool, poolHealth } from './diff.js';
@@ -41,7 +41,7 @@ function validate(res: Resource<PoolSpec>, all: ResourceIndex): Problem[] {
   const probe = res.spec.healthCheck?.command;
   if (probe) {
     try {
-      commandRenderer().renderString(probe, { node: { name: 'pool-0', address: '127.0.0.1' }, pool: res.metadata.name, service: res.spec.service });
+      substitute(probe, { node: { name: 'pool-0', address: '127.0.0.1' }, pool: res.metadata.name, service: res.spec.service });
     } catch (err) {
       messages.push(`healthCheck.command: ${err instanceof Error ? err.message : String(err)}`);
     }

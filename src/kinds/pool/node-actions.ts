@@ -7,9 +7,9 @@ import { parseDuration } from '../../config/duration.js';
 import type { SshTarget } from '../../drivers/types.js';
 import { describe, FailedError, ReconcileError, StalledError, TransientError } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
+import { substitute } from '../../render/substitute.js';
 import type { KindContext } from '../types.js';
 import { probeNodes, type ProbeVerdict } from './observe.js';
-import { commandRenderer } from '../task-template/resolve.js';
 import { probeAfterRetire, REPLACE_EXIT, replaceScript, RETIRING_MARK, RETIRING_SUFFIX } from './replace.js';
 import { ReplaceError, type BuiltinActions, type NodeJob } from './runner.js';
 import { loginScript, probeScript, startScript, stopScript, type NodeMeta } from './scripts.js';
@@ -75,7 +75,7 @@ export function createNodeActions(res: Resource<PoolSpec>, specDigest: string, c
     const name = job.ref.name;
     if (!retiring.has(name)) return (await probeNodes(job.target, res, hc, [name], job.ref.address, ctx, true)).get(name);
     const render = (n: string): string =>
-      commandRenderer().renderString(hc?.command ?? '', { node: { name: n, address: job.ref.address }, pool: res.metadata.name, service: spec.service });
+      substitute(hc?.command ?? '', { node: { name: n, address: job.ref.address }, pool: res.metadata.name, service: spec.service });
     const script = probeAfterRetire(name, probeScript(hc, [name], spec.container.network ?? 'host', render, true));
     const r = await ctx.drivers.ssh.exec(job.target, script, { timeoutMs: 30_000, signal: ctx.signal });
     const verdict = r.stdout.split('\n').map((l) => l.trim().split(' ')).find(([n]) => n === name)?.[1];

@@ -6,7 +6,7 @@
 import type { SshTarget } from '../../drivers/types.js';
 import { describe } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
-import { commandRenderer } from '../task-template/resolve.js';
+import { substitute } from '../../render/substitute.js';
 import type { KindContext } from '../types.js';
 import { desiredCount } from './placement.js';
 import type { PoolHooks } from './hooks.js';
@@ -110,7 +110,7 @@ export async function probeNodes(
 ): Promise<Map<string, ProbeVerdict>> {
   const network = res.spec.container.network ?? 'host';
   const render = (name: string): string =>
-    commandRenderer().renderString(hc?.command ?? '', { node: { name, address }, pool: res.metadata.name, service: res.spec.service });
+    substitute(hc?.command ?? '', { node: { name, address }, pool: res.metadata.name, service: res.spec.service });
   const script = probeScript(hc, names, network, render, checkRunning);
   const r = await ctx.drivers.ssh.exec(target, script, { timeoutMs: LIST_TIMEOUT_MS, signal: ctx.signal });
   const out = new Map<string, ProbeVerdict>();

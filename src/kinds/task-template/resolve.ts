@@ -5,7 +5,7 @@
  * problem before anything runs (OpenDCP found it on the first host, halfway through a flow).
  */
 import { parseDuration } from '../../config/duration.js';
-import { createRenderer, type Renderer } from '../../render/index.js';
+import { substitute } from '../../render/substitute.js';
 import type { ResourceIndex } from '../types.js';
 import {
   BUILTIN_PARAM_HINTS,
@@ -50,13 +50,6 @@ export interface NodeVars {
   service: string;
   image: string;
   node: { name: string; host: string; address: string; ordinal: number };
-}
-
-let shared: Renderer | undefined;
-/** The one renderer for command bodies and probe commands, created on first use. */
-export function commandRenderer(): Renderer {
-  shared ??= createRenderer();
-  return shared;
 }
 
 /** Resolves steps; problems name the step and say what is wrong, for the loader to report at the resource. */
@@ -144,14 +137,14 @@ export function commandContext(step: ResolvedStep, cmd: ResolvedCommand, vars: N
 /** Renders one command for one node; throws (with the command named) on an undefined variable. */
 export function renderCommand(step: ResolvedStep, cmd: ResolvedCommand, vars: NodeVars): string {
   try {
-    return commandRenderer().renderString(cmd.body, commandContext(step, cmd, vars));
+    return substitute(cmd.body, commandContext(step, cmd, vars));
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new Error(`step ${step.name}, Command/${cmd.name}: ${msg}${near(cmd.body, msg)}`, { cause: err });
   }
 }
 
-/** nunjucks names only a position for an undefined value; quote the expression found there. */
+/** The substitution error names a position; quote the expression found there. */
 function near(body: string, message: string): string {
   const m = /Line (\d+), Column (\d+)/.exec(message);
   if (!m) return '';
