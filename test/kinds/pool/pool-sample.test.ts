@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { StalledError } from '../../../src/errors.js';
+import { FailedError } from '../../../src/errors.js';
 import type { PoolSpec } from '../../../src/kinds/pool/spec.js';
 import { createKindRegistry } from '../../../src/kinds/registry.js';
 import { loadRepo } from '../../../src/loader/index.js';
@@ -53,7 +53,8 @@ it('runs the sample templates with an image from an authenticated registry', asy
     () => undefined,
     (e: unknown) => e,
   );
-  expect(denied).toBeInstanceOf(StalledError);
+  // A command that ran and failed (the pull, refused without credentials): the run is Failed, tried again next run.
+  expect(denied).toBeInstanceOf(FailedError);
   expect((denied as Error).message).toMatch(/step start-service-prepare: Command\/pull-image exited 1/);
   expect(await world.nodes(name)).toEqual([]);
 

@@ -61,13 +61,13 @@ describe('fused replace in the runner', () => {
       ok: false,
       failedStep: 'start_service',
       error: 'step start_service: start web-0 on h exited 5: no such image',
-      transient: false,
+      disposition: 'failed',
     });
     const down = recording(async () => {
       throw new ReplaceError('stop_service', { cause: new TransientError('Unreachable', 'ssh: connection refused') });
     });
     const r = await runFlow(deploy, job, { ctx, hooks: {}, builtins: down.builtins });
-    expect(r).toMatchObject({ ok: false, failedStep: 'stop_service', transient: true });
+    expect(r).toMatchObject({ ok: false, failedStep: 'stop_service', disposition: 'transient' });
     expect(down.calls).toEqual(['replace']);
   });
 

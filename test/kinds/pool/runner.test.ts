@@ -63,7 +63,7 @@ describe('runFlow', () => {
   it('stops the node at a step that still fails, skipping the rest', async () => {
     const { calls, builtins } = scripted({ start: 3 });
     const r = await runFlow([step('stop_service'), step('start_service', 1), step('check_health')], job, env(builtins));
-    expect(r).toMatchObject({ ok: false, failedStep: 'start_service', error: 'step start_service: start failed', transient: false });
+    expect(r).toMatchObject({ ok: false, failedStep: 'start_service', error: 'step start_service: start failed', disposition: 'failed' });
     expect(calls).toEqual(['stop', 'start', 'start']);
   });
 
@@ -75,7 +75,7 @@ describe('runFlow', () => {
       stop: async () => undefined,
       waitHealthy: async () => undefined,
     };
-    expect(await runFlow([step('start_service', 1)], job, env(builtins))).toMatchObject({ ok: false, transient: true, error: 'step start_service: ssh: connection refused' });
+    expect(await runFlow([step('start_service', 1)], job, env(builtins))).toMatchObject({ ok: false, disposition: 'transient', error: 'step start_service: ssh: connection refused' });
   });
 
   it('ignoreError lets the node go on after the last attempt fails', async () => {
