@@ -111,10 +111,11 @@ if [ -f "$PID" ] && kill -0 "$(cat "$PID")" 2>/dev/null; then
   ${drain ? `for i in $(seq 1 ${tries}); do workers "$m" | grep -q '^S' || break; sleep 0.05; done` : 'true'}
   echo __reloaded
 else
-  nginx -c "$R/current/nginx.conf" 2>&1 || ${fail('nginx did not start')}
+  out=$(nginx -c "$R/current/nginx.conf" 2>&1) || { echo "__fail=nginx did not start: $(printf '%s' "$out" | tail -n 2 | tr '\n' ' ')"; exit 0; }
   ok=
   for i in $(seq 1 ${tries}); do if [ -f "$PID" ] && kill -0 "$(cat "$PID")" 2>/dev/null; then ok=1; break; fi; sleep 0.05; done
-  [ -n "$ok" ] || ${fail('nginx did not start')}
+  # Started, but not where driftless looks: stop it rather than leave a master holding the ports.
+  [ -n "$ok" ] || { pkill -QUIT -f -x "nginx: master process nginx -c $R/current/nginx.conf" 2>/dev/null; echo "__fail=nginx started but its pid file $PID never appeared (does the config set another pid?); that nginx was stopped"; exit 0; }
   echo __started
 fi`;
 }

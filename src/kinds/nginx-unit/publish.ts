@@ -3,7 +3,7 @@
  * not serving it -> all-or-none publish through the nginx driver -> history. Publishes of one unit are serialised
  * in this process, so a register and an unregister racing in one rollout batch each see the other's effect.
  */
-import { describe as describeError, StalledError, TransientError } from '../../errors.js';
+import { describe as describeError, FailedError, ReconcileError, StalledError, TransientError, WaitingError } from '../../errors.js';
 import type { PublishReport } from '../../drivers/types.js';
 import type { Resource } from '../../model/resource.js';
 import { hostTarget } from '../host/target.js';
@@ -11,6 +11,7 @@ import type { KindContext } from '../types.js';
 import { hostSync } from './diff.js';
 import { appendHistory, changeRecords, readLastFiles, writeLastFiles } from './history.js';
 import { unitHosts, observeHostsOf } from './observe.js';
+import { explainNginxMessage, type FileOrigin } from './explain.js';
 import { fileSha, renderUnit, unitRoot } from './render.js';
 import type { NginxUnitSpec } from './spec.js';
 
@@ -63,10 +64,11 @@ export async function publishUnit(res: Resource<NginxUnitSpec>, ctx: KindContext
       });
     } catch (err) {
       const failed = (err as { report?: PublishReport }).report;
+      const explained = explainError(err, unitRoot(res), rendered.files, rendered.origins);
       await appendHistory(ctx.stateDir, [
-        { type: 'publish', ...base, digest: rendered.digest, dir, files: shas, hosts: failed?.hosts ?? [], result: 'failed', error: describeError(err) },
+        { type: 'publish', ...base, digest: rendered.digest, dir, files: shas, hosts: failed?.hosts ?? [], result: 'failed', error: describeError(explained) },
       ]);
-      throw err;
+      throw explained;
     }
     const last = await readLastFiles(ctx.stateDir, name);
     await appendHistory(ctx.stateDir, [
@@ -77,4 +79,17 @@ export async function publishUnit(res: Resource<NginxUnitSpec>, ctx: KindContext
     ctx.logger.info({ unit: name, digest: rendered.digest, hosts: targets.map((t) => t.id), cause: opts.cause }, 'nginx unit published');
     return { digest: rendered.digest, report, unchanged };
   });
+}
+
+/** The publish error with nginx's host paths told as the repo's resources; same class and reason, report kept. */
+function explainError(err: unknown, root: string, files: Record<string, string>, origins: Record<string, FileOrigin>): unknown {
+  if (!(err instanceof ReconcileError)) return err;
+  const message = explainNginxMessage(err.message, root, files, origins);
+  if (message === err.message) return err;
+  const Same = { stalled: StalledError, failed: FailedError, waiting: WaitingError, transient: TransientError }[err.disposition];
+  // No cause: the explained message says all the original did, and a cause would print it a second time.
+  const out: ReconcileError = new Same(err.reason, message);
+  const report = (err as { report?: PublishReport }).report;
+  if (report) Object.assign(out, { report });
+  return out;
 }

@@ -14,6 +14,7 @@ import type { NginxConfigSpec } from '../nginx-config/index.js';
 import { createMemberCache, resolveMembers } from '../nginx-upstream/members.js';
 import type { NginxUpstreamSpec, RenderedUpstream } from '../nginx-upstream/spec.js';
 import type { KindContext } from '../types.js';
+import { checkPidDirective, type FileOrigin } from './explain.js';
 import type { NginxUnitSpec } from './spec.js';
 
 export const DEFAULT_CONFIGS: NginxConfigSpec[] = [
@@ -23,6 +24,8 @@ export const DEFAULT_CONFIGS: NginxConfigSpec[] = [
 
 export interface RenderedUnit {
   files: Record<string, string>;
+  /** Which resource rendered each file, and where it is declared: nginx's errors are told in those terms. */
+  origins: Record<string, FileOrigin>;
   digest: string;
   upstreams: RenderedUpstream[];
   notes: string[];
@@ -53,6 +56,8 @@ export async function renderUnit(res: Resource<NginxUnitSpec>, ctx: KindContext)
   const cache = createMemberCache();
   const upstreams: RenderedUpstream[] = [];
   const files: Record<string, string> = {};
+  const origins: Record<string, FileOrigin> = {};
+  const at = (r: Resource): string => `${r.source.file}:${r.source.line}`;
   for (const name of res.spec.upstreams ?? []) {
     const up = ctx.resources.get<NginxUpstreamSpec>('NginxUpstream', name);
     if (!up) throw new StalledError('ReferenceInvalid', `NginxUpstream/${name} is not declared`);
@@ -65,15 +70,16 @@ export async function renderUnit(res: Resource<NginxUnitSpec>, ctx: KindContext)
     if (m.keptDraining.length > 0) notes.push(`NginxUpstream/${name}: kept draining ${m.keptDraining.join(', ')} (it would be left with no server)`);
     upstreams.push(m.upstream);
     files[m.upstream.file] = render(() => r.render('nginx/upstream.njk', { upstream: m.upstream }), `NginxUpstream/${name}`);
+    origins[m.upstream.file] = { from: `NginxUpstream/${name}`, at: at(up) };
   }
-  const configs: { spec: NginxConfigSpec; from: string }[] = res.spec.configs
+  const configs: { spec: NginxConfigSpec; from: string; at?: string }[] = res.spec.configs
     ? res.spec.configs.map((name) => {
         const c = ctx.resources.get<NginxConfigSpec>('NginxConfig', name);
         if (!c) throw new StalledError('ReferenceInvalid', `NginxConfig/${name} is not declared`);
-        return { spec: c.spec, from: `NginxConfig/${name}` };
+        return { spec: c.spec, from: `NginxConfig/${name}`, at: at(c) };
       })
     : DEFAULT_CONFIGS.map((spec) => ({ spec, from: 'default unit' }));
-  for (const { spec, from } of configs) {
+  for (const { spec, from, at: declared } of configs) {
     const context = { unit, vars: { ...(res.spec.vars ?? {}), ...(spec.vars ?? {}) }, upstreams };
     if (files[spec.file] !== undefined) throw new StalledError('SchemaInvalid', `${from}: file ${spec.file} is rendered twice`);
     const source = spec.source !== undefined ? await readFile(resolveInside(ctx.repoDir, spec.source, 'file', `${from}: source`), 'utf8') : undefined;
@@ -81,10 +87,12 @@ export async function renderUnit(res: Resource<NginxUnitSpec>, ctx: KindContext)
       () => (spec.template ? r.render(spec.template, context) : r.renderString(source ?? spec.content ?? '', context)),
       from,
     );
+    origins[spec.file] = { from: spec.template ? `${from}, template ${spec.template}` : from, ...(declared ? { at: declared } : {}) };
+    if (spec.file === 'nginx.conf') checkPidDirective(files[spec.file] as string, unit.pidFile, from);
   }
   if (files['nginx.conf'] === undefined) throw new StalledError('SchemaInvalid', `NginxUnit/${res.metadata.name}: no config renders nginx.conf`);
   const shas = Object.fromEntries(Object.entries(files).map(([p, c]) => [p, fileSha(c)]));
-  return { files, digest: versionDigest(shas), upstreams, notes };
+  return { files, origins, digest: versionDigest(shas), upstreams, notes };
 }
 
 function render(fn: () => string, from: string): string {

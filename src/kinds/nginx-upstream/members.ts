@@ -85,6 +85,7 @@ export async function resolveMembers(res: Resource<NginxUpstreamSpec>, ctx: Kind
       balance: spec.balance ?? 'round_robin',
       keepalive: spec.keepalive ?? 16,
       servers,
+      directives: (spec.directives ?? []).map((d) => (d.trimEnd().endsWith(';') ? d.trimEnd() : `${d.trimEnd()};`)),
     },
     wouldBeEmpty: servers.length === 0 && !emptyAllowed,
     keptDraining,

@@ -32,6 +32,8 @@ export interface NginxUpstreamSpec {
   pools?: PoolMemberSpec[];
   /** Allow rendering with no servers even when a pool is not declared empty (a placeholder marked down). */
   allowEmpty?: boolean;
+  /** Extra directives inside the upstream block (third-party modules such as nginx_upstream_check_module's `check`). */
+  directives?: string[];
 }
 
 export interface RenderedServer {
@@ -52,6 +54,8 @@ export interface RenderedUpstream {
   balance: string;
   keepalive: number;
   servers: RenderedServer[];
+  /** Extra directives, each ending in `;`. */
+  directives: string[];
 }
 
 export function upstreamName(resourceName: string, spec: NginxUpstreamSpec): string {
