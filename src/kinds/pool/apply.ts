@@ -10,6 +10,7 @@ import { FailedError, StalledError, TransientError } from '../../errors.js';
 import type { Task } from '../../model/plan.js';
 import type { Resource } from '../../model/resource.js';
 import { renderCommand, type ResolvedStep } from '../task-template/resolve.js';
+import { perHost } from './placement.js';
 import type { KindContext } from '../types.js';
 import { placementOf } from './diff.js';
 import type { PoolHooks } from './hooks.js';
@@ -69,7 +70,9 @@ export async function applyPool(task: Task<PoolSpec, PoolObserved>, ctx: KindCon
   }
   if (ready.quotaMessage) throw new StalledError('QuotaExceeded', `pool ${pool}: ${ready.quotaMessage}`);
   if (plan.unplaced > 0) {
-    throw new StalledError('ApplyFailed', `pool ${pool}: ${plan.unplaced} node(s) could not be placed on ${observed.eligible.length} eligible host(s)`);
+    const limit = perHost(res.spec);
+    const why = Number.isFinite(limit) ? ` at most ${limit} per host${limit === 1 && res.spec.mode === 'fixed' && res.spec.maxPerHost === undefined ? ' (host networking shares the host\'s ports)' : ''}` : '';
+    throw new StalledError('ApplyFailed', `pool ${pool}: ${plan.unplaced} node(s) could not be placed on ${observed.eligible.length} eligible host(s)${why}`);
   }
   const startedFrom = { observed, removed: plan.remove.map((n) => n.name) };
   await rollingDeploy({ res, flows, queue: work.deploy, env, total: plan.desired, jobOf: async (n) => jobOf(n), startedFrom });

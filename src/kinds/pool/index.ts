@@ -54,6 +54,13 @@ function validate(res: Resource<PoolSpec>, all: ResourceIndex): Problem[] {
     messages.push(`tasks.expand create_vm: MachineTemplate/${template} is not declared`);
   }
   if (res.spec.mode !== 'fixed' && res.spec.maxPerHost !== undefined) messages.push('maxPerHost applies to fixed mode only');
+  const hc = res.spec.healthCheck;
+  const port = hc?.tcp?.port ?? hc?.http?.port;
+  if ((res.spec.container.network ?? 'host') === 'host' && (res.spec.maxPerHost ?? 1) > 1 && port !== undefined) {
+    messages.push(
+      `maxPerHost ${res.spec.maxPerHost} with host networking: nodes on one host would all bind port ${port} (the second fails with "address in use" while the first answers its health check); use network: bridge with ports, or maxPerHost: 1`,
+    );
+  }
   const reserved = Object.keys(res.spec.container.labels ?? {}).filter((k) => k.startsWith('driftless.'));
   if (reserved.length > 0) messages.push(`container.labels: ${reserved.join(', ')} use the reserved driftless. prefix`);
   return messages.map((m) => problemAt(res, m));

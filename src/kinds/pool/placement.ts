@@ -8,7 +8,7 @@ import type { NodeObserved, PoolSpec } from './spec.js';
 
 /** What placement decides from: the pool's count knobs, the hosts that answered and the nodes found on them. */
 export interface PlacementInput {
-  spec: Pick<PoolSpec, 'mode' | 'replicas' | 'maxPerHost' | 'shrinkOrder'>;
+  spec: Pick<PoolSpec, 'mode' | 'replicas' | 'maxPerHost' | 'shrinkOrder'> & { container?: Pick<PoolSpec['container'], 'network'> };
   pool: string;
   /** Eligible hosts that answered, sorted by name. */
   eligible: string[];
@@ -69,6 +69,17 @@ function byRemovalPreference(order: 'newest-first' | 'oldest-first', digest: str
   };
 }
 
+/**
+ * The most nodes one host carries. Nodes on the host's network share its ports: two of one pool on one host made the
+ * second crash-loop on "address in use" while the first answered its health check for it, so a fixed pool on the
+ * host network spreads one per host unless maxPerHost says otherwise (validate refuses that with a port check).
+ */
+export function perHost(spec: PlacementInput['spec']): number {
+  if ((spec.mode ?? 'one-per-host') === 'one-per-host') return 1;
+  if (spec.maxPerHost !== undefined) return spec.maxPerHost;
+  return spec.container && (spec.container.network ?? 'host') === 'host' ? 1 : Number.POSITIVE_INFINITY;
+}
+
 /** Decides creations (least loaded host first), removals (ineligible hosts, per-host excess, surplus), restores and stale nodes. */
 export function placeNodes(input: PlacementInput): PlacementPlan {
   const { spec, eligible } = input;
@@ -77,7 +88,7 @@ export function placeNodes(input: PlacementInput): PlacementPlan {
   const eligibleSet = new Set(eligible);
   const remove: NodeObserved[] = input.nodes.filter((n) => !eligibleSet.has(n.host));
   let keep = input.nodes.filter((n) => eligibleSet.has(n.host));
-  const perHostLimit = mode === 'one-per-host' ? 1 : (spec.maxPerHost ?? Number.POSITIVE_INFINITY);
+  const perHostLimit = perHost(spec);
   for (const host of eligible) {
     const here = keep.filter((n) => n.host === host).sort(prefer);
     const extra = here.slice(0, Math.max(0, here.length - perHostLimit));

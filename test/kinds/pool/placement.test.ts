@@ -37,6 +37,11 @@ describe('placeNodes', () => {
     { name: 'surplus removes old-spec nodes before new ones', in: input({ mode: 'fixed', replicas: 2 }, ['a'], [node(0, 'a', { specDigest: 'OLD' }), node(1, 'a'), node(2, 'a')]), create: [], remove: ['web-0@a'] },
     { name: 'a node failing its probe is removed before an old-spec one', in: input({ mode: 'fixed', replicas: 1 }, ['a'], [node(0, 'a', { specDigest: 'OLD' }), node(1, 'a', { healthy: false })]), create: [], remove: ['web-1@a'], stale: ['web-0@a'] },
     { name: 'maxPerHost limits placement', in: input({ mode: 'fixed', replicas: 3, maxPerHost: 1 }, ['a', 'b'], []), create: ['web-0@a', 'web-1@b'], remove: [], unplaced: 1 },
+    // Issue 18.17: host networking shares the host's ports, so a fixed pool spreads one node per host.
+    { name: 'fixed on the host network places one node per host', in: input({ mode: 'fixed', replicas: 3, container: {} }, ['a', 'b'], []), create: ['web-0@a', 'web-1@b'], remove: [], unplaced: 1 },
+    { name: 'fixed on the host network removes a second node on one host', in: input({ mode: 'fixed', replicas: 2, container: { network: 'host' } }, ['a', 'b'], [node(0, 'a'), node(1, 'a')]), create: ['web-2@b'], remove: ['web-1@a'] },
+    { name: 'fixed on a bridge network may stack nodes', in: input({ mode: 'fixed', replicas: 3, container: { network: 'bridge' } }, ['a'], []), create: ['web-0@a', 'web-1@a', 'web-2@a'], remove: [] },
+    { name: 'an explicit maxPerHost on the host network is taken as given', in: input({ mode: 'fixed', replicas: 2, maxPerHost: 2, container: { network: 'host' } }, ['a'], []), create: ['web-0@a', 'web-1@a'], remove: [] },
     { name: 'a stopped node is restored in place', in: input({}, ['a'], [node(0, 'a', { state: 'exited' })]), create: [], remove: [], restore: ['web-0@a'] },
     { name: 'running nodes with an old digest are stale', in: input({}, ['a', 'b'], [node(0, 'a', { specDigest: 'OLD' }), node(1, 'b')]), create: [], remove: [], stale: ['web-0@a'] },
     { name: 'new ordinals skip those in use anywhere', in: input({ mode: 'fixed', replicas: 3 }, ['a'], [node(0, 'a'), node(2, 'z')]), create: ['web-1@a', 'web-3@a'], remove: ['web-2@z'] },

@@ -55,6 +55,12 @@ describe('pool validation at load time', () => {
     expect(await problemsOf(pool(''))).toEqual([]);
   });
 
+  it('refuses stacking nodes of a host-network pool on one host when a port is checked (issue 18.17)', async () => {
+    const problems = await problemsOf(pool('  mode: fixed\n  replicas: 4\n  maxPerHost: 2\n  healthCheck: { tcp: { port: 8080 } }'));
+    expect(problems).toEqual([expect.stringMatching(/Pool\/web: maxPerHost 2 with host networking: nodes on one host would all bind port 8080/)]);
+    expect(await problemsOf(pool('  mode: fixed\n  replicas: 4\n  healthCheck: { tcp: { port: 8080 } }'))).toEqual([]);
+  });
+
   it('reports an undefined parameter in a command at the template that uses it', async () => {
     const problems = await problemsOf(`
 ---
