@@ -17,17 +17,14 @@ import { createMachineHook } from '../shared/machines/pool-hook.js';
 import type { KindContext } from '../types.js';
 import { checkedIp, hostPort } from '../../util/ip.js';
 import { tuned, upstreamFile, upstreamName, type NginxUpstreamSpec, type RenderedServer, type RenderedUpstream } from './spec.js';
+import { outOfRotation, type RotationSet } from '../pool/rotation.js';
 
 /** Lets a pool's view include the machines it made, so nodes on them are members too (observe only). */
 export const memberHooks: PoolHooks = { machines: createMachineHook() };
 
-/** Nodes being unregistered, per state dir, as `<pool>/<node>`; set before their upstreams are republished. */
-const draining = new Map<string, Set<string>>();
-
-export function drainingSet(stateDir: string): Set<string> {
-  let set = draining.get(stateDir);
-  if (!set) draining.set(stateDir, (set = new Set()));
-  return set;
+/** Nodes out of rotation (being unregistered, or not registered yet), as `<pool>/<node>`: see pool/rotation.ts. */
+export function drainingSet(stateDir: string): RotationSet {
+  return outOfRotation(stateDir);
 }
 
 export interface MemberResult {

@@ -13,17 +13,18 @@ import { renderCommand, type ResolvedStep } from '../task-template/resolve.js';
 import { perHost } from './placement.js';
 import type { KindContext } from '../types.js';
 import { placementOf } from './diff.js';
-import type { PoolHooks } from './hooks.js';
+import type { NodeRef, PoolHooks } from './hooks.js';
 import { requireBuilt } from './image.js';
 import { createNodeActions, loginHosts } from './node-actions.js';
 import { releaseMachines, provisionSlots } from './machines.js';
 import { knownNodes, viewPool, type PoolView } from './observe.js';
-import type { NodeSlot } from './placement.js';
+import type { NodeSlot, PlacementPlan } from './placement.js';
 import { resolveFlows } from './resolve.js';
 import { restartNodes, settleRestarts } from './restart-state.js';
 import { rollingDeploy } from './rolling.js';
 import { runAll, type NodeJob, type RunnerEnv } from './runner.js';
-import type { PoolObserved, PoolSpec } from './spec.js';
+import type { NodeObserved, PoolObserved, PoolSpec } from './spec.js';
+import { outOfRotation } from './rotation.js';
 
 /** The Pool's apply: converge on what the hosts show now, whatever the plan saw (see the file comment). */
 export async function applyPool(task: Task<PoolSpec, PoolObserved>, ctx: KindContext, hooks: PoolHooks): Promise<void> {
@@ -76,7 +77,29 @@ export async function applyPool(task: Task<PoolSpec, PoolObserved>, ctx: KindCon
   }
   const startedFrom = { observed, removed: plan.remove.map((n) => n.name) };
   await rollingDeploy({ res, flows, queue: work.deploy, env, total: plan.desired, jobOf: async (n) => jobOf(n), startedFrom });
+  await registerHeld(res, observed, plan, (n) => jobOf(n).ref, hooks, ctx);
   settleRestarts(pool, restarts);
+}
+
+/**
+ * Nodes a flow left out of rotation (it failed before `register`) that are running, healthy and current now: this
+ * run registers them; keys of nodes this run removed are forgotten.
+ */
+async function registerHeld(
+  res: Resource<PoolSpec>,
+  observed: PoolObserved,
+  plan: PlacementPlan,
+  refOf: (n: NodeObserved) => NodeRef,
+  hooks: PoolHooks,
+  ctx: KindContext,
+): Promise<void> {
+  const rotation = outOfRotation(ctx.stateDir);
+  for (const n of plan.remove) rotation.delete(`${res.metadata.name}/${n.name}`);
+  const touched = new Set([...plan.remove, ...plan.restore, ...plan.stale].map((n) => n.name));
+  const held = knownNodes(observed).filter((n) => observed.held?.includes(n.name) && !touched.has(n.name));
+  if (held.length === 0 || !hooks.discovery) return;
+  ctx.logger.info({ pool: res.metadata.name, nodes: held.map((n) => n.name) }, 'registering nodes their flow left out of rotation');
+  await hooks.discovery.register(held.map(refOf), ctx);
 }
 
 /** Renders every command for every job before anything runs: an undefined parameter stops the apply untouched. */

@@ -51,6 +51,9 @@ export function diffPool(desired: Resource<PoolSpec>, observed: PoolObserved | u
   const image = imageChange(observed, [...p.stale, ...p.restore], p.create.length > 0);
   if (image) changes.push(image);
   if (p.release.length > 0) changes.push({ path: 'machines.return', before: p.release });
+  const touched = new Set([...p.remove, ...p.restore, ...p.stale].map((n) => n.name));
+  const held = (observed.held ?? []).filter((n) => !touched.has(n));
+  if (held.length > 0) changes.push({ path: 'nodes.register', before: held, after: 'in rotation (healthy; their flow never registered them)' });
   if (changes.length === 0) return { action: 'noop', changes: [] };
   const none = knownNodes(observed).length === 0;
   return {

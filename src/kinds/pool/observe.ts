@@ -17,6 +17,7 @@ import { attachVerdicts, readExits } from './restart-state.js';
 import { listScript, parseList, probeScript } from './scripts.js';
 import type { HealthCheckSpec, HostNodes, NodeObserved, PoolObserved, PoolSpec } from './spec.js';
 import { outputTail } from '../../util/output-tail.js';
+import { outOfRotation } from './rotation.js';
 
 const LIST_TIMEOUT_MS = 30_000;
 
@@ -50,6 +51,12 @@ export async function viewPool(res: Resource<PoolSpec>, ctx: KindContext, hooks:
   const grow = ph.template !== undefined && ph.machines !== undefined && unreadable.length === 0;
   const specDigest = nodeSpecDigest(res, image);
   await attachVerdicts(res, hosts.flatMap((h) => h.nodes), specDigest, ctx);
+  const out = new Set(outOfRotation(ctx.stateDir).ofPool(res.metadata.name));
+  const held = hosts
+    .flatMap((h) => h.nodes)
+    .filter((n) => out.has(`${res.metadata.name}/${n.name}`) && n.state === 'running' && n.healthy === true && n.specDigest === specDigest)
+    .map((n) => n.name)
+    .sort();
   const observed: PoolObserved = {
     eligible: reachableEligible,
     hosts: [...hosts, ...unreadable].sort((a, b) => (a.host < b.host ? -1 : 1)),
@@ -57,6 +64,7 @@ export async function viewPool(res: Resource<PoolSpec>, ctx: KindContext, hooks:
     image,
     ...(source ? { imageSource: source } : {}),
     desiredCount: desiredCount(res.spec, reachableEligible.length, grow),
+    ...(held.length > 0 ? { held } : {}),
     ...(ph.machines ? { machines: ph.machines.map((m) => ({ name: m.name, state: m.state, ...(m.error ? { error: m.error } : {}) })), grow } : {}),
   };
   return { observed, hosts: new Map(read.map((h) => [h.name, h])), ...(ph.template ? { template: ph.template } : {}) };

@@ -10,6 +10,7 @@ import { renderCommand, type NodeVars, type ResolvedStep } from '../task-templat
 import type { KindContext } from '../types.js';
 import type { NodeRef, PoolHooks } from './hooks.js';
 import { outputTail } from '../../util/output-tail.js';
+import { outOfRotation, rotationPlan } from './rotation.js';
 
 /** Everything a step needs about one node. */
 export interface NodeJob {
@@ -85,9 +86,18 @@ export function dispositionOf(err: unknown): Disposition {
 /** Runs the steps in order on one node; never throws for a step failure, it returns it. */
 export async function runFlow(steps: ResolvedStep[], job: NodeJob, env: RunnerEnv): Promise<FlowResult> {
   const log: StepLog[] = [];
+  const discovery = env.hooks.discovery;
+  const rotation = rotationPlan(steps, discovery !== undefined);
+  const key = `${job.ref.pool}/${job.ref.name}`;
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i] as ResolvedStep;
     const next = steps[i + 1];
+    if (i === rotation.drainBefore && discovery) {
+      const failed = await implicitStep('unregister', () => discovery.unregister([job.ref], env.ctx), job, env, log);
+      if (failed) return failed;
+    }
+    // A node is out of rotation from its start until it is registered (a step, or the end of this flow).
+    if (step.builtin === 'start_service' && discovery) outOfRotation(env.ctx.stateDir).add(key);
     if (next && env.builtins.replace && fusable(step, next)) {
       const failed = await runReplace(step, next, job, env, log);
       if (failed) return failed;
@@ -121,7 +131,25 @@ export async function runFlow(steps: ResolvedStep[], job: NodeJob, env: RunnerEn
     }
     return { node: job.ref.name, ok: false, failedStep: step.name, error: `step ${step.name}: ${lastError}`, disposition: lastDisposition, log };
   }
+  if (rotation.registerAtEnd && discovery) {
+    const failed = await implicitStep('register', () => discovery.register([job.ref], env.ctx), job, env, log);
+    if (failed) return failed;
+  }
   return { node: job.ref.name, ok: true, log };
+}
+
+/** A register/unregister the template left out (see rotation.ts), logged as a step of its own. */
+async function implicitStep(verb: 'register' | 'unregister', run: () => Promise<void>, job: NodeJob, env: RunnerEnv, log: StepLog[]): Promise<FlowResult | undefined> {
+  const step = `${verb} (implicit)`;
+  try {
+    await run();
+    log.push({ node: job.ref.name, step, attempt: 1, ok: true });
+    return undefined;
+  } catch (err) {
+    const message = describe(err);
+    log.push({ node: job.ref.name, step, attempt: 1, ok: false, message });
+    return { node: job.ref.name, ok: false, failedStep: step, error: `step ${step}: ${message}`, disposition: dispositionOf(err), log };
+  }
 }
 
 /** stop_service directly followed by start_service, both run once and stopping the flow on failure. */

@@ -140,6 +140,8 @@ export interface PoolObserved {
   machines?: { name: string; state: string; error?: string }[];
   /** New machines may be made for nodes that find no host (a machine template, and every machine answered). */
   grow?: boolean;
+  /** Running, healthy, current nodes still out of rotation (their flow never registered them): the next apply registers them. */
+  held?: string[];
 }
 
 /** Labels on every node container: how observe finds a pool's nodes and tells current from stale. */

@@ -81,3 +81,14 @@ describe('poolHealth', () => {
     expect(poolHealth(obs).status).toBe(status);
   });
 });
+
+describe('nodes their flow left out of rotation (issue 18.18)', () => {
+  it('a healthy, current node still held plans a register, so the next apply puts it in rotation', () => {
+    const d = diffPool(pool(), observed([node(0, 'a'), node(1, 'b')], { held: ['web-1'] }));
+    expect(d).toMatchObject({ action: 'update', changes: [{ path: 'nodes.register', before: ['web-1'] }] });
+  });
+
+  it('nothing to register when no node is held', () => {
+    expect(diffPool(pool(), observed([node(0, 'a'), node(1, 'b')])).action).toBe('noop');
+  });
+});
