@@ -16,6 +16,7 @@ export type Reason =
   | 'HostKeyMismatch'
   | 'SourceUnavailable'
   | 'SecretUnavailable'
+  | 'SecretNotAllowed'
   | 'ObserveFailed'
   | 'ApplyFailed'
   | 'CommandFailed'

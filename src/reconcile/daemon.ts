@@ -45,12 +45,12 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
   const clock = opts.clock ?? realClock;
   const cleanup: (() => Promise<void>)[] = [];
   try {
-    const rt = await openRuntime({ stateDir: config.stateDir, logger, ...(opts.env ? { env: opts.env } : {}) });
+    const rt = await openRuntime({ stateDir: config.stateDir, logger, catalogue: config.secrets, ...(opts.env ? { env: opts.env } : {}) });
     cleanup.unshift(() => rt.close());
-    const source = await openSource(config.source, { cacheDir: join(config.stateDir, 'git-cache'), secrets: rt.secrets });
+    const source = await openSource(config.source, { cacheDir: join(config.stateDir, 'git-cache'), secrets: rt.operatorSecrets });
     const secrets: Partial<Record<WebhookSource, string>> = {};
     for (const [name, ref] of Object.entries(config.webhooks.secrets)) {
-      secrets[name as WebhookSource] = await rt.secrets.resolve(ref);
+      secrets[name as WebhookSource] = await rt.operatorSecrets.resolve(ref);
     }
     const metrics = createMetrics();
     let loop: Loop | undefined;
@@ -85,7 +85,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
         ...(s.headRevision ? { headRevision: s.headRevision } : {}),
       };
     };
-    const auth = config.source.type === 'git' ? await resolveGitAuth(config.source.auth, rt.secrets) : undefined;
+    const auth = config.source.type === 'git' ? await resolveGitAuth(config.source.auth, rt.operatorSecrets) : undefined;
     // With pushes off for a Git source the writer discards the report: rendering one file per resource for it
     // cost a copy of the whole journal and megabytes of JSON per run for nothing.
     const discarded = config.source.type === 'git' && !config.statusPush;
