@@ -16,6 +16,9 @@ export const PLAIN_SECRET_MESSAGE = 'plain-text secret not allowed; use { secret
 export const OPERATOR_REF_MESSAGE =
   'a config repo cannot read the daemon\'s environment or files; write { secret: NAME } and have the operator declare NAME under secrets: in the daemon settings';
 
+/** Message of `"x-secret": "operator"` (daemon settings): operator references name an env variable or a file. */
+export const PLAIN_OPERATOR_SECRET_MESSAGE = 'plain-text secret not allowed; use { env: NAME } or { file: PATH }';
+
 /** Called for every `{ secret: NAME }` a validation meets, with its instance path (JSON pointer). */
 export type SecretSink = (instancePath: string, name: string) => void;
 
@@ -70,8 +73,14 @@ export function createAjv(): Ajv {
   const ajv = new Ajv({ strict: true, allErrors: true, useDefaults: true });
   addFormats(ajv);
   ajv.addFormat('host-address', isHostAddress);
-  const xSecret: SchemaValidateFunction = (enabled: boolean, data: unknown, _parent, cxt): boolean => {
-    if (!enabled) return true;
+  // `true`: a config repo's { secret: NAME }; "operator": the daemon settings' { env } / { file }.
+  const xSecret: SchemaValidateFunction = (mode: boolean | 'operator', data: unknown, _parent, cxt): boolean => {
+    if (!mode) return true;
+    if (mode === 'operator') {
+      const ok = isOperatorSecretRef(data) && typeof Object.values(data)[0] === 'string';
+      if (!ok) xSecret.errors = [{ keyword: 'x-secret', message: PLAIN_OPERATOR_SECRET_MESSAGE, params: {} }];
+      return ok;
+    }
     if (isSecretRef(data)) {
       secretSink?.(cxt?.instancePath ?? '', data.secret);
       return true;
@@ -80,7 +89,7 @@ export function createAjv(): Ajv {
     xSecret.errors = [{ keyword: 'x-secret', message, params: {} }];
     return false;
   };
-  ajv.addKeyword({ keyword: 'x-secret', schemaType: 'boolean', errors: true, validate: xSecret });
+  ajv.addKeyword({ keyword: 'x-secret', schemaType: ['boolean', 'string'], errors: true, validate: xSecret });
   return ajv;
 }
 
