@@ -61,11 +61,6 @@ function absolute(file: string, baseDir: string): string {
   return isAbsolute(p) ? p : resolve(baseDir, p);
 }
 
-/** An empty catalogue: every secret name is unknown. */
-export function emptyCatalogue(origin: string): SecretCatalogue {
-  return { entries: new Map(), origin };
-}
-
 /** Reads a settings file's YAML as a mapping (the CLI needs only its `secrets:`); throws with the path on failure. */
 export function readSettingsFile(path: string): Record<string, unknown> {
   const data: unknown = parseYaml(readFileSync(path, 'utf8'));
