@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createKindRegistry } from '../src/kinds/registry.js';
 import { createLoadCache, loadRepo } from '../src/loader/index.js';
 import type { Revision } from '../src/source/index.js';
-import { createSecretResolver } from '../src/secrets/resolver.js';
+import { createOperatorSecretResolver } from '../src/secrets/operator.js';
 import { openSource } from '../src/source/index.js';
 import { startGitServer } from '../test/harness/git-server.js';
 
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     const url = server.url('bench.git');
     process.stderr.write(`built ${COMMITS} commits / ${FILES} files in ${fmt(tBuild)}; serving ${url}\n`);
     const registry = createKindRegistry();
-    const secrets = createSecretResolver();
+    const secrets = createOperatorSecretResolver();
 
     const step = (m: string) => process.stderr.write(`[bench] ${m}\n`);
     step('first clone');

@@ -19,7 +19,7 @@ import type { KindContext, Logger } from '../src/kinds/types.js';
 import { API_VERSION, type Resource } from '../src/model/resource.js';
 import { ensureDockerEngine } from '../src/lab/engine.js';
 import { createResourceIndex } from '../src/reconcile/runtime.js';
-import { createSecretResolver } from '../src/secrets/resolver.js';
+import { LOOPBACK_HOSTS, secretRef, testSecrets } from '../test/harness/secrets.js';
 import { startTestHosts } from '../test/harness/hosts.js';
 
 const args = process.argv.slice(2);
@@ -59,11 +59,11 @@ async function main(): Promise<void> {
     const res = <S>(kind: string, name: string, spec: S, labels?: Record<string, string>): Resource<S> => ({
       apiVersion: API_VERSION, kind, metadata: { name, ...(labels ? { labels } : {}) }, spec, source: { file: 'b.yaml', line: 1, col: 1 },
     });
-    const hosts = th.hosts.map((h) => res('Host', h.name, { address: h.address, port: h.port, user: 'root', privateKey: { env: 'BENCH_KEY' } }));
+    const hosts = th.hosts.map((h) => res('Host', h.name, { address: h.address, port: h.port, user: 'root', privateKey: secretRef('bench-key') }));
     const unit = res('NginxUnit', 'bench', { group: 'g', hosts: { names: th.hosts.map((h) => h.name) }, upstreams: ['web'], vars: { upstream: 'web', listen: 8088 } });
     const ctxOf = (ports: number[]): KindContext => ({
       drivers: { ssh, nginx },
-      secrets: createSecretResolver({ env: { BENCH_KEY: th.privateKey } }),
+      secrets: testSecrets({ 'bench-key': { value: th.privateKey, allow: LOOPBACK_HOSTS } }).resolver,
       resources: createResourceIndex([...hosts, unit, res('NginxGroup', 'g', {}), res('NginxUpstream', 'web', { group: 'g', servers: ports.map((p) => ({ address: `127.0.0.1:${p}` })) })]),
       logger: quiet, signal: new AbortController().signal, revision: 'bench', repoDir: dir, stateDir: dir, inventory: { get: () => undefined },
     });

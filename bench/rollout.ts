@@ -22,7 +22,7 @@ import { ensureDockerEngine } from '../src/lab/engine.js';
 import { ensureHostImage } from '../src/lab/host-image.js';
 import { API_VERSION, type Resource } from '../src/model/resource.js';
 import { createResourceIndex } from '../src/reconcile/runtime.js';
-import { createSecretResolver } from '../src/secrets/resolver.js';
+import { LOOPBACK_HOSTS, secretRef, testSecrets } from '../test/harness/secrets.js';
 import { labDocker } from '../test/harness/docker.js';
 import { startTestHosts } from '../test/harness/hosts.js';
 
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       spec,
       source: { file: 'bench', line: 1, col: 1 },
     });
-    const hosts = th.hosts.map((h) => res('Host', h.name, { address: h.address, port: h.port, user: 'root', privateKey: { env: 'BENCH_KEY' } }));
+    const hosts = th.hosts.map((h) => res('Host', h.name, { address: h.address, port: h.port, user: 'root', privateKey: secretRef('bench-key') }));
     for (const startupMs of startups()) {
       const name = `bench-${randomBytes(3).toString('hex')}`;
       const pool = (version: string): Resource<PoolSpec> =>
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
         });
       const ctx = (p: Resource<PoolSpec>): KindContext => ({
         drivers: { ssh },
-        secrets: createSecretResolver({ env: { BENCH_KEY: th.privateKey } }),
+        secrets: testSecrets({ 'bench-key': { value: th.privateKey, allow: LOOPBACK_HOSTS } }).resolver,
         resources: createResourceIndex([...hosts, p]),
         logger: recordingLogger(steps, batches),
         signal: new AbortController().signal,

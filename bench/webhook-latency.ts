@@ -16,6 +16,7 @@ import { commitAll, push } from '../test/harness/git-cli.js';
 import { startGitServer } from '../test/harness/git-server.js';
 import { startTestHosts } from '../test/harness/hosts.js';
 import { tempDir } from '../test/harness/tmp.js';
+import { LOOPBACK_HOSTS, writeOperatorSettings } from '../test/harness/secrets.js';
 
 const ITERATIONS = Number(process.argv[2] ?? 20);
 const HOSTS = Number(process.argv[3] ?? 10);
@@ -30,9 +31,7 @@ async function main(): Promise<void> {
   process.env.DOCKER_HOST = engine.dockerHost;
   const hosts = await startTestHosts(HOSTS, { name: 'bench-wh' });
   const server = await startGitServer();
-  const keyEnv = `DL_BENCH_KEY_${randomBytes(3).toString('hex')}`;
   const secret = randomBytes(16).toString('hex');
-  process.env[keyEnv] = hosts.privateKey;
   process.env.DL_BENCH_WH = secret;
   const logFile = join(tempDir('bench-wh-log'), 'daemon.log');
   let daemon: Awaited<ReturnType<typeof startDaemon>> | undefined;
@@ -40,7 +39,7 @@ async function main(): Promise<void> {
     const repo = await createConfigRepo(server, 'bench');
     const writeAll = async (i: number) => {
       for (const [n, h] of hosts.hosts.entries()) {
-        await repo.write(`hosts/h-${n}.yaml`, hostYaml(`h-${n}`, h, keyEnv, [{ name: 'bench', run: `echo ${i} > /root/bench` }]));
+        await repo.write(`hosts/h-${n}.yaml`, hostYaml(`h-${n}`, h, 'bench-key', [{ name: 'bench', run: `echo ${i} > /root/bench` }]));
       }
     };
     await repo.write('driftless.yaml', settingsYaml().replace('concurrency: 4', `concurrency: ${Math.max(4, HOSTS)}`));
@@ -48,6 +47,7 @@ async function main(): Promise<void> {
     const first = await repo.commitAndPush('iteration 0');
     const config = loadDaemonConfig({
       env: {},
+      file: writeOperatorSettings({ 'bench-key': { value: hosts.privateKey, allow: LOOPBACK_HOSTS } }),
       flags: { repo: repo.url, interval: '1h', driftInterval: '0s', listen: '127.0.0.1:0', stateDir: tempDir('bench-wh-state'), webhooks: { github: { secret: { env: 'DL_BENCH_WH' } } } },
     });
     daemon = await startDaemon(config, { logger: createLogger({ level: 'debug', destination: logFile }) });

@@ -19,6 +19,7 @@ export type Reason =
   /** The source answered, but the commit it points at is refused for what it holds (an empty or unsafe tree). */
   | 'RevisionRefused'
   | 'SecretUnavailable'
+  | 'SecretNotAllowed'
   | 'ObserveFailed'
   | 'ApplyFailed'
   | 'CommandFailed'

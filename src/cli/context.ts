@@ -4,9 +4,12 @@ import type { Logger as PinoLogger } from 'pino';
 import { secureStateDir } from '../journal/index.js';
 import { openSource } from '../source/index.js';
 import { parseSourceArg, type GitAuthSpec, type Revision } from '../source/types.js';
-import { createSecretResolver } from '../secrets/resolver.js';
+import { createOperatorSecretResolver } from '../secrets/operator.js';
 import { defaultStateDir, openRuntime, type Runtime } from '../reconcile/runtime.js';
 import { createLogger } from '../util/logger.js';
+import { loadSecretCatalogue, SecretsConfigError } from '../config/secrets.js';
+import { StalledError } from '../errors.js';
+import type { SecretCatalogue } from '../secrets/catalogue.js';
 
 export interface CommonOptions {
   stateDir?: string;
@@ -18,6 +21,8 @@ export interface CommonOptions {
   sshKeyEnv?: string;
   logLevel?: string;
   json?: boolean;
+  /** Operator settings file whose `secrets:` the command uses (else $DRIFTLESS_CONFIG, else <state dir>/config.yaml). */
+  config?: string;
 }
 
 export function cliLogger(opts: CommonOptions): PinoLogger {
@@ -40,12 +45,26 @@ export async function fetchRevision(arg: string | undefined, opts: CommonOptions
   const stateDir = opts.stateDir ?? defaultStateDir();
   // a Git source is cloned into the state dir: check and tighten it first, as openRuntime does
   if (spec.type === 'git') await secureStateDir(resolve(stateDir));
-  const source = await openSource(spec, { cacheDir: join(stateDir, 'git-cache'), secrets: createSecretResolver() });
+  const source = await openSource(spec, { cacheDir: join(stateDir, 'git-cache'), secrets: createOperatorSecretResolver() });
   return source.fetch();
 }
 
+/**
+ * The operator's secret catalogue (undefined when no settings file exists); an invalid one is a StalledError
+ * `SchemaInvalid` (exit 2) listing every problem.
+ */
+export function operatorCatalogue(opts: CommonOptions): SecretCatalogue | undefined {
+  try {
+    return loadSecretCatalogue({ ...(opts.config ? { file: opts.config } : {}), stateDir: opts.stateDir ?? defaultStateDir() });
+  } catch (err) {
+    if (err instanceof SecretsConfigError) throw new StalledError('SchemaInvalid', err.message);
+    throw err;
+  }
+}
+
 export async function withRuntime<T>(opts: CommonOptions, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = await openRuntime({ stateDir: opts.stateDir, logger: cliLogger(opts) });
+  const catalogue = operatorCatalogue(opts);
+  const rt = await openRuntime({ stateDir: opts.stateDir, logger: cliLogger(opts), ...(catalogue ? { catalogue } : {}) });
   try {
     return await fn(rt);
   } finally {

@@ -22,6 +22,7 @@ function common(cmd: Command): Command {
     .option('--password-env <name>', 'environment variable holding the Git password')
     .option('--ssh-key-file <path>', 'private key file for an ssh:// or user@host:path Git source')
     .option('--ssh-key-env <name>', 'environment variable holding that private key')
+    .option('--config <file>', 'operator settings whose secrets: the repo may name (default $DRIFTLESS_CONFIG, else <state dir>/config.yaml)')
     .option('--log-level <level>', 'log level on stderr (default warn)')
     .option('--json', 'machine-readable output');
 }
@@ -61,7 +62,7 @@ export function buildProgram(): Command {
     .option('--status-interval <duration>', 'report at most this often when nothing changed')
     .option('--no-status-push', 'do not commit status reports to Git')
     .option('--no-watch', 'for a directory: do not watch files')
-    .option('--config <file>', 'daemon config file (YAML or JSON; or $DRIFTLESS_CONFIG)')
+    .option('--config <file>', 'daemon config file (YAML or JSON; or $DRIFTLESS_CONFIG, else <state dir>/config.yaml when present)')
     .option('--token-env <name>', 'environment variable holding a Git token')
     .option('--username <name>', 'Git basic-auth user')
     .option('--password-env <name>', 'environment variable holding the Git password')

@@ -3,7 +3,7 @@
  * strings unless the setting is a number or boolean, so a malformed value reaches the schema and is reported there
  * with the variable's name instead of being silently coerced.
  */
-import type { SecretRef } from '../model/resource.js';
+import type { OperatorSecretRef as SecretRef } from '../model/resource.js';
 
 export type Layer = Record<string, unknown>;
 

@@ -5,11 +5,11 @@
  * `http.insecure: true` (e.g. an authenticating proxy in front), so exposure is always a decision, never a default.
  */
 import { isIP } from 'node:net';
-import type { SecretRef } from '../model/resource.js';
+import type { OperatorSecretRef } from '../model/resource.js';
 
 export interface HttpConfig {
   /** Bearer token required on every route but webhooks, /healthz and /readyz. */
-  token?: SecretRef;
+  token?: OperatorSecretRef;
   /** Allow a non-loopback listen address without a token. */
   insecure: boolean;
 }

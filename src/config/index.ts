@@ -4,14 +4,15 @@
  * where it came from, so an operator fixes a unit file in one go instead of one restart per typo.
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { describeErrors } from '../loader/messages.js';
 import { sharedSchemaRegistry } from '../loader/schema-registry.js';
-import type { SecretRef } from '../model/resource.js';
+import type { OperatorSecretRef as SecretRef } from '../model/resource.js';
 import { isSshGitUrl } from '../source/git-ssh.js';
 import { parseSourceArg, type GitAuthSpec, type SourceSpec } from '../source/types.js';
 import { sanitize } from '../util/sanitize.js';
+import { buildCatalogue, settingsFilePath, type RawSecrets, type SecretCatalogue } from '../secrets/catalogue.js';
 import { parseDuration } from './duration.js';
 import { listenProblem, type HttpConfig } from './http.js';
 import { ENV_KEYS, envProblems, fromEnv, type Layer } from './env.js';
@@ -48,6 +49,8 @@ export interface DaemonConfig {
   logLevel: string;
   webhooks: WebhookConfig;
   http: HttpConfig;
+  /** The secrets a config repo may name, and where each may be sent (`secrets:` of the settings file). */
+  secrets: SecretCatalogue;
 }
 
 /** Every problem of a config, one per line, each naming the setting and where its value came from. */
@@ -94,7 +97,8 @@ export function loadDaemonConfig(inputs: ConfigInputs): DaemonConfig {
   const cwd = inputs.cwd ?? process.cwd();
   const problems: string[] = [];
   const origin = new Map<string, string>();
-  const filePath = inputs.file ?? env.DRIFTLESS_CONFIG;
+  const flagState = typeof inputs.flags?.stateDir === 'string' ? inputs.flags.stateDir : undefined;
+  const filePath = settingsFilePath(inputs.file, env, resolve(cwd, flagState ?? env.DRIFTLESS_STATE_DIR ?? '.driftless'));
   const layers: [string, Layer][] = [];
   if (filePath) layers.push([`file ${filePath}`, readFileLayer(resolve(cwd, filePath), problems)]);
   layers.push(['env', fromEnv(env)]);
@@ -117,7 +121,11 @@ export function loadDaemonConfig(inputs: ConfigInputs): DaemonConfig {
     problems.push(from ? `${i.message} (from ${from})` : i.message);
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return normalise(data, cwd, problems, origin);
+  // Only the file declares secrets; a relative `file:` is relative to it.
+  const fileDir = filePath ? dirname(resolve(cwd, filePath)) : cwd;
+  const { catalogue, problems: secretProblems } = buildCatalogue(data.secrets as RawSecrets | undefined, fileDir, filePath ? resolve(cwd, filePath) : 'the daemon settings');
+  if (secretProblems.length > 0) throw new ConfigError(secretProblems.map((p) => `${p} (from file ${filePath})`));
+  return { ...normalise(data, cwd, problems, origin), secrets: catalogue };
 }
 
 /** The `#ref` of a repo URL (`https://host/x.git#dev`), if any; a directory path's `#` is part of the path. */
@@ -160,7 +168,7 @@ interface RawConfig {
  * The branch is named once: by `branch` (file, env or flag) or by the repo URL's `#ref`. Both naming different refs is
  * a problem (the banner would show one and the daemon watch the other); `#ref` alone wins over the default branch.
  */
-function normalise(data: Layer, cwd: string, problems: string[], origin: ReadonlyMap<string, string>): DaemonConfig {
+function normalise(data: Layer, cwd: string, problems: string[], origin: ReadonlyMap<string, string>): Omit<DaemonConfig, 'secrets'> {
   const raw = data as unknown as RawConfig;
   const fragment = refFragment(raw.repo);
   if (fragment && origin.has('branch') && fragment !== raw.branch) {

@@ -412,3 +412,7 @@ export interface MonitDriver {
 
 /** Builds a monit driver for one monit setup (control file, port) on top of the SSH transport. */
 export type MonitDriverFactory = (options: MonitOptions) => MonitDriver;
+
+/** Aliyun API endpoints used when an account names none; a secret bound to the account must cover them. */
+export const DEFAULT_ECS_ENDPOINT = 'https://ecs.aliyuncs.com';
+export const DEFAULT_SLB_ENDPOINT = 'https://slb.aliyuncs.com';

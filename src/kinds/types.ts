@@ -7,7 +7,9 @@ import type { Drivers } from '../drivers/types.js';
 import type { HealthReport } from '../model/health.js';
 import type { InventoryEntry } from '../model/inventory.js';
 import type { DiffOutcome, Problem, Task } from '../model/plan.js';
-import type { Resource, ResourceKey, ResourceRef, SecretRef } from '../model/resource.js';
+import type { Resource, ResourceKey, ResourceRef, SecretDestination, SecretRef } from '../model/resource.js';
+
+export type { SecretDestination } from '../model/resource.js';
 
 /** Minimal structured logger (pino-compatible) so kinds do not depend on pino. */
 export interface Logger {
@@ -18,9 +20,13 @@ export interface Logger {
   child(bindings: object): Logger;
 }
 
-/** Resolves secret references at apply time; values are registered for redaction before they are returned. */
+/**
+ * Resolves a resource's secret reference for one destination, at the moment it is needed: refused (StalledError
+ * `SecretNotAllowed`) unless the operator bound the secret to that destination. Values are registered for redaction
+ * before they are returned.
+ */
 export interface SecretResolver {
-  resolve(ref: SecretRef): Promise<string>;
+  resolve(ref: SecretRef, to: SecretDestination): Promise<string>;
 }
 
 /** Read access to the desired state of the whole revision (e.g. a pool looking up its hosts). */

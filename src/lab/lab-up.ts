@@ -14,6 +14,7 @@ import { TAG } from '../kinds/shared/machines/tags.js';
 import { labMachineTagLabel } from '../drivers/lab-provider/index.js';
 import { createLabHosts, findLabHosts, LAB_LABEL, LAB_PREFIX_LABEL, removeLabHosts, type LabHost } from './hosts.js';
 import { ensureLabRegistry, pushImage, stopLabRegistry } from './registry.js';
+import { LAB_KEY_SECRET, writeLabSettings } from './operator-settings.js';
 
 /** ssh2's module, imported by labUp on use (a daemon never loads it for the lab). */
 type Ssh2 = typeof import('ssh2');
@@ -40,6 +41,8 @@ export interface LabUpResult {
   image: string;
   /** Private key authorised for root on every lab host. */
   keyPath: string;
+  /** Operator settings declaring that key as the secret `lab-key`, allowed to the lab hosts (read by default). */
+  settingsPath: string;
   hosts: Array<{ name: string; address: string; port: number; containerId: string }>;
 }
 
@@ -88,7 +91,10 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   const registry = await ensureLabRegistry(join(labDir, 'registry'));
   log(`registry ${registry.address}${registry.started ? ' (started, keeps running)' : ''}`);
   log(`base image ${await pushImage(docker, image, registry.address)}`);
+  const settingsPath = writeLabSettings(opts.stateDir, join(labDir, 'id_ed25519'), hosts.map((h) => h.address));
+  log(`operator settings ${settingsPath} (secret ${LAB_KEY_SECRET}: the lab key, allowed to the lab hosts)`);
   return {
+    settingsPath,
     registry: registry.address,
     dockerHost: engine.dockerHost,
     engineStarted: engine.started,

@@ -20,6 +20,8 @@ export interface DocumentContext {
   settings: Settings;
   /** driftless.yaml, to point at a default that made a spec invalid. */
   settingsSource?: SourceFile;
+  /** The operator's secret names, when known at load: a `{ secret: NAME }` naming another is a problem. */
+  secrets?: { names: ReadonlySet<string>; origin: string };
 }
 
 export interface LoadedDocument {
@@ -58,6 +60,20 @@ function specProblem(
   return problemAt(src, doc, issue.pointer, issue.message, issue.key);
 }
 
+/** `{ secret: NAME }` references (by instance path) that the operator's catalogue, when known, does not declare. */
+function unknownSecrets(named: ReadonlyMap<string, string>, ctx: DocumentContext): SchemaIssue[] {
+  const known = ctx.secrets;
+  if (!known) return [];
+  const out: SchemaIssue[] = [];
+  for (const [path, name] of named) {
+    if (known.names.has(name)) continue;
+    const pointer = `/spec${path}/secret`;
+    const field = pointer.split('/').slice(2).join('.');
+    out.push({ pointer, message: `spec.${field}: secret ${name} is not declared in the operator settings (${known.origin}); ask the operator to add it under secrets:` });
+  }
+  return out;
+}
+
 /** Reads one parsed (syntactically valid, non-empty) document. */
 export function readDocument(src: SourceFile, doc: Document, ctx: DocumentContext): LoadedDocument {
   const problems: Problem[] = [];
@@ -93,8 +109,10 @@ export function readDocument(src: SourceFile, doc: Document, ctx: DocumentContex
     if (!ctx.schemas.has(mod.schemaId)) {
       at('/kind', `kind: ${mod.kind} has no schema ${mod.schemaId}`);
     } else {
-      const issues = describeErrors(ctx.schemas.validate(mod.schemaId, spec), '/spec', spec);
+      const named = new Map<string, string>();
+      const issues = describeErrors(ctx.schemas.validate(mod.schemaId, spec, (path, name) => named.set(path, name)), '/spec', spec);
       for (const i of issues) problems.push(specProblem(src, doc, i, data.spec, mod.kind, ctx));
+      for (const i of unknownSecrets(named, ctx)) problems.push(specProblem(src, doc, i, data.spec, mod.kind, ctx));
     }
   }
 

@@ -16,10 +16,11 @@ import { sharedSchemaRegistry, type SchemaRegistry } from './schema-registry.js'
 import { readSettings, type Settings } from './settings.js';
 import { isEmptyDoc, parseSource, syntaxProblems, type SourceFile } from './source-file.js';
 import { listResourceFiles, selectResourceFiles } from './walk.js';
+import type { SecretCatalogue } from '../secrets/catalogue.js';
 
 export type { Settings } from './settings.js';
 export { defaultSettings, loadSettingsOnly } from './settings.js';
-export { createSchemaRegistry, sharedSchemaRegistry, PLAIN_SECRET_MESSAGE } from './schema-registry.js';
+export { createSchemaRegistry, sharedSchemaRegistry, OPERATOR_REF_MESSAGE, PLAIN_SECRET_MESSAGE } from './schema-registry.js';
 export type { SchemaRegistry } from './schema-registry.js';
 export { createResourceIndex } from './refs.js';
 export { createLoadCache, type LoadCache } from './cache.js';
@@ -38,6 +39,8 @@ export interface LoadOptions {
   files?: ReadonlyMap<string, string>;
   /** Parse cache kept across loads by a long-lived caller (the daemon). */
   cache?: LoadCache;
+  /** The operator's secret catalogue, when known: a resource naming a secret outside it is a problem. */
+  catalogue?: SecretCatalogue;
 }
 
 export interface LoadResult {
@@ -69,7 +72,8 @@ export function sortProblems(problems: readonly Problem[]): Problem[] {
 
 /** Identity of everything a document's reading depends on besides its own text. */
 function contextKey(ctx: DocumentContext): string {
-  return `${objectId(ctx.kinds)}:${objectId(ctx.schemas)}:${JSON.stringify(ctx.settings.defaults)}`;
+  const secrets = ctx.secrets ? [...ctx.secrets.names].sort().join(',') : '-';
+  return `${objectId(ctx.kinds)}:${objectId(ctx.schemas)}:${JSON.stringify(ctx.settings.defaults)}:${secrets}`;
 }
 
 const ids = new WeakMap<object, number>();
@@ -130,7 +134,8 @@ export async function loadRepo(dir: string, opts: LoadOptions): Promise<LoadResu
   const { settings } = settingsResult;
   const problems: Problem[] = [...settingsResult.problems];
   const entries: Entry[] = [];
-  const ctx = { kinds, schemas, settings, settingsSource: settingsResult.source };
+  const secrets = opts.catalogue ? { names: new Set(opts.catalogue.entries.keys()), origin: opts.catalogue.origin } : undefined;
+  const ctx = { kinds, schemas, settings, settingsSource: settingsResult.source, ...(secrets ? { secrets } : {}) };
   const context = contextKey(ctx);
   const files = opts.files ? await selectResourceFiles(dir, opts.files.keys()) : await listResourceFiles(dir);
   for (const [i, file] of files.entries()) {

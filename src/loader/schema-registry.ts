@@ -7,11 +7,24 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type AnySchemaObject, type SchemaValidateFunction, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { isSecretRef } from '../model/resource.js';
+import { isOperatorSecretRef, isSecretRef } from '../model/resource.js';
 import { isCleanAbsolutePath, relativePathProblem } from '../util/confine.js';
 
 /** Message of the x-secret keyword; never contains the offending value. */
-export const PLAIN_SECRET_MESSAGE = 'plain-text secret not allowed; use { env: NAME } or { file: PATH }';
+export const PLAIN_SECRET_MESSAGE = 'plain-text secret not allowed; use { secret: NAME } (a secret the operator declared)';
+
+/** Message for the `{ env }` / `{ file }` forms a config repo may no longer use: they name the daemon's own env and files. */
+export const OPERATOR_REF_MESSAGE =
+  'a config repo cannot read the daemon\'s environment or files; write { secret: NAME } and have the operator declare NAME under secrets: in the daemon settings';
+
+/** Message of `"x-secret": "operator"` (daemon settings): operator references name an env variable or a file. */
+export const PLAIN_OPERATOR_SECRET_MESSAGE = 'plain-text secret not allowed; use { env: NAME } or { file: PATH }';
+
+/** Called for every `{ secret: NAME }` a validation meets, with its instance path (JSON pointer). */
+export type SecretSink = (instancePath: string, name: string) => void;
+
+/** The sink of the validation in progress; ajv validates synchronously, so one slot is enough. */
+let secretSink: SecretSink | undefined;
 
 /** `$id` of the repo-wide settings schema (driftless.yaml). */
 export const SETTINGS_SCHEMA_ID = 'https://driftless.dev/schemas/settings.schema.json';
@@ -27,7 +40,7 @@ export interface SchemaRegistry {
    * Validates (and fills schema defaults into) `data`; returns ajv's errors, or an empty list when valid.
    * Throws only for an unknown schema id, which is a programming error in a kind module.
    */
-  validate(schemaId: string, data: unknown): ErrorObject[];
+  validate(schemaId: string, data: unknown, onSecret?: SecretSink): ErrorObject[];
 }
 
 type AddFormats = (ajv: Ajv) => Ajv;
@@ -63,13 +76,23 @@ export function createAjv(): Ajv {
   ajv.addFormat('host-address', isHostAddress);
   ajv.addFormat('repo-path', (s: string) => relativePathProblem(s) === undefined);
   ajv.addFormat('host-path', isCleanAbsolutePath);
-  const xSecret: SchemaValidateFunction = (enabled: boolean, data: unknown): boolean => {
-    if (!enabled) return true;
-    const ok = isSecretRef(data) && typeof Object.values(data)[0] === 'string';
-    if (!ok) xSecret.errors = [{ keyword: 'x-secret', message: PLAIN_SECRET_MESSAGE, params: {} }];
-    return ok;
+  // `true`: a config repo's { secret: NAME }; "operator": the daemon settings' { env } / { file }.
+  const xSecret: SchemaValidateFunction = (mode: boolean | 'operator', data: unknown, _parent, cxt): boolean => {
+    if (!mode) return true;
+    if (mode === 'operator') {
+      const ok = isOperatorSecretRef(data) && typeof Object.values(data)[0] === 'string';
+      if (!ok) xSecret.errors = [{ keyword: 'x-secret', message: PLAIN_OPERATOR_SECRET_MESSAGE, params: {} }];
+      return ok;
+    }
+    if (isSecretRef(data)) {
+      secretSink?.(cxt?.instancePath ?? '', data.secret);
+      return true;
+    }
+    const message = isOperatorSecretRef(data) ? OPERATOR_REF_MESSAGE : PLAIN_SECRET_MESSAGE;
+    xSecret.errors = [{ keyword: 'x-secret', message, params: {} }];
+    return false;
   };
-  ajv.addKeyword({ keyword: 'x-secret', schemaType: 'boolean', errors: true, validate: xSecret });
+  ajv.addKeyword({ keyword: 'x-secret', schemaType: ['boolean', 'string'], errors: true, validate: xSecret });
   return ajv;
 }
 
@@ -101,9 +124,14 @@ export function createSchemaRegistry(dir: string = findSchemasDir(), only?: read
   return {
     ids,
     has: (id) => ids.includes(id) || ajv.getSchema(id) !== undefined,
-    validate(id, data) {
+    validate(id, data, onSecret) {
       const fn = get(id);
-      return fn(data) ? [] : [...(fn.errors ?? [])];
+      secretSink = onSecret;
+      try {
+        return fn(data) ? [] : [...(fn.errors ?? [])];
+      } finally {
+        secretSink = undefined;
+      }
     },
   };
 }

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import type { KindRegistry } from '../kinds/types.js';
 import type { PrunePolicy } from '../model/inventory.js';
 import type { Problem } from '../model/plan.js';
-import type { SecretRef } from '../model/resource.js';
 import { describeErrors } from './messages.js';
 import { resolveInside } from '../util/confine.js';
 import { SETTINGS_SCHEMA_ID, sharedSchemaRegistry, type SchemaRegistry } from './schema-registry.js';
@@ -26,8 +25,6 @@ export interface Settings {
   statusBranch: string;
   /** Per kind, spec fields merged into every resource of that kind (declared values win). */
   defaults: Record<string, Record<string, unknown>>;
-  /** Named secret references resources may point at by name. */
-  credentials: Record<string, SecretRef>;
 }
 
 export interface SettingsResult {

@@ -47,10 +47,29 @@ export function parseKey(key: ResourceKey): { kind: KindName; name: string } {
   return { kind: key.slice(0, i), name: key.slice(i + 1) };
 }
 
-/** A secret is never a literal in Git: it names an environment variable or a file outside the repo. */
-export type SecretRef = { env: string } | { file: string };
+/**
+ * A secret in a config-repo resource: only the NAME of a secret the operator declared in the daemon's settings
+ * (`secrets:`), never a value and never where to read it from; the operator also decides where each may be sent.
+ */
+export type SecretRef = { secret: string };
+
+/** An operator-side reference (daemon settings, CLI flags): an environment variable or a file of the daemon. */
+export type OperatorSecretRef = { env: string } | { file: string };
 
 export function isSecretRef(v: unknown): v is SecretRef {
+  if (v === null || typeof v !== 'object') return false;
+  const keys = Object.keys(v);
+  return keys.length === 1 && keys[0] === 'secret' && typeof (v as { secret: unknown }).secret === 'string';
+}
+
+/**
+ * Where a resolved secret is about to go: an SSH host (its address), an HTTP(S) URL, or an image registry
+ * (host[:port]). The operator's binding of the secret must cover it.
+ */
+export type SecretDestination = { ssh: string } | { url: string } | { registry: string };
+
+/** The `{ env }` / `{ file }` shape, which a config repo may no longer use. */
+export function isOperatorSecretRef(v: unknown): v is OperatorSecretRef {
   if (v === null || typeof v !== 'object') return false;
   const keys = Object.keys(v);
   return keys.length === 1 && (keys[0] === 'env' || keys[0] === 'file');

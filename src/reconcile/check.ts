@@ -5,12 +5,15 @@
 import { buildGraph } from '../engine/index.js';
 import { ReconcileError } from '../errors.js';
 import type { KindRegistry } from '../kinds/types.js';
+import type { SecretCatalogue } from '../secrets/catalogue.js';
 import { loadRepo, sortProblems, type LoadCache, type LoadResult } from '../loader/index.js';
 
 export interface CheckOptions {
   /** The source's listing with blob ids (git sources), so the directory is not walked. */
   files?: ReadonlyMap<string, string>;
   cache?: LoadCache;
+  /** The operator's secrets: a name the repo uses that is not in it is a load problem. */
+  catalogue?: SecretCatalogue;
 }
 
 export async function loadChecked(dir: string, registry: KindRegistry, opts: CheckOptions = {}): Promise<LoadResult> {

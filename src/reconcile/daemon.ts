@@ -9,8 +9,8 @@ import type { Logger as PinoLogger } from 'pino';
 import { tokenProblem } from '../config/http.js';
 import type { DaemonConfig, WebhookSource } from '../config/index.js';
 import { StalledError } from '../errors.js';
-import type { SecretResolver } from '../kinds/types.js';
-import type { SecretRef } from '../model/resource.js';
+import type { OperatorSecretRef } from '../model/resource.js';
+import type { OperatorSecretResolver } from '../secrets/operator.js';
 import { createReporter, type Reporter } from '../report/reporter.js';
 import { renderReport } from '../report/render.js';
 import type { LiveState } from '../report/view.js';
@@ -49,14 +49,14 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
   const clock = opts.clock ?? realClock;
   const cleanup: (() => Promise<void>)[] = [];
   try {
-    const rt = await openRuntime({ stateDir: config.stateDir, logger, ...(opts.env ? { env: opts.env } : {}) });
+    const rt = await openRuntime({ stateDir: config.stateDir, logger, catalogue: config.secrets, ...(opts.env ? { env: opts.env } : {}) });
     cleanup.unshift(() => rt.close());
-    const source = await openSource(config.source, { cacheDir: join(config.stateDir, 'git-cache'), secrets: rt.secrets });
+    const source = await openSource(config.source, { cacheDir: join(config.stateDir, 'git-cache'), secrets: rt.operatorSecrets });
     const secrets: Partial<Record<WebhookSource, string>> = {};
     for (const [name, ref] of Object.entries(config.webhooks.secrets)) {
-      secrets[name as WebhookSource] = await rt.secrets.resolve(ref);
+      secrets[name as WebhookSource] = await rt.operatorSecrets.resolve(ref);
     }
-    const httpToken = config.http.token ? await resolveHttpToken(config.http.token, rt.secrets) : undefined;
+    const httpToken = config.http.token ? await resolveHttpToken(config.http.token, rt.operatorSecrets) : undefined;
     const metrics = createMetrics();
     let loop: Loop | undefined;
     const cycle = createCycle({
@@ -95,7 +95,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
         ...(s.sourceCheckedAt ? { sourceCheckedAt: s.sourceCheckedAt } : {}),
       };
     };
-    const auth = config.source.type === 'git' ? await resolveGitAuth(config.source.auth, rt.secrets) : undefined;
+    const auth = config.source.type === 'git' ? await resolveGitAuth(config.source.auth, rt.operatorSecrets) : undefined;
     // With pushes off for a Git source the writer discards the report: rendering one file per resource for it
     // cost a copy of the whole journal and megabytes of JSON per run for nothing.
     const discarded = config.source.type === 'git' && !config.statusPush;
@@ -157,7 +157,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
 }
 
 /** The HTTP bearer token, trimmed (a file written by `echo` ends in a newline); refused when short or spaced. */
-async function resolveHttpToken(ref: SecretRef, secrets: SecretResolver): Promise<string> {
+async function resolveHttpToken(ref: OperatorSecretRef, secrets: OperatorSecretResolver): Promise<string> {
   const token = (await secrets.resolve(ref).catch((err: unknown) => {
     throw new StalledError('SecretUnavailable', `http.token: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   })).trim();

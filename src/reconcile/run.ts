@@ -23,7 +23,11 @@ export function engineOptions(settings: Settings): EngineOptions {
 }
 
 export async function loadRevision(rt: Runtime, revision: Revision): Promise<LoadResult> {
-  return loadChecked(revision.dir, rt.registry, { cache: rt.loadCache, ...(revision.files ? { files: revision.files } : {}) });
+  return loadChecked(revision.dir, rt.registry, {
+    cache: rt.loadCache,
+    ...(revision.files ? { files: revision.files } : {}),
+    ...(rt.catalogue ? { catalogue: rt.catalogue } : {}),
+  });
 }
 
 export interface PlanArgs {

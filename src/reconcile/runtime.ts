@@ -21,13 +21,20 @@ import type { KindContext, KindRegistry, Logger, SecretResolver } from '../kinds
 import type { InventoryEntry } from '../model/inventory.js';
 import type { Resource } from '../model/resource.js';
 import { createSecretResolver } from '../secrets/resolver.js';
+import type { SecretCatalogue } from '../secrets/catalogue.js';
+import { createOperatorSecretResolver, type OperatorSecretResolver } from '../secrets/operator.js';
 import { createLoadCache, type LoadCache } from '../loader/cache.js';
 
 export interface Runtime {
   stateDir: string;
   registry: KindRegistry;
   drivers: Drivers;
+  /** Resolves the config repo's `{ secret: NAME }` references through the operator's catalogue, per destination. */
   secrets: SecretResolver;
+  /** The operator's catalogue; absent when no settings file was found (every name is then unknown at use). */
+  catalogue?: SecretCatalogue;
+  /** Operator-side references only (the daemon's Git credentials, webhook secrets). */
+  operatorSecrets: OperatorSecretResolver;
   logger: PinoLogger;
   journal: Journal;
   /** Parse cache across the loads of one process: a daemon re-reads only the files a commit changed. */
@@ -39,6 +46,8 @@ export interface RuntimeOptions {
   stateDir?: string;
   logger: PinoLogger;
   env?: NodeJS.ProcessEnv;
+  /** The operator's secret catalogue (daemon settings `secrets:`). */
+  catalogue?: SecretCatalogue;
 }
 
 /** Default state directory: $DRIFTLESS_STATE_DIR, else `.driftless` in the working directory. */
@@ -63,7 +72,9 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     stateDir,
     registry: createKindRegistry(),
     drivers,
-    secrets: createSecretResolver({ env: options.env }),
+    secrets: createSecretResolver({ ...(options.env ? { env: options.env } : {}), ...(options.catalogue ? { catalogue: options.catalogue } : {}) }),
+    ...(options.catalogue ? { catalogue: options.catalogue } : {}),
+    operatorSecrets: createOperatorSecretResolver({ ...(options.env ? { env: options.env } : {}) }),
     logger: options.logger,
     journal,
     loadCache: createLoadCache(),

@@ -1,47 +1,39 @@
 /**
- * Resolves secret references (`{ env: NAME }`, `{ file: PATH }`) at the moment a value is needed, and registers
- * every value with the sanitiser so it can never reach a log, plan, status report or HTTP answer.
+ * Resolves a config repo's secret references (`{ secret: NAME }`) at the moment a value is needed, for one
+ * destination: the name must be in the operator's catalogue and the destination within the secret's binding, else
+ * StalledError (`SecretUnavailable`, `SecretNotAllowed`) naming the secret and the destination, never the value.
+ * Values are read only after the check, and registered with the sanitiser.
  */
-import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
 import { StalledError } from '../errors.js';
 import type { SecretResolver } from '../kinds/types.js';
-import type { SecretRef } from '../model/resource.js';
-import { registerSecret } from '../util/sanitize.js';
+import { isSecretRef, type SecretRef } from '../model/resource.js';
+import type { SecretCatalogue } from './catalogue.js';
+import { describeDestination, refusal, type SecretDestination } from './destination.js';
+import { readOperatorSecret } from './operator.js';
+
+export { expandHome } from './operator.js';
 
 export interface SecretResolverOptions {
+  /** The operator's catalogue; absent when no settings were found, which makes every name unknown. */
+  catalogue?: SecretCatalogue;
   env?: NodeJS.ProcessEnv;
-  /** Base for relative `file` references; the process working directory by default, never the config repo. */
-  baseDir?: string;
-}
-
-export function expandHome(path: string): string {
-  return path === '~' || path.startsWith('~/') ? homedir() + path.slice(1) : path;
 }
 
 export function createSecretResolver(options: SecretResolverOptions = {}): SecretResolver {
   const env = options.env ?? process.env;
-  const baseDir = options.baseDir ?? process.cwd();
+  const catalogue = options.catalogue;
   return {
-    async resolve(ref: SecretRef): Promise<string> {
-      if ('env' in ref) {
-        const value = env[ref.env];
-        if (value === undefined || value === '') {
-          throw new StalledError('SecretUnavailable', `secret environment variable ${ref.env} is not set`);
-        }
-        registerSecret(value);
-        return value;
+    async resolve(ref: SecretRef, to: SecretDestination): Promise<string> {
+      if (!isSecretRef(ref)) throw new StalledError('SecretUnavailable', 'a secret reference must be { secret: NAME }');
+      const name = ref.secret;
+      const entry = catalogue?.entries.get(name);
+      if (!entry) {
+        const where = catalogue ? `the operator settings (${catalogue.origin})` : 'any operator settings (none were found: --config, $DRIFTLESS_CONFIG or <state dir>/config.yaml)';
+        throw new StalledError('SecretUnavailable', `secret ${name} is not declared in ${where}`);
       }
-      const path = expandHome(ref.file);
-      const full = isAbsolute(path) ? path : resolve(baseDir, path);
-      try {
-        const value = await readFile(full, 'utf8');
-        registerSecret(value);
-        return value;
-      } catch (err) {
-        throw new StalledError('SecretUnavailable', `secret file ${ref.file} cannot be read`, { cause: err });
-      }
+      const why = refusal(entry.allow, to);
+      if (why) throw new StalledError('SecretNotAllowed', `secret ${name} may not be sent to ${describeDestination(to)}: ${why}`);
+      return readOperatorSecret(entry.ref, { env });
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import type { SecretResolver } from '../kinds/types.js';
+import type { OperatorSecretResolver } from '../secrets/operator.js';
 import { sanitize } from '../util/sanitize.js';
 import { createDirSource } from './dir.js';
 import { createGitSource } from './git.js';
@@ -21,7 +21,8 @@ export { createGitSshSource, isSshGitUrl } from './git-ssh.js';
 export interface OpenSourceOptions {
   /** Root cache; each git source gets its own subdirectory keyed by URL and ref. */
   cacheDir: string;
-  secrets: SecretResolver;
+  /** The daemon's own Git credentials are operator-side references (flags, daemon settings), never repo input. */
+  secrets: OperatorSecretResolver;
   timeoutMs?: number;
   /** Pinned SSH host keys of Git remotes; default `git_known_hosts` next to cacheDir (i.e. in the state dir). */
   knownHostsFile?: string;
@@ -58,7 +59,7 @@ export async function openSource(spec: SourceSpec, opts: OpenSourceOptions): Pro
 }
 
 /** Resolves the secret references of Git credentials (each value registered for redaction by the resolver). */
-export async function resolveGitAuth(spec: GitAuthSpec | undefined, secrets: SecretResolver): Promise<ResolvedGitAuth | undefined> {
+export async function resolveGitAuth(spec: GitAuthSpec | undefined, secrets: OperatorSecretResolver): Promise<ResolvedGitAuth | undefined> {
   if (!spec) return undefined;
   const out: ResolvedGitAuth = {};
   if (spec.username !== undefined) out.username = spec.username;

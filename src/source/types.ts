@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { SecretRef } from '../model/resource.js';
+import type { OperatorSecretRef as SecretRef } from '../model/resource.js';
 
 /** One fetched revision: a complete checkout on disk of exactly one commit (or one directory content digest). */
 export interface Revision {

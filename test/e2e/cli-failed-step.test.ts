@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../harness/cli.js';
 import { startTestHosts, type TestHosts } from '../harness/hosts.js';
+import { LOOPBACK_HOSTS, writeOperatorSettings } from '../harness/secrets.js';
 import { tempDir } from '../harness/tmp.js';
 
 let lab: TestHosts;
@@ -15,9 +16,7 @@ let repo: string;
 let state: string;
 
 function writeRepo(run: string): void {
-  const keyFile = join(tempDir('failed-step-key'), 'id_ed25519');
-  writeFileSync(keyFile, lab.privateKey, { mode: 0o600 });
-  writeFileSync(join(repo, 'driftless.yaml'), `apiVersion: driftless.dev/v1\nretry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 100 }\ndefaults:\n  Host:\n    privateKey: { file: ${JSON.stringify(keyFile)} }\n`);
+  writeFileSync(join(repo, 'driftless.yaml'), 'apiVersion: driftless.dev/v1\nretry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 100 }\ndefaults:\n  Host:\n    privateKey: { secret: step-key }\n');
   const h = lab.hosts[0]!;
   writeFileSync(join(repo, 'host.yaml'), `apiVersion: driftless.dev/v1\nkind: Host\nmetadata: { name: h1 }\nspec:\n  address: 127.0.0.1\n  port: ${h.port}\n  init:\n    - name: fetch\n      run: ${JSON.stringify(run)}\n`);
 }
@@ -26,6 +25,8 @@ beforeAll(async () => {
   lab = await startTestHosts(1, { name: 'failstep' });
   repo = tempDir('failed-step-repo');
   state = tempDir('failed-step-state');
+  // The operator's settings in the state dir, where every command looks for them.
+  writeOperatorSettings({ 'step-key': { value: lab.privateKey, allow: LOOPBACK_HOSTS } }, { dir: state, name: 'config.yaml' });
 });
 afterAll(async () => {
   await lab?.teardown();

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, spawnCli, waitFor } from '../harness/cli.js';
 import { startTestHosts, type TestHosts } from '../harness/hosts.js';
+import { LOOPBACK_HOSTS, writeOperatorSettings } from '../harness/secrets.js';
 import { tempDir } from '../harness/tmp.js';
 
 let lab: TestHosts;
 let repo: string;
 let state: string;
-let keyFile: string;
 
 interface Step { name: string; run: string }
 
@@ -27,7 +27,7 @@ function writeRepo(stepsFor: (i: number) => Step[], retry = { attempts: 3, baseD
       'health: { timeoutSeconds: 30, intervalMs: 200 }',
       'defaults:',
       '  Host:',
-      `    privateKey: { file: ${JSON.stringify(keyFile)} }`,
+      '    privateKey: { secret: cli-key }',
       '',
     ].join('\n'),
   );
@@ -49,9 +49,8 @@ beforeAll(async () => {
   lab = await startTestHosts(3, { name: 'cli' });
   repo = tempDir('dl-repo');
   state = tempDir('dl-state');
-  const keys = tempDir('dl-keys');
-  keyFile = join(keys, 'id_ed25519');
-  writeFileSync(keyFile, lab.privateKey, { mode: 0o600 });
+  // The operator's settings in the state dir (read by default): the key may go to the loopback hosts only.
+  writeOperatorSettings({ 'cli-key': { value: lab.privateKey, allow: LOOPBACK_HOSTS } }, { dir: state, name: 'config.yaml' });
 });
 afterAll(async () => {
   await lab?.teardown();

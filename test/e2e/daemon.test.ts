@@ -11,6 +11,7 @@ import { createLogger } from '../../src/util/logger.js';
 import { git } from '../harness/git-cli.js';
 import { startGitServer, type GitServer } from '../harness/git-server.js';
 import { startTestHosts, type TestHosts } from '../harness/hosts.js';
+import { LOOPBACK_HOSTS, writeOperatorSettings } from '../harness/secrets.js';
 import { tempDir } from '../harness/tmp.js';
 import {
   createConfigRepo,
@@ -26,7 +27,7 @@ import {
 } from './fixture.js';
 
 const SECRET = `wh-${randomBytes(12).toString('hex')}`;
-const KEY_ENV = `DL_E2E_KEY_${randomBytes(4).toString('hex')}`;
+const KEY_SECRET = 'e2e-key';
 const SECRET_ENV = `DL_E2E_WH_${randomBytes(4).toString('hex')}`;
 
 let hosts: TestHosts;
@@ -37,9 +38,9 @@ const steps1: StepSpec[] = [{ name: 'v1', run: 'echo v1 > /root/v1' }];
 const steps2: StepSpec[] = [{ name: 'v1', run: 'echo v1 > /root/v1' }];
 
 async function writeHosts(opts: { badPort?: boolean } = {}): Promise<void> {
-  const web1 = hostYaml('web-1', hosts.hosts[0]!, KEY_ENV, steps1);
+  const web1 = hostYaml('web-1', hosts.hosts[0]!, KEY_SECRET, steps1);
   await repo.write('hosts/web-1.yaml', opts.badPort ? web1.replace(/port: \d+/, 'port: not-a-port') : web1);
-  await repo.write('hosts/web-2.yaml', hostYaml('web-2', hosts.hosts[1]!, KEY_ENV, steps2, { 'driftless.dev/drift': 'ignore' }));
+  await repo.write('hosts/web-2.yaml', hostYaml('web-2', hosts.hosts[1]!, KEY_SECRET, steps2, { 'driftless.dev/drift': 'ignore' }));
 }
 
 const status = () => getJson<StatusBody>(`${daemon.url}/status`);
@@ -58,13 +59,13 @@ beforeAll(async () => {
   hosts = await startTestHosts(2, { name: 'daemon' });
   server = await startGitServer();
   repo = await createConfigRepo(server, 'config');
-  process.env[KEY_ENV] = hosts.privateKey;
   process.env[SECRET_ENV] = SECRET;
   await repo.write('driftless.yaml', settingsYaml());
   await writeHosts();
   await repo.commitAndPush('v1: two hosts');
   const config = loadDaemonConfig({
     env: {},
+    file: writeOperatorSettings({ [KEY_SECRET]: { value: hosts.privateKey, allow: LOOPBACK_HOSTS } }),
     flags: {
       repo: repo.url,
       branch: 'main',
@@ -173,7 +174,7 @@ describe('driftless serve', () => {
     const good = (await status()).revision.inForce!;
     steps2.push({ name: 'v5', run: 'echo v5 > /root/v5' });
     await writeHosts({ badPort: true });
-    const portLine = hostYaml('web-1', hosts.hosts[0]!, KEY_ENV, steps1).split('\n').findIndex((l) => l.includes('port:')) + 1;
+    const portLine = hostYaml('web-1', hosts.hosts[0]!, KEY_SECRET, steps1).split('\n').findIndex((l) => l.includes('port:')) + 1;
     const bad = await repo.commitAndPush('broken port');
     expect((await sendGithubHook(daemon.url, SECRET)).status).toBe(202);
     const s = await waitFor('stalled run for the broken commit', async () => {

@@ -60,13 +60,13 @@ export interface StepSpec {
   run: string;
 }
 
-export function hostYaml(name: string, host: Pick<LabHost, 'address' | 'port'>, keyEnv: string, steps: StepSpec[], annotations?: Record<string, string>): string {
+export function hostYaml(name: string, host: Pick<LabHost, 'address' | 'port'>, keySecret: string, steps: StepSpec[], annotations?: Record<string, string>): string {
   const lines = ['apiVersion: driftless.dev/v1', 'kind: Host', 'metadata:', `  name: ${name}`];
   if (annotations) {
     lines.push('  annotations:');
     for (const [k, v] of Object.entries(annotations)) lines.push(`    ${k}: ${JSON.stringify(v)}`);
   }
-  lines.push('spec:', `  address: ${host.address}`, `  port: ${host.port}`, '  user: root', `  privateKey: { env: ${keyEnv} }`);
+  lines.push('spec:', `  address: ${host.address}`, `  port: ${host.port}`, '  user: root', `  privateKey: { secret: ${keySecret} }`);
   if (steps.length > 0) {
     lines.push('  init:');
     for (const s of steps) lines.push(`    - name: ${s.name}`, `      run: ${JSON.stringify(s.run)}`);

@@ -17,10 +17,11 @@ import { startDaemon } from '../../src/reconcile/daemon.js';
 import { createLogger } from '../../src/util/logger.js';
 import { startGitServer, type GitServer } from '../harness/git-server.js';
 import { tempDir } from '../harness/tmp.js';
+import { LOOPBACK_HOSTS, writeOperatorSettings, type TestSecret } from '../harness/secrets.js';
 import { createConfigRepo, getJson, hostYaml, sendGithubHook, waitFor, type StatusBody } from './fixture.js';
 
 const BIN = join(fileURLToPath(new URL('../../bin/driftless.js', import.meta.url)));
-const KEY_ENV = 'DL_STUCK_KEY';
+const KEY_SECRET = 'stuck-key';
 const SECRET_ENV = 'DL_STUCK_WH';
 const SECRET = 'stuck-webhook-secret';
 /** Retries that would take minutes: only supersede or cancel can end the run quickly. */
@@ -28,6 +29,7 @@ const SLOW_RETRY = 'apiVersion: driftless.dev/v1\nretry: { attempts: 60, baseDel
 
 let server: GitServer;
 let closedPort: number;
+let operatorSecrets: Record<string, TestSecret>;
 
 /** A loopback port with nothing listening: connections are refused at once, so the host is "unreachable". */
 async function freePort(): Promise<number> {
@@ -41,7 +43,7 @@ async function freePort(): Promise<number> {
 beforeAll(async () => {
   server = await startGitServer();
   closedPort = await freePort();
-  process.env[KEY_ENV] = generateEd25519(ssh2).private;
+  operatorSecrets = { [KEY_SECRET]: { value: generateEd25519(ssh2).private, allow: LOOPBACK_HOSTS } };
   process.env[SECRET_ENV] = SECRET;
 });
 
@@ -53,11 +55,12 @@ describe('stuck runs', () => {
   it('a newer commit supersedes a run that is retrying', async () => {
     const repo = await createConfigRepo(server, 'supersede');
     await repo.write('driftless.yaml', SLOW_RETRY);
-    await repo.write('hosts/ghost.yaml', hostYaml('ghost', { address: '127.0.0.1', port: closedPort }, KEY_ENV, [{ name: 'a', run: 'true' }]));
+    await repo.write('hosts/ghost.yaml', hostYaml('ghost', { address: '127.0.0.1', port: closedPort }, KEY_SECRET, [{ name: 'a', run: 'true' }]));
     const stuck = await repo.commitAndPush('unreachable host');
     const logFile = join(tempDir('supersede-log'), 'daemon.log');
     const config = loadDaemonConfig({
       env: {},
+      file: writeOperatorSettings(operatorSecrets),
       flags: {
         repo: repo.url,
         interval: '1h',
@@ -96,9 +99,10 @@ describe('stuck runs', () => {
   it('SIGTERM to `driftless serve` cancels the retrying run, records it and exits 0', async () => {
     const repo = await createConfigRepo(server, 'sigterm');
     await repo.write('driftless.yaml', SLOW_RETRY);
-    await repo.write('hosts/ghost.yaml', hostYaml('ghost', { address: '127.0.0.1', port: closedPort }, KEY_ENV, [{ name: 'a', run: 'true' }]));
+    await repo.write('hosts/ghost.yaml', hostYaml('ghost', { address: '127.0.0.1', port: closedPort }, KEY_SECRET, [{ name: 'a', run: 'true' }]));
     const commit = await repo.commitAndPush('unreachable host');
     const stateDir = tempDir('sigterm-state');
+    writeOperatorSettings(operatorSecrets, { dir: stateDir, name: 'config.yaml' });
     const child = spawn(
       process.execPath,
       [BIN, 'serve', '--repo', repo.url, '--listen', '127.0.0.1:0', '--state-dir', stateDir, '--interval', '1h', '--no-status-push'],

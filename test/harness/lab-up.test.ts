@@ -7,6 +7,7 @@ import { createLabProvider } from '../../src/drivers/lab-provider/index.js';
 import { ownerId } from '../../src/kinds/shared/machines/key-store.js';
 import { TAG } from '../../src/kinds/shared/machines/tags.js';
 import { labDown, labUp } from '../../src/lab/lab-up.js';
+import { loadSecretCatalogue } from '../../src/config/secrets.js';
 import { labDocker } from './docker.js';
 import { tempDir } from './tmp.js';
 
@@ -43,6 +44,12 @@ describe('lab up / down', () => {
     ]);
     for (const h of first.hosts) expect(await waitForBanner(h.address, h.port, 10_000)).toMatch(/^SSH-/);
     expect(readFileSync(first.keyPath, 'utf8')).toContain('OPENSSH PRIVATE KEY');
+    // The operator settings every command reads from this state dir declare the key as lab-key, for the lab hosts only.
+    expect(first.settingsPath).toBe(join(stateDir, 'config.yaml'));
+    expect(loadSecretCatalogue({ env: {}, stateDir })?.entries.get('lab-key')).toEqual({
+      ref: { file: first.keyPath },
+      allow: { hosts: ['127.0.0.1'], urls: [], registries: [] },
+    });
 
     const docker = labDocker();
     const live = await findLabHosts(docker, prefix);

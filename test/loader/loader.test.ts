@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { formatProblem, loadRepo, loadSettingsOnly } from '../../src/loader/index.js';
+import { formatProblem, loadRepo, loadSettingsOnly, OPERATOR_REF_MESSAGE, PLAIN_SECRET_MESSAGE } from '../../src/loader/index.js';
 import { keyOf } from '../../src/model/resource.js';
 import { tempDir } from '../harness/tmp.js';
 import { createTestKinds, loaderSchemas } from './kinds.js';
@@ -10,7 +10,7 @@ import { createTestKinds, loaderSchemas } from './kinds.js';
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const registry = createTestKinds();
 const schemas = loaderSchemas();
-const SECRET_MSG = 'plain-text secret not allowed; use { env: NAME } or { file: PATH }';
+const SECRET_MSG = PLAIN_SECRET_MESSAGE;
 const NAME_RULE =
   "use lower-case letters, digits, '-', '.' and '_', starting and ending with a letter or digit, at most 63 characters";
 
@@ -36,6 +36,10 @@ const broken: { name: string; expected: string[] }[] = [
   },
   { name: 'port-range', expected: ['hosts.yaml:7:9: spec.port: must be <= 65535'] },
   { name: 'plain-secret', expected: [`hosts.yaml:7:15: spec.privateKey: ${SECRET_MSG}`] },
+  {
+    name: 'operator-ref',
+    expected: [`hosts.yaml:7:15: spec.privateKey: ${OPERATOR_REF_MESSAGE}`, `hosts.yaml:15:15: spec.privateKey: ${OPERATOR_REF_MESSAGE}`],
+  },
   { name: 'duplicate-name', expected: ['b.yaml:5:9: duplicate Cluster/ops; first declared at a.yaml:1'] },
   { name: 'dangling-ref', expected: ['hosts.yaml:8:12: spec.cluster: Cluster/ops is not declared'] },
   { name: 'bad-name', expected: [`clusters.yaml:4:9: metadata.name: invalid name "Web_1": ${NAME_RULE}`] },
@@ -61,7 +65,7 @@ const broken: { name: string; expected: string[] }[] = [
     name: 'bad-init',
     expected: [
       'hosts.yaml:6:12: spec.address: must be a hostname or IP address',
-      'hosts.yaml:7:22: spec.privateKey.env: must match pattern "^[A-Za-z_][A-Za-z0-9_]*$"',
+      `hosts.yaml:7:25: spec.privateKey.secret: invalid name "Lower Case": ${NAME_RULE}`,
       'hosts.yaml:13:7: spec.init[1]: missing required property "run"',
       'hosts.yaml:14:23: spec.init[1].timeoutSeconds: must be integer',
       'hosts.yaml:15:19: spec.expect.cpus: must be >= 1',
@@ -79,7 +83,8 @@ const broken: { name: string; expected: string[] }[] = [
     expected: [
       'driftless.yaml:2:14: concurrency: must be >= 1',
       'driftless.yaml:3:23: retry: unknown property "baseDelay"',
-      `driftless.yaml:5:14: credentials.git-token: ${SECRET_MSG}`,
+      // Named credentials in the repo are gone: the operator declares secrets.
+      'driftless.yaml:4:1: unknown property "credentials"',
     ],
   },
 ];
@@ -127,11 +132,11 @@ describe('loadRepo on a valid repo', () => {
       address: '10.0.0.11',
       user: 'deploy',
       port: 22,
-      privateKey: { env: 'DRIFTLESS_SSH_KEY' },
+      privateKey: { secret: 'ssh-key' },
       initTimeoutSeconds: 600,
       init: [{ name: 'packages', run: 'apt-get update\napt-get install -y nginx\n', timeoutSeconds: 300 }],
     });
-    expect(web2?.spec).toMatchObject({ user: 'admin', port: 2222, privateKey: { file: '/etc/driftless/web-2.key' } });
+    expect(web2?.spec).toMatchObject({ user: 'admin', port: 2222, privateKey: { secret: 'web-2-key' } });
     expect(web1?.metadata.annotations).toEqual({ 'driftless.dev/prune': 'false' });
   });
 
@@ -143,7 +148,6 @@ describe('loadRepo on a valid repo', () => {
       health: { timeoutSeconds: 120, intervalMs: 1000 },
       prune: { enabled: false, kinds: [] },
       statusBranch: 'driftless/status',
-      credentials: { 'git-token': { env: 'GIT_TOKEN' } },
     });
   });
 

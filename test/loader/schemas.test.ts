@@ -5,6 +5,7 @@ import { describeErrors } from '../../src/loader/messages.js';
 import { createSchemaRegistry, findSchemasDir } from '../../src/loader/schema-registry.js';
 import { tempDir } from '../harness/tmp.js';
 import { CLUSTER_SCHEMA_ID, HOST_SCHEMA_ID, LOADER_SCHEMA_FILES, SERVICE_SCHEMA_ID, loaderSchemas } from './kinds.js';
+import { OPERATOR_REF_MESSAGE, PLAIN_SECRET_MESSAGE } from '../../src/loader/schema-registry.js';
 
 const dir = findSchemasDir();
 const files = readdirSync(dir).filter((f) => f.endsWith('.schema.json'));
@@ -62,26 +63,32 @@ describe('schema messages', () => {
     {
       name: 'a valid host gets its defaults',
       id: HOST_SCHEMA_ID,
-      data: { address: '2001:db8::1', privateKey: { env: 'K' } },
+      data: { address: '2001:db8::1', privateKey: { secret: 'k' } },
       expected: [],
     },
     {
       name: 'secret as a number hides the shape errors of the secretRef branches',
       id: HOST_SCHEMA_ID,
       data: { address: 'h', privateKey: 42 },
-      expected: ['/spec/privateKey spec.privateKey: plain-text secret not allowed; use { env: NAME } or { file: PATH }'],
+      expected: [`/spec/privateKey spec.privateKey: ${PLAIN_SECRET_MESSAGE}`],
     },
     {
       name: 'secret naming both env and file is not a reference',
       id: HOST_SCHEMA_ID,
       data: { address: 'h', privateKey: { env: 'A', file: '/k' } },
-      expected: ['/spec/privateKey spec.privateKey: plain-text secret not allowed; use { env: NAME } or { file: PATH }'],
+      expected: [`/spec/privateKey spec.privateKey: ${PLAIN_SECRET_MESSAGE}`],
     },
     {
-      name: 'empty file path reports only the branch that was meant',
+      name: 'a reference to the daemon\'s env or files says what to write instead',
       id: HOST_SCHEMA_ID,
-      data: { address: 'h', privateKey: { file: '' } },
-      expected: ['/spec/privateKey/file spec.privateKey.file: must NOT have fewer than 1 characters'],
+      data: { address: 'h', privateKey: { file: '/etc/shadow' } },
+      expected: [`/spec/privateKey spec.privateKey: ${OPERATOR_REF_MESSAGE}`],
+    },
+    {
+      name: 'a secret name with extra keys is not a reference',
+      id: HOST_SCHEMA_ID,
+      data: { address: 'h', privateKey: { secret: 'k', env: 'K' } },
+      expected: [`/spec/privateKey spec.privateKey: ${PLAIN_SECRET_MESSAGE}`],
     },
     {
       name: 'port list item out of range and a type error',
@@ -105,8 +112,8 @@ describe('schema messages', () => {
   });
 
   it('fills schema defaults into a valid host spec', () => {
-    const spec: Json = { address: 'db-1', privateKey: { env: 'K' } };
+    const spec: Json = { address: 'db-1', privateKey: { secret: 'k' } };
     expect(registry.validate(HOST_SCHEMA_ID, spec)).toEqual([]);
-    expect(spec).toEqual({ address: 'db-1', privateKey: { env: 'K' }, port: 22, user: 'root', initTimeoutSeconds: 600 });
+    expect(spec).toEqual({ address: 'db-1', privateKey: { secret: 'k' }, port: 22, user: 'root', initTimeoutSeconds: 600 });
   });
 });

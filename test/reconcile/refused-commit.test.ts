@@ -49,7 +49,7 @@ describe('a refused commit', () => {
     const cycle = createCycle({
       onSourceChange: (m) => reports.push(m),
       rt,
-      source: await openSource({ type: 'git', url, ref: 'main' }, { cacheDir: join(rt.stateDir, 'git-cache'), secrets: rt.secrets }),
+      source: await openSource({ type: 'git', url, ref: 'main' }, { cacheDir: join(rt.stateDir, 'git-cache'), secrets: rt.operatorSecrets }),
       metrics,
       logger: rt.logger,
       clock,

@@ -37,7 +37,7 @@ spec: { cluster: feed, description: api }
 apiVersion: driftless.dev/v1
 kind: Host
 metadata: { name: h1, labels: { role: app } }
-spec: { address: 127.0.0.1, port: 2222, privateKey: { env: KEY } }
+spec: { address: 127.0.0.1, port: 2222, privateKey: { secret: key } }
 ---
 apiVersion: driftless.dev/v1
 kind: Command

@@ -8,7 +8,8 @@ import { SSH_PORT_TAG, type CreateInstanceInput, type InstanceState, type Provid
 import { aliyunCode, createAliyunClient, type AliyunClient, type AliyunClientOptions } from './client.js';
 import { createParams, type EcsInstance } from './params.js';
 
-export const DEFAULT_ECS_ENDPOINT = 'https://ecs.aliyuncs.com';
+export { DEFAULT_ECS_ENDPOINT } from '../types.js';
+import { DEFAULT_ECS_ENDPOINT } from '../types.js';
 
 export function createAliyunProvider(account: ProviderAccount, tuning: Partial<AliyunClientOptions> = {}): ProviderDriver {
   if (!account.accessKeyId || !account.accessKeySecret) throw new StalledError('SecretUnavailable', 'aliyun provider needs an access key id and secret');

@@ -8,7 +8,8 @@ import type { ProviderAccount, SlbBackend, SlbDriver, SlbInstanceSpec, SlbProtoc
 import { aliyunCode, createAliyunClient, SLB_API_VERSION, type AliyunClient, type AliyunClientOptions } from './client.js';
 import { listenerFrom, listenerParams, PROTOCOL_WORD, stateFrom, type LbAttribute } from './slb-params.js';
 
-export const DEFAULT_SLB_ENDPOINT = 'https://slb.aliyuncs.com';
+export { DEFAULT_SLB_ENDPOINT } from '../types.js';
+import { DEFAULT_SLB_ENDPOINT } from '../types.js';
 
 const tagJson = (tags: Record<string, string>): string => JSON.stringify(Object.entries(tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })));
 const NOT_FOUND = /^InvalidLoadBalancerId\.NotFound$/;

@@ -52,7 +52,8 @@ async function prepareHost(env: InstallEnv, host: string, monitRunning: boolean)
   const target = await env.target(host);
   const p = env.spec.properties;
   const user = p.adduser ? p.user : undefined;
-  const password = user && p.password ? await env.ctx.secrets.resolve(p.password) : undefined;
+  // The password is set on the host: it goes to that host over SSH.
+  const password = user && p.password ? await env.ctx.secrets.resolve(p.password, { ssh: target.host }) : undefined;
   await env.lock(host, async () => {
     const r = await ssh.exec(target, prepareScript(user, password !== undefined), {
       timeoutMs: 600_000,

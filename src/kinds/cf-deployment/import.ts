@@ -58,12 +58,12 @@ export function importEngineConfig(text: string, opts: ImportOptions): ImportRes
   if (adduser !== undefined) properties.adduser = adduser;
   if (p.user !== undefined) properties.user = String(p.user);
   if (p.password !== undefined) {
-    properties.password = { env: 'CF_USER_PASSWORD' };
-    notes.push('properties.password became { env: CF_USER_PASSWORD }: export it where driftless runs');
+    properties.password = { secret: 'cf-user-password' };
+    notes.push('properties.password became { secret: cf-user-password }: the operator declares it under secrets: in the daemon settings, allowed to the CF hosts');
   }
   if (p.root !== undefined) {
-    properties.root = { env: 'CF_ROOT_PASSWORD' };
-    notes.push('properties.root became { env: CF_ROOT_PASSWORD }; driftless reaches hosts with each Host\'s SSH key');
+    properties.root = { secret: 'cf-root-password' };
+    notes.push('properties.root became { secret: cf-root-password }; driftless reaches hosts with each Host\'s SSH key');
   }
   notes.push(`declare a Host for each address (${[...addresses].sort().join(', ')}) so driftless has SSH credentials`);
   const spec: CFDeploymentSpec = { release: { version: opts.version, dir: opts.releaseDir }, components, properties };

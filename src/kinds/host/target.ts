@@ -10,6 +10,6 @@ export async function hostTarget(res: Resource<HostSpec>, secrets: SecretResolve
     host: res.spec.address,
     port: res.spec.port ?? 22,
     username: res.spec.user ?? 'root',
-    privateKey: await secrets.resolve(res.spec.privateKey),
+    privateKey: await secrets.resolve(res.spec.privateKey, { ssh: res.spec.address }),
   };
 }

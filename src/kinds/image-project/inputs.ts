@@ -12,7 +12,7 @@ import { parseReference } from '../../util/image-reference.js';
 import type { Resource } from '../../model/resource.js';
 import type { Renderer } from '../../render/index.js';
 import { createGitSource } from '../../source/git.js';
-import type { GitAuthSpec, ResolvedGitAuth } from '../../source/types.js';
+import type { ResolvedGitAuth } from '../../source/types.js';
 import { resolveInside } from '../../util/confine.js';
 import { digestOf, shortDigest } from '../../util/digest.js';
 import type { KindContext } from '../types.js';
@@ -56,15 +56,20 @@ export interface ResolveOptions {
 /** Registry credentials of the project, resolved from the secret reference. */
 export async function registryAuthOf(spec: ImageProjectSpec, ctx: KindContext): Promise<RegistryAuth | undefined> {
   if (!spec.registryAuth) return undefined;
-  return { username: spec.registryAuth.username, password: await ctx.secrets.resolve(spec.registryAuth.password) };
+  // The password goes to the registry the project pushes to (and reads its base image from when it is the same).
+  const to = { registry: parseReference(spec.repository).registry };
+  return { username: spec.registryAuth.username, password: await ctx.secrets.resolve(spec.registryAuth.password, to) };
 }
 
-async function gitAuth(cred: GitAuthSpec | undefined, ctx: KindContext): Promise<ResolvedGitAuth | undefined> {
+/** Git credentials, each resolved for the URL they are sent to. */
+async function gitAuth(loc: GitLocation, ctx: KindContext): Promise<ResolvedGitAuth | undefined> {
+  const cred = loc.credentials;
   if (!cred) return undefined;
+  const to = { url: loc.url };
   return {
     ...(cred.username ? { username: cred.username } : {}),
-    ...(cred.password ? { password: await ctx.secrets.resolve(cred.password) } : {}),
-    ...(cred.token ? { token: await ctx.secrets.resolve(cred.token) } : {}),
+    ...(cred.password ? { password: await ctx.secrets.resolve(cred.password, to) } : {}),
+    ...(cred.token ? { token: await ctx.secrets.resolve(cred.token, to) } : {}),
   };
 }
 
@@ -126,7 +131,7 @@ export async function resolveInputs(res: Resource<ImageProjectSpec>, ctx: KindCo
 
   if (spec.media) {
     const media = spec.media;
-    const src = gitSource(media.git, await gitAuth(media.git.credentials, ctx), ctx, name, 'media');
+    const src = gitSource(media.git, await gitAuth(media.git, ctx), ctx, name, 'media');
     const got = await orProblem(async () => {
       if (opts.fetchMedia) return src.fetch();
       const commit = await src.lsRemote();
@@ -146,7 +151,7 @@ export async function resolveInputs(res: Resource<ImageProjectSpec>, ctx: KindCo
   let gitText: string | undefined;
   if ('git' in spec.dockerfile) {
     const loc = spec.dockerfile.git;
-    const src = gitSource(loc, await gitAuth(loc.credentials, ctx), ctx, name, 'dockerfile');
+    const src = gitSource(loc, await gitAuth(loc, ctx), ctx, name, 'dockerfile');
     const text = await orProblem(async () => {
       const rev = await src.fetch();
       let path: string;

@@ -1,6 +1,5 @@
 /** The ImageProject spec as the schema (schemas/image-project.schema.json) guarantees it, and its label names. */
 import type { SecretRef } from '../../model/resource.js';
-import type { GitAuthSpec } from '../../source/types.js';
 
 export type DockerfileStep =
   | { RUN: string }
@@ -11,10 +10,17 @@ export type DockerfileStep =
   | { ENV: Record<string, string> }
   | { EXPOSE: (number | string)[] };
 
+/** Git credentials of a project's repository: names of operator-declared secrets, bound to the URL. */
+export interface GitCredentials {
+  username?: string;
+  password?: SecretRef;
+  token?: SecretRef;
+}
+
 export interface GitLocation {
   url: string;
   ref?: string;
-  credentials?: GitAuthSpec;
+  credentials?: GitCredentials;
 }
 
 export type DockerfileSpec =

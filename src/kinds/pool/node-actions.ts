@@ -5,6 +5,7 @@
  */
 import { parseDuration } from '../../config/duration.js';
 import type { SshTarget } from '../../drivers/types.js';
+import { parseReference } from '../../util/image-reference.js';
 import { describe, FailedError, ReconcileError, StalledError, TransientError } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
 import { substitute } from '../../render/substitute.js';
@@ -29,7 +30,7 @@ export async function loginHosts(res: Resource<PoolSpec>, image: string, hosts: 
   const auth = res.spec.container.registryAuth;
   const script = auth ? loginScript(image, auth.username) : undefined;
   if (!auth || !script) return;
-  const password = await ctx.secrets.resolve(auth.password);
+  const password = await ctx.secrets.resolve(auth.password, { registry: parseReference(image).registry });
   await Promise.all(
     hosts.map(async (h) => {
       const r = await ctx.drivers.ssh.exec(h.target, script, { stdin: password, timeoutMs: 60_000, signal: ctx.signal });

@@ -4,7 +4,7 @@
  * installation's owner tag is refused, as is an ambiguous name. Credentials are resolved just before use.
  */
 import { StalledError } from '../../errors.js';
-import type { SlbDriver } from '../../drivers/types.js';
+import { DEFAULT_SLB_ENDPOINT, type SlbDriver } from '../../drivers/types.js';
 import type { Resource } from '../../model/resource.js';
 import { ownerId } from '../shared/machines/key-store.js';
 import { TAG } from '../shared/machines/tags.js';
@@ -18,11 +18,12 @@ export async function slbDriverFor(res: Resource<SlbLoadBalancerSpec>, ctx: Kind
   const registry = ctx.drivers.slb;
   if (!registry) throw new StalledError('ReferenceInvalid', 'no aliyun slb driver is wired in this process');
   const a = res.spec.account;
+  const to = { url: a.endpoint ?? DEFAULT_SLB_ENDPOINT };
   return registry.get({
     provider: 'aliyun',
     region: res.spec.region,
-    accessKeyId: await ctx.secrets.resolve(a.accessKeyId),
-    accessKeySecret: await ctx.secrets.resolve(a.accessKeySecret),
+    accessKeyId: await ctx.secrets.resolve(a.accessKeyId, to),
+    accessKeySecret: await ctx.secrets.resolve(a.accessKeySecret, to),
     ...(a.endpoint ? { endpoint: a.endpoint } : {}),
   });
 }

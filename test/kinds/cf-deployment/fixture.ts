@@ -14,12 +14,12 @@ import type { KindContext } from '../../../src/kinds/types.js';
 import type { DiffOutcome } from '../../../src/model/plan.js';
 import { API_VERSION, type Resource } from '../../../src/model/resource.js';
 import { createResourceIndex } from '../../../src/reconcile/runtime.js';
-import { createSecretResolver } from '../../../src/secrets/resolver.js';
+import { LOOPBACK_HOSTS, secretRef, testSecrets } from '../../harness/secrets.js';
 import { startTestHosts, type TestHosts } from '../../harness/hosts.js';
 import { silentLogger } from '../pool/fixture.js';
 
 export const RELEASE_DIR = 'test/fixtures/cf-release';
-const KEY_ENV = 'DRIFTLESS_CF_TEST_KEY';
+const KEY_SECRET = 'cf-test-key';
 
 export interface CfWorld {
   th: TestHosts;
@@ -41,12 +41,15 @@ export async function createCfWorld(hostCount: number, name: string): Promise<Cf
   const th = await startTestHosts(hostCount, { name });
   const stateDir = await mkdtemp(join(tmpdir(), 'driftless-cf-'));
   const ssh: ManagedSshDriver = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts') });
-  const secrets = createSecretResolver({ env: { [KEY_ENV]: th.privateKey, CF_TEST_PASSWORD: 'vcap-pass' } });
+  const secrets = testSecrets({
+    [KEY_SECRET]: { value: th.privateKey, allow: LOOPBACK_HOSTS },
+    'cf-test-password': { value: 'vcap-pass', allow: LOOPBACK_HOSTS },
+  }).resolver;
   const hosts: Resource[] = th.hosts.map((h) => ({
     apiVersion: API_VERSION,
     kind: 'Host',
     metadata: { name: h.name },
-    spec: { address: h.address, port: h.port, user: 'root', privateKey: { env: KEY_ENV } },
+    spec: { address: h.address, port: h.port, user: 'root', privateKey: secretRef(KEY_SECRET) },
     source: { file: 'hosts.yaml', line: 1, col: 1 },
   }));
   const ctxFor = (dep: Resource<CFDeploymentSpec>): KindContext => ({

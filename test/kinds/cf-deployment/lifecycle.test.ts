@@ -133,7 +133,7 @@ describe('CFDeployment on real hosts with monit', () => {
     const [h1, h2] = w.hostNames as [string, string];
     const dep = w.deployment('cf', {
       components: components({ uaa: [h2, h1] }),
-      properties: { domain: 'cf.test', checkdisk: true, adduser: false, root: { env: 'CF_ROOT_PASSWORD' } },
+      properties: { domain: 'cf.test', checkdisk: true, adduser: false, root: { secret: 'cf-root-password' } },
     });
     await w.plan(dep);
     const app = Fastify();
@@ -151,7 +151,7 @@ describe('CFDeployment on real hosts with monit', () => {
       expect(hw.CPU).toBeGreaterThan(0);
       const config = (await (await fetch(`${url}/deployment-engine/config`)).json()) as { properties: Record<string, unknown> };
       expect(config.properties.root).toBe('(secret)');
-      expect(JSON.stringify(config)).not.toContain('CF_ROOT_PASSWORD');
+      expect(JSON.stringify(config)).not.toContain('cf-root-password');
       const logs = (await (await fetch(`${url}/deployment-engine/download`)).json()) as string[];
       expect(logs).toEqual(expect.arrayContaining(['local.log', 'nats_0.log', 'nats_1.log', 'uaa_1.log']));
       const log = await fetch(`${url}/deployment-engine/download`, { method: 'PUT', body: 'uaa_1.log' });

@@ -71,7 +71,7 @@ describe('pre-flight checks on real hosts', () => {
       list.forEach((addr, i) => (text = text.replace(`"${addr}"`, `"${w.addressOf(i)}"`)));
     }
     const imported = importEngineConfig(text, { name: 'seed', releaseDir: RELEASE_DIR, version: 'v194' });
-    expect(imported.spec.properties.password).toEqual({ env: 'CF_USER_PASSWORD' });
+    expect(imported.spec.properties.password).toEqual({ secret: 'cf-user-password' });
     expect(imported.yaml).not.toMatch(/123456|password: password/);
 
     const repo = tempDir('cf-seed-');
@@ -80,7 +80,7 @@ describe('pre-flight checks on real hosts', () => {
     // The loader checks that release.dir exists inside the repo: the repo carries the release, as a real one does.
     cpSync(RELEASE_DIR, join(repo, RELEASE_DIR), { recursive: true });
     const hostsYaml = w.th.hosts
-      .map((h) => `apiVersion: ${API_VERSION}\nkind: Host\nmetadata: { name: ${h.name} }\nspec: { address: ${h.address}, port: ${h.port}, privateKey: { env: K } }\n`)
+      .map((h) => `apiVersion: ${API_VERSION}\nkind: Host\nmetadata: { name: ${h.name} }\nspec: { address: ${h.address}, port: ${h.port}, privateKey: { secret: k } }\n`)
       .join('---\n');
     await writeFile(join(repo, 'hosts.yaml'), hostsYaml);
     const load = await loadChecked(repo, createKindRegistry());

@@ -14,7 +14,7 @@ const host = (init = steps): Resource<HostSpec> => ({
   apiVersion: 'driftless.dev/v1',
   kind: 'Host',
   metadata: { name: 'h1' },
-  spec: { address: '127.0.0.1', privateKey: { env: 'K' }, init },
+  spec: { address: '127.0.0.1', privateKey: { secret: 'k' }, init },
   source: { file: 'h.yaml', line: 1, col: 1 },
 });
 const digests = planSteps(steps).map((s) => s.digest);

@@ -14,7 +14,7 @@ import { imageProjectKind, type ImageProjectSpec } from '../../../src/kinds/imag
 import type { KindContext, KindRegistry, Logger } from '../../../src/kinds/types.js';
 import type { TaskResult } from '../../../src/model/plan.js';
 import type { Resource } from '../../../src/model/resource.js';
-import { createSecretResolver } from '../../../src/secrets/resolver.js';
+import { testSecrets } from '../../harness/secrets.js';
 import { labDocker } from '../../harness/docker.js';
 import { commitAll, initWorkRepo, push } from '../../harness/git-cli.js';
 import { startGitServer, type GitServer } from '../../harness/git-server.js';
@@ -23,7 +23,6 @@ import { tempDir } from '../../harness/tmp.js';
 
 const silent: Logger = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
 const AUTH = { username: 'builder', password: 'reg-pass-7c1f' };
-const env = { DRIFTLESS_TEST_REGISTRY_PASSWORD: AUTH.password };
 
 let registry: TestRegistry;
 let gitServer: GitServer;
@@ -43,7 +42,7 @@ function project(name: string, spec: Omit<ImageProjectSpec, 'baseImage' | 'regis
     apiVersion: 'driftless.dev/v1',
     kind: 'ImageProject',
     metadata: { name },
-    spec: { baseImage: base, registryAuth: { username: AUTH.username, password: { env: 'DRIFTLESS_TEST_REGISTRY_PASSWORD' } }, ...spec },
+    spec: { baseImage: base, registryAuth: { username: AUTH.username, password: { secret: 'registry-password' } }, ...spec },
     source: { file: `images/${name}.yaml`, line: 1, col: 1 },
   };
 }
@@ -51,7 +50,10 @@ function project(name: string, spec: Omit<ImageProjectSpec, 'baseImage' | 'regis
 function context(resources: Resource[]): KindContext {
   return {
     drivers: { docker: driver } as Drivers,
-    secrets: createSecretResolver({ env }),
+    secrets: testSecrets({
+      'registry-password': { value: AUTH.password, allow: { registries: [registry.address] } },
+      'wrong-password': { value: 'not-the-password', allow: { registries: [registry.address] } },
+    }).resolver,
     resources: { get: () => undefined, list: () => [] },
     logger: silent,
     signal: new AbortController().signal,
@@ -218,8 +220,7 @@ describe('ImageProject with real engine, registry and git', () => {
     expect(missing.results[0]).toMatchObject({ status: 'failed', disposition: 'stalled' });
     expect(missing.results[0]?.message).toMatch(/media: .*absent\.git/);
     const wrong = { ...project('badauth', { repository: `${registry.address}/team/badauth`, dockerfile: { steps: [{ RUN: 'true' }] } }) };
-    wrong.spec.registryAuth = { username: 'builder', password: { env: 'WRONG_PASSWORD' } };
-    env['WRONG_PASSWORD' as keyof typeof env] = 'not-the-password';
+    wrong.spec.registryAuth = { username: 'builder', password: { secret: 'wrong-password' } };
     const denied = await reconcile([wrong]);
     expect(denied.results[0]).toMatchObject({ status: 'failed', disposition: 'stalled', reason: 'AuthenticationFailed' });
     expect(await registry.tags('team/badauth')).toEqual([]);

@@ -18,7 +18,7 @@ let w: MachineWorld;
 const template = () =>
   res<MachineTemplateSpec>('MachineTemplate', 'ecs-small', {
     provider: 'aliyun',
-    account: { accessKeyId: { env: 'ALIYUN_AK' }, accessKeySecret: { env: 'ALIYUN_SK' }, endpoint: ecs.endpoint },
+    account: { accessKeyId: { secret: 'aliyun-ak' }, accessKeySecret: { secret: 'aliyun-sk' }, endpoint: ecs.endpoint },
     region: 'cn-beijing',
     zone: 'cn-beijing-c',
     network: { type: 'classic', securityGroupId: 'sg-1', internetChargeType: 'PayByTraffic', internetMaxBandwidthOut: 10 },
@@ -34,7 +34,8 @@ const set = (count: number) => res<MachineSetSpec>('MachineSet', 'api', { templa
 
 beforeAll(async () => {
   ecs = await startEcsEmulator({ accessKeyId: KEY.id, accessKeySecret: KEY.secret, docker: labDocker(), image: process.env.DRIFTLESS_HOST_IMAGE ?? '', throttleEvery: 7 });
-  w = await createMachineWorld({ ALIYUN_AK: KEY.id, ALIYUN_SK: KEY.secret });
+  const allow = { urls: [ecs.endpoint] };
+  w = await createMachineWorld({ 'aliyun-ak': { value: KEY.id, allow }, 'aliyun-sk': { value: KEY.secret, allow } });
 });
 afterAll(async () => {
   await w?.close();

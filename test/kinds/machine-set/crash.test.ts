@@ -8,12 +8,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, spawnCli, type RunningCli } from '../../harness/cli.js';
+import { writeOperatorSettings } from '../../harness/secrets.js';
 import { startEcsEmulator, type EcsEmulator } from '../../harness/aliyun-ecs.js';
 import { labDocker } from '../../harness/docker.js';
 import { tempDir } from '../../harness/tmp.js';
 
 const KEY = { id: 'ak-crash', secret: 'sk-crash' };
-const env = { ALIYUN_AK: KEY.id, ALIYUN_SK: KEY.secret };
 let ecs: EcsEmulator;
 let repo: string;
 let state: string;
@@ -35,6 +35,8 @@ beforeAll(async () => {
   });
   repo = tempDir('dl-machines-repo');
   state = tempDir('dl-machines-state');
+  const allow = { urls: [ecs.endpoint] };
+  writeOperatorSettings({ 'aliyun-ak': { value: KEY.id, allow }, 'aliyun-sk': { value: KEY.secret, allow } }, { dir: state, name: 'config.yaml' });
   writeFileSync(join(repo, 'driftless.yaml'), 'apiVersion: driftless.dev/v1\nretry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 1000 }\nhealth: { timeoutSeconds: 60, intervalMs: 300 }\n');
   writeFileSync(
     join(repo, 'machines.yaml'),
@@ -44,7 +46,7 @@ beforeAll(async () => {
       'metadata: { name: ecs-vpc }',
       'spec:',
       '  provider: aliyun',
-      `  account: { accessKeyId: { env: ALIYUN_AK }, accessKeySecret: { env: ALIYUN_SK }, endpoint: "${ecs.endpoint}" }`,
+      `  account: { accessKeyId: { secret: aliyun-ak }, accessKeySecret: { secret: aliyun-sk }, endpoint: "${ecs.endpoint}" }`,
       '  region: cn-beijing',
       '  zone: cn-beijing-c',
       '  network: { type: vpc, vpcId: vpc-1, vswitchId: vsw-1, securityGroupId: sg-1 }',
@@ -68,11 +70,11 @@ afterAll(async () => {
   await ecs?.close();
 });
 
-const cli = (...args: string[]) => runCli([...args, '--state-dir', state], { env });
+const cli = (...args: string[]) => runCli([...args, '--state-dir', state]);
 
 describe('machines survive kill -9 between create and record', () => {
   it('adopts the instance created before the crash instead of creating another', async () => {
-    running = spawnCli(['apply', repo, '--yes', '--state-dir', state], { env });
+    running = spawnCli(['apply', repo, '--yes', '--state-dir', state]);
     const first = await running.done;
     expect(killed, first.stdout + first.stderr).toBe(true);
     expect(first.signal).toBe('SIGKILL');

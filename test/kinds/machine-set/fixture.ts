@@ -18,7 +18,7 @@ import type { InventoryEntry } from '../../../src/model/inventory.js';
 import type { DiffOutcome, Task } from '../../../src/model/plan.js';
 import { API_VERSION, type Resource } from '../../../src/model/resource.js';
 import { createResourceIndex } from '../../../src/reconcile/runtime.js';
-import { createSecretResolver } from '../../../src/secrets/resolver.js';
+import { testSecrets, type TestSecret } from '../../harness/secrets.js';
 import { labDocker } from '../../harness/docker.js';
 
 export const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined, child: () => silent };
@@ -38,7 +38,8 @@ export interface MachineWorld {
   close(): Promise<void>;
 }
 
-export async function createMachineWorld(env: Record<string, string> = {}): Promise<MachineWorld> {
+/** `secrets`: the operator catalogue the world's resources may name (e.g. an Aliyun account's keys). */
+export async function createMachineWorld(secretsGiven: Record<string, TestSecret> = {}): Promise<MachineWorld> {
   const stateDir = await mkdtemp(join(tmpdir(), 'driftless-machines-'));
   const owner = await ownerId(stateDir);
   const ssh = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts') });
@@ -52,7 +53,7 @@ export async function createMachineWorld(env: Record<string, string> = {}): Prom
       }),
     aliyun: (account) => createAliyunProvider(account, { baseDelayMs: 20 }),
   });
-  const secrets = createSecretResolver({ env });
+  const secrets = testSecrets(secretsGiven).resolver;
   const ctx = (resources: Resource[], inventory: Record<string, InventoryEntry> = {}): KindContext => ({
     drivers: { ssh, providers },
     secrets,

@@ -7,7 +7,7 @@ import { admitted, billedHours, quotaUsage } from '../../../src/kinds/shared/mac
 
 const aliyun: MachineTemplateSpec = {
   provider: 'aliyun',
-  account: { accessKeyId: { env: 'AK' }, accessKeySecret: { env: 'SK' } },
+  account: { accessKeyId: { secret: 'ak' }, accessKeySecret: { secret: 'sk' } },
   region: 'cn-beijing',
   zone: 'cn-beijing-c',
   network: { type: 'vpc', vpcId: 'vpc-1', vswitchId: 'vsw-1', securityGroupId: 'sg-1' },

@@ -1,5 +1,5 @@
 /**
- * Child process for the crash test: converges one pool from a JSON description (resources + key) so the parent
+ * Child process for the crash test: converges one pool from a JSON description (resources + secrets) so the parent
  * can kill -9 it mid-rollout. Run as `node --import tsx apply-child.ts <world.json>`.
  */
 import { readFileSync } from 'node:fs';
@@ -11,21 +11,21 @@ import type { PoolSpec } from '../../../src/kinds/pool/spec.js';
 import type { KindContext } from '../../../src/kinds/types.js';
 import type { Resource } from '../../../src/model/resource.js';
 import { createResourceIndex } from '../../../src/reconcile/runtime.js';
-import { createSecretResolver } from '../../../src/secrets/resolver.js';
+import { testSecrets, type TestSecret } from '../../harness/secrets.js';
 import { silentLogger } from './fixture.js';
 
 interface ChildInput {
   resources: Resource[];
   pool: string;
-  keyEnv: string;
-  key: string;
+  /** The operator's secrets the resources name (the hosts' key). */
+  secrets: Record<string, TestSecret>;
 }
 
 const input = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as ChildInput;
 const ssh = createSshDriver({ knownHostsPath: join(tmpdir(), `driftless-child-${process.pid}-known_hosts`) });
 const ctx: KindContext = {
   drivers: { ssh },
-  secrets: createSecretResolver({ env: { [input.keyEnv]: input.key } }),
+  secrets: testSecrets(input.secrets).resolver,
   resources: createResourceIndex(input.resources),
   logger: silentLogger,
   signal: new AbortController().signal,

@@ -15,7 +15,7 @@ import type { InventoryEntry } from '../../../src/model/inventory.js';
 import type { DiffOutcome } from '../../../src/model/plan.js';
 import { API_VERSION, type Resource } from '../../../src/model/resource.js';
 import { createResourceIndex } from '../../../src/reconcile/runtime.js';
-import { createSecretResolver } from '../../../src/secrets/resolver.js';
+import { growingTestSecrets, LOOPBACK_HOSTS, secretRef, type TestSecret } from '../../harness/secrets.js';
 import { labDocker } from '../../harness/docker.js';
 import { startTestHosts, type TestHosts } from '../../harness/hosts.js';
 
@@ -33,8 +33,8 @@ export interface PoolWorld {
   th: TestHosts;
   hostNames: string[];
   image: string;
-  /** Environment the secret resolver reads (the SSH key is in it; tests add registry passwords). */
-  secretEnv: Record<string, string>;
+  /** Declares an operator secret for this world (the hosts' key is `pool-key`; tests add registry passwords). */
+  addSecret(name: string, secret: TestSecret): void;
   ctxFor(resources: Resource[]): KindContext;
   res<Spec>(kind: string, name: string, spec: Spec, labels?: Record<string, string>): Resource<Spec>;
   hostResources(): Resource[];
@@ -49,7 +49,7 @@ export interface PoolWorld {
   close(): Promise<void>;
 }
 
-const KEY_ENV = 'DRIFTLESS_POOL_TEST_KEY';
+const KEY_SECRET = 'pool-key';
 
 export const silentLogger: Logger = {
   info: () => undefined,
@@ -72,8 +72,8 @@ export async function createPoolWorld(
   const th = await startTestHosts(hostCount, opts.ownEngine ? { name, ownEngine: opts.ownEngine, labels: {} } : { name, dockerSocket: true, labels: {} });
   const stateDir = await mkdtemp(join(tmpdir(), 'driftless-pool-'));
   const ssh: ManagedSshDriver = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts') });
-  const secretEnv: Record<string, string> = { [KEY_ENV]: th.privateKey };
-  const secrets = createSecretResolver({ env: secretEnv });
+  const catalogue = growingTestSecrets({ [KEY_SECRET]: { value: th.privateKey, allow: LOOPBACK_HOSTS } });
+  const secrets = catalogue.resolver;
   const image = process.env.DRIFTLESS_HOST_IMAGE ?? '';
   if (!image) throw new Error('DRIFTLESS_HOST_IMAGE is not set (global setup builds it)');
   const docker = labDocker();
@@ -86,7 +86,7 @@ export async function createPoolWorld(
     source: { file: `${kind}.yaml`, line: 1, col: 1 },
   });
   const hostResources = (): Resource[] =>
-    th.hosts.map((h) => res('Host', h.name, { address: h.address, port: h.port, user: 'root', privateKey: { env: KEY_ENV } }, { role: 'app' }));
+    th.hosts.map((h) => res('Host', h.name, { address: h.address, port: h.port, user: 'root', privateKey: secretRef(KEY_SECRET) }, { role: 'app' }));
   const ctxFor = (resources: Resource[]): KindContext => ({
     drivers: { ssh, ...(opts.docker ? { docker: opts.docker } : {}) },
     secrets,
@@ -113,7 +113,7 @@ export async function createPoolWorld(
     th,
     hostNames: th.hosts.map((h) => h.name),
     image,
-    secretEnv,
+    addSecret: (name, secret) => catalogue.add(name, secret),
     ctxFor,
     res,
     hostResources,

@@ -11,6 +11,7 @@ import type { PoolSpec } from '../../../src/kinds/pool/spec.js';
 import type { CommandGroupSpec, CommandSpec, TaskTemplateSpec } from '../../../src/kinds/task-template/spec.js';
 import type { Resource } from '../../../src/model/resource.js';
 import { createPoolWorld, type PoolWorld } from './fixture.js';
+import { LOOPBACK_HOSTS } from '../../harness/secrets.js';
 
 let world: PoolWorld;
 
@@ -58,7 +59,7 @@ it('converges after kill -9 mid-rollout with no duplicate nodes', async () => {
 
   const input = join(world.ctxFor([]).stateDir, 'child.json');
   const resources = [...world.hostResources(), spec('2'), ...extra];
-  await writeFile(input, JSON.stringify({ resources, pool: name, keyEnv: 'DRIFTLESS_POOL_TEST_KEY', key: world.th.privateKey }));
+  await writeFile(input, JSON.stringify({ resources, pool: name, secrets: { 'pool-key': { value: world.th.privateKey, allow: LOOPBACK_HOSTS } } }));
   const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'apply-child.ts'), input], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));

@@ -35,7 +35,7 @@ it('runs the sample templates with an image from an authenticated registry', asy
   const sample = loaded.resources.find((r) => r.kind === 'Pool' && r.metadata.name === 'feed-web') as Resource<PoolSpec>;
   const image = await seedBaseImage(labDocker(), registry, `feed/web-${randomBytes(3).toString('hex')}:1.0`);
   await labDocker().getImage(image).remove();
-  world.secretEnv.FEED_REGISTRY_PASSWORD = 's3cret-pw';
+  world.addSecret('feed-registry', { value: 's3cret-pw', allow: { registries: [registry.address] } });
   const name = `feed-web-${randomBytes(3).toString('hex')}`;
   const pool = (auth: boolean): Resource<PoolSpec> =>
     world.res<PoolSpec>('Pool', name, {
@@ -45,7 +45,7 @@ it('runs the sample templates with an image from an authenticated registry', asy
         ...sample.spec.container,
         image,
         command: ['python3', '-m', 'http.server', '8080'],
-        ...(auth ? { registryAuth: { username: 'deploy', password: { env: 'FEED_REGISTRY_PASSWORD' } } } : {}),
+        ...(auth ? { registryAuth: { username: 'deploy', password: { secret: 'feed-registry' } } } : {}),
       },
     });
 

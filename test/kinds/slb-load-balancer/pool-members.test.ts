@@ -33,7 +33,7 @@ const pool = (hosts: string[]): Resource<PoolSpec> =>
 
 const lb = (): Resource<SlbLoadBalancerSpec> =>
   world.res<SlbLoadBalancerSpec>('SlbLoadBalancer', 'web-slb', {
-    account: { accessKeyId: { env: 'SLB_AK' }, accessKeySecret: { env: 'SLB_SK' }, endpoint: slb.endpoint },
+    account: { accessKeyId: { secret: 'slb-ak' }, accessKeySecret: { secret: 'slb-sk' }, endpoint: slb.endpoint },
     region: 'cn-beijing',
     listeners: [{ protocol: 'tcp', port: 80, backendPort: 8080 }],
     backends: { pools: [{ pool: poolName, weight: 70 }], instanceIds: { [world.hostNames[1]!]: 'i-second' } },
@@ -64,9 +64,9 @@ const backends = () => Object.fromEntries([...slb.state.balancers.values()][0]?.
 
 beforeAll(async () => {
   world = await createPoolWorld(2, 'slbpool');
-  world.secretEnv.SLB_AK = KEY.id;
-  world.secretEnv.SLB_SK = KEY.secret;
   slb = await startSlbEmulator({ accessKeyId: KEY.id, accessKeySecret: KEY.secret });
+  world.addSecret('slb-ak', { value: KEY.id, allow: { urls: [slb.endpoint] } });
+  world.addSecret('slb-sk', { value: KEY.secret, allow: { urls: [slb.endpoint] } });
 });
 afterAll(async () => {
   await slb?.close();

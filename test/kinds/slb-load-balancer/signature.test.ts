@@ -106,12 +106,12 @@ describe('SLB driver errors', () => {
 
 describe('the SLB example in sample-repo/examples', () => {
   it('is excluded from the sample repo load but validates when included', async () => {
-    const plain = await runCli(['validate', join(REPO_ROOT, 'sample-repo')]);
+    const plain = await runCli(['validate', join(REPO_ROOT, 'sample-repo'), '--state-dir', tempDir('slb-sample-state')]);
     expect(plain.code, plain.stderr).toBe(0);
     const dir = join(tempDir('slb-sample'), 'repo');
     cpSync(join(REPO_ROOT, 'sample-repo'), dir, { recursive: true, filter: (src) => !src.includes('/.driftless/') });
     rmSync(join(dir, '.driftlessignore'));
-    const all = await runCli(['validate', dir]);
+    const all = await runCli(['validate', dir, '--state-dir', tempDir('slb-sample-state')]);
     expect(all.code, all.stdout + all.stderr).toBe(0);
     const count = (out: string) => Number(/ok: (\d+) resource/.exec(out)?.[1]);
     expect(count(all.stdout)).toBe(count(plain.stdout) + 1);

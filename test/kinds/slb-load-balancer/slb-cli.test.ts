@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlbEmulator, type SlbEmulator } from '../../harness/aliyun-slb.js';
 import { runCli } from '../../harness/cli.js';
 import { tempDir } from '../../harness/tmp.js';
+import { writeOperatorSettings } from '../../harness/secrets.js';
 
 const KEY = { id: 'ak-slb-cli', secret: 'sk-SLB-very-secret-3f9a' };
-const env = { ALIYUN_AK: KEY.id, ALIYUN_SK: KEY.secret };
 const MUTATING = /^(Create|Set|Add|Remove|Delete|Start|Modify)/;
 let slb: SlbEmulator;
 let repo: string;
@@ -29,7 +29,7 @@ function writeRepo(name: string, servers: Servers, opts: { lbName?: string; heal
 kind: SlbLoadBalancer
 metadata: { name: ${name} }
 spec:
-  account: { accessKeyId: { env: ALIYUN_AK }, accessKeySecret: { env: ALIYUN_SK }, endpoint: ${slb.endpoint} }
+  account: { accessKeyId: { secret: aliyun-ak }, accessKeySecret: { secret: aliyun-sk }, endpoint: ${slb.endpoint} }
   region: cn-beijing
 ${opts.lbName ? `  loadBalancerName: ${opts.lbName}\n` : ''}  addressType: internet
   network: { type: vpc, vpcId: vpc-1, vswitchId: vsw-1 }
@@ -63,7 +63,7 @@ ${list}
   );
 }
 
-const cli = (...args: string[]) => runCli([...args, '--state-dir', state], { env });
+const cli = (...args: string[]) => runCli([...args, '--state-dir', state]);
 const mutationsSince = (mark: number) => slb.log.slice(mark).filter((l) => !l.code && MUTATING.test(l.action)).map((l) => l.action);
 const byName = (name: string) => [...slb.state.balancers.values()].filter((b) => b.LoadBalancerName === name);
 
@@ -71,6 +71,8 @@ beforeAll(async () => {
   slb = await startSlbEmulator({ accessKeyId: KEY.id, accessKeySecret: KEY.secret });
   repo = tempDir('slb-repo');
   state = tempDir('slb-state');
+  const allow = { urls: [slb.endpoint] };
+  writeOperatorSettings({ 'aliyun-ak': { value: KEY.id, allow }, 'aliyun-sk': { value: KEY.secret, allow } }, { dir: state, name: 'config.yaml' });
 });
 afterAll(async () => {
   await slb?.close();
@@ -112,7 +114,7 @@ describe('SlbLoadBalancer through the CLI (emulated SLB)', () => {
     expect(reapply.code).toBe(0);
     expect(mutationsSince(mark)).toEqual([]);
 
-    const status = await runCli(['status', '--json', '--state-dir', state], { env });
+    const status = await runCli(['status', '--json', '--state-dir', state]);
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).not.toContain(KEY.secret);
   });

@@ -11,7 +11,7 @@ const res = (name: string, over: Partial<SlbLoadBalancerSpec>): Resource<SlbLoad
   apiVersion: API_VERSION,
   kind: 'SlbLoadBalancer',
   metadata: { name },
-  spec: { account: { accessKeyId: { env: 'A' }, accessKeySecret: { env: 'B' } }, region: 'cn-beijing', listeners: [{ protocol: 'http', port: 80 }], ...over },
+  spec: { account: { accessKeyId: { secret: 'a' }, accessKeySecret: { secret: 'b' } }, region: 'cn-beijing', listeners: [{ protocol: 'http', port: 80 }], ...over },
   source: { file: 'slb.yaml', line: 3, col: 1 },
 });
 

@@ -1,6 +1,6 @@
 /** From a MachineTemplate to the provider driver that makes its machines, credentials resolved just before use. */
 import { StalledError } from '../../../errors.js';
-import type { ProviderDriver } from '../../../drivers/types.js';
+import { DEFAULT_ECS_ENDPOINT, type ProviderDriver } from '../../../drivers/types.js';
 import type { Resource } from '../../../model/resource.js';
 import type { MachineTemplateSpec } from '../../machine-template/spec.js';
 import type { KindContext } from '../../types.js';
@@ -10,13 +10,15 @@ export async function providerFor(template: Resource<MachineTemplateSpec>, ctx: 
   if (!registry) throw new StalledError('ReferenceInvalid', 'no machine providers are wired in this process');
   const spec = template.spec;
   const account = spec.account;
+  // The key goes where the API calls go: the account's endpoint (the lab provider takes no account).
+  const to = { url: account?.endpoint ?? DEFAULT_ECS_ENDPOINT };
   return registry.get({
     provider: spec.provider,
     ...(spec.region ? { region: spec.region } : {}),
     ...(account
       ? {
-          accessKeyId: await ctx.secrets.resolve(account.accessKeyId),
-          accessKeySecret: await ctx.secrets.resolve(account.accessKeySecret),
+          accessKeyId: await ctx.secrets.resolve(account.accessKeyId, to),
+          accessKeySecret: await ctx.secrets.resolve(account.accessKeySecret, to),
           ...(account.endpoint ? { endpoint: account.endpoint } : {}),
         }
       : {}),
