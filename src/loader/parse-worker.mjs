@@ -1,0 +1,144 @@
+/**
+ * YAML parsing off the daemon's event loop (started by yaml-worker.ts). Plain JavaScript importing only `yaml`, so
+ * the same file runs under vitest (TypeScript sources) and beside the esbuild bundle bin/driftless.js runs.
+ *
+ * One message per file in (`{ id, text }` on parentPort), one reply per file out on the port handed over at start,
+ * in order. The reply is plain data, so the main thread never holds a yaml Document: per document its problems
+ * (syntax errors and warnings, duplicate keys, alias bombs) with positions, whether it is empty, its value, and a
+ * positions index (JSON pointer -> value and key line/col) for locating later problems without the Document.
+ *
+ * Duplicate keys are checked here in one pass per mapping (a Set of its keys): yaml's own `uniqueKeys` compares
+ * every key with every earlier one, and a 738 KB file took 38 s.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
+
+/** yaml's own default, stated: a document whose aliases expand past this is refused (billion laughs). */
+const MAX_ALIAS_COUNT = 100;
+
+function lowerFirst(s) {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+/** RFC 6901 escaping of one pointer segment. */
+function escape(seg) {
+  return seg.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** `port:` with nothing after it: its position is the key's (as locating did when it walked the Document). */
+function isEmptyScalar(node) {
+  return isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1];
+}
+
+/** Identity of a mapping key for the duplicate check: yaml compares scalar keys by value (1 and "1" differ). */
+function keyId(key) {
+  if (!isScalar(key)) return undefined;
+  return `${typeof key.value}:${String(key.value)}`;
+}
+
+/** Walks one document: duplicate keys, the positions index, the first alias (where an alias bomb is reported). */
+function indexDocument(doc, counter, report) {
+  const pointers = [];
+  const pos = [];
+  const aliasFrom = [];
+  const aliasTo = [];
+  const anchors = new Map();
+  let firstAlias;
+  const add = (pointer, node, key) => {
+    const v = counter.linePos(node.range[0]);
+    const k = key?.range ? counter.linePos(key.range[0]) : { line: 0, col: 0 };
+    pointers.push(pointer);
+    pos.push(v.line, v.col, k.line, k.col);
+  };
+  // Explicit stack, not recursion: deep nesting is a parse problem, never a crash here. Children are pushed in
+  // reverse so nodes are visited in document order (anchors before the aliases that use them).
+  const stack = [{ node: doc.contents, pointer: '', key: undefined }];
+  while (stack.length > 0) {
+    const { node, pointer, key } = stack.pop();
+    if (isAlias(node)) {
+      firstAlias ??= node;
+      const target = anchors.get(node.source);
+      if (target !== undefined) {
+        aliasFrom.push(pointer);
+        aliasTo.push(target);
+      }
+      if (node.range) add(pointer, node, key);
+      continue;
+    }
+    if (!node?.range) continue;
+    // An empty value is located at its key (an empty sequence item at its sequence: it gets no entry).
+    if (isEmptyScalar(node) && pointer !== '') {
+      if (key) add(pointer, key, key);
+      continue;
+    }
+    add(pointer, node, key);
+    if (node.anchor) anchors.set(node.anchor, pointer);
+    const children = [];
+    if (isMap(node)) {
+      const ids = new Set();
+      const segments = new Set();
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const id = keyId(pair.key);
+        if (id !== undefined) {
+          if (ids.has(id)) report(pair.key.range?.[0] ?? node.range[0], 'Map keys must be unique');
+          ids.add(id);
+        }
+        if (!isScalar(pair.key)) continue;
+        const seg = String(pair.key.value);
+        if (segments.has(seg)) continue; // the first of duplicate keys is the one a pointer names
+        segments.add(seg);
+        const child = `${pointer}/${escape(seg)}`;
+        if (pair.value === null || pair.value === undefined) add(child, pair.key, pair.key);
+        else children.push({ node: pair.value, pointer: child, key: pair.key });
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => children.push({ node: item, pointer: `${pointer}/${i}`, key: undefined }));
+    }
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
+  }
+  return { index: { pointers, pos: Int32Array.from(pos), aliasFrom, aliasTo }, firstAlias };
+}
+
+function readDocument(doc, counter, maxAliasCount) {
+  const problems = [];
+  const seen = new Set();
+  const report = (offset, message) => {
+    const { line, col } = counter.linePos(offset);
+    // only the first per position: the parser's errors cascade
+    if (seen.has(`${line}:${col}`)) return;
+    seen.add(`${line}:${col}`);
+    problems.push({ line, col, message: lowerFirst(message.split('\n')[0] ?? message) });
+  };
+  for (const e of [...doc.errors, ...doc.warnings]) report(e.pos[0], e.message);
+  const { index, firstAlias } = indexDocument(doc, counter, report);
+  const c = doc.contents;
+  const empty = c === null || (isScalar(c) && c.value === null);
+  if (problems.length > 0 || empty) return { problems, empty, index };
+  try {
+    return { problems, empty, index, value: doc.toJS({ maxAliasCount }) };
+  } catch (err) {
+    const at = firstAlias?.range?.[0] ?? c?.range?.[0] ?? 0;
+    report(at, err instanceof Error ? err.message : String(err));
+    return { problems, empty, index };
+  }
+}
+
+/** Every document of one file; a failure of the parser itself (e.g. nesting deeper than the stack) is returned. */
+export function parseFile(text, maxAliasCount = MAX_ALIAS_COUNT) {
+  try {
+    const counter = new LineCounter();
+    const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: false });
+    return { docs: Array.isArray(docs) ? docs.map((d) => readDocument(d, counter, maxAliasCount)) : [] };
+  } catch (err) {
+    return { failure: `cannot be parsed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+if (parentPort && workerData?.replies) {
+  const replies = workerData.replies;
+  parentPort.on('message', ({ id, text }) => {
+    const out = parseFile(text);
+    replies.postMessage({ id, ...out }, out.docs ? out.docs.map((d) => d.index.pos.buffer) : []);
+  });
+}

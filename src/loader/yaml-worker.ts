@@ -1,0 +1,152 @@
+/**
+ * Runs YAML parsing in a worker thread (parse-worker.mjs) so that no file, however crafted, blocks the daemon's
+ * event loop: /healthz, webhooks and SIGTERM keep being answered while a commit is parsed. One long-lived worker
+ * per heap limit per process; files are parsed one after another in the order they were asked for.
+ *
+ * Each file has a time budget: when the oldest unanswered file is still not parsed after it, the worker is
+ * terminated, that file gets a failure, and a new worker takes the files queued behind it. A worker that runs out
+ * of its heap (resourceLimits) is handled the same way. The worker is referenced only while files are pending, so a
+ * CLI run exits as soon as its load is done.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import type { PositionIndex } from './positions.js';
+
+/** One document as the worker describes it (see parse-worker.mjs). */
+export interface RawDoc {
+  problems: { line: number; col: number; message: string }[];
+  empty: boolean;
+  value?: unknown;
+  index: PositionIndex;
+}
+
+/** The documents of a file, or why it has none (then a problem at the file's start). */
+export type ParseReply = { docs: RawDoc[] } | { failure: string };
+
+interface Job {
+  id: number;
+  text: string;
+  timeoutMs: number;
+  resolve: (reply: ParseReply) => void;
+}
+
+const WORKER_FILE = join('src', 'loader', 'parse-worker.mjs');
+
+/**
+ * The worker script, found from this module's location: next to it when running the TypeScript sources, above it
+ * in the package root when running the bundle bin/driftless.js builds (node_modules/.cache/driftless/).
+ */
+export function findWorkerFile(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, WORKER_FILE);
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error(`${WORKER_FILE} not found above ${fileURLToPath(import.meta.url)}`);
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+class YamlWorker {
+  private worker: Worker | undefined;
+  private replies: MessagePort | undefined;
+  private readonly queue: Job[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private nextId = 1;
+
+  constructor(private readonly heapMb: number) {}
+
+  parse(text: string, timeoutMs: number): Promise<ParseReply> {
+    return new Promise((resolve) => {
+      const job: Job = { id: this.nextId++, text, timeoutMs, resolve };
+      this.queue.push(job);
+      const worker = this.spawned();
+      worker.ref();
+      worker.postMessage({ id: job.id, text });
+      if (this.queue.length === 1) this.arm();
+    });
+  }
+
+  private spawned(): Worker {
+    if (this.worker) return this.worker;
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(findWorkerFile(), {
+      workerData: { replies: port2 },
+      transferList: [port2],
+      execArgv: [],
+      resourceLimits: { maxOldGenerationSizeMb: this.heapMb },
+    });
+    port1.on('message', (m: { id: number } & ParseReply) => this.settle(m));
+    port1.unref();
+    worker.on('error', (err: Error & { code?: string }) => {
+      if (this.worker !== worker) return;
+      const oom = err.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      this.fail(oom ? `needs more than ${this.heapMb} MiB of memory to parse` : `cannot be parsed: ${err.message}`);
+    });
+    worker.on('exit', () => {
+      if (this.worker === worker) this.fail('cannot be parsed: the YAML parser exited');
+    });
+    this.worker = worker;
+    this.replies = port1;
+    return worker;
+  }
+
+  /** A reply for the oldest job (the worker answers in order). */
+  private settle(m: { id: number } & ParseReply): void {
+    const head = this.queue[0];
+    if (!head || head.id !== m.id) return; // a reply from a worker already given up on
+    this.queue.shift();
+    head.resolve('failure' in m ? { failure: m.failure } : { docs: m.docs });
+    this.arm();
+  }
+
+  /** Starts the budget of the job now at the head of the queue; lets the process exit when nothing is pending. */
+  private arm(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const head = this.queue[0];
+    if (!head) {
+      this.worker?.unref();
+      return;
+    }
+    this.timer = setTimeout(() => this.expire(head), head.timeoutMs);
+  }
+
+  private expire(job: Job): void {
+    // The main thread may have been busy when the budget ran out: replies already sent count.
+    for (let m = this.replies && receiveMessageOnPort(this.replies); m; m = this.replies && receiveMessageOnPort(this.replies)) {
+      this.settle(m.message as { id: number } & ParseReply);
+    }
+    if (this.queue[0] === job) this.fail(`took longer than ${seconds(job.timeoutMs)} to parse`);
+  }
+
+  /** Gives the head job `failure`, replaces the worker, and hands it the jobs that were queued behind. */
+  private fail(failure: string): void {
+    const worker = this.worker;
+    this.worker = undefined;
+    this.replies?.close();
+    this.replies = undefined;
+    void worker?.terminate();
+    const head = this.queue.shift();
+    head?.resolve({ failure });
+    if (this.queue.length > 0) {
+      const next = this.spawned();
+      for (const job of this.queue) next.postMessage({ id: job.id, text: job.text });
+    }
+    this.arm();
+  }
+}
+
+const workers = new Map<number, YamlWorker>();
+
+/** Parses one file's text in the process's parse worker (one per heap limit), within `timeoutMs`. */
+export function parseInWorker(text: string, opts: { timeoutMs: number; heapMb: number }): Promise<ParseReply> {
+  let w = workers.get(opts.heapMb);
+  if (!w) workers.set(opts.heapMb, (w = new YamlWorker(opts.heapMb)));
+  return w.parse(text, opts.timeoutMs);
+}
