@@ -19,6 +19,9 @@ export const PARSE_TIMEOUT_MS = 5_000;
 /** Old-generation heap of the parse worker: parsing a 1 MiB file needs ~60 MiB. */
 export const PARSE_HEAP_MB = 256;
 
+/** Alias expansions per document (yaml's own default, stated): past it, a billion-laughs document is a problem. */
+export const MAX_ALIAS_COUNT = 100;
+
 export interface LoadLimits {
   maxFileBytes: number;
   maxRepoBytes: number;

@@ -1,7 +1,7 @@
 /**
  * Maps a JSON pointer (ajv's instancePath, a ref's path) back to where it came from in the YAML text, so that every
  * problem points at the offending line and column rather than at the document. The parse worker builds the index
- * (parse-worker.mjs): the main thread never holds a yaml Document, only pointers and positions.
+ * (parse-worker-source.ts): the main thread never holds a yaml Document, only pointers and positions.
  */
 
 export interface Pos {

@@ -1,5 +1,5 @@
 /**
- * Runs YAML parsing in a worker thread (parse-worker.mjs) so that no file, however crafted, blocks the daemon's
+ * Runs YAML parsing in a worker thread (parse-worker-source.ts) so that no file, however crafted, blocks the daemon's
  * event loop: /healthz, webhooks and SIGTERM keep being answered while a commit is parsed. One long-lived worker
  * per heap limit per process; files are parsed one after another in the order they were asked for.
  *
@@ -8,13 +8,13 @@
  * of its heap (resourceLimits) is handled the same way. The worker is referenced only while files are pending, so a
  * CLI run exits as soon as its load is done.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { MAX_ALIAS_COUNT } from './limits.js';
+import { PARSE_WORKER_SOURCE } from './parse-worker-source.js';
 import type { PositionIndex } from './positions.js';
 
-/** One document as the worker describes it (see parse-worker.mjs). */
+/** One document as the worker describes it (see parse-worker-source.ts). */
 export interface RawDoc {
   problems: { line: number; col: number; message: string }[];
   empty: boolean;
@@ -30,22 +30,6 @@ interface Job {
   text: string;
   timeoutMs: number;
   resolve: (reply: ParseReply) => void;
-}
-
-const WORKER_FILE = join('src', 'loader', 'parse-worker.mjs');
-
-/**
- * The worker script, found from this module's location: next to it when running the TypeScript sources, above it
- * in the package root when running the bundle bin/driftless.js builds (node_modules/.cache/driftless/).
- */
-export function findWorkerFile(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = join(dir, WORKER_FILE);
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error(`${WORKER_FILE} not found above ${fileURLToPath(import.meta.url)}`);
 }
 
 function seconds(ms: number): string {
@@ -75,8 +59,11 @@ class YamlWorker {
   private spawned(): Worker {
     if (this.worker) return this.worker;
     const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(findWorkerFile(), {
-      workerData: { replies: port2 },
+    // the yaml the rest of the process uses (for the bundle: the one next to it, packages being external)
+    const yamlPath = createRequire(import.meta.url).resolve('yaml');
+    const worker = new Worker(PARSE_WORKER_SOURCE, {
+      eval: true,
+      workerData: { replies: port2, yamlPath, maxAliasCount: MAX_ALIAS_COUNT },
       transferList: [port2],
       execArgv: [],
       resourceLimits: { maxOldGenerationSizeMb: this.heapMb },

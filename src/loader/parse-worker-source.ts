@@ -1,20 +1,22 @@
 /**
- * YAML parsing off the daemon's event loop (started by yaml-worker.ts). Plain JavaScript importing only `yaml`, so
- * the same file runs under vitest (TypeScript sources) and beside the esbuild bundle bin/driftless.js runs.
+ * The parse worker's code (run by yaml-worker.ts with `new Worker(PARSE_WORKER_SOURCE, { eval: true })`): plain
+ * CommonJS requiring only `yaml`, from the path the main thread resolved. A string rather than a file beside the
+ * sources, so that it runs the same under vitest (TypeScript sources) and from the esbuild bundle bin/driftless.js
+ * builds (in node_modules/.cache, possibly behind a symlink): there is no file to find at run time. No backticks or
+ * template placeholders below (the string is a template literal).
  *
- * One message per file in (`{ id, text }` on parentPort), one reply per file out on the port handed over at start,
- * in order. The reply is plain data, so the main thread never holds a yaml Document: per document its problems
+ * One message per file in (`{ id, text }` on parentPort), one reply per file out, in order, on the port handed over
+ * in workerData. The reply is plain data, so the main thread never holds a yaml Document: per document its problems
  * (syntax errors and warnings, duplicate keys, alias bombs) with positions, whether it is empty, its value, and a
- * positions index (JSON pointer -> value and key line/col) for locating later problems without the Document.
+ * positions index (JSON pointer -> value and key line/col, see positions.ts) for locating later problems.
  *
  * Duplicate keys are checked here in one pass per mapping (a Set of its keys): yaml's own `uniqueKeys` compares
  * every key with every earlier one, and a 738 KB file took 38 s.
  */
-import { parentPort, workerData } from 'node:worker_threads';
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml';
-
-/** yaml's own default, stated: a document whose aliases expand past this is refused (billion laughs). */
-const MAX_ALIAS_COUNT = 100;
+export const PARSE_WORKER_SOURCE = String.raw`
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments } = require(workerData.yamlPath);
 
 function lowerFirst(s) {
   return s.charAt(0).toLowerCase() + s.slice(1);
@@ -25,15 +27,14 @@ function escape(seg) {
   return seg.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-/** `port:` with nothing after it: its position is the key's (as locating did when it walked the Document). */
+/** 'port:' with nothing after it: located at its key (as when locating walked the Document). */
 function isEmptyScalar(node) {
-  return isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1];
+  return isScalar(node) && node.value === null && node.range && node.range[0] === node.range[1];
 }
 
 /** Identity of a mapping key for the duplicate check: yaml compares scalar keys by value (1 and "1" differ). */
 function keyId(key) {
-  if (!isScalar(key)) return undefined;
-  return `${typeof key.value}:${String(key.value)}`;
+  return isScalar(key) ? typeof key.value + ':' + String(key.value) : undefined;
 }
 
 /** Walks one document: duplicate keys, the positions index, the first alias (where an alias bomb is reported). */
@@ -46,17 +47,17 @@ function indexDocument(doc, counter, report) {
   let firstAlias;
   const add = (pointer, node, key) => {
     const v = counter.linePos(node.range[0]);
-    const k = key?.range ? counter.linePos(key.range[0]) : { line: 0, col: 0 };
+    const k = key && key.range ? counter.linePos(key.range[0]) : { line: 0, col: 0 };
     pointers.push(pointer);
     pos.push(v.line, v.col, k.line, k.col);
   };
-  // Explicit stack, not recursion: deep nesting is a parse problem, never a crash here. Children are pushed in
-  // reverse so nodes are visited in document order (anchors before the aliases that use them).
+  // An explicit stack, not recursion: deep nesting never overflows here. Children are pushed in reverse so nodes
+  // are visited in document order (an anchor before the aliases that use it).
   const stack = [{ node: doc.contents, pointer: '', key: undefined }];
   while (stack.length > 0) {
     const { node, pointer, key } = stack.pop();
     if (isAlias(node)) {
-      firstAlias ??= node;
+      if (!firstAlias) firstAlias = node;
       const target = anchors.get(node.source);
       if (target !== undefined) {
         aliasFrom.push(pointer);
@@ -65,8 +66,8 @@ function indexDocument(doc, counter, report) {
       if (node.range) add(pointer, node, key);
       continue;
     }
-    if (!node?.range) continue;
-    // An empty value is located at its key (an empty sequence item at its sequence: it gets no entry).
+    if (!node || !node.range) continue;
+    // an empty value is located at its key (an empty sequence item at its sequence: no entry)
     if (isEmptyScalar(node) && pointer !== '') {
       if (key) add(pointer, key, key);
       continue;
@@ -81,19 +82,19 @@ function indexDocument(doc, counter, report) {
         if (!isPair(pair)) continue;
         const id = keyId(pair.key);
         if (id !== undefined) {
-          if (ids.has(id)) report(pair.key.range?.[0] ?? node.range[0], 'Map keys must be unique');
+          if (ids.has(id)) report(pair.key.range ? pair.key.range[0] : node.range[0], 'Map keys must be unique');
           ids.add(id);
         }
         if (!isScalar(pair.key)) continue;
         const seg = String(pair.key.value);
-        if (segments.has(seg)) continue; // the first of duplicate keys is the one a pointer names
+        if (segments.has(seg)) continue; // of duplicate keys, a pointer names the first
         segments.add(seg);
-        const child = `${pointer}/${escape(seg)}`;
+        const child = pointer + '/' + escape(seg);
         if (pair.value === null || pair.value === undefined) add(child, pair.key, pair.key);
         else children.push({ node: pair.value, pointer: child, key: pair.key });
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, i) => children.push({ node: item, pointer: `${pointer}/${i}`, key: undefined }));
+      node.items.forEach((item, i) => children.push({ node: item, pointer: pointer + '/' + i, key: undefined }));
     }
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
   }
@@ -106,11 +107,11 @@ function readDocument(doc, counter, maxAliasCount) {
   const report = (offset, message) => {
     const { line, col } = counter.linePos(offset);
     // only the first per position: the parser's errors cascade
-    if (seen.has(`${line}:${col}`)) return;
-    seen.add(`${line}:${col}`);
-    problems.push({ line, col, message: lowerFirst(message.split('\n')[0] ?? message) });
+    if (seen.has(line + ':' + col)) return;
+    seen.add(line + ':' + col);
+    problems.push({ line, col, message: lowerFirst(message.split('\n')[0]) });
   };
-  for (const e of [...doc.errors, ...doc.warnings]) report(e.pos[0], e.message);
+  for (const e of doc.errors.concat(doc.warnings)) report(e.pos[0], e.message);
   const { index, firstAlias } = indexDocument(doc, counter, report);
   const c = doc.contents;
   const empty = c === null || (isScalar(c) && c.value === null);
@@ -118,27 +119,25 @@ function readDocument(doc, counter, maxAliasCount) {
   try {
     return { problems, empty, index, value: doc.toJS({ maxAliasCount }) };
   } catch (err) {
-    const at = firstAlias?.range?.[0] ?? c?.range?.[0] ?? 0;
+    // e.g. "excessive alias count indicates a resource exhaustion attack" (billion laughs)
+    const at = firstAlias && firstAlias.range ? firstAlias.range[0] : c && c.range ? c.range[0] : 0;
     report(at, err instanceof Error ? err.message : String(err));
     return { problems, empty, index };
   }
 }
 
-/** Every document of one file; a failure of the parser itself (e.g. nesting deeper than the stack) is returned. */
-export function parseFile(text, maxAliasCount = MAX_ALIAS_COUNT) {
+function parseFile(text, maxAliasCount) {
   try {
     const counter = new LineCounter();
     const docs = parseAllDocuments(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: false });
     return { docs: Array.isArray(docs) ? docs.map((d) => readDocument(d, counter, maxAliasCount)) : [] };
   } catch (err) {
-    return { failure: `cannot be parsed: ${err instanceof Error ? err.message : String(err)}` };
+    return { failure: 'cannot be parsed: ' + (err instanceof Error ? err.message : String(err)) };
   }
 }
 
-if (parentPort && workerData?.replies) {
-  const replies = workerData.replies;
-  parentPort.on('message', ({ id, text }) => {
-    const out = parseFile(text);
-    replies.postMessage({ id, ...out }, out.docs ? out.docs.map((d) => d.index.pos.buffer) : []);
-  });
-}
+parentPort.on('message', ({ id, text }) => {
+  const out = parseFile(text, workerData.maxAliasCount);
+  workerData.replies.postMessage(Object.assign({ id }, out), out.docs ? out.docs.map((d) => d.index.pos.buffer) : []);
+});
+`;
