@@ -82,8 +82,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Decodes UTF-8 strictly: `readFileSync(path, 'utf8')` turned invalid bytes into U+FFFD silently, so a value could
- * differ from what the author's editor showed. The failure names the line and column of the first bad byte, found
- * by bisecting with a streaming decoder (a valid prefix stays valid when shortened).
+ * differ from what the author's editor showed (e.g. a Latin-1 file). The failure names the line and column of the
+ * first bad byte, found by bisecting with a streaming decoder (a valid prefix stays valid when shortened).
  */
 export function decodeUtf8(bytes: Uint8Array): { text: string } | { line: number; col: number; message: string } {
   try {
@@ -96,12 +96,24 @@ export function decodeUtf8(bytes: Uint8Array): { text: string } | { line: number
       if (validPrefix(bytes.subarray(0, mid))) lo = mid;
       else hi = mid - 1;
     }
-    const before = new TextDecoder('utf-8').decode(bytes.subarray(0, lo), { stream: true });
+    const bad = sequenceStart(bytes, lo);
+    const before = new TextDecoder('utf-8').decode(bytes.subarray(0, bad));
     const cut = before.lastIndexOf('\n');
     const line = before.split('\n').length;
     const col = before.length - cut;
-    return { line, col, message: `invalid UTF-8 (byte ${lo + 1} of the file): YAML files must be UTF-8` };
+    return { line, col, message: `invalid UTF-8 (byte ${bad + 1} of the file): YAML files must be UTF-8` };
   }
+}
+
+/** Where the sequence broken at byte `at` began: a lead byte whose continuation stopped short (e.g. Latin-1 é + ASCII). */
+function sequenceStart(bytes: Uint8Array, at: number): number {
+  for (let k = 1; k <= 3 && at - k >= 0; k++) {
+    const b = bytes[at - k] ?? 0;
+    if (b >= 0x80 && b < 0xc0) continue;
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > k ? at - k : at;
+  }
+  return at;
 }
 
 function validPrefix(prefix: Uint8Array): boolean {
