@@ -3,7 +3,7 @@
  * the daemon loads each new commit: a sub-megabyte YAML file once froze it for minutes. Each bound, when hit, is a
  * problem naming the file (so nothing is applied), never a crash or a stall.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 
 const MiB = 1024 * 1024;
 
@@ -59,11 +59,17 @@ export function repoTooLarge(total: number, limits: LoadLimits): string {
   );
 }
 
-/** A file's size, and its bytes when within `max` (an oversized file is never read into memory). */
-export function readBounded(path: string, max: number): { size: number; bytes?: Buffer } {
-  const fd = openSync(path, 'r');
+/**
+ * A file's size, and its bytes when within `max` (an oversized file is never read into memory). Only a regular
+ * file is read: opened non-blocking, a FIFO or device (e.g. driftless.yaml linked to one) can neither block the
+ * event loop nor stream forever (`special`).
+ */
+export function readBounded(path: string, max: number): { size: number; bytes?: Buffer; special?: true } {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const { size } = fstatSync(fd);
+    const st = fstatSync(fd);
+    if (!st.isFile()) return { size: 0, special: true };
+    const { size } = st;
     if (size > max) return { size };
     const bytes = Buffer.allocUnsafe(size);
     let off = 0;

@@ -55,7 +55,8 @@ export function readSourceText(
   limits: LoadLimits,
   path = join(dir, file),
 ): { size: number; text: string } | { size: number; problem: SourceFile } {
-  const { size, bytes } = readBounded(path, limits.maxFileBytes);
+  const { size, bytes, special } = readBounded(path, limits.maxFileBytes);
+  if (special) return { size, problem: unreadableFile(file, 'not a regular file') };
   if (!bytes) return { size, problem: unreadableFile(file, fileTooLarge(size, limits)) };
   const decoded = decodeUtf8(bytes);
   if ('text' in decoded) return { size, text: decoded.text };
