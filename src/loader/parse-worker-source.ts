@@ -101,6 +101,22 @@ function indexDocument(doc, counter, report) {
   return { index: { pointers, pos: Int32Array.from(pos), aliasFrom, aliasTo }, firstAlias };
 }
 
+/**
+ * True when the value, expanded as its consumers walk it (each alias in full), has more than 'cap' values. yaml's
+ * maxAliasCount still lets 100 aliases of a large anchor through, and validation and copying on the main thread
+ * would walk every copy: a 1 MiB file could cost them a hundred times its size.
+ */
+function expandsPast(value, cap) {
+  let seen = 0;
+  const stack = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (++seen > cap) return true;
+    if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) stack.push(v[k]);
+  }
+  return false;
+}
+
 function readDocument(doc, counter, maxAliasCount) {
   const problems = [];
   const seen = new Set();
@@ -116,14 +132,21 @@ function readDocument(doc, counter, maxAliasCount) {
   const c = doc.contents;
   const empty = c === null || (isScalar(c) && c.value === null);
   if (problems.length > 0 || empty) return { problems, empty, index };
+  const aliasAt = firstAlias && firstAlias.range ? firstAlias.range[0] : c && c.range ? c.range[0] : 0;
+  let value;
   try {
-    return { problems, empty, index, value: doc.toJS({ maxAliasCount }) };
+    value = doc.toJS({ maxAliasCount });
   } catch (err) {
     // e.g. "excessive alias count indicates a resource exhaustion attack" (billion laughs)
-    const at = firstAlias && firstAlias.range ? firstAlias.range[0] : c && c.range ? c.range[0] : 0;
-    report(at, err instanceof Error ? err.message : String(err));
+    report(aliasAt, err instanceof Error ? err.message : String(err));
     return { problems, empty, index };
   }
+  const cap = 2 * index.pointers.length + 1000;
+  if (firstAlias && expandsPast(value, cap)) {
+    report(aliasAt, 'aliases expand this document past ' + cap + ' values (about twice its own size): write the repeated parts out');
+    return { problems, empty, index };
+  }
+  return { problems, empty, index, value };
 }
 
 function parseFile(text, maxAliasCount) {

@@ -106,6 +106,16 @@ describe('hostile YAML', () => {
     expect(await problemsOf(dir)).toEqual(['bomb.yaml:2:8: excessive alias count indicates a resource exhaustion attack']);
   });
 
+  it('refuses aliases that multiply a large anchor within yaml\'s alias count', async () => {
+    const labels = Array.from({ length: 5_000 }, (_, i) => `l${i}: x`).join(', ');
+    const copies = Array.from({ length: 60 }, () => '*l').join(', ');
+    const text = `${cluster('big').replace('metadata:\n', `metadata:\n  labels: &l {${labels}}\n`)}  copies: [${copies}]\n`;
+    const dir = repoWith({ 'big.yaml': text });
+    expect(await problemsOf(dir)).toEqual([
+      'big.yaml:8:12: aliases expand this document past 11138 values (about twice its own size): write the repeated parts out',
+    ]);
+  });
+
   it('reports invalid UTF-8 at the line of the first bad byte', async () => {
     const head = `${cluster('a').replace('  description: d\n', '')}  description: "café `;
     const bad = Buffer.concat([Buffer.from(head), Buffer.from([0xe9]), Buffer.from('"\n')]); // é in Latin-1
