@@ -67,9 +67,11 @@ async function outcomes(dir: string, p: Prepared, ctx: DocumentContext, context:
     const clean = entry.outcomes.every((o) => o.syntax.length === 0 && (o.loaded?.problems.length ?? 0) === 0);
     entry.context = clean ? context : '';
   }
-  const src = entry.src;
-  // Without a cache the parse is garbage after this load anyway; with one, a clean file keeps only its outcomes.
-  if (opts.cache && entry.context !== '') entry.src = undefined; // (not `delete`: that turns the entry into a slow dictionary object)
+  // A clean file keeps only its outcomes, in the cache and for the rest of this load: its parse (values and
+  // positions) is garbage now, and a later problem in it (a dangling reference) parses the file again.
+  const clean = entry.context !== '';
+  const src = clean ? undefined : entry.src;
+  if (clean) entry.src = undefined; // (not `delete`: that turns the entry into a slow dictionary object)
   return entry.outcomes.map((o) => {
     const doc = { dir, file, index: o.index, src, limits };
     return o.loaded ? { ...o, doc, loaded: copyLoaded(o.loaded) } : { ...o, doc };
