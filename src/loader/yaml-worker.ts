@@ -1,7 +1,8 @@
 /**
  * Runs YAML parsing in a worker thread (parse-worker-source.ts) so that no file, however crafted, blocks the daemon's
- * event loop: /healthz, webhooks and SIGTERM keep being answered while a commit is parsed. One long-lived worker
- * per heap limit per process; files are parsed one after another in the order they were asked for.
+ * event loop: /healthz, webhooks and SIGTERM keep being answered while a commit is parsed. One worker per heap limit
+ * per process, for every file of a load and for loads in quick succession (ended after IDLE_MS without work); files
+ * are parsed one after another in the order they were asked for.
  *
  * Each file has a time budget: when the oldest unanswered file is still not parsed after it, the worker is
  * terminated, that file gets a failure, and a new worker takes the files queued behind it. A worker that runs out
@@ -41,12 +42,14 @@ class YamlWorker {
   private replies: MessagePort | undefined;
   private readonly queue: Job[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private idle: NodeJS.Timeout | undefined;
   private nextId = 1;
 
   constructor(private readonly heapMb: number) {}
 
   parse(text: string, timeoutMs: number): Promise<ParseReply> {
     return new Promise((resolve) => {
+      clearTimeout(this.idle);
       const job: Job = { id: this.nextId++, text, timeoutMs, resolve };
       this.queue.push(job);
       const worker = this.spawned();
@@ -99,6 +102,7 @@ class YamlWorker {
     const head = this.queue[0];
     if (!head) {
       this.worker?.unref();
+      this.idle = setTimeout(() => this.retire(), IDLE_MS).unref();
       return;
     }
     this.timer = setTimeout(() => this.expire(head), head.timeoutMs);
@@ -110,6 +114,16 @@ class YamlWorker {
       this.settle(m.message as { id: number } & ParseReply);
     }
     if (this.queue[0] === job) this.fail(`took longer than ${seconds(job.timeoutMs)} to parse`);
+  }
+
+  /** Ends an idle worker: its isolate and heap are ~15-20 MiB of a daemon that may not load again for minutes. */
+  private retire(): void {
+    if (this.queue.length > 0 || !this.worker) return;
+    const worker = this.worker;
+    this.worker = undefined;
+    this.replies?.close();
+    this.replies = undefined;
+    void worker.terminate();
   }
 
   /** Gives the head job `failure`, replaces the worker, and hands it the jobs that were queued behind. */
@@ -128,6 +142,13 @@ class YamlWorker {
     this.arm();
   }
 }
+
+/**
+ * How long a worker outlives its last file: loads close together (settings then the repo; commits in a burst) share
+ * one, and a daemon between commits does not keep it. Kept, it raised bench/daemon-scale's peak RSS from 129-143 to
+ * 153-158 MiB (the run after the load peaks with it resident); a new one costs ~50 ms per load.
+ */
+const IDLE_MS = 1_000;
 
 const workers = new Map<number, YamlWorker>();
 
