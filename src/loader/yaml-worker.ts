@@ -102,6 +102,7 @@ class YamlWorker {
     const head = this.queue[0];
     if (!head) {
       this.worker?.unref();
+      clearTimeout(this.idle);
       this.idle = setTimeout(() => this.retire(), IDLE_MS).unref();
       return;
     }
