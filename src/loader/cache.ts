@@ -7,8 +7,8 @@
  *
  * Cached resources are never handed out as-is: callers get a copy, so a caller that mutates a resource cannot
  * poison the next load. A clean file's YAML Documents are not kept (they were ~4 KiB of a cached file's ~5 KiB of
- * heap, and a daemon holds every file of its repo): positions are only needed for a problem, and then the file,
- * same content by key, is parsed again from the checkout the load reads.
+ * heap, and a daemon holds every file of its repo), nor its positions index: positions are only needed for a
+ * problem, and then the file, same content by key, is parsed again from the checkout the load reads.
  */
 import type { Problem } from '../model/plan.js';
 import type { LoadedDocument } from './document.js';
@@ -26,6 +26,8 @@ export interface DocOutcome {
 
 export interface CachedFile {
   key: string;
+  /** Bytes of the file, for the repo's size limit when an unchanged file is not read again. */
+  size: number;
   /** The parsed file; dropped once its outcomes are clean and cached for a context. */
   src: SourceFile | undefined;
   /** Identity of the validation context (defaults, schemas, kinds) `outcomes` were computed in. */

@@ -2,15 +2,15 @@
  * One YAML document -> one resource envelope: apiVersion, kind, metadata and spec checked in that order, the
  * kind's defaults from driftless.yaml merged into spec, then spec validated against the kind's schema.
  */
-import type { Document } from 'yaml';
 import type { KindRegistry } from '../kinds/types.js';
 import type { Problem } from '../model/plan.js';
 import { API_VERSION, type Resource } from '../model/resource.js';
+import { cloneData } from './cache.js';
 import { describeErrors, type SchemaIssue } from './messages.js';
-import { locate, posOf, splitPointer } from './positions.js';
+import { splitPointer } from './positions.js';
 import { METADATA_SCHEMA_REF, type SchemaRegistry } from './schema-registry.js';
 import type { Settings } from './settings.js';
-import { problemAt, type SourceFile } from './source-file.js';
+import { problemAt, type ParsedDoc, type SourceFile } from './source-file.js';
 
 const ENVELOPE_KEYS = ['apiVersion', 'kind', 'metadata', 'spec'];
 
@@ -39,7 +39,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** Locates a spec issue; one about a field the document does not declare but defaults supply points at the default. */
 function specProblem(
   src: SourceFile,
-  doc: Document,
+  doc: ParsedDoc,
   issue: SchemaIssue,
   declared: unknown,
   kind: string,
@@ -75,10 +75,11 @@ function unknownSecrets(named: ReadonlyMap<string, string>, ctx: DocumentContext
 }
 
 /** Reads one parsed (syntactically valid, non-empty) document. */
-export function readDocument(src: SourceFile, doc: Document, ctx: DocumentContext): LoadedDocument {
+export function readDocument(src: SourceFile, doc: ParsedDoc, ctx: DocumentContext): LoadedDocument {
   const problems: Problem[] = [];
   const at = (pointer: string, message: string, key?: string) => problems.push(problemAt(src, doc, pointer, message, key));
-  const data = doc.toJS() as unknown;
+  // a copy: validation fills schema defaults in, and a kept parse is read again when the context changes
+  const data = cloneData(doc.value);
   if (!isRecord(data)) {
     at('', 'document must be a mapping with apiVersion, kind, metadata and spec');
     return { clean: false, problems };
@@ -117,8 +118,7 @@ export function readDocument(src: SourceFile, doc: Document, ctx: DocumentContex
   }
 
   if (!mod || !nameOk) return { clean: false, problems };
-  const contents = doc.contents ?? undefined;
-  const pos = posOf(contents ?? undefined, src.counter);
+  const pos = doc.positions.locate('');
   const resource: Resource = {
     apiVersion: String(data.apiVersion),
     kind: mod.kind,
@@ -127,9 +127,4 @@ export function readDocument(src: SourceFile, doc: Document, ctx: DocumentContex
     source: { file: src.file, line: pos.line, col: pos.col },
   };
   return { resource, clean: problems.length === 0, problems };
-}
-
-/** Position of `metadata.name` (where duplicates are reported). */
-export function namePos(src: SourceFile, doc: Document): { line: number; col: number } {
-  return posOf(locate(doc, '/metadata/name')?.node, src.counter);
 }

@@ -1,22 +1,26 @@
 /**
- * Maps a JSON pointer (ajv's instancePath, a ref's path) back to the YAML node it came from, so that every problem
- * points at the offending line and column rather than at the document.
+ * Maps a JSON pointer (ajv's instancePath, a ref's path) back to where it came from in the YAML text, so that every
+ * problem points at the offending line and column rather than at the document. The parse worker builds the index
+ * (parse-worker-source.ts): the main thread never holds a yaml Document, only pointers and positions.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 
 export interface Pos {
   line: number;
   col: number;
 }
 
-export interface Located {
-  /** The deepest node reached. */
-  node: Node;
-  /** The key node of the last pair walked, when the pointer ends at a mapping value. */
-  key?: Node;
-  /** True when every segment of the pointer was found. */
-  exact: boolean;
+/** What the parse worker sends per document: positions of every node reachable by pointer. */
+export interface PositionIndex {
+  /** Escaped JSON pointers ("" is the document's root), in document order. */
+  pointers: string[];
+  /** Per pointer: value line, value col, key line, key col (0 when the node is not a mapping value). */
+  pos: Int32Array;
+  /** Pointers whose node is an alias, and the pointer of the node its anchor is on. */
+  aliasFrom: string[];
+  aliasTo: string[];
 }
+
+const START: Pos = { line: 1, col: 1 };
 
 /** Splits an RFC 6901 pointer into unescaped segments ("" is the root). */
 export function splitPointer(pointer: string): string[] {
@@ -27,60 +31,65 @@ export function splitPointer(pointer: string): string[] {
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-function resolve(node: unknown, doc: Document): unknown {
-  return isAlias(node) ? node.resolve(doc) : node;
+function escapeSegment(seg: string): string {
+  return seg.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-/** Walks `pointer` from `root` as far as the YAML tree goes. */
-export function locate(doc: Document, pointer: string, root: unknown = doc.contents): Located | undefined {
-  let cur = resolve(root, doc) as Node | null | undefined;
-  if (!cur) return undefined;
-  let key: Node | undefined;
-  const segments = splitPointer(pointer);
-  for (const seg of segments) {
-    let next: unknown;
-    let nextKey: Node | undefined;
-    if (isMap(cur)) {
-      const pair = cur.items.find((p) => isPair(p) && keyString(p.key) === seg);
-      if (pair) {
-        nextKey = pair.key as Node;
-        next = resolve(pair.value, doc);
-      }
-    } else if (isSeq(cur) && /^\d+$/.test(seg)) {
-      next = resolve(cur.items[Number(seg)], doc);
+/** Looks pointers up in one document's index; the lookup map is built on first use (most documents need none). */
+export class DocPositions {
+  private byPointer: Map<string, number> | undefined;
+  private aliases: Map<string, string> | undefined;
+
+  constructor(private readonly index: PositionIndex) {}
+
+  private entry(pointer: string): number | undefined {
+    if (!this.byPointer) {
+      this.byPointer = new Map(this.index.pointers.map((p, i) => [p, i]));
+      this.aliases = new Map(this.index.aliasFrom.map((p, i) => [p, this.index.aliasTo[i] ?? p]));
     }
-    if (next === undefined && nextKey === undefined) return { node: cur, key, exact: false };
-    if (!next || !(next as Node).range || isEmptyScalar(next)) {
-      return { node: (nextKey ?? cur) as Node, key: nextKey, exact: true };
-    }
-    cur = next as Node;
-    key = nextKey;
+    return this.byPointer.get(pointer);
   }
-  return { node: cur, key, exact: true };
-}
 
-/** `port:` with nothing after it: point at the key, not at the end of the line. */
-function isEmptyScalar(node: unknown): boolean {
-  return isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1];
-}
+  /** The pointers `pointer` walks through, with every alias on the way replaced by its anchor's node. */
+  private canonical(pointer: string): string[] {
+    this.entry('');
+    const out = [''];
+    let cur = '';
+    for (const seg of splitPointer(pointer)) {
+      cur = `${cur}/${escapeSegment(seg)}`;
+      const target = this.aliases?.get(cur);
+      if (target !== undefined && this.byPointer?.has(target)) cur = target;
+      out.push(cur);
+    }
+    return out;
+  }
 
-function keyString(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value);
-  return undefined;
-}
+  private at(i: number, key: boolean): Pos {
+    const { pos } = this.index;
+    const line = pos[i * 4 + (key ? 2 : 0)] ?? 0;
+    const col = pos[i * 4 + (key ? 3 : 1)] ?? 0;
+    return line > 0 ? { line, col } : START;
+  }
 
-/** 1-based line/col of a node's first character. */
-export function posOf(node: Node | undefined, counter: LineCounter): Pos {
-  const offset = node?.range?.[0] ?? 0;
-  return counter.linePos(offset);
-}
+  /** Where the node `pointer` names is, or its nearest existing parent; the document's start when nothing is. */
+  locate(pointer: string): Pos {
+    const path = this.canonical(pointer);
+    for (let i = path.length - 1; i >= 0; i--) {
+      const e = this.entry(path[i] ?? '');
+      if (e !== undefined) return this.at(e, false);
+    }
+    return START;
+  }
 
-/** Finds the key node of property `name` directly inside the mapping at `pointer` (for "unknown property"). */
-export function locateKey(doc: Document, pointer: string, name: string): Node | undefined {
-  const at = locate(doc, pointer);
-  if (!at?.exact || !isMap(at.node)) return undefined;
-  const pair = at.node.items.find((p) => isPair(p) && keyString(p.key) === name);
-  return pair ? (pair.key as Node) : undefined;
+  /** The key of property `name` directly inside the mapping at `pointer` (for "unknown property"), when there. */
+  locateKey(pointer: string, name: string): Pos | undefined {
+    const path = this.canonical(pointer);
+    const parent = path[path.length - 1] ?? '';
+    // the pair's own key, even when its value is an alias
+    const e = this.entry(`${parent}/${escapeSegment(name)}`);
+    if (e === undefined || this.entry(parent) === undefined) return undefined;
+    return (this.index.pos[e * 4 + 2] ?? 0) > 0 ? this.at(e, true) : undefined;
+  }
 }
 
 /** Turns a pointer into the dotted path used in messages: `/spec/init/0/run` -> `spec.init[0].run`. */

@@ -1,15 +1,15 @@
 /**
  * Cross-resource checks once every document is read: duplicate keys, references to resources that are not
  * declared, and each kind's own validate(). Kind code is called only for clean resources and is guarded, so a
- * bug in a kind becomes a problem instead of an exception.
+ * bug in a kind becomes a problem instead of an exception. Problems inside a document are placed afterwards, in
+ * one pass (placeProblems): a clean file's parse is not kept, and parsing it again is asynchronous (worker).
  */
 import type { KindRegistry, ResourceIndex } from '../kinds/types.js';
 import type { Problem } from '../model/plan.js';
 import { keyOf, type Resource } from '../model/resource.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import type { LoadLimits } from './limits.js';
 import { dotted } from './positions.js';
-import { parseSource, problemAt, type SourceFile } from './source-file.js';
+import { loadSource, problemAt, type SourceFile } from './source-file.js';
 
 export interface Entry {
   resource: Resource;
@@ -24,13 +24,37 @@ export interface DocLocation {
   file: string;
   index: number;
   src: SourceFile | undefined;
+  limits: LoadLimits;
 }
 
-/** A problem at the node `pointer` names in the document; parses the file again when its parse was not kept. */
-export function problemIn(loc: DocLocation, pointer: string, message: string): Problem {
-  loc.src ??= parseSource(loc.file, readFileSync(join(loc.dir, loc.file), 'utf8'));
-  const doc = loc.src.docs[loc.index];
-  return doc ? problemAt(loc.src, doc, pointer, message) : { file: loc.file, line: 1, col: 1, message };
+/** A problem at the node `pointer` names in a document, to be placed by placeProblems. */
+export interface PendingProblem {
+  doc: DocLocation;
+  pointer: string;
+  message: string;
+}
+
+/** Places pending problems, parsing each file whose parse was not kept once (same content: same checkout). */
+export async function placeProblems(list: readonly (Problem | PendingProblem)[]): Promise<Problem[]> {
+  const parses = new Map<string, Promise<SourceFile>>();
+  const out: Problem[] = [];
+  for (const p of list) {
+    if (!('doc' in p)) {
+      out.push(p);
+      continue;
+    }
+    const loc = p.doc;
+    let src = loc.src;
+    if (!src) {
+      const id = `${loc.dir}\0${loc.file}`;
+      let parse = parses.get(id);
+      if (!parse) parses.set(id, (parse = loadSource(loc.dir, loc.file, loc.limits)));
+      src = await parse;
+    }
+    const doc = src.docs[loc.index];
+    out.push(doc ? problemAt(src, doc, p.pointer, p.message) : { file: loc.file, line: 1, col: 1, message: p.message });
+  }
+  return out;
 }
 
 /** Read access to the declared resources by kind and name. */
@@ -43,9 +67,9 @@ export function createResourceIndex(resources: readonly Resource[]): ResourceInd
 }
 
 /** Keeps the first of each Kind/name and reports the others at their name, naming where the first is. */
-export function dropDuplicates(entries: readonly Entry[]): { kept: Entry[]; problems: Problem[] } {
+export function dropDuplicates(entries: readonly Entry[]): { kept: Entry[]; problems: PendingProblem[] } {
   const first = new Map<string, Entry>();
-  const problems: Problem[] = [];
+  const problems: PendingProblem[] = [];
   for (const e of entries) {
     const key = keyOf(e.resource);
     const prev = first.get(key);
@@ -54,7 +78,7 @@ export function dropDuplicates(entries: readonly Entry[]): { kept: Entry[]; prob
       continue;
     }
     const where = `${prev.resource.source.file}:${prev.resource.source.line}`;
-    problems.push(problemIn(e.doc, '/metadata/name', `duplicate ${key}; first declared at ${where}`));
+    problems.push({ doc: e.doc, pointer: '/metadata/name', message: `duplicate ${key}; first declared at ${where}` });
   }
   return { kept: [...first.values()], problems };
 }
@@ -64,12 +88,16 @@ function messageOf(err: unknown): string {
 }
 
 /** Dangling references and kind-specific problems of clean resources. */
-export function checkReferences(entries: readonly Entry[], kinds: KindRegistry, index: ResourceIndex): Problem[] {
-  const problems: Problem[] = [];
+export function checkReferences(
+  entries: readonly Entry[],
+  kinds: KindRegistry,
+  index: ResourceIndex,
+): (Problem | PendingProblem)[] {
+  const problems: (Problem | PendingProblem)[] = [];
   for (const e of entries) {
     const mod = kinds.get(e.resource.kind);
     if (!mod || !e.clean) continue;
-    const at = (pointer: string, message: string) => problems.push(problemIn(e.doc, pointer, message));
+    const at = (pointer: string, message: string) => problems.push({ doc: e.doc, pointer, message });
     try {
       for (const ref of mod.dependencies(e.resource)) {
         if (index.get(ref.kind, ref.name)) continue;

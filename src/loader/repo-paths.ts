@@ -5,14 +5,13 @@
  * Only lstat/readlink are used, and only inside the checkout: the file itself is not read here.
  */
 import type { KindRegistry } from '../kinds/types.js';
-import type { Problem } from '../model/plan.js';
 import { resolveInside } from '../util/confine.js';
 import { dotted } from './positions.js';
-import { problemIn, type Entry } from './refs.js';
+import type { Entry, PendingProblem } from './refs.js';
 
 /** Problems of the repo paths of clean resources; a kind bug becomes a problem, as in checkReferences. */
-export function checkRepoPaths(entries: readonly Entry[], kinds: KindRegistry): Problem[] {
-  const problems: Problem[] = [];
+export function checkRepoPaths(entries: readonly Entry[], kinds: KindRegistry): PendingProblem[] {
+  const problems: PendingProblem[] = [];
   for (const e of entries) {
     const mod = kinds.get(e.resource.kind);
     if (!mod?.repoPaths || !e.clean) continue;
@@ -25,11 +24,12 @@ export function checkRepoPaths(entries: readonly Entry[], kinds: KindRegistry): 
           resolveInside(e.doc.dir, ref.path, ref.type, ref.what ?? dotted(ref.pointer));
         } catch (err) {
           refused.push(ref.path);
-          problems.push(problemIn(e.doc, ref.pointer, err instanceof Error ? err.message : String(err)));
+          problems.push({ doc: e.doc, pointer: ref.pointer, message: err instanceof Error ? err.message : String(err) });
         }
       }
     } catch (err) {
-      problems.push(problemIn(e.doc, '', `internal error: ${mod.kind} repoPaths failed: ${err instanceof Error ? err.message : String(err)}`));
+      const message = `internal error: ${mod.kind} repoPaths failed: ${err instanceof Error ? err.message : String(err)}`;
+      problems.push({ doc: e.doc, pointer: '', message });
     }
   }
   return problems;

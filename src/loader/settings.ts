@@ -3,7 +3,7 @@
  * filled in; a setting with a mistake falls back to its default so that one typo does not cascade into every
  * resource (the mistake itself is still a problem, which stops the revision).
  */
-import { lstat, readFile } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KindRegistry } from '../kinds/types.js';
 import type { PrunePolicy } from '../model/inventory.js';
@@ -11,7 +11,8 @@ import type { Problem } from '../model/plan.js';
 import { describeErrors } from './messages.js';
 import { resolveInside } from '../util/confine.js';
 import { SETTINGS_SCHEMA_ID, sharedSchemaRegistry, type SchemaRegistry } from './schema-registry.js';
-import { isEmptyDoc, parseSource, problemAt, syntaxProblems, type SourceFile } from './source-file.js';
+import { loadLimits, type LoadLimits } from './limits.js';
+import { parseSource, problemAt, readSourceText, type SourceFile } from './source-file.js';
 import { SETTINGS_FILES } from './walk.js';
 
 export interface Settings {
@@ -32,6 +33,8 @@ export interface SettingsResult {
   problems: Problem[];
   /** The parsed settings file, for locating problems caused by defaults; absent when there is none. */
   source?: SourceFile;
+  /** Bytes of the settings files found (they count towards the repo's size limit). */
+  size: number;
 }
 
 /** Settings when driftless.yaml is absent or empty: the schema's defaults. */
@@ -42,10 +45,14 @@ export function defaultSettings(schemas: SchemaRegistry = sharedSchemaRegistry()
 }
 
 /**
- * The settings file's text; undefined when absent; a problem when it is a symlink leading out of the repo (its
- * content would be parsed and could be quoted in problems, or be /dev/zero).
+ * The settings file's text (within the limits, see readSourceText); undefined when absent; a problem when it is a
+ * symlink leading out of the repo (its content would be parsed and could be quoted in problems, or be /dev/zero).
  */
-async function readOptional(dir: string, name: string): Promise<string | Problem | undefined> {
+async function readOptional(
+  dir: string,
+  name: string,
+  limits: LoadLimits,
+): Promise<ReturnType<typeof readSourceText> | Problem | undefined> {
   let path: string;
   try {
     path = resolveInside(dir, name, 'file', name);
@@ -57,10 +64,10 @@ async function readOptional(dir: string, name: string): Promise<string | Problem
     return present ? { file: name, line: 1, col: 1, message: err instanceof Error ? err.message : String(err) } : undefined;
   }
   try {
-    return await readFile(path, 'utf8');
+    return readSourceText(dir, name, limits, path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`cannot read ${path}`, { cause: err });
+    throw new Error(`cannot read ${name} in ${dir}`, { cause: err });
   }
 }
 
@@ -70,35 +77,36 @@ async function readOptional(dir: string, name: string): Promise<string | Problem
  */
 export async function readSettings(
   dir: string,
-  opts: { schemas?: SchemaRegistry; kinds?: KindRegistry } = {},
+  opts: { schemas?: SchemaRegistry; kinds?: KindRegistry; limits?: Partial<LoadLimits> } = {},
 ): Promise<SettingsResult> {
   const schemas = opts.schemas ?? sharedSchemaRegistry();
+  const limits = loadLimits(opts.limits);
   const fallback = defaultSettings(schemas);
-  const found: { name: string; text: string }[] = [];
+  const found: { name: string; read: ReturnType<typeof readSourceText> }[] = [];
   for (const name of SETTINGS_FILES) {
-    const text = await readOptional(dir, name);
-    if (typeof text === 'object') return { settings: fallback, problems: [text] };
-    if (text !== undefined) found.push({ name, text });
+    const read = await readOptional(dir, name, limits);
+    if (read !== undefined && 'message' in read) return { settings: fallback, problems: [read], size: 0 };
+    if (read !== undefined) found.push({ name, read });
   }
+  const size = found.reduce((sum, f) => sum + f.read.size, 0);
   const first = found[0];
-  if (!first) return { settings: fallback, problems: [] };
-  const src = parseSource(first.name, first.text);
+  if (!first) return { settings: fallback, problems: [], size };
+  const src = 'problem' in first.read ? first.read.problem : await parseSource(first.name, first.read.text, limits);
   const problems: Problem[] = found.slice(1).map((f) => ({
     file: f.name,
     line: 1,
     col: 1,
     message: `settings file ignored: ${first.name} is used; keep only one`,
   }));
-  const docs = src.docs.filter((d) => !isEmptyDoc(d) || d.errors.length > 0);
+  const docs = src.docs.filter((d) => !d.empty || d.syntax.length > 0);
   const doc = docs[0];
-  if (!doc) return { settings: fallback, problems, source: src };
+  if (!doc) return { settings: fallback, problems, source: src, size };
   for (const extra of docs.slice(1)) problems.push(problemAt(src, extra, '', 'settings file must hold one document'));
-  const syntax = syntaxProblems(src, doc);
-  if (syntax.length > 0) return { settings: fallback, problems: [...problems, ...syntax], source: src };
-  const data = doc.toJS() as unknown;
+  if (doc.syntax.length > 0) return { settings: fallback, problems: [...problems, ...doc.syntax], source: src, size };
+  const data = doc.value;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     problems.push(problemAt(src, doc, '', 'settings must be a mapping'));
-    return { settings: fallback, problems, source: src };
+    return { settings: fallback, problems, source: src, size };
   }
   const issues = describeErrors(schemas.validate(SETTINGS_SCHEMA_ID, data), '', data);
   for (const i of issues) problems.push(problemAt(src, doc, i.pointer, i.message, i.key));
@@ -117,13 +125,13 @@ export async function readSettings(
       }
     }
   }
-  return { settings: settings as unknown as Settings, problems, source: src };
+  return { settings: settings as unknown as Settings, problems, source: src, size };
 }
 
 /** Settings alone (for CLI commands that need concurrency or the status branch without loading resources). */
 export async function loadSettingsOnly(
   dir: string,
-  opts: { kinds?: KindRegistry; schemas?: SchemaRegistry } = {},
+  opts: { kinds?: KindRegistry; schemas?: SchemaRegistry; limits?: Partial<LoadLimits> } = {},
 ): Promise<SettingsResult> {
   return readSettings(dir, opts);
 }
