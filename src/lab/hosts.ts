@@ -9,6 +9,7 @@ import type Docker from 'dockerode';
 import { dockerExec, putFiles, waitForBanner, type LabExecResult } from './container-io.js';
 import { ownEngineSettings, type OwnEngineOptions } from './own-engine.js';
 import type { TarFile } from './tar.js';
+import { ownedBy } from './scope.js';
 
 export { dockerExec, waitForBanner, type LabExecResult };
 
@@ -82,8 +83,10 @@ export async function createLabHosts(docker: Docker, opts: CreateLabHostsOptions
 }
 
 /** Removes every lab container with this prefix, and first the containers living in their network namespaces. */
-export async function removeLabHosts(docker: Docker, prefix: string): Promise<number> {
-  const list = await docker.listContainers({ all: true, filters: { label: [`${LAB_PREFIX_LABEL}=${prefix}`] } });
+export async function removeLabHosts(docker: Docker, prefix: string, onlyTag?: string): Promise<number> {
+  const all = await docker.listContainers({ all: true, filters: { label: [`${LAB_PREFIX_LABEL}=${prefix}`] } });
+  // With a state dir's tag, hosts another state dir made are never touched.
+  const list = onlyTag === undefined ? all : all.filter((c) => ownedBy(c, onlyTag));
   await removeGuests(docker, list);
   await Promise.all(list.map((c) => removeQuietly(docker, c.Id)));
   return list.length;

@@ -15,6 +15,7 @@ import { labMachineTagLabel } from '../drivers/lab-provider/index.js';
 import { createLabHosts, findLabHosts, LAB_LABEL, LAB_PREFIX_LABEL, removeLabHosts, type LabHost } from './hosts.js';
 import { ensureLabRegistry, pushImage, stopLabRegistry } from './registry.js';
 import { LAB_KEY_SECRET, writeLabSettings } from './operator-settings.js';
+import { LAB_STATE_LABEL, scopedPrefix, stateTag } from './scope.js';
 
 /** ssh2's module, imported by labUp on use (a daemon never loads it for the lab). */
 type Ssh2 = typeof import('ssh2');
@@ -51,11 +52,15 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   const log = opts.onLog ?? (() => undefined);
   const count = opts.count ?? 3;
   const basePort = opts.basePort ?? 2201;
-  const prefix = opts.prefix ?? LAB_UP_PREFIX;
   const engine = await ensureDockerEngine();
   log(`docker engine ${engine.dockerHost}${engine.started ? ' (started, keeps running)' : ''}`);
   const { default: Dockerode } = await import('dockerode'); // dockerode and ssh2 load only for lab commands
   const docker = new Dockerode({ socketPath: engine.socketPath });
+  const tag = stateTag(opts.stateDir);
+  const base = opts.prefix ?? LAB_UP_PREFIX;
+  const holders = await docker.listContainers({ all: true, filters: { label: [`${LAB_PREFIX_LABEL}=${base}`] } });
+  const prefix = scopedPrefix(base, tag, holders);
+  if (prefix !== base) log(`lab hosts ${base}-* belong to another state dir; this state dir's hosts are ${prefix}-*`);
   const { default: ssh2 } = await import('ssh2');
   const image = await ensureHostImage(docker, { onLog: log });
   const labDir = join(opts.stateDir, 'lab');
@@ -69,9 +74,10 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
     hosts = existing;
   } else {
     if (existing.length > 0) log(`recreating lab hosts (image, key or ports changed)`);
-    await removeLabHosts(docker, prefix);
+    await removeLabHosts(docker, prefix, tag);
     hosts = await createLabHosts(docker, {
       prefix,
+      labels: { [LAB_STATE_LABEL]: tag },
       count,
       ports,
       persistent: true,
@@ -105,14 +111,20 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
 }
 
 /** Removes the lab hosts and, given the state dir, its lab machines; the engine, the image and the keys stay for the next `lab up`. */
-export async function labDown(prefix = LAB_UP_PREFIX, stateDir?: string): Promise<{ hosts: number; machines: number }> {
-  if (stateDir) stopLabRegistry(join(stateDir, 'lab', 'registry'));
+export async function labDown(prefix = LAB_UP_PREFIX, stateDir?: string): Promise<{ hosts: number; machines: number; registry: boolean }> {
+  const registry = stateDir ? stopLabRegistry(join(stateDir, 'lab', 'registry')) : false;
   const engine = await ensureDockerEngine();
   const { default: Dockerode } = await import('dockerode');
   const docker = new Dockerode({ socketPath: engine.socketPath });
-  const hosts = await removeLabHosts(docker, prefix);
-  const machines = stateDir ? await removeLabMachines(docker, stateDir) : 0;
-  return { hosts, machines };
+  if (!stateDir) return { hosts: await removeLabHosts(docker, prefix), machines: 0, registry };
+  // Only this state dir's hosts (whatever prefix they took), and untagged ones made before hosts were tagged.
+  const tag = stateTag(stateDir);
+  const mine = await docker.listContainers({ all: true, filters: { label: [`${LAB_STATE_LABEL}=${tag}`] } });
+  const prefixes = new Set([...mine.map((c) => c.Labels?.[LAB_PREFIX_LABEL]).filter((p): p is string => !!p), prefix]);
+  let hosts = 0;
+  for (const p of prefixes) hosts += await removeLabHosts(docker, p, tag);
+  const machines = await removeLabMachines(docker, stateDir);
+  return { hosts, machines, registry };
 }
 
 /**

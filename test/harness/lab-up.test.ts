@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -65,7 +65,7 @@ describe('lab up / down', () => {
     const again = await labUp({ stateDir, prefix, basePort });
     expect(again.hosts.map((h) => h.containerId)).toEqual(first.hosts.map((h) => h.containerId));
 
-    expect(await labDown(prefix)).toEqual({ hosts: 3, machines: 0 });
+    expect(await labDown(prefix)).toEqual({ hosts: 3, machines: 0, registry: false });
     expect(await findLabHosts(docker, prefix)).toHaveLength(0);
 
     const third = await labUp({ stateDir, prefix, basePort });
@@ -101,10 +101,42 @@ describe('lab down and the lab machines of a state dir', () => {
     const node = await docker.createContainer({ Image: machine.Config.Image, Cmd: ['sleep', '600'], Labels: { 'driftless.host': machine.Name.replace(/^\//, '') } });
     await node.start();
 
-    expect(await labDown(`no-such-prefix-${process.pid}`, stateDir)).toEqual({ hosts: 0, machines: 1 });
+    expect(await labDown(`no-such-prefix-${process.pid}`, stateDir)).toEqual({ hosts: 0, machines: 1, registry: false });
     const left = new Set((await docker.listContainers({ all: true })).map((c) => c.Id));
     expect(left.has(mine)).toBe(false);
     expect(left.has(node.id)).toBe(false);
     expect(left.has(theirs)).toBe(true);
+  });
+});
+
+describe('two labs on one engine (issue 18.23)', () => {
+  const prefix = `labtwo-${process.pid}`;
+  const first = tempDir('lab-first');
+  const second = tempDir('lab-second');
+  const docker = labDocker();
+
+  afterAll(async () => {
+    await labDown(prefix, second);
+    await labDown(prefix, first);
+  });
+
+  it('a second state dir never removes the first one\'s hosts, on up or on down, and down says what it stopped', async () => {
+    const a = await labUp({ stateDir: first, prefix, count: 1, basePort: await freeBase() });
+    const b = await labUp({ stateDir: second, prefix, count: 1, basePort: await freeBase() });
+    expect(b.hosts[0]!.name).toMatch(new RegExp(`^${prefix}-[0-9a-f]{6}-1$`));
+    const ids = async () => new Set((await docker.listContainers({ all: true })).map((c) => c.Id));
+    expect((await ids()).has(a.hosts[0]!.containerId)).toBe(true);
+
+    // A registry already serving (the first lab's) is reused, not started: down says it stopped one only when it did.
+    const started = (dir: string) => existsSync(join(dir, 'lab', 'registry', 'registry.pid'));
+    const secondStarted = started(second);
+    expect(await labDown(prefix, second)).toEqual({ hosts: 1, machines: 0, registry: secondStarted });
+    const left = await ids();
+    expect(left.has(a.hosts[0]!.containerId)).toBe(true);
+    expect(left.has(b.hosts[0]!.containerId)).toBe(false);
+
+    expect(await labDown(prefix, second)).toEqual({ hosts: 0, machines: 0, registry: false });
+    expect(await labDown(prefix, first)).toEqual({ hosts: 1, machines: 0, registry: started(first) });
+    expect((await ids()).has(a.hosts[0]!.containerId)).toBe(false);
   });
 });

@@ -30,7 +30,8 @@ export async function labCommand(action: string, opts: LabOptions): Promise<Exit
   }
   if (action === 'down') {
     const removed = await labDown(undefined, opts.stateDir ?? defaultStateDir());
-    log(`removed ${removed.hosts} lab host(s) and ${removed.machines} lab machine(s), stopped the lab registry; engine, image and keys are kept`);
+    const registry = removed.registry ? 'stopped the lab registry' : 'no lab registry was running';
+    log(`removed ${removed.hosts} lab host(s) and ${removed.machines} lab machine(s), ${registry}; engine, image and keys are kept`);
     return EXIT.ok;
   }
   throw new Error(`unknown lab action ${JSON.stringify(action)}; use up or down`);
