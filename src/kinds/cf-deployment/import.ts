@@ -26,6 +26,14 @@ const ALIASES: Record<string, string> = { uua: 'uaa' };
 
 const flag = (v: unknown): boolean | undefined => (v === undefined || v === null || v === '' ? undefined : v === true || Number(v) === 1);
 
+/** Every problem of a Deployment Engine config, one per line. */
+export class ImportError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`the config has ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
+    this.name = 'ImportError';
+  }
+}
+
 export function importEngineConfig(text: string, opts: ImportOptions): ImportResult {
   let raw: unknown;
   try {
@@ -39,17 +47,26 @@ export function importEngineConfig(text: string, opts: ImportOptions): ImportRes
   }
   const components: Record<string, string[]> = {};
   const addresses = new Set<string>();
+  // Every problem of the file at once (the import used to stop at the first), then one error listing them.
+  const problems: string[] = [];
   for (const [key, value] of Object.entries(doc.components)) {
     const name = ALIASES[key] ?? key;
-    if (!isComponent(name)) throw new Error(`unknown component ${key}`);
-    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new Error(`component ${key}: expected a list of addresses`);
+    if (!isComponent(name)) {
+      problems.push(`unknown component ${key}`);
+      continue;
+    }
+    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+      problems.push(`component ${key}: expected a list of addresses`);
+      continue;
+    }
     components[name] = value as string[];
     for (const a of value as string[]) addresses.add(a);
   }
   const p = doc.properties ?? {};
   const notes: string[] = [];
   const properties: CFProperties = { domain: String(p.domain ?? '') };
-  if (!properties.domain) throw new Error('properties.domain is missing');
+  if (!properties.domain) problems.push('properties.domain is missing');
+  if (problems.length > 0) throw new ImportError(problems);
   if (p.home !== undefined) properties.home = String(p.home);
   if (p.disksize !== undefined) properties.disksize = Number(p.disksize);
   const checkdisk = flag(p.checkdisk);
