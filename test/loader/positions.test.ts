@@ -20,7 +20,7 @@ function repoWith(files: Record<string, string>): string {
 }
 
 const host = (name: string, spec: string) =>
-  `apiVersion: driftless.dev/v1\nkind: Host\nmetadata:\n  name: ${name}\nspec:\n  privateKey: { env: KEY }\n${spec}`;
+  `apiVersion: driftless.dev/v1\nkind: Host\nmetadata:\n  name: ${name}\nspec:\n  privateKey: { secret: key }\n${spec}`;
 
 describe('problem positions', () => {
   it('points into an anchor through an alias, at an empty value\'s key, at an unknown key, and at the parent of a missing field', async () => {
@@ -32,7 +32,7 @@ describe('problem positions', () => {
       '  labels: &l { role: 5 }',
       '  annotations: *l',
       'spec:',
-      '  privateKey: { env: KEY }',
+      '  privateKey: { secret: key }',
       '  address: 10.0.0.1',
       '  cluster: ops',
       '',

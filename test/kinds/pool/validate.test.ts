@@ -56,8 +56,11 @@ describe('pool validation at load time', () => {
   });
 
   it('refuses stacking nodes of a host-network pool on one host when a port is checked (issue 18.17)', async () => {
-    const problems = await problemsOf(pool('  mode: fixed\n  replicas: 4\n  maxPerHost: 2\n  healthCheck: { tcp: { port: 8080 } }'));
-    expect(problems).toEqual([expect.stringMatching(/Pool\/web: maxPerHost 2 with host networking: nodes on one host would all bind port 8080/)]);
+    const yaml = pool('  mode: fixed\n  replicas: 4\n  maxPerHost: 2\n  healthCheck: { tcp: { port: 8080 } }');
+    const problems = await problemsOf(yaml);
+    // At the field's own line (issue 18.12), not the document's start.
+    const line = (BASE + yaml).split('\n').findIndex((l) => l.includes('maxPerHost: 2')) + 1;
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^all\\.yaml:${line}:\\d+: Pool/web: maxPerHost 2 with host networking: nodes on one host would all bind port 8080`))]);
     expect(await problemsOf(pool('  mode: fixed\n  replicas: 4\n  healthCheck: { tcp: { port: 8080 } }'))).toEqual([]);
   });
 
