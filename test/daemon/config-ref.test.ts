@@ -1,19 +1,10 @@
 /** The watched branch is named once (issue 18.3): a repo URL's #ref and a branch setting that differ are refused. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadDaemonConfig } from '../../src/config/index.js';
+import { loadDaemonConfig } from '../../src/config/index.js';
 import { parseSourceArg } from '../../src/source/types.js';
+import { configProblems as problems } from './helpers.js';
 
 const GIT = 'http://127.0.0.1:1/config.git';
-
-function problems(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('one name for the watched branch', () => {
   it('refuses --repo URL#main with --branch dev, naming both origins', () => {

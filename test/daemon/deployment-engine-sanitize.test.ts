@@ -5,11 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { appendLog, saveSnapshot } from '../../src/kinds/cf-deployment/store.js';
-import { emptyJournal } from '../../src/journal/types.js';
-import { buildServer, createMetrics } from '../../src/server/index.js';
-import { createLogger } from '../../src/util/logger.js';
 import { registerSecret } from '../../src/util/sanitize.js';
 import { tempDir } from '../harness/tmp.js';
+import { testServer } from './helpers.js';
 
 const SECRET = 'cf-admin-password-4f9a1c7e';
 
@@ -24,21 +22,7 @@ async function server() {
   await appendLog(stateDir, 'cf', 'nats_0.log', `installing nats\nnats password=${SECRET}\ncloning https://ops:${SECRET}@git.example/x.git\n`);
   await appendLog(stateDir, 'cf', 'local.log', `deploy started with ${SECRET}\n`);
   registerSecret(SECRET);
-  return buildServer({
-    secrets: {},
-    bodyLimit: 2048,
-    burst: 10,
-    perSecond: 1,
-    replayWindowMs: 60_000,
-    branch: 'main',
-    statusBranch: () => 'driftless/status',
-    requestFetch: () => undefined,
-    metrics: createMetrics(),
-    logger: createLogger({ level: 'silent' }),
-    read: emptyJournal,
-    live: () => ({ description: 'dir', branch: 'dir', ready: true, running: false }),
-    stateDir,
-  });
+  return testServer({ stateDir });
 }
 
 describe('Deployment Engine routes and the sanitiser', () => {

@@ -1,26 +1,15 @@
 /** `/runs` lists the run going on now (issue 18.8), first and marked Running with its progress, sanitised. */
 import { describe, expect, it } from 'vitest';
 import { emptyJournal } from '../../src/journal/types.js';
-import { buildServer, createMetrics } from '../../src/server/index.js';
-import { createLogger } from '../../src/util/logger.js';
 import { registerSecret } from '../../src/util/sanitize.js';
+import { testServer } from './helpers.js';
 
 function app(current?: { id: string; trigger: string; revision: string; startedAt: string; tasksDone: number; tasksTotal: number }) {
   const journal = emptyJournal();
   journal.runs = [
     { id: 'run-0', trigger: 'startup', revision: 'a'.repeat(40), startedAt: 't0', finishedAt: 't1', durationMs: 5, outcome: 'Succeeded', counts: {}, results: [] },
   ];
-  return buildServer({
-    secrets: {},
-    bodyLimit: 2048,
-    burst: 10,
-    perSecond: 1,
-    replayWindowMs: 1000,
-    branch: 'main',
-    statusBranch: () => 'driftless/status',
-    requestFetch: () => undefined,
-    metrics: createMetrics(),
-    logger: createLogger({ level: 'silent' }),
+  return testServer({
     read: () => journal,
     live: () => ({ description: 'test', branch: 'main', ready: true, running: current !== undefined, ...(current ? { current } : {}) }),
   });

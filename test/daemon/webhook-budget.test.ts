@@ -4,9 +4,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { emptyJournal } from '../../src/journal/types.js';
-import { buildServer, createMetrics } from '../../src/server/index.js';
-import { createLogger } from '../../src/util/logger.js';
+import { testServer } from './helpers.js';
 
 const SECRET = 'hook-secret-for-budget-tests';
 const push = JSON.stringify({ ref: 'refs/heads/main' });
@@ -15,21 +13,7 @@ const forged = { 'content-type': 'application/json', 'x-github-event': 'push', '
 
 function setup(now: () => number) {
   const fetches: string[] = [];
-  const app = buildServer({
-    secrets: { github: SECRET },
-    bodyLimit: 2048,
-    burst: 3,
-    perSecond: 0.5,
-    replayWindowMs: 60_000,
-    branch: 'main',
-    statusBranch: () => 'driftless/status',
-    requestFetch: (r) => fetches.push(r),
-    metrics: createMetrics(),
-    logger: createLogger({ level: 'silent' }),
-    read: emptyJournal,
-    live: () => ({ description: 'test', branch: 'main', ready: true, running: false }),
-    now,
-  });
+  const app = testServer({ secrets: { github: SECRET }, burst: 3, perSecond: 0.5, requestFetch: (r) => fetches.push(r), now });
   return { app, fetches };
 }
 

@@ -6,10 +6,8 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emptyJournal } from '../../src/journal/types.js';
-import { buildServer, createMetrics } from '../../src/server/index.js';
-import { createLogger } from '../../src/util/logger.js';
 import { tempDir } from '../harness/tmp.js';
+import { testServer } from './helpers.js';
 
 const SECRET = 'restart-replay-secret';
 const body = JSON.stringify({ ref: 'refs/heads/main' });
@@ -22,22 +20,7 @@ const headers = (id: string) => ({
 
 function daemon(replayDir: string, now: () => number) {
   const fetches: string[] = [];
-  const app = buildServer({
-    secrets: { github: SECRET },
-    bodyLimit: 2048,
-    burst: 100,
-    perSecond: 1,
-    replayWindowMs: 3_600_000,
-    replayDir,
-    branch: 'main',
-    statusBranch: () => 'driftless/status',
-    requestFetch: (r) => fetches.push(r),
-    metrics: createMetrics(),
-    logger: createLogger({ level: 'silent' }),
-    read: emptyJournal,
-    live: () => ({ description: 'test', branch: 'main', ready: true, running: false }),
-    now,
-  });
+  const app = testServer({ secrets: { github: SECRET }, burst: 100, replayWindowMs: 3_600_000, replayDir, requestFetch: (r) => fetches.push(r), now });
   const deliver = async (id: string) => (await app.inject({ method: 'POST', url: '/hooks/github', headers: headers(id), payload: body })).json().result as string;
   return { deliver, fetches };
 }
