@@ -1,18 +1,9 @@
 /** The SSH key of the config repo from DRIFTLESS_GIT_SSH_KEY_FILE / _ENV: layered like every setting and validated. */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadDaemonConfig } from '../../src/config/index.js';
+import { loadDaemonConfig } from '../../src/config/index.js';
+import { configProblems as problemsOf } from './helpers.js';
 
 const SSH = 'ssh://git@127.0.0.1:2222/srv/config.git';
-
-function problemsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('ssh key from the environment', () => {
   it('takes a key file or the name of a variable holding the key', () => {

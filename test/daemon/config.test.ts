@@ -2,21 +2,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadDaemonConfig } from '../../src/config/index.js';
+import { loadDaemonConfig } from '../../src/config/index.js';
+import { configProblems as errorsOf } from './helpers.js';
 import { parseDuration } from '../../src/config/duration.js';
 import { tempDir } from '../harness/tmp.js';
 
 const GIT = 'http://127.0.0.1:1/config.git';
-
-function errorsOf(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadDaemonConfig', () => {
   it('fills defaults: 127.0.0.1:8080, main, 60s interval, status branch from the repo', () => {
