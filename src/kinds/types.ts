@@ -8,17 +8,12 @@ import type { HealthReport } from '../model/health.js';
 import type { InventoryEntry } from '../model/inventory.js';
 import type { DiffOutcome, Problem, Task } from '../model/plan.js';
 import type { Resource, ResourceKey, ResourceRef, SecretDestination, SecretRef } from '../model/resource.js';
+import type { Logger } from '../util/logger.js';
 
 export type { SecretDestination } from '../model/resource.js';
 
 /** Minimal structured logger (pino-compatible) so kinds do not depend on pino. */
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
-  child(bindings: object): Logger;
-}
+export type { Logger } from '../util/logger.js';
 
 /**
  * Resolves a resource's secret reference for one destination, at the moment it is needed: refused (StalledError

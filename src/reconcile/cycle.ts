@@ -11,7 +11,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { describe as describeError, StalledError } from '../errors.js';
 import type { LoadResult } from '../loader/index.js';
 import type { Plan, Problem, RunRecord } from '../model/plan.js';
-import type { Metrics } from '../server/metrics.js';
+import type { Metrics } from '../metrics/index.js';
 import type { Revision, Source } from '../source/types.js';
 import { markDrift } from './drift.js';
 import { repeatOn, type CycleRequest, type CycleResult, type LoopClock } from './loop.js';

@@ -9,7 +9,7 @@
 import type { Logger as PinoLogger } from 'pino';
 import { describe as describeError } from '../errors.js';
 import type { Journal } from '../journal/index.js';
-import type { Metrics } from '../server/metrics.js';
+import type { Metrics } from '../metrics/index.js';
 import type { Revision, Source } from '../source/types.js';
 import type { LoopClock } from './loop.js';
 

@@ -5,7 +5,7 @@
  */
 import type { Logger as PinoLogger } from 'pino';
 import { describe as describeError } from '../errors.js';
-import type { Metrics } from '../server/metrics.js';
+import type { Metrics } from '../metrics/index.js';
 
 export interface ReporterOptions {
   /** Builds the files now (reads the journal at push time, so the newest state wins). */

@@ -8,8 +8,8 @@ import { registerStatusRoutes, type StatusDeps } from './status-routes.js';
 import { registerWebhooks, type WebhookDeps } from './webhooks.js';
 import { registerDeploymentEngineRoutes } from './routes/deployment-engine.js';
 
-export type { Metrics } from './metrics.js';
-export { createMetrics } from './metrics.js';
+export type { Metrics } from '../metrics/index.js';
+export { createMetrics } from '../metrics/index.js';
 
 /**
  * `stateDir` (optional) enables the Deployment Engine routes over CFDeployment observations; `httpToken` (optional)

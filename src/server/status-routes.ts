@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { JournalData } from '../journal/types.js';
 import { buildStatusView, summariseRun, viewResource, type LiveState } from '../report/view.js';
 import { sanitizeDeep } from '../util/sanitize.js';
-import type { Gauge, Metrics } from './metrics.js';
+import type { Gauge, Metrics } from '../metrics/index.js';
 
 export interface StatusDeps {
   read: () => JournalData;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { WEBHOOK_SOURCES, type WebhookSource } from '../config/index.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../metrics/index.js';
 import { classifyRef, parsePayload, readDelivery } from './push-event.js';
 import { createKeyedBuckets, createReplayGuard, createTokenBucket, retryAfterSeconds, type TokenBucket } from './rate-limit.js';
 import { verifyGeneric, verifyGitea, verifyGithub, verifyGitlab } from './signatures.js';

@@ -20,6 +20,18 @@ export const REDACT_PATHS = [
   'req.headers["x-gitlab-token"]',
 ];
 
+/**
+ * The logging surface kinds and drivers use: pino's shape, so a pino logger is one, while tests can pass anything
+ * with these methods. Here in util/ so drivers need not import the kinds' contract for it.
+ */
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+  child(bindings: object): Logger;
+}
+
 export interface LoggerOptions {
   level?: string;
   /** File descriptor or path; stderr by default. */

@@ -46,6 +46,19 @@ describe('import boundaries', () => {
     expect(found).toEqual([]);
   });
 
+  it('drivers never import a kind (their Logger comes from util/)', () => {
+    const found = under('drivers').flatMap(({ file, imports }) => imports.filter((i) => i.startsWith('kinds/')).map((i) => `${file} -> ${i}`));
+    expect(found).toEqual([]);
+  });
+
+  it('the reconcile loop and the report do not reach into the HTTP server (metrics live in metrics/)', () => {
+    // reconcile/daemon.ts is where the daemon is put together: it builds the server.
+    const found = [...under('reconcile'), ...under('report')]
+      .filter(({ file }) => file !== 'reconcile/daemon.ts')
+      .flatMap(({ file, imports }) => imports.filter((i) => i.startsWith('server/')).map((i) => `${file} -> ${i}`));
+    expect(found).toEqual([]);
+  });
+
   it('only cli/output.ts writes to stdout', () => {
     const writers = files(SRC)
       .filter((f) => /process\.stdout\.write|console\.log\(/.test(readFileSync(f, 'utf8')))

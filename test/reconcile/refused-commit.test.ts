@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCycle } from '../../src/reconcile/cycle.js';
 import { renderSummary } from '../../src/report/render.js';
 import { openRuntime, type Runtime } from '../../src/reconcile/runtime.js';
-import { createMetrics } from '../../src/server/metrics.js';
+import { createMetrics } from '../../src/metrics/index.js';
 import { openSource } from '../../src/source/index.js';
 import { createLogger } from '../../src/util/logger.js';
 import { createFakeClock } from '../daemon/fake-clock.js';

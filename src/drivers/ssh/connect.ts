@@ -6,7 +6,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Client, SFTPWrapper } from 'ssh2';
 import { TransientError } from '../../errors.js';
-import type { Logger } from '../../kinds/types.js';
+import type { Logger } from '../../util/logger.js';
 import type { SshTarget } from '../types.js';
 import { ChannelOpenError, describeTarget, mapSshError } from './errors.js';
 import { hostIdOf, type KnownHosts } from './known-hosts.js';

@@ -3,7 +3,7 @@
  * readFile on top. The daemon keeps one driver for its lifetime so connections survive from run to run.
  */
 import type { SFTPWrapper } from 'ssh2';
-import type { Logger } from '../../kinds/types.js';
+import type { Logger } from '../../util/logger.js';
 import type { ExecResult, SshDriver, SshTarget } from '../types.js';
 import { dial } from './connect.js';
 import { ReconcileError, TransientError } from '../../errors.js';

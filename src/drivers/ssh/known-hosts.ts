@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { StalledError } from '../../errors.js';
-import type { Logger } from '../../kinds/types.js';
+import type { Logger } from '../../util/logger.js';
 
 export interface HostKeyInfo {
   algorithm: string;
