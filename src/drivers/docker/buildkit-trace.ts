@@ -4,6 +4,7 @@
  * protobuf library: vertex names (the steps), their errors and cache hits, and the output of RUN steps, and
  * turns them into plain log lines so build logs and failure messages read the same as with the legacy builder.
  */
+import { TransientError } from '../../errors.js';
 
 interface Vertex {
   digest: string;
@@ -24,7 +25,7 @@ function fields(buf: Buffer): Field[] {
     let v = 0;
     let mul = 1;
     for (;;) {
-      if (i >= buf.length) throw new Error('truncated protobuf varint');
+      if (i >= buf.length) throw new TransientError('InternalError', 'truncated protobuf varint');
       const b = buf[i++]!;
       v += (b & 0x7f) * mul;
       if (b < 0x80) return v;
@@ -42,7 +43,7 @@ function fields(buf: Buffer): Field[] {
       i += len;
     } else if (wire === 1) i += 8;
     else if (wire === 5) i += 4;
-    else throw new Error(`unsupported protobuf wire type ${wire}`);
+    else throw new TransientError('InternalError', `unsupported protobuf wire type ${wire}`);
   }
   return out;
 }

@@ -9,7 +9,7 @@ import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { StalledError } from '../../errors.js';
+import { StalledError, TransientError } from '../../errors.js';
 
 /** A directory added to the context under `prefix`; `skip` names entries (any depth) left out, e.g. `.git`. */
 export interface ContextMount {
@@ -178,7 +178,7 @@ async function* exactly(file: FileChunk): AsyncGenerator<Buffer> {
     n += (data as Buffer).length;
     yield data as Buffer;
   }
-  if (n !== file.size) throw new Error(`build context file changed while it was sent: ${file.path}`);
+  if (n !== file.size) throw new TransientError('ApplyFailed', `build context file changed while it was sent: ${file.path}`);
 }
 
 /** The context as a tar stream; read errors (a file vanishing mid-walk) surface as stream errors. */

@@ -55,7 +55,7 @@ export function dockerodeOptions(dockerHost: string | undefined, sshPrivateKey?:
         sshOptions: { ...(sshPrivateKey ? { privateKey: sshPrivateKey } : { agent: process.env.SSH_AUTH_SOCK }), ...(hostVerifier ? { hostVerifier } : {}) },
       };
     default:
-      throw new Error(`unsupported docker host "${dockerHost}": expected unix://, tcp:// or ssh://`);
+      throw new StalledError('SchemaInvalid', `unsupported docker host "${dockerHost}": expected unix://, tcp:// or ssh://`);
   }
 }
 

@@ -68,7 +68,7 @@ export function createLabProvider(opts: LabProviderOptions): ProviderDriver {
           bannerTimeoutMs: bannerMs,
           ...(socketPath ? { dockerSocket: socketPath } : {}),
         });
-        if (!host) throw new Error('no container was created');
+        if (!host) throw new TransientError('ApplyFailed', 'no container was created');
         return host.containerId;
       } catch (err) {
         const again = await byLabels([`${TOKEN_LABEL}=${input.clientToken}`]);

@@ -3,6 +3,7 @@
  * small and regular, so a few regular expressions read it without an XML dependency. `status` is an event bitmap
  * (0 = OK) and `monitor` a bitmask (0 not, 1 yes, 2 initializing, 4 waiting), as monit's src/event.h defines.
  */
+import { TransientError } from '../../errors.js';
 import { SERVICE_TYPES, type MonitService, type MonitState, type MonitStatus } from './types.js';
 
 /** Event bits and the words monit prints for them (first match wins, as in the summary). */
@@ -58,7 +59,7 @@ function stateOf(monitor: number, status: number, pending: number): { state: Mon
 
 /** Parses either XML format; services of unknown type keep their number as type. */
 export function parseStatusXml(xml: string): MonitStatus {
-  if (!/<monit[\s>]/.test(xml)) throw new Error('not a monit status document');
+  if (!/<monit[\s>]/.test(xml)) throw new TransientError('ObserveFailed', 'not a monit status document');
   const services: MonitService[] = [];
   let system: MonitStatus['system'];
   const re = /<service(\s[^>]*)?>([\s\S]*?)<\/service>/g;

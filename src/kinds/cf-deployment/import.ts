@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { API_VERSION } from '../../model/resource.js';
 import { isComponent } from './components.js';
 import type { CFDeploymentSpec, CFProperties } from './spec.js';
+import {  } from '../../errors.js';
 
 export interface ImportOptions {
   name: string;
@@ -39,11 +40,11 @@ export function importEngineConfig(text: string, opts: ImportOptions): ImportRes
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new Error(`the config is not JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new ImportError([`the config is not JSON: ${err instanceof Error ? err.message : String(err)}`]);
   }
   const doc = raw as { components?: Record<string, unknown>; properties?: Record<string, unknown> };
   if (!doc || typeof doc !== 'object' || !doc.components || typeof doc.components !== 'object') {
-    throw new Error('the config has no components object');
+    throw new ImportError(['the config has no components object']);
   }
   const components: Record<string, string[]> = {};
   const addresses = new Set<string>();

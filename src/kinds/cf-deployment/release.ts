@@ -66,10 +66,10 @@ export async function readJob(dir: string, component: string): Promise<ReleaseFi
     files = await walk(resolveInside(dir, `jobs/${component}`, 'dir', 'job directory'));
   } catch (err) {
     if (err instanceof StalledError && err.reason === 'UnsafePath') throw err;
-    throw new Error(`release has no jobs/${component}/ directory`, { cause: err });
+    throw new StalledError('ReferenceInvalid', `release has no jobs/${component}/ directory`, { cause: err });
   }
   for (const required of JOB_FILES) {
-    if (!files.some((f) => f.path === required)) throw new Error(`release jobs/${component}/ has no ${required}`);
+    if (!files.some((f) => f.path === required)) throw new StalledError('ReferenceInvalid', `release jobs/${component}/ has no ${required}`);
   }
   return files;
 }

@@ -4,6 +4,7 @@
  * its canary instead of passing it.
  */
 import type { WatchTime } from './spec.js';
+import { TransientError } from '../../errors.js';
 
 export interface Watch {
   low: number;
@@ -20,9 +21,9 @@ export function parseWatch(w: WatchTime | undefined, fallback: WatchTime): Watch
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new Error('cancelled'));
+    if (signal?.aborted) return reject(new TransientError('Cancelled', 'cancelled'));
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), reject(new Error('cancelled'))), { once: true });
+    signal?.addEventListener('abort', () => (clearTimeout(t), reject(new TransientError('Cancelled', 'cancelled'))), { once: true });
   });
 
 /** Waits per the watch time; resolves with the last verdict from `check` (true = running). */

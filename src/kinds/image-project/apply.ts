@@ -38,7 +38,7 @@ export async function applyImageProject(
   const m = await resolveInputs(res, ctx, { fetchMedia: true, renderer });
   const { inputs } = m;
   if (inputs.problem) throw new StalledError(inputs.problem.reason, `nothing built: ${inputs.problem.message}`);
-  if (!inputs.ref || !inputs.digest || m.dockerfile === undefined) throw new Error('inputs resolved without a ref');
+  if (!inputs.ref || !inputs.digest || m.dockerfile === undefined) throw new StalledError('InternalError', 'inputs resolved without a ref');
   const auth = await registryAuthOf(res.spec, ctx);
   const existing = await docker.registryManifest(inputs.ref, auth);
   if (existing?.labels[LABELS.inputDigest] === inputs.digest) {

@@ -114,7 +114,7 @@ export function renderDockerfile(renderer: Renderer, project: string, spec: Imag
   const mediaDest = spec.media?.dest;
   if ('steps' in d) return renderSteps(renderer, { project, baseImage: spec.baseImage, steps: d.steps, ...(mediaDest !== undefined ? { mediaDest } : {}) });
   if ('inline' in d) return prepareDockerfile(d.inline, mediaDest, 'dockerfile.inline');
-  if (gitText === undefined) throw new Error('git dockerfile text not fetched');
+  if (gitText === undefined) throw new StalledError('InternalError', 'git dockerfile text not fetched');
   return prepareDockerfile(gitText, mediaDest, `dockerfile from ${d.git.url}#${d.git.ref ?? 'main'}:${d.git.path ?? 'Dockerfile'}`);
 }
 

@@ -18,6 +18,7 @@ import type { KindContext } from '../types.js';
 import { checkedIp, hostPort } from '../../util/ip.js';
 import { tuned, upstreamFile, upstreamName, type NginxUpstreamSpec, type RenderedServer, type RenderedUpstream } from './spec.js';
 import { outOfRotation, type RotationSet } from '../pool/rotation.js';
+import { FailedError, StalledError, WaitingError } from '../../errors.js';
 
 /** Lets a pool's view include the machines it made, so nodes on them are members too (observe only). */
 export const memberHooks: PoolHooks = { machines: createMachineHook() };
@@ -53,7 +54,7 @@ export async function resolveMembers(res: Resource<NginxUpstreamSpec>, ctx: Kind
   let declaredEmpty = (spec.pools ?? []).length > 0;
   for (const src of spec.pools ?? []) {
     const pool = ctx.resources.get<PoolSpec>('Pool', src.pool);
-    if (!pool) throw new Error(`Pool/${src.pool} is not declared`);
+    if (!pool) throw new StalledError('ReferenceInvalid', `Pool/${src.pool} is not declared`);
     let viewing = cache.pools.get(src.pool);
     if (!viewing) cache.pools.set(src.pool, (viewing = viewPool(pool, ctx, memberHooks)));
     const view = await viewing;
@@ -93,20 +94,20 @@ export async function resolveMembers(res: Resource<NginxUpstreamSpec>, ctx: Kind
 async function addressOf(hostName: string, mode: 'host' | 'private', ctx: KindContext, cache: MemberCache, poolHost: PoolHost | undefined): Promise<string> {
   const host = ctx.resources.get<HostSpec>('Host', hostName);
   const machine = !host && poolHost?.machine ? poolHost : undefined;
-  if (!host && !machine) throw new Error(`Host/${hostName} is not declared`);
+  if (!host && !machine) throw new StalledError('ReferenceInvalid', `Host/${hostName} is not declared`);
   if (mode === 'host') {
     const address = host ? host.spec.address : machine?.address;
-    if (!address) throw new Error(`machine ${hostName} has no address yet`);
+    if (!address) throw new WaitingError('DependencyNotReady', `machine ${hostName} has no address yet`);
     return address;
   }
   let found = cache.addresses.get(hostName);
   if (!found) {
     found = (async () => {
       const target = host ? await hostTarget(host, ctx.secrets) : machine?.target;
-      if (!target) throw new Error(`machine ${hostName} cannot be reached over SSH yet`);
+      if (!target) throw new WaitingError('DependencyNotReady', `machine ${hostName} cannot be reached over SSH yet`);
       const r = await ctx.drivers.ssh.exec(target, 'hostname -I', { timeoutMs: 15_000, signal: ctx.signal });
       const first = r.stdout.trim().split(/\s+/)[0];
-      if (r.code !== 0 || !first) throw new Error(`Host/${hostName}: hostname -I gave no address (${r.stderr.trim() || r.code})`);
+      if (r.code !== 0 || !first) throw new FailedError('CommandFailed', `Host/${hostName}: hostname -I gave no address (${r.stderr.trim() || r.code})`);
       // the host's own answer goes into other hosts' upstream files: an IP literal or nothing (util/ip.ts)
       return checkedIp(first, host ? `Host/${hostName}` : `machine ${hostName}`, 'hostname -I');
     })();

@@ -135,7 +135,7 @@ export function createNodeActions(res: Resource<PoolSpec>, specDigest: string, c
                 : `no answer from the probe${lastError ? `: ${describe(lastError)}` : ''}`;
         if (Date.now() + pause > deadline) {
           const message = `${job.ref.name} did not become healthy in ${hc?.timeout ?? '60s'}: ${last}`;
-          throw lastError instanceof TransientError ? new TransientError(lastError.reason, message, { cause: lastError }) : new Error(message);
+          throw lastError instanceof TransientError ? new TransientError(lastError.reason, message, { cause: lastError }) : new FailedError('HealthCheckTimeout', message);
         }
         await new Promise((resolve) => setTimeout(resolve, pause));
         pause = Math.min(interval, pause * 2);

@@ -9,6 +9,7 @@ import { DEFAULT_STEPS, type Flow, type TaskTemplateSpec } from '../task-templat
 import type { ResourceIndex } from '../types.js';
 import type { ImageProjectSpec } from '../image-project/spec.js';
 import type { PoolSpec } from './spec.js';
+import { StalledError } from '../../errors.js';
 
 /**
  * The image reference a pool names by itself: an external reference, or its ImageProject's repository with the
@@ -19,7 +20,7 @@ export function resolveImage(spec: PoolSpec, index: ResourceIndex): string {
   const image = spec.container.image;
   if (typeof image === 'string') return image;
   const project = followedProject(spec, index);
-  if (!image.tag) throw new Error(`ImageProject/${image.project} is followed by build (no pinned tag): its image is known from the registry only`);
+  if (!image.tag) throw new StalledError('ReferenceInvalid', `ImageProject/${image.project} is followed by build (no pinned tag): its image is known from the registry only`);
   return `${project.spec.repository}:${image.tag}`;
 }
 
@@ -28,7 +29,7 @@ export function followedProject(spec: PoolSpec, index: ResourceIndex): Resource<
   const image = spec.container.image;
   const name = typeof image === 'string' ? '' : image.project;
   const project = name ? index.get<ImageProjectSpec>('ImageProject', name) : undefined;
-  if (!project) throw new Error(`ImageProject/${name} is not declared`);
+  if (!project) throw new StalledError('ReferenceInvalid', `ImageProject/${name} is not declared`);
   return project;
 }
 

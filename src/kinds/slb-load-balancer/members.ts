@@ -13,6 +13,7 @@ import { knownNodes, viewPool } from '../pool/observe.js';
 import type { PoolSpec } from '../pool/spec.js';
 import type { KindContext } from '../types.js';
 import { DEFAULT_WEIGHT, INSTANCE_ID_LABEL, type SlbLoadBalancerSpec } from './spec.js';
+import { StalledError } from '../../errors.js';
 
 export interface Members {
   backends: SlbBackend[];
@@ -37,7 +38,7 @@ export async function resolveBackends(res: Resource<SlbLoadBalancerSpec>, ctx: K
   const drain = drainingSet(ctx.stateDir);
   for (const src of spec.backends?.pools ?? []) {
     const pool = ctx.resources.get<PoolSpec>('Pool', src.pool);
-    if (!pool) throw new Error(`Pool/${src.pool} is not declared`);
+    if (!pool) throw new StalledError('ReferenceInvalid', `Pool/${src.pool} is not declared`);
     const view = await viewPool(pool, ctx, memberHooks);
     for (const node of knownNodes(view.observed)) {
       if (node.state !== 'running' || node.healthy === false || drain.has(`${src.pool}/${node.name}`)) continue;

@@ -18,6 +18,7 @@ import {
   type ParamValue,
   type StepSpec,
 } from './spec.js';
+import { StalledError } from '../../errors.js';
 
 /** A command ready to render: body, shell or script, timeout, declared params. */
 export interface ResolvedCommand {
@@ -140,7 +141,7 @@ export function renderCommand(step: ResolvedStep, cmd: ResolvedCommand, vars: No
     return substitute(cmd.body, commandContext(step, cmd, vars));
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    throw new Error(`step ${step.name}, Command/${cmd.name}: ${msg}${near(cmd.body, msg)}`, { cause: err });
+    throw new StalledError('SchemaInvalid', `step ${step.name}, Command/${cmd.name}: ${msg}${near(cmd.body, msg)}`, { cause: err });
   }
 }
 
