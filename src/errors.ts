@@ -18,6 +18,8 @@ export type Reason =
   | 'UnsafePath'
   /** The source answered, but the commit it points at is refused for what it holds (an empty or unsafe tree). */
   | 'RevisionRefused'
+  /** What apply found differs from what the plan showed: the resource is re-planned, visibly, before it is applied. */
+  | 'PlanStale'
   | 'SecretUnavailable'
   | 'SecretNotAllowed'
   | 'ObserveFailed'
@@ -69,6 +71,17 @@ export class StalledError extends ReconcileError {
  */
 export class FailedError extends ReconcileError {
   readonly disposition = 'failed' as const;
+}
+
+/**
+ * Thrown by a kind's apply when the world moved since the plan it was given (what it would do now is not what the
+ * plan printed). The engine re-plans that one resource, says so (`plan-stale`, `replanned` events) and applies the
+ * new plan; only a second staleness in a row fails the task (the next run plans afresh anyway).
+ */
+export class PlanStaleError extends FailedError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PlanStale', message, options);
+  }
 }
 
 /** A precondition is not met yet (a dependency is not ready); requeue after `retryAfterMs`. */

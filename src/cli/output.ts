@@ -106,6 +106,12 @@ export function printEvent(e: EngineEvent, json: boolean): void {
   else if (e.type === 'task-end' && e.result.status !== 'noop') progress(`[${t}] ${resultLine(e.result)}`, json);
   else if (e.type === 'health-wait') progress(`[${t}] wave ${e.wave}: waiting for health of ${e.pending.join(', ')}`, json);
   else if (e.type === 'prune-end') progress(`[${t}] ${resultLine(e.result)}`, json);
+  else if (e.type === 'plan-stale') progress(`[${t}] ${e.key}: the plan is stale (${e.message}); re-planning it`, json);
+  else if (e.type === 'replanned') {
+    progress(`[${t}] ${e.task.key}: re-planned:`, json);
+    for (const line of taskLines(e.task)) progress(line, json);
+    for (const c of e.task.changes) progress(change(c), json);
+  }
 }
 
 /**

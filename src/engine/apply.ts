@@ -3,7 +3,7 @@
  * TaskResult. A failure skips only the resources that depend on it (transitively); independent ones still run.
  */
 import pLimit from 'p-limit';
-import { describe, type ReconcileError } from '../errors.js';
+import { describe, PlanStaleError, type ReconcileError } from '../errors.js';
 import type { KindModule } from '../kinds/types.js';
 import type { InventoryEntry } from '../model/inventory.js';
 import type { Task, TaskResult } from '../model/plan.js';
@@ -12,6 +12,7 @@ import { sanitizeDeep } from '../util/sanitize.js';
 import { digestOf } from './digest.js';
 import { gateClass, runHealthGate, safeHealth, type GateVerdict } from './health-gate.js';
 import { runPrunePhase } from './prune-phase.js';
+import { replanTask } from './plan.js';
 import { withRetry } from './retry.js';
 import type { ApplyContext } from './apply-context.js';
 import type { ApplyInput, ApplyOutcome } from './types.js';
@@ -51,7 +52,8 @@ function failure(err: ReconcileError, message = describe(err)): Pick<TaskResult,
 type Step = { done: TaskResult } | { gate: Task; attempts: number; started: number };
 
 /** Runs one task up to (not including) the health gate. */
-async function runTask(task: Task, ac: ApplyContext): Promise<Step> {
+async function runTask(planned: Task, ac: ApplyContext): Promise<Step> {
+  let task = planned;
   const started = Date.now();
   const skipped = (reason: string, message: string): Step => ({
     done: { ...baseResult(task, started), status: 'skipped', reason, message, attempts: 0 },
@@ -82,13 +84,27 @@ async function runTask(task: Task, ac: ApplyContext): Promise<Step> {
     await ac.record(task, false);
     return { done: { ...base, status: 'noop', ...parts } };
   }
-  const retried = await withRetry(() => mod.apply(task, ac.ctx), ac.options.retry, {
-    sleep: ac.sleep,
-    random: ac.random,
-    signal: ac.ctx.signal,
-    onRetry: (attempt, delayMs, err) =>
-      ac.emit({ type: 'task-retry', key: task.key, attempt, delayMs, message: describe(err) }),
-  });
+  const attempt = (t: Task) =>
+    withRetry(() => mod.apply(t, ac.ctx), ac.options.retry, {
+      sleep: ac.sleep,
+      random: ac.random,
+      signal: ac.ctx.signal,
+      onRetry: (n, delayMs, err) => ac.emit({ type: 'task-retry', key: t.key, attempt: n, delayMs, message: describe(err) }),
+    });
+  let retried = await attempt(task);
+  if (!retried.ok && retried.error instanceof PlanStaleError) {
+    // Apply executes what the plan showed, or says it cannot: re-plan this one resource, visibly, and apply that.
+    ac.emit({ type: 'plan-stale', key: task.key, message: retried.error.message });
+    const fresh = await replanTask(task, ac.registry, ac.ctx);
+    ac.emit({ type: 'replanned', task: fresh });
+    if (fresh.error) {
+      const { reason, message, disposition } = fresh.error;
+      return { done: { ...baseResult(task, started), status: 'failed', reason, message, disposition, attempts: retried.attempts } };
+    }
+    if (fresh.action === 'noop') return { gate: fresh, attempts: retried.attempts, started };
+    task = fresh;
+    retried = await attempt(task);
+  }
   if (!retried.ok) {
     const base = baseResult(task, started);
     return { done: { ...base, status: 'failed', ...failure(retried.error), attempts: retried.attempts } };

@@ -49,6 +49,14 @@ async function planOne(res: Resource, graph: ResourceGraph, registry: KindRegist
 }
 
 /** Builds the plan; throws only for whole-revision problems (a dependency cycle, an unregistered kind). */
+/** Observes and diffs one task's resource again (after a kind said its plan is stale), keeping its place in the graph. */
+export async function replanTask(task: Task, registry: KindRegistry, ctx: PlanInput['ctx']): Promise<Task> {
+  const { key, kind, name, wave, dependsOn, digest, desired } = task;
+  const graph = { wave: new Map([[key, wave]]), deps: new Map([[key, dependsOn]]) } as unknown as ResourceGraph;
+  const fresh = await planOne(desired, graph, registry, { ctx } as PlanInput);
+  return { ...fresh, key, kind, name, digest };
+}
+
 export async function planRevision(
   input: PlanInput,
   registry: KindRegistry,

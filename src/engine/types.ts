@@ -51,6 +51,9 @@ export type EngineEvent =
   | { type: 'task-start'; task: Task }
   | { type: 'task-retry'; key: ResourceKey; attempt: number; delayMs: number; message: string }
   | { type: 'task-end'; result: TaskResult }
+  /** A kind found the world moved since the plan; `replanned` follows with the task that will be applied instead. */
+  | { type: 'plan-stale'; key: ResourceKey; message: string }
+  | { type: 'replanned'; task: Task }
   | { type: 'health-wait'; wave: number; pending: ResourceKey[] }
   | { type: 'prune-start'; key: ResourceKey }
   | { type: 'prune-end'; result: TaskResult };

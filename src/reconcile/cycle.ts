@@ -157,6 +157,8 @@ export function createCycle(deps: CycleDeps): Cycle {
             applying!.waiting = true;
             maybeSupersede();
           } else if (e.type === 'wave-start') applying!.waiting = false;
+          if (e.type === 'plan-stale') logger.warn({ key: e.key, message: e.message }, 'plan stale; re-planning the resource');
+          if (e.type === 'replanned') logger.info({ key: e.task.key, action: e.task.action, changes: e.task.changes }, 'resource re-planned');
           if (e.type === 'task-end' || e.type === 'prune-end') {
             if (applying?.run) applying.run.tasksDone += 1;
             const r = e.result;

@@ -6,13 +6,13 @@
  * timeouts) are a TransientError so the engine retries; one a human must fix stalls; a step that ran and failed
  * (a command's exit status) is a FailedError: the run is Failed and the next one tries again.
  */
-import { FailedError, StalledError, TransientError } from '../../errors.js';
+import { FailedError, PlanStaleError, StalledError, TransientError } from '../../errors.js';
 import type { Task } from '../../model/plan.js';
 import type { Resource } from '../../model/resource.js';
 import { renderCommand, type ResolvedStep } from '../task-template/resolve.js';
 import { perHost } from './placement.js';
 import type { KindContext } from '../types.js';
-import { placementOf } from './diff.js';
+import { placementDrift, placementOf } from './diff.js';
 import type { NodeRef, PoolHooks } from './hooks.js';
 import { requireBuilt } from './image.js';
 import { createNodeActions, loginHosts } from './node-actions.js';
@@ -37,6 +37,8 @@ export async function applyPool(task: Task<PoolSpec, PoolObserved>, ctx: KindCon
   const { observed } = view;
   requireBuilt(pool, observed.imageSource);
   const plan = placementOf(res, observed);
+  const drift = task.observed ? placementDrift(placementOf(res, task.observed), plan) : undefined;
+  if (drift) throw new PlanStaleError(`pool ${pool}: the hosts changed since the plan (${drift})`);
   const jobOf = jobFactory(res, view);
   const env: RunnerEnv = { ctx, hooks, builtins: createNodeActions(res, observed.specDigest, ctx), machineBacked: view.template !== undefined };
   const work = {

@@ -26,6 +26,22 @@ export function placementOf(desired: Resource<PoolSpec>, observed: PoolObserved)
 
 const at = (n: { name: string; host: string }): string => `${n.name}@${n.host}`;
 
+/**
+ * What differs between the placement the plan showed and the one the hosts call for now, or undefined when they
+ * agree: apply must do what was printed, so a difference is a stale plan (the engine re-plans the pool, visibly).
+ */
+export function placementDrift(planned: PlacementPlan, now: PlacementPlan): string | undefined {
+  const sets: [string, string[], string[]][] = [
+    ['create', planned.create.map(at), now.create.map(at)],
+    ['remove', planned.remove.map(at), now.remove.map(at)],
+    ['restore', planned.restore.map(at), now.restore.map(at)],
+    ['deploy', planned.stale.map(at), now.stale.map(at)],
+  ];
+  const differ = sets.filter(([, a, b]) => [...a].sort().join(',') !== [...b].sort().join(','));
+  if (differ.length === 0) return undefined;
+  return differ.map(([what, a, b]) => `${what}: planned [${a.join(', ')}], now [${b.join(', ')}]`).join('; ');
+}
+
 /** Pure diff: node changes as field changes; `create` when the pool has no node anywhere yet. */
 export function diffPool(desired: Resource<PoolSpec>, observed: PoolObserved | undefined): DiffOutcome {
   if (!observed) return { action: 'create', changes: [{ path: 'nodes', after: 'unknown until observed' }] };

@@ -1,6 +1,6 @@
 /** The pool's plan table (diff) and health, from observations built by hand. */
 import { describe, expect, it } from 'vitest';
-import { diffPool, poolHealth } from '../../../src/kinds/pool/diff.js';
+import { diffPool, placementDrift, placementOf, poolHealth } from '../../../src/kinds/pool/diff.js';
 import type { NodeObserved, PoolObserved, PoolSpec } from '../../../src/kinds/pool/spec.js';
 import { API_VERSION, type Resource } from '../../../src/model/resource.js';
 
@@ -90,5 +90,25 @@ describe('nodes their flow left out of rotation (issue 18.18)', () => {
 
   it('nothing to register when no node is held', () => {
     expect(diffPool(pool(), observed([node(0, 'a'), node(1, 'b')])).action).toBe('noop');
+  });
+});
+
+describe('placementDrift (issue 12.3: apply does what the plan showed)', () => {
+  const spec = pool({ mode: 'fixed', replicas: 2 });
+  it('is undefined when the hosts call for what the plan showed', () => {
+    const o = observed([node(0, 'a')]);
+    expect(placementDrift(placementOf(spec, o), placementOf(spec, o))).toBeUndefined();
+  });
+
+  it('names what moved: a node that appeared on a host since the plan', () => {
+    const planned = placementOf(spec, observed([node(0, 'a')]));
+    const now = placementOf(spec, observed([node(0, 'a'), node(1, 'b')]));
+    expect(placementDrift(planned, now)).toBe('create: planned [web-1@b], now []');
+  });
+
+  it('a node stopped by hand since the plan is a restore the plan did not show', () => {
+    const planned = placementOf(spec, observed([node(0, 'a'), node(1, 'b')]));
+    const now = placementOf(spec, observed([node(0, 'a'), node(1, 'b', { state: 'exited' })]));
+    expect(placementDrift(planned, now)).toBe('restore: planned [], now [web-1@b]');
   });
 });
