@@ -17,6 +17,7 @@ import { createResourceIndex } from '../../../src/reconcile/runtime.js';
 import { LOOPBACK_HOSTS, secretRef, testSecrets } from '../../harness/secrets.js';
 import { startTestHosts, type TestHosts } from '../../harness/hosts.js';
 import { silentLogger } from '../pool/fixture.js';
+import { createFileStore } from '../../../src/store/index.js';
 
 export const RELEASE_DIR = 'test/fixtures/cf-release';
 const KEY_SECRET = 'cf-test-key';
@@ -40,6 +41,7 @@ export interface CfWorld {
 export async function createCfWorld(hostCount: number, name: string): Promise<CfWorld> {
   const th = await startTestHosts(hostCount, { name });
   const stateDir = await mkdtemp(join(tmpdir(), 'driftless-cf-'));
+  const store = createFileStore(stateDir);
   const ssh: ManagedSshDriver = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts') });
   const secrets = testSecrets({
     [KEY_SECRET]: { value: th.privateKey, allow: LOOPBACK_HOSTS },
@@ -60,6 +62,7 @@ export async function createCfWorld(hostCount: number, name: string): Promise<Cf
     signal: new AbortController().signal,
     revision: 'test',
     repoDir: resolve('.'),
+    store,
     stateDir,
     inventory: { get: () => undefined },
   });

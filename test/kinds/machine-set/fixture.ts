@@ -20,6 +20,7 @@ import { API_VERSION, type Resource } from '../../../src/model/resource.js';
 import { createResourceIndex } from '../../../src/reconcile/runtime.js';
 import { testSecrets, type TestSecret } from '../../harness/secrets.js';
 import { labDocker } from '../../harness/docker.js';
+import { createFileStore } from '../../../src/store/index.js';
 
 export const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined, child: () => silent };
 
@@ -42,6 +43,7 @@ export interface MachineWorld {
 export async function createMachineWorld(secretsGiven: Record<string, TestSecret> = {}): Promise<MachineWorld> {
   const stateDir = await mkdtemp(join(tmpdir(), 'driftless-machines-'));
   const owner = await ownerId(stateDir);
+  const store = createFileStore(stateDir);
   const ssh = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts') });
   const docker = labDocker();
   const socketPath = (docker.modem as { socketPath?: string }).socketPath;
@@ -62,6 +64,7 @@ export async function createMachineWorld(secretsGiven: Record<string, TestSecret
     signal: new AbortController().signal,
     revision: 'test',
     repoDir: stateDir,
+    store,
     stateDir,
     inventory: { get: (k) => inventory[k] },
   });
