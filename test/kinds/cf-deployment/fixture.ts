@@ -17,7 +17,7 @@ import { createResourceIndex } from '../../../src/reconcile/runtime.js';
 import { LOOPBACK_HOSTS, secretRef, testSecrets } from '../../harness/secrets.js';
 import { startTestHosts, type TestHosts } from '../../harness/hosts.js';
 import { silentLogger } from '../pool/fixture.js';
-import { createFileStore } from '../../../src/store/index.js';
+import { createFileStore, type StateStore } from '../../../src/store/index.js';
 
 export const RELEASE_DIR = 'test/fixtures/cf-release';
 const KEY_SECRET = 'cf-test-key';
@@ -25,6 +25,8 @@ const KEY_SECRET = 'cf-test-key';
 export interface CfWorld {
   th: TestHosts;
   stateDir: string;
+  /** The state store the world's contexts share (over `stateDir`). */
+  store: StateStore;
   hostNames: string[];
   /** `127.0.0.1:<port>` of host i: the seed's plain-address form. */
   addressOf(i: number): string;
@@ -78,6 +80,7 @@ export async function createCfWorld(hostCount: number, name: string): Promise<Cf
   return {
     th,
     stateDir,
+    store,
     hostNames: th.hosts.map((h) => h.name),
     addressOf: (i) => `${th.hosts[i]?.address}:${th.hosts[i]?.port}`,
     deployment: (dname, spec) => ({
