@@ -33,6 +33,7 @@ import { commitAll, git, initWorkRepo, push } from '../test/harness/git-cli.js';
 import { startGitServer } from '../test/harness/git-server.js';
 import { seedBaseImage, startRegistry } from '../test/harness/registry.js';
 import { tempDir } from '../test/harness/tmp.js';
+import { createFileStore } from '../src/store/index.js';
 
 const silent: Logger = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
 
@@ -159,6 +160,7 @@ async function main(): Promise<void> {
       signal: new AbortController().signal,
       revision: 'bench',
       repoDir: stateDir,
+      store: createFileStore(stateDir),
       stateDir,
       inventory: { get: () => undefined },
     };

@@ -21,6 +21,7 @@ import { ensureDockerEngine } from '../src/lab/engine.js';
 import { createResourceIndex } from '../src/reconcile/runtime.js';
 import { LOOPBACK_HOSTS, secretRef, testSecrets } from '../test/harness/secrets.js';
 import { startTestHosts } from '../test/harness/hosts.js';
+import { createFileStore } from '../src/store/index.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: number) => {
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
       drivers: { ssh, nginx },
       secrets: testSecrets({ 'bench-key': { value: th.privateKey, allow: LOOPBACK_HOSTS } }).resolver,
       resources: createResourceIndex([...hosts, unit, res('NginxGroup', 'g', {}), res('NginxUpstream', 'web', { group: 'g', servers: ports.map((p) => ({ address: `127.0.0.1:${p}` })) })]),
-      logger: quiet, signal: new AbortController().signal, revision: 'bench', repoDir: dir, stateDir: dir, inventory: { get: () => undefined },
+      logger: quiet, signal: new AbortController().signal, revision: 'bench', repoDir: dir, store: createFileStore(dir), stateDir: dir, inventory: { get: () => undefined },
     });
     const targets: SshTarget[] = th.targets();
     const servesAll = async (port: number, body: string) => {

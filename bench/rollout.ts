@@ -25,6 +25,7 @@ import { createResourceIndex } from '../src/reconcile/runtime.js';
 import { LOOPBACK_HOSTS, secretRef, testSecrets } from '../test/harness/secrets.js';
 import { labDocker } from '../test/harness/docker.js';
 import { startTestHosts } from '../test/harness/hosts.js';
+import { createFileStore } from '../src/store/index.js';
 
 const TARGET_OVERHEAD = 0.1;
 
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
   const image = process.env.DRIFTLESS_HOST_IMAGE ?? (await ensureHostImage(labDocker()));
   const th = await startTestHosts(hostCount, { name: 'bench-roll', image, dockerSocket: true });
   const stateDir = mkdtempSync(join(tmpdir(), 'driftless-bench-rollout-'));
+  const store = createFileStore(stateDir);
   const ssh = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts') });
   const steps: StepRecord[] = [];
   const batches: string[][] = [];
@@ -110,6 +112,7 @@ async function main(): Promise<void> {
         signal: new AbortController().signal,
         revision: 'bench',
         repoDir: stateDir,
+        store,
         stateDir,
         inventory: { get: () => undefined },
       });

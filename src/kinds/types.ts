@@ -8,6 +8,7 @@ import type { HealthReport } from '../model/health.js';
 import type { InventoryEntry } from '../model/inventory.js';
 import type { DiffOutcome, Problem, Task } from '../model/plan.js';
 import type { Resource, ResourceKey, ResourceRef, SecretDestination, SecretRef } from '../model/resource.js';
+import type { StateStore } from '../store/types.js';
 import type { Logger } from '../util/logger.js';
 
 export type { SecretDestination } from '../model/resource.js';
@@ -46,7 +47,15 @@ export interface KindContext {
   planMemo?: Map<string, Promise<unknown>>;
   /** Directory of the loaded config repo (for files a resource points at). */
   repoDir: string;
-  /** Directory for local state (journal, logs, keys): never inside the config repo. */
+  /**
+   * Everything a kind keeps between runs (machine keys, ledgers, histories, snapshots, rotation): through the store,
+   * never as files of its own, so a shared backend (etcd) can hold it. See store/types.ts for the consistency rules.
+   */
+  store: StateStore;
+  /**
+   * A local directory for what must be real files on this machine and is never shared state: Git caches and
+   * build logs of image projects. Never inside the config repo.
+   */
   stateDir: string;
   /** What driftless last applied, by key: lets pure declarations (Cluster, Service) show create/update. */
   inventory: { get(key: ResourceKey): InventoryEntry | undefined };

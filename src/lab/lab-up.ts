@@ -10,6 +10,7 @@ import { generateEd25519 } from '../util/ssh-keygen.js';
 import { ensureDockerEngine } from './engine.js';
 import { ensureHostImage } from './host-image.js';
 import { readOwnerId } from '../kinds/shared/machines/key-store.js';
+import { createFileStore } from '../store/index.js';
 import { TAG } from '../kinds/shared/machines/tags.js';
 import { labMachineTagLabel } from '../drivers/lab-provider/index.js';
 import { createLabHosts, findLabHosts, LAB_LABEL, LAB_PREFIX_LABEL, removeLabHosts, type LabHost } from './hosts.js';
@@ -133,7 +134,7 @@ export async function labDown(prefix = LAB_UP_PREFIX, stateDir?: string): Promis
  * still lists them; the next apply finds them gone and makes them again, as it does the lab hosts.
  */
 export async function removeLabMachines(docker: Docker, stateDir: string): Promise<number> {
-  const owner = readOwnerId(stateDir);
+  const owner = await readOwnerId(createFileStore(stateDir));
   if (!owner) return 0;
   const list = await docker.listContainers({ all: true, filters: { label: [`${LAB_LABEL}=1`, labMachineTagLabel(TAG.owner, owner)] } });
   const prefixes = [...new Set(list.map((c) => c.Labels?.[LAB_PREFIX_LABEL]).filter((p): p is string => !!p))];

@@ -21,6 +21,7 @@ import { createLoop, realClock, type Loop, type LoopClock } from './loop.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { resolveGitAuth, statusWriter } from './status-writer.js';
 import { startWatcher } from './watch.js';
+import { createDeploymentReadModel } from '../kinds/cf-deployment/read-model.js';
 
 export const DEFAULT_STATUS_BRANCH = 'driftless/status';
 
@@ -118,7 +119,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       logger,
       read: () => rt.journal.read(),
       live,
-      stateDir: rt.stateDir,
+      deployments: createDeploymentReadModel(rt.store),
       ...(httpToken !== undefined ? { httpToken } : {}),
     });
     const address = await server.listen({ host: config.listen.host, port: config.listen.port });

@@ -24,9 +24,12 @@ import { createSecretResolver } from '../secrets/resolver.js';
 import type { SecretCatalogue } from '../secrets/catalogue.js';
 import { createOperatorSecretResolver, type OperatorSecretResolver } from '../secrets/operator.js';
 import { createLoadCache, type LoadCache } from '../loader/cache.js';
+import { createFileStore, type StateStore } from '../store/index.js';
 
 export interface Runtime {
   stateDir: string;
+  /** What kinds keep between runs (KindContext.store); the embedded file backend over `stateDir` by default. */
+  store: StateStore;
   registry: KindRegistry;
   drivers: Drivers;
   /** Resolves the config repo's `{ secret: NAME }` references through the operator's catalogue, per destination. */
@@ -70,6 +73,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const drivers: Drivers = { ssh, docker, providers: createDefaultProviders(), nginx, monit: createMonitFactory(ssh), slb: createSlbRegistry() };
   return {
     stateDir,
+    store: createFileStore(stateDir),
     registry: createKindRegistry(),
     drivers,
     secrets: createSecretResolver({ ...(options.env ? { env: options.env } : {}), ...(options.catalogue ? { catalogue: options.catalogue } : {}) }),
@@ -119,6 +123,7 @@ export function createKindContext(
     ...(opts.runId ? { runId: opts.runId } : {}),
     ...(opts.planning ? { planMemo: new Map<string, Promise<unknown>>() } : {}),
     repoDir: opts.repoDir,
+    store: rt.store,
     stateDir: rt.stateDir,
     inventory: { get: (key) => opts.inventory.get(key) },
   };

@@ -7,15 +7,17 @@ import { registerBearerAuth } from './auth.js';
 import { registerStatusRoutes, type StatusDeps } from './status-routes.js';
 import { registerWebhooks, type WebhookDeps } from './webhooks.js';
 import { registerDeploymentEngineRoutes } from './routes/deployment-engine.js';
+import type { DeploymentReadModel } from '../kinds/cf-deployment/read-model.js';
 
 export type { Metrics } from '../metrics/index.js';
 export { createMetrics } from '../metrics/index.js';
 
 /**
- * `stateDir` (optional) enables the Deployment Engine routes over CFDeployment observations; `httpToken` (optional)
+ * `deployments` (optional) enables the Deployment Engine routes over CFDeployment observations (a read model on the
+ * state store); `httpToken` (optional)
  * requires `Authorization: Bearer <token>` on every route but webhooks, /healthz and /readyz (see auth.ts).
  */
-export type ServerDeps = WebhookDeps & StatusDeps & { stateDir?: string; httpToken?: string };
+export type ServerDeps = WebhookDeps & StatusDeps & { deployments?: DeploymentReadModel; httpToken?: string };
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true });
@@ -25,7 +27,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   if (deps.httpToken !== undefined) registerBearerAuth(app, deps.httpToken);
   registerWebhooks(app, deps);
   registerStatusRoutes(app, deps);
-  if (deps.stateDir) registerDeploymentEngineRoutes(app, { stateDir: deps.stateDir });
+  if (deps.deployments) registerDeploymentEngineRoutes(app, { deployments: deps.deployments });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not found' }));
   return app;
 }

@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { appendLog, saveSnapshot } from '../../src/kinds/cf-deployment/store.js';
+import { createDeploymentReadModel } from '../../src/kinds/cf-deployment/read-model.js';
+import { createFileStore } from '../../src/store/index.js';
 import { registerSecret } from '../../src/util/sanitize.js';
 import { tempDir } from '../harness/tmp.js';
 import { testServer } from './helpers.js';
@@ -12,17 +14,17 @@ import { testServer } from './helpers.js';
 const SECRET = 'cf-admin-password-4f9a1c7e';
 
 async function server() {
-  const stateDir = tempDir('de-sanitize');
-  await saveSnapshot(stateDir, {
+  const store = createFileStore(tempDir('de-sanitize'));
+  await saveSnapshot(store, {
     deployment: 'cf',
     observedAt: '2026-01-01T00:00:00.000Z',
     observed: { hosts: [], instances: [], preflight: [], resurrection: { enabled: true, maxDown: 1, maxDownPercent: 50 } },
     config: { properties: { note: `admin uses ${SECRET}` } },
   });
-  await appendLog(stateDir, 'cf', 'nats_0.log', `installing nats\nnats password=${SECRET}\ncloning https://ops:${SECRET}@git.example/x.git\n`);
-  await appendLog(stateDir, 'cf', 'local.log', `deploy started with ${SECRET}\n`);
+  await appendLog(store, 'cf', 'nats_0.log', `installing nats\nnats password=${SECRET}\ncloning https://ops:${SECRET}@git.example/x.git\n`);
+  await appendLog(store, 'cf', 'local.log', `deploy started with ${SECRET}\n`);
   registerSecret(SECRET);
-  return testServer({ stateDir });
+  return testServer({ deployments: createDeploymentReadModel(store) });
 }
 
 describe('Deployment Engine routes and the sanitiser', () => {

@@ -7,6 +7,7 @@ import type { KindContext, KindModule, KindRegistry, Logger, ResourceIndex } fro
 import type { HealthStatus } from '../../src/model/health.js';
 import type { InventoryEntry } from '../../src/model/inventory.js';
 import { API_VERSION, keyOf, type Resource } from '../../src/model/resource.js';
+import { createFileStore } from '../../src/store/index.js';
 
 export interface WorldSpec {
   value?: string;
@@ -140,6 +141,7 @@ export function testContext(resources: Resource[], signal: AbortSignal = new Abo
     signal,
     revision: 'r1',
     repoDir: '/nonexistent',
+    store: createFileStore('/nonexistent'),
     stateDir: '/nonexistent',
     inventory: { get: () => undefined },
   };

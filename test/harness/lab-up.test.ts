@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LAB_OWNER_LABEL, findLabHosts, removeOrphanLabHosts, waitForBanner } from '../../src/lab/hosts.js';
 import { createLabProvider } from '../../src/drivers/lab-provider/index.js';
 import { ownerId } from '../../src/kinds/shared/machines/key-store.js';
+import { createFileStore } from '../../src/store/index.js';
 import { TAG } from '../../src/kinds/shared/machines/tags.js';
 import { labDown, labUp } from '../../src/lab/lab-up.js';
 import { loadSecretCatalogue } from '../../src/config/secrets.js';
@@ -94,7 +95,7 @@ describe('lab down and the lab machines of a state dir', () => {
   });
 
   it('removes the machines this state dir made and the nodes on them, and no one else\'s', async () => {
-    const mine = await make(`ldm-${process.pid}`, await ownerId(stateDir));
+    const mine = await make(`ldm-${process.pid}`, await ownerId(createFileStore(stateDir)));
     const theirs = await make(`ldo-${process.pid}`, other);
     // A pool node the machine started on the shared engine: it carries the machine's hostname.
     const machine = await docker.getContainer(mine).inspect();

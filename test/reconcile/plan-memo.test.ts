@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { onceInPlan } from '../../src/kinds/shared/plan-memo.js';
 import { createKindContext, type Runtime } from '../../src/reconcile/runtime.js';
+import { createFileStore } from '../../src/store/index.js';
 
 /** Only a plan's context shares reads between kinds; an apply's reads what is there now, every time. */
 describe('plan memo', () => {
-  const rt = { drivers: {}, secrets: {}, logger: {}, stateDir: '/nonexistent' } as unknown as Runtime;
+  const rt = { drivers: {}, secrets: {}, logger: {}, stateDir: '/nonexistent', store: createFileStore('/nonexistent') } as unknown as Runtime;
   const ctxOf = (opts: { planning?: boolean; runId?: string }) =>
     createKindContext(rt, { resources: [], revision: 'r', repoDir: '/nonexistent', signal: new AbortController().signal, inventory: new Map(), ...opts });
 

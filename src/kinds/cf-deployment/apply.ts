@@ -42,7 +42,7 @@ async function buildEnv(res: Resource<CFDeploymentSpec>, ctx: KindContext): Prom
       if (!b) throw new StalledError('ApplyFailed', `host ${inst.host}, component ${inst.component}: nothing rendered`);
       return b;
     },
-    log: (inst, text) => appendLog(ctx.stateDir, name, inst ? `${inst.component}_${inst.index}.log` : 'local.log', text),
+    log: (inst, text) => appendLog(ctx.store, name, inst ? `${inst.component}_${inst.index}.log` : 'local.log', text),
   };
 }
 

@@ -121,7 +121,7 @@ export async function observeDeployment(res: Resource<CFDeploymentSpec>, ctx: Ki
     resurrection: { enabled: r.enabled ?? true, maxDown: r.maxDown ?? 5, maxDownPercent: r.maxDownPercent ?? 50 },
   };
   const meltdown = workOf(observed).meltdown;
-  await saveSnapshot(ctx.stateDir, {
+  await saveSnapshot(ctx.store, {
     deployment: res.metadata.name,
     observedAt: new Date().toISOString(),
     observed,

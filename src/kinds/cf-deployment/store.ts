@@ -1,24 +1,18 @@
 /**
- * Local state of a deployment under the state dir: the last observation (what GET /deployment-engine/status and
+ * State of a deployment kept in the state store (namespace `cf`, as `<name>/status.json` and `<name>/logs/*.log`,
+ * the state dir's old layout): the last observation (what GET /deployment-engine/status and
  * /hardware serve), the config with secrets redacted, and installation logs per component instance (`nats_0.log`)
  * plus the controller's own `local.log`, as the seed lists them.
  */
-import { appendFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { StalledError } from '../../errors.js';
 import { isSecretRef } from '../../model/resource.js';
+import { getJson, putJson, type StateStore } from '../../store/index.js';
 import type { CFDeploymentSpec, CFObserved } from './spec.js';
 
 export const LOG_NAME = /^[a-z0-9_]+(_\d+)?\.log$/;
 
-export function deploymentDir(stateDir: string, name: string): string {
-  return join(stateDir, 'cf', name);
-}
-
-async function writeJson(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(value, null, 2));
-  await rename(tmp, path);
-}
+const NS = 'cf';
+const SNAPSHOT = '/status.json';
 
 /** Secret references become `(secret)`: the config view never shows even where a secret lives. */
 export function redact(spec: CFDeploymentSpec): unknown {
@@ -40,53 +34,37 @@ export interface Snapshot {
   meltdown?: string;
 }
 
-export async function saveSnapshot(stateDir: string, snap: Snapshot): Promise<void> {
-  const dir = deploymentDir(stateDir, snap.deployment);
-  await mkdir(join(dir, 'logs'), { recursive: true });
-  await writeJson(join(dir, 'status.json'), snap);
+export async function saveSnapshot(store: StateStore, snap: Snapshot): Promise<void> {
+  await putJson(store, NS, `${snap.deployment}${SNAPSHOT}`, snap);
 }
 
-export async function readSnapshots(stateDir: string): Promise<Snapshot[]> {
-  const root = join(stateDir, 'cf');
-  let names: string[];
-  try {
-    names = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-  } catch {
-    return [];
-  }
+/** Every deployment's last observation, by name; a deployment never observed yet has none. */
+export async function readSnapshots(store: StateStore): Promise<Snapshot[]> {
+  const keys = (await store.list(NS)).filter((k) => k.endsWith(SNAPSHOT) && k.split('/').length === 2);
   const out: Snapshot[] = [];
-  for (const n of names.sort()) {
-    try {
-      out.push(JSON.parse(await readFile(join(root, n, 'status.json'), 'utf8')) as Snapshot);
-    } catch {
-      // a deployment never observed yet has no snapshot
-    }
+  for (const k of keys) {
+    const snap = await getJson<Snapshot>(store, NS, k);
+    if (snap) out.push(snap);
   }
   return out;
 }
 
 /** Appends to a log of this deployment; `file` is `local.log` or `<component>_<index>.log`. */
-export async function appendLog(stateDir: string, deployment: string, file: string, text: string): Promise<void> {
-  if (!LOG_NAME.test(file)) throw new Error(`invalid log name ${file}`);
-  const dir = join(deploymentDir(stateDir, deployment), 'logs');
-  await mkdir(dir, { recursive: true });
-  await appendFile(join(dir, file), text.endsWith('\n') ? text : `${text}\n`);
+export async function appendLog(store: StateStore, deployment: string, file: string, text: string): Promise<void> {
+  if (!LOG_NAME.test(file)) throw new StalledError('InternalError', `invalid log name ${file}`);
+  await store.append(NS, `${deployment}/logs/${file}`, text);
 }
 
-export async function listLogs(stateDir: string, deployment: string): Promise<string[]> {
-  try {
-    return (await readdir(join(deploymentDir(stateDir, deployment), 'logs'))).filter((f) => LOG_NAME.test(f)).sort();
-  } catch {
-    return [];
-  }
+export async function listLogs(store: StateStore, deployment: string): Promise<string[]> {
+  const prefix = `${deployment}/logs/`;
+  return (await store.logs(NS, prefix)).map((l) => l.slice(prefix.length)).filter((f) => LOG_NAME.test(f));
 }
 
-/** Undefined when there is no such log; names are checked so a request can never leave the logs directory. */
-export async function readLog(stateDir: string, deployment: string, file: string): Promise<string | undefined> {
+/**
+ * The log's end (the store's bounded tail), undefined when there is no such log; names are checked so a request can
+ * never name anything but a log of this deployment.
+ */
+export async function readLog(store: StateStore, deployment: string, file: string): Promise<string | undefined> {
   if (!LOG_NAME.test(file)) return undefined;
-  try {
-    return await readFile(join(deploymentDir(stateDir, deployment), 'logs', file), 'utf8');
-  } catch {
-    return undefined;
-  }
+  return store.tail(NS, `${deployment}/logs/${file}`);
 }

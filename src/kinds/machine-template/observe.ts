@@ -15,13 +15,13 @@ import type { MachineTemplateObserved, MachineTemplateSpec, OrphanMachine } from
 
 export async function observeTemplate(res: Resource<MachineTemplateSpec>, ctx: KindContext): Promise<MachineTemplateObserved> {
   const entry = ctx.inventory.get(`MachineTemplate/${res.metadata.name}`);
-  const closed = await readLedger(ctx.stateDir, res.metadata.name);
+  const closed = await readLedger(ctx.store, res.metadata.name);
   const base = {
     ...(entry ? { appliedDigest: specDigest(entry.resource), appliedSpec: entry.resource.spec } : {}),
   };
   const quota = { quotaHours: res.spec.quota.hours, allowOverdraft: res.spec.quota.allowOverdraft ?? false, nowMs: Date.now() };
   try {
-    const owner = await ownerId(ctx.stateDir);
+    const owner = await ownerId(ctx.store);
     const driver = await providerFor(res, ctx);
     const live = await driver.list({ [TAG.owner]: owner, [TAG.template]: res.metadata.name });
     const orphans: OrphanMachine[] = [];

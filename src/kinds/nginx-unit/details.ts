@@ -3,6 +3,7 @@
  * version each host serves, the last publish (digest, files, hosts, result, time) and the recent publish history,
  * read by observe from `nginx/history.jsonl` so the detail stays a pure function of the observation.
  */
+import type { StateStore } from '../../store/index.js';
 import { readHistory, type HistoryRecord, type PublishRecord } from './history.js';
 import type { PublishSummary, UnitObserved } from './spec.js';
 
@@ -26,8 +27,8 @@ function summarise(r: PublishRecord): PublishSummary {
 }
 
 /** The unit's last few publishes, newest first; an unreadable history is no history (it is a record, not state). */
-export async function recentPublishes(stateDir: string, unit: string, n = HISTORY_IN_STATUS): Promise<PublishSummary[]> {
-  const all = await readHistory(stateDir, unit).catch((): HistoryRecord[] => []);
+export async function recentPublishes(store: StateStore, unit: string, n = HISTORY_IN_STATUS): Promise<PublishSummary[]> {
+  const all = await readHistory(store, unit).catch((): HistoryRecord[] => []);
   return all
     .filter((r): r is PublishRecord => r.type === 'publish')
     .slice(-n)

@@ -28,13 +28,11 @@ export function createNginxDiscovery(): DiscoveryHook {
   };
   return {
     async register(nodes, ctx) {
-      const drain = drainingSet(ctx.stateDir);
-      for (const n of nodes) drain.delete(`${n.pool}/${n.name}`);
+      await drainingSet(ctx).delete(...nodes.map((n) => `${n.pool}/${n.name}`));
       await republish(nodes, ctx, 'register');
     },
     async unregister(nodes, ctx) {
-      const drain = drainingSet(ctx.stateDir);
-      for (const n of nodes) drain.add(`${n.pool}/${n.name}`);
+      await drainingSet(ctx).add(...nodes.map((n) => `${n.pool}/${n.name}`));
       await republish(nodes, ctx, 'unregister');
     },
   };

@@ -1,12 +1,11 @@
 /**
- * The unit's own record, beside the journal in the state dir (`nginx/history.jsonl`, append-only): every publish
+ * The unit's own record, kept in the state store (log `nginx/history.jsonl`, append-only): every publish
  * (version digest, files with their sha256, hosts and what each said, result, time) and an operation log of every
  * file change with the servers added and removed, the revision, the run and the cause (a reconcile, or a pool node
  * registering or unregistering). hubble kept no upstream history at all; this is what `git revert` is checked against.
  */
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { HostOutcome } from '../../drivers/types.js';
+import { appendJsonLines, getJson, putJson, tailJsonLines, type StateStore } from '../../store/index.js';
 
 export interface PublishRecord {
   type: 'publish';
@@ -40,30 +39,26 @@ export interface ChangeRecord {
 
 export type HistoryRecord = PublishRecord | ChangeRecord;
 
-const dirOf = (stateDir: string) => join(stateDir, 'nginx');
+const NS = 'nginx';
+const LOG = 'history.jsonl';
 
-export async function appendHistory(stateDir: string, records: HistoryRecord[]): Promise<void> {
-  if (records.length === 0) return;
-  await mkdir(dirOf(stateDir), { recursive: true, mode: 0o700 });
-  await appendFile(join(dirOf(stateDir), 'history.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+export async function appendHistory(store: StateStore, records: HistoryRecord[]): Promise<void> {
+  await appendJsonLines(store, NS, LOG, records);
 }
 
-/** Every record, oldest first; optionally of one unit. */
-export async function readHistory(stateDir: string, unit?: string): Promise<HistoryRecord[]> {
-  const text = await readFile(join(dirOf(stateDir), 'history.jsonl'), 'utf8').catch(() => '');
-  const all = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as HistoryRecord);
+/** The records at the end of the history (bounded by the store's tail), oldest first; optionally of one unit. */
+export async function readHistory(store: StateStore, unit?: string): Promise<HistoryRecord[]> {
+  const all = await tailJsonLines<HistoryRecord>(store, NS, LOG);
   return unit ? all.filter((r) => r.unit === unit) : all;
 }
 
 /** The file contents last published successfully, to log what changed line by line next time. */
-export async function readLastFiles(stateDir: string, unit: string): Promise<Record<string, string>> {
-  const text = await readFile(join(dirOf(stateDir), `${unit}.last.json`), 'utf8').catch(() => '{}');
-  return JSON.parse(text) as Record<string, string>;
+export async function readLastFiles(store: StateStore, unit: string): Promise<Record<string, string>> {
+  return (await getJson<Record<string, string>>(store, NS, `${unit}.last.json`)) ?? {};
 }
 
-export async function writeLastFiles(stateDir: string, unit: string, files: Record<string, string>): Promise<void> {
-  await mkdir(dirOf(stateDir), { recursive: true, mode: 0o700 });
-  await writeFile(join(dirOf(stateDir), `${unit}.last.json`), JSON.stringify(files));
+export async function writeLastFiles(store: StateStore, unit: string, files: Record<string, string>): Promise<void> {
+  await putJson(store, NS, `${unit}.last.json`, files);
 }
 
 /** `server` lines of an upstream file: what membership changed, for the operation log. */

@@ -56,7 +56,7 @@ export async function observeUnit(res: Resource<NginxUnitSpec>, ctx: KindContext
   const [rendered, hosts, history] = await Promise.all([
     renderUnit(res, ctx),
     observeHostsOf(res, ctx),
-    recentPublishes(ctx.stateDir, res.metadata.name),
+    recentPublishes(ctx.store, res.metadata.name),
   ]);
   return { ...toObserved(rendered, hosts), history };
 }

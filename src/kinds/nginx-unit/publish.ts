@@ -34,7 +34,7 @@ export interface PublishOutcome {
 
 export async function publishUnit(res: Resource<NginxUnitSpec>, ctx: KindContext, opts: { cause: string; drain?: boolean; onlyIfPublished?: boolean }): Promise<PublishOutcome> {
   const name = res.metadata.name;
-  return serialised(`${ctx.stateDir}\0${name}`, async () => {
+  return serialised(`${ctx.store.location}\0${name}`, async () => {
     const nginx = ctx.drivers.nginx;
     if (!nginx) throw new StalledError('InternalError', 'no nginx driver is wired');
     const [rendered, hosts] = await Promise.all([renderUnit(res, ctx), observeHostsOf(res, ctx)]);
@@ -65,17 +65,17 @@ export async function publishUnit(res: Resource<NginxUnitSpec>, ctx: KindContext
     } catch (err) {
       const failed = (err as { report?: PublishReport }).report;
       const explained = explainError(err, unitRoot(res), rendered.files, rendered.origins);
-      await appendHistory(ctx.stateDir, [
+      await appendHistory(ctx.store, [
         { type: 'publish', ...base, digest: rendered.digest, dir, files: shas, hosts: failed?.hosts ?? [], result: 'failed', error: describeError(explained) },
       ]);
       throw explained;
     }
-    const last = await readLastFiles(ctx.stateDir, name);
-    await appendHistory(ctx.stateDir, [
+    const last = await readLastFiles(ctx.store, name);
+    await appendHistory(ctx.store, [
       { type: 'publish', ...base, digest: rendered.digest, dir, files: shas, hosts: report.hosts, result: 'succeeded' },
       ...changeRecords(base, last, rendered.files, fileSha),
     ]);
-    await writeLastFiles(ctx.stateDir, name, rendered.files);
+    await writeLastFiles(ctx.store, name, rendered.files);
     ctx.logger.info({ unit: name, digest: rendered.digest, hosts: targets.map((t) => t.id), cause: opts.cause }, 'nginx unit published');
     return { digest: rendered.digest, report, unchanged };
   });

@@ -24,8 +24,8 @@ import { FailedError, StalledError, WaitingError } from '../../errors.js';
 export const memberHooks: PoolHooks = { machines: createMachineHook() };
 
 /** Nodes out of rotation (being unregistered, or not registered yet), as `<pool>/<node>`: see pool/rotation.ts. */
-export function drainingSet(stateDir: string): RotationSet {
-  return outOfRotation(stateDir);
+export function drainingSet(ctx: KindContext): RotationSet {
+  return outOfRotation(ctx.store);
 }
 
 export interface MemberResult {
@@ -48,7 +48,7 @@ export function createMemberCache(): MemberCache {
 
 export async function resolveMembers(res: Resource<NginxUpstreamSpec>, ctx: KindContext, cache: MemberCache): Promise<MemberResult> {
   const spec = res.spec;
-  const drain = drainingSet(ctx.stateDir);
+  const drain = await drainingSet(ctx).keys();
   const statics = (spec.servers ?? []).map((s) => tuned(s.address, s));
   const members: { server: RenderedServer; key: string }[] = [];
   let declaredEmpty = (spec.pools ?? []).length > 0;

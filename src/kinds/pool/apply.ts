@@ -95,8 +95,7 @@ async function registerHeld(
   hooks: PoolHooks,
   ctx: KindContext,
 ): Promise<void> {
-  const rotation = outOfRotation(ctx.stateDir);
-  for (const n of plan.remove) rotation.delete(`${res.metadata.name}/${n.name}`);
+  await outOfRotation(ctx.store).delete(...plan.remove.map((n) => `${res.metadata.name}/${n.name}`));
   const touched = new Set([...plan.remove, ...plan.restore, ...plan.stale].map((n) => n.name));
   const held = knownNodes(observed).filter((n) => observed.held?.includes(n.name) && !touched.has(n.name));
   if (held.length === 0 || !hooks.discovery) return;

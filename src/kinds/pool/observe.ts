@@ -51,7 +51,7 @@ export async function viewPool(res: Resource<PoolSpec>, ctx: KindContext, hooks:
   const grow = ph.template !== undefined && ph.machines !== undefined && unreadable.length === 0;
   const specDigest = nodeSpecDigest(res, image);
   await attachVerdicts(res, hosts.flatMap((h) => h.nodes), specDigest, ctx);
-  const out = new Set(outOfRotation(ctx.stateDir).ofPool(res.metadata.name));
+  const out = new Set(await outOfRotation(ctx.store).ofPool(res.metadata.name));
   const held = hosts
     .flatMap((h) => h.nodes)
     .filter((n) => out.has(`${res.metadata.name}/${n.name}`) && n.state === 'running' && n.healthy === true && n.specDigest === specDigest)

@@ -1,13 +1,11 @@
 /**
  * The moving parts of managed restarts (see restart.ts): the attempt counts per container id, kept in the state
- * dir so they survive a driftless restart (labels cannot change after `docker run`); reading exit details during
+ * store so they survive a driftless restart (labels cannot change after `docker run`); reading exit details during
  * observe; and the restarts apply makes. An attempt is recorded BEFORE `docker start`, with the exit it answers,
  * so a crash in between neither loses the count nor charges the same exit twice.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import type { SshTarget } from '../../drivers/types.js';
-import { describe, StalledError, WaitingError } from '../../errors.js';
+import { describe, StalledError, TransientError, WaitingError } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
 import { parseDuration } from '../../config/duration.js';
 import type { KindContext } from '../types.js';
@@ -15,31 +13,29 @@ import { exitInfoScript, managedRestart, parseExitInfo, restartScript, restartVe
 import type { FlowResult } from './runner.js';
 import type { NodeObserved, PoolSpec } from './spec.js';
 import { outputTail } from '../../util/output-tail.js';
+import { getJson, updateJson, type StateStore } from '../../store/index.js';
 
 /** Longest wait for a restart's delay inside one apply; a later restart is requeued (WaitingError). */
 export const MAX_INLINE_DELAY_MS = 60_000;
 
-/** Where a pool's restart counts are kept. */
-export function restartsPath(stateDir: string, pool: string): string {
-  return join(stateDir, 'pools', pool, 'restarts.json');
+const NS = 'pools';
+/** Where a pool's restart counts are kept in the state store (`pools/<pool>/restarts.json`). */
+const keyOf = (pool: string): string => `${pool}/restarts.json`;
+
+const asRecords = (v: unknown): Record<string, RestartRecord> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, RestartRecord>) : {});
+
+/** The records by container id; missing or unreadable records are no restarts yet. */
+export async function loadRestarts(store: StateStore, pool: string): Promise<Record<string, RestartRecord>> {
+  return asRecords(await getJson<unknown>(store, NS, keyOf(pool)));
 }
 
-/** The records by container id; a missing or unreadable file is no restarts yet. */
-export async function loadRestarts(stateDir: string, pool: string): Promise<Record<string, RestartRecord>> {
-  try {
-    const parsed: unknown = JSON.parse(await readFile(restartsPath(stateDir, pool), 'utf8'));
-    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, RestartRecord>) : {};
-  } catch {
-    return {};
-  }
-}
-
-async function saveRestarts(stateDir: string, pool: string, records: Record<string, RestartRecord>): Promise<void> {
-  const path = restartsPath(stateDir, pool);
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(records, null, 2)}\n`, { mode: 0o600 });
-  await rename(tmp, path);
+/** Changes a pool's records in one read-modify-write (the store's `update`). */
+async function changeRestarts(store: StateStore, pool: string, fn: (records: Record<string, RestartRecord>) => void): Promise<void> {
+  await updateJson<unknown>(store, NS, keyOf(pool), (cur) => {
+    const records = asRecords(cur);
+    fn(records);
+    return records;
+  });
 }
 
 /** Adds exit details to a host's exited nodes when the pool's policy is managed (one extra exec, only then). */
@@ -47,7 +43,7 @@ export async function readExits(res: Resource<PoolSpec>, target: SshTarget, node
   const exited = nodes.filter((n) => n.state === 'exited');
   if (exited.length === 0 || !managedRestart(res.spec.container.restartPolicy)) return;
   const r = await ctx.drivers.ssh.exec(target, exitInfoScript(exited.map((n) => n.name)), { timeoutMs: 30_000, signal: ctx.signal });
-  if (r.code !== 0) throw new Error(`docker inspect of exited nodes failed (exit ${r.code}): ${outputTail(r.stderr)}`);
+  if (r.code !== 0) throw new TransientError('ObserveFailed', `docker inspect of exited nodes failed (exit ${r.code}): ${outputTail(r.stderr)}`);
   const info = parseExitInfo(r.stdout);
   for (const n of exited) {
     const e = info.get(n.name);
@@ -59,7 +55,7 @@ export async function readExits(res: Resource<PoolSpec>, target: SshTarget, node
 export async function attachVerdicts(res: Resource<PoolSpec>, nodes: NodeObserved[], specDigest: string, ctx: KindContext): Promise<void> {
   const candidates = nodes.filter((n) => n.exit && n.specDigest === specDigest);
   if (candidates.length === 0) return;
-  const records = await loadRestarts(ctx.stateDir, res.metadata.name);
+  const records = await loadRestarts(ctx.store, res.metadata.name);
   for (const n of candidates) {
     const v = restartVerdict(res.spec.container.restartPolicy, n.exit!, records[n.id], `${n.name}@${n.host}`);
     if (v) n.restart = v;
@@ -86,7 +82,7 @@ export async function restartNodes(
 ): Promise<RestartOutcome> {
   const pool = res.metadata.name;
   const out: RestartOutcome = { results: [], gaveUp: [], later: [] };
-  const due = [];
+  const due: NodeObserved[] = [];
   for (const n of nodes) {
     const v = n.restart;
     if (!v) continue;
@@ -95,13 +91,13 @@ export async function restartNodes(
     else due.push(n);
   }
   if (due.length === 0) return out;
-  const records = await loadRestarts(ctx.stateDir, pool);
-  if (known) {
-    const seen = new Set(known.map((n) => n.id));
-    for (const id of Object.keys(records)) if (!seen.has(id)) delete records[id];
-  }
-  for (const n of due) records[n.id] = { attempts: n.restart!.attempts + 1, afterFinishedAtMs: n.exit!.finishedAtMs };
-  await saveRestarts(ctx.stateDir, pool, records);
+  await changeRestarts(ctx.store, pool, (records) => {
+    if (known) {
+      const seen = new Set(known.map((n) => n.id));
+      for (const id of Object.keys(records)) if (!seen.has(id)) delete records[id];
+    }
+    for (const n of due) records[n.id] = { attempts: n.restart!.attempts + 1, afterFinishedAtMs: n.exit!.finishedAtMs };
+  });
   const rp = res.spec.container.restartPolicy;
   const delayMs = rp?.delay !== undefined ? parseDuration(rp.delay) : 0;
   const log = ctx.logger.child({ pool });

@@ -4,60 +4,42 @@
  * completed registration and health, not health alone: after a failed expand the next run used to find the node
  * healthy and put it in the upstream although its `register` step never ran.
  *
- * Kept in `<state-dir>/pools/rotation.json` (written on every change, atomically) so a crash or restart between
- * "held" and "registered" keeps the node out until a run registers it. Keys are `<pool>/<node>`.
+ * Kept in the state store (`pools/rotation.json`, changed by read-modify-write) so a crash or restart between "held"
+ * and "registered" keeps the node out until a run registers it. Keys are `<pool>/<node>`. Every call reads the
+ * store: no copy in memory goes stale when another process (a later leader) changed the set.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { getJson, updateJson, type StateStore } from '../../store/index.js';
 
-/** A set of `<pool>/<node>` keys that writes itself through to the state dir. */
+/** A set of `<pool>/<node>` keys held in the state store. */
 export interface RotationSet {
-  has(key: string): boolean;
-  add(key: string): void;
-  delete(key: string): void;
+  /** The keys out of rotation now. */
+  keys(): Promise<ReadonlySet<string>>;
+  add(...keys: string[]): Promise<void>;
+  delete(...keys: string[]): Promise<void>;
   /** Keys of one pool's nodes. */
-  ofPool(pool: string): string[];
+  ofPool(pool: string): Promise<string[]>;
 }
 
-const sets = new Map<string, RotationSet>();
+const NS = 'pools';
+const KEY = 'rotation.json';
 
-/** The out-of-rotation set of a state dir (one per process and state dir). */
-export function outOfRotation(stateDir: string): RotationSet {
-  let set = sets.get(stateDir);
-  if (!set) sets.set(stateDir, (set = openRotation(join(stateDir, 'pools', 'rotation.json'))));
-  return set;
-}
+const asKeys = (data: unknown): string[] => (Array.isArray(data) ? data.filter((k): k is string => typeof k === 'string') : []);
 
-function openRotation(file: string): RotationSet {
-  const keys = new Set<string>(readKeys(file));
-  const save = (): void => {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify([...keys].sort())}\n`, { mode: 0o600 });
-    renameSync(tmp, file);
+/** The out-of-rotation set kept in `store`. */
+export function outOfRotation(store: StateStore): RotationSet {
+  const change = async (fn: (keys: Set<string>) => boolean): Promise<void> => {
+    await updateJson<unknown>(store, NS, KEY, (cur) => {
+      const keys = new Set(asKeys(cur));
+      return fn(keys) ? [...keys].sort() : undefined;
+    });
   };
+  const keys = async (): Promise<ReadonlySet<string>> => new Set(asKeys(await getJson<unknown>(store, NS, KEY)));
   return {
-    has: (key) => keys.has(key),
-    add(key) {
-      if (keys.has(key)) return;
-      keys.add(key);
-      save();
-    },
-    delete(key) {
-      if (!keys.delete(key)) return;
-      save();
-    },
-    ofPool: (pool) => [...keys].filter((k) => k.startsWith(`${pool}/`)),
+    keys,
+    add: (...add) => change((set) => add.filter((k) => !set.has(k) && set.add(k)).length > 0),
+    delete: (...del) => change((set) => del.filter((k) => set.delete(k)).length > 0),
+    ofPool: async (pool) => [...(await keys())].filter((k) => k.startsWith(`${pool}/`)),
   };
-}
-
-function readKeys(file: string): string[] {
-  try {
-    const data: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return Array.isArray(data) ? data.filter((k): k is string => typeof k === 'string') : [];
-  } catch {
-    return [];
-  }
 }
 
 /** What a flow does about rotation beyond its own steps (see `rotationPlan`). */

@@ -97,7 +97,7 @@ export async function runFlow(steps: ResolvedStep[], job: NodeJob, env: RunnerEn
       if (failed) return failed;
     }
     // A node is out of rotation from its start until it is registered (a step, or the end of this flow).
-    if (step.builtin === 'start_service' && discovery) outOfRotation(env.ctx.stateDir).add(key);
+    if (step.builtin === 'start_service' && discovery) await outOfRotation(env.ctx.store).add(key);
     if (next && env.builtins.replace && fusable(step, next)) {
       const failed = await runReplace(step, next, job, env, log);
       if (failed) return failed;

@@ -53,12 +53,12 @@ async function machinesOf(set: Resource<MachineSetSpec>, q: HostQuery, ctx: Kind
   const labels = { ...(set.spec.hostLabels ?? {}), 'driftless.dev/machine-set': set.metadata.name };
   const ref = { set: set.metadata.name };
   const driver = await providerFor(template, ctx);
-  const instances = await driver.list(groupTags(await ownerId(ctx.stateDir), ref));
+  const instances = await driver.list(groupTags(await ownerId(ctx.store), ref));
   const out: ResolvedHost[] = [];
   for (const inst of instances) {
     const name = inst.tags[TAG.machine] ?? inst.name;
     if (inst.state !== 'running' || !matches(q, name, labels)) continue;
-    const key = await readMachineKey(ctx.stateDir, groupDir(ref), name);
+    const key = await readMachineKey(ctx.store, groupDir(ref), name);
     if (!key) continue;
     const target = await machineTarget(inst, template, key.privateKey);
     out.push({ name, source: 'MachineSet', owner: `MachineSet/${set.metadata.name}`, address: target.host, labels, target });

@@ -22,7 +22,7 @@ export function clientTokenOf(owner: string, res: Resource<SlbLoadBalancerSpec>)
 export async function applySlb(task: Task<SlbLoadBalancerSpec, SlbObserved>, ctx: KindContext): Promise<void> {
   const res = task.desired;
   const driver = await slbDriverFor(res, ctx);
-  const tags = await ourTags(res, ctx.stateDir);
+  const tags = await ourTags(res, ctx.store);
   const o = await observeSlb(res, ctx);
   const w = workOf(res, o);
   if (w.immutable.length > 0) {
@@ -56,6 +56,6 @@ export async function removeSlb(entry: InventoryEntry, ctx: KindContext): Promis
     return;
   }
   const driver = await slbDriverFor(res, ctx);
-  const lb = await findLoadBalancer(res, driver, await ourTags(res, ctx.stateDir));
+  const lb = await findLoadBalancer(res, driver, await ourTags(res, ctx.store));
   if (lb) await driver.delete(lb.id);
 }

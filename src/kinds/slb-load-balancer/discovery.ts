@@ -34,13 +34,11 @@ export function createSlbDiscovery(): DiscoveryHook {
   };
   return {
     async register(nodes, ctx) {
-      const drain = drainingSet(ctx.stateDir);
-      for (const n of nodes) drain.delete(`${n.pool}/${n.name}`);
+      await drainingSet(ctx).delete(...nodes.map((n) => `${n.pool}/${n.name}`));
       await sync(nodes, ctx);
     },
     async unregister(nodes, ctx) {
-      const drain = drainingSet(ctx.stateDir);
-      for (const n of nodes) drain.add(`${n.pool}/${n.name}`);
+      await drainingSet(ctx).add(...nodes.map((n) => `${n.pool}/${n.name}`));
       await sync(nodes, ctx);
     },
   };

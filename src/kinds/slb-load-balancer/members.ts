@@ -35,7 +35,7 @@ export async function resolveBackends(res: Resource<SlbLoadBalancerSpec>, ctx: K
   const put = (id: string, w: number) => weights.set(id, Math.max(w, weights.get(id) ?? 0));
   for (const s of spec.backends?.servers ?? []) put(s.instanceId, s.weight ?? DEFAULT_WEIGHT);
   const unmapped: string[] = [];
-  const drain = drainingSet(ctx.stateDir);
+  const drain = await drainingSet(ctx).keys();
   for (const src of spec.backends?.pools ?? []) {
     const pool = ctx.resources.get<PoolSpec>('Pool', src.pool);
     if (!pool) throw new StalledError('ReferenceInvalid', `Pool/${src.pool} is not declared`);

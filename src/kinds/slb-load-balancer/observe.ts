@@ -7,6 +7,7 @@ import { StalledError } from '../../errors.js';
 import { DEFAULT_SLB_ENDPOINT, type SlbDriver } from '../../drivers/types.js';
 import type { Resource } from '../../model/resource.js';
 import { ownerId } from '../shared/machines/key-store.js';
+import type { StateStore } from '../../store/index.js';
 import { TAG } from '../shared/machines/tags.js';
 import type { KindContext } from '../types.js';
 import { resolveBackends } from './members.js';
@@ -28,8 +29,8 @@ export async function slbDriverFor(res: Resource<SlbLoadBalancerSpec>, ctx: Kind
   });
 }
 
-export async function ourTags(res: Resource<SlbLoadBalancerSpec>, stateDir: string): Promise<Record<string, string>> {
-  return { [TAG.owner]: await ownerId(stateDir), [SLB_TAG]: res.metadata.name };
+export async function ourTags(res: Resource<SlbLoadBalancerSpec>, store: StateStore): Promise<Record<string, string>> {
+  return { [TAG.owner]: await ownerId(store), [SLB_TAG]: res.metadata.name };
 }
 
 export async function findLoadBalancer(res: Resource<SlbLoadBalancerSpec>, driver: SlbDriver, tags: Record<string, string>): Promise<SlbObserved['lb']> {
@@ -47,7 +48,7 @@ export async function findLoadBalancer(res: Resource<SlbLoadBalancerSpec>, drive
 
 export async function observeSlb(res: Resource<SlbLoadBalancerSpec>, ctx: KindContext): Promise<SlbObserved> {
   const driver = await slbDriverFor(res, ctx);
-  const tags = await ourTags(res, ctx.stateDir);
+  const tags = await ourTags(res, ctx.store);
   const [lb, members] = await Promise.all([findLoadBalancer(res, driver, tags), resolveBackends(res, ctx)]);
   const tagsMissing = lb !== undefined && Object.entries(tags).some(([k, v]) => lb.tags[k] !== v);
   return { ...(lb ? { lb, tagsMissing } : {}), backends: members.backends, unmapped: members.unmapped };

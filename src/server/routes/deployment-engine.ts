@@ -1,17 +1,17 @@
 /**
  * The Deployment Engine's read-only HTTP surface (seed 004), served from what CFDeployment observations left in
- * the state dir: status `[{Comp, Ip, Cpu, Mem, Disk, Status}]`, hardware, config (secrets redacted), log list and
+ * the state store (through a read model): status `[{Comp, Ip, Cpu, Mem, Disk, Status}]`, hardware, config (secrets redacted), log list and
  * download. Changes go through Git: the seed's restart/stop/deploy/config-submit routes answer 405 and say how.
  * Every answer passes the sanitiser: install logs hold whatever install scripts printed (a component echoing its
  * password, a URL with credentials), and observations hold what hosts reported.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { listLogs, readLog, readSnapshots, type Snapshot } from '../../kinds/cf-deployment/store.js';
-import type { HostObservation, Instance } from '../../kinds/cf-deployment/spec.js';
+import type { DeploymentReadModel, HostObservation, Instance, Snapshot } from '../../kinds/cf-deployment/read-model.js';
 import { sanitize, sanitizeDeep } from '../../util/sanitize.js';
 
 export interface DeploymentEngineDeps {
-  stateDir: string;
+  /** The CF deployments' snapshots and install logs, read through the state store (never the kind's files). */
+  deployments: DeploymentReadModel;
 }
 
 export interface StatusEntry {
@@ -65,7 +65,7 @@ export function hardwareEntries(snap: Snapshot): { Comp: string; IP: string; Hos
 type Query = { deployment?: string; comp?: string; ip?: string };
 
 async function pick(deps: DeploymentEngineDeps, q: Query, reply: FastifyReply): Promise<Snapshot | undefined> {
-  const all = await readSnapshots(deps.stateDir);
+  const all = await deps.deployments.snapshots();
   if (all.length === 0) {
     // Not a permission matter (it was 403): there is nothing to show yet, and the answer says why.
     await reply.code(404).send({ error: 'no CFDeployment has been observed yet', reason: 'declare a CFDeployment in the config repo; its first observation is served here' });
@@ -117,12 +117,12 @@ export function registerDeploymentEngineRoutes(app: FastifyInstance, deps: Deplo
   app.get<{ Querystring: Query }>(`${base}/download`, async (req, reply) => {
     const snap = await pick(deps, req.query, reply);
     if (!snap) return reply;
-    return sanitizeDeep(await listLogs(deps.stateDir, snap.deployment));
+    return sanitizeDeep(await deps.deployments.logs(snap.deployment));
   });
   const download = async (name: string, q: Query, reply: FastifyReply) => {
     const snap = await pick(deps, q, reply);
     if (!snap) return reply;
-    const text = await readLog(deps.stateDir, snap.deployment, name.trim().replace(/^"|"$/g, ''));
+    const text = await deps.deployments.log(snap.deployment, name.trim().replace(/^"|"$/g, ''));
     if (text === undefined) return reply.code(404).send({ error: `no log ${name}` });
     return reply.type('text/plain; charset=utf-8').send(sanitize(text));
   };

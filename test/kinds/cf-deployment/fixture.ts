@@ -17,6 +17,7 @@ import { createResourceIndex } from '../../../src/reconcile/runtime.js';
 import { LOOPBACK_HOSTS, secretRef, testSecrets } from '../../harness/secrets.js';
 import { startTestHosts, type TestHosts } from '../../harness/hosts.js';
 import { silentLogger } from '../pool/fixture.js';
+import { createFileStore, type StateStore } from '../../../src/store/index.js';
 
 export const RELEASE_DIR = 'test/fixtures/cf-release';
 const KEY_SECRET = 'cf-test-key';
@@ -24,6 +25,8 @@ const KEY_SECRET = 'cf-test-key';
 export interface CfWorld {
   th: TestHosts;
   stateDir: string;
+  /** The state store the world's contexts share (over `stateDir`). */
+  store: StateStore;
   hostNames: string[];
   /** `127.0.0.1:<port>` of host i: the seed's plain-address form. */
   addressOf(i: number): string;
@@ -40,6 +43,7 @@ export interface CfWorld {
 export async function createCfWorld(hostCount: number, name: string): Promise<CfWorld> {
   const th = await startTestHosts(hostCount, { name });
   const stateDir = await mkdtemp(join(tmpdir(), 'driftless-cf-'));
+  const store = createFileStore(stateDir);
   const ssh: ManagedSshDriver = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts') });
   const secrets = testSecrets({
     [KEY_SECRET]: { value: th.privateKey, allow: LOOPBACK_HOSTS },
@@ -60,6 +64,7 @@ export async function createCfWorld(hostCount: number, name: string): Promise<Cf
     signal: new AbortController().signal,
     revision: 'test',
     repoDir: resolve('.'),
+    store,
     stateDir,
     inventory: { get: () => undefined },
   });
@@ -75,6 +80,7 @@ export async function createCfWorld(hostCount: number, name: string): Promise<Cf
   return {
     th,
     stateDir,
+    store,
     hostNames: th.hosts.map((h) => h.name),
     addressOf: (i) => `${th.hosts[i]?.address}:${th.hosts[i]?.port}`,
     deployment: (dname, spec) => ({

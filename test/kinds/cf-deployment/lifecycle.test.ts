@@ -12,6 +12,7 @@ import type { CFDeploymentSpec } from '../../../src/kinds/cf-deployment/spec.js'
 import Fastify from 'fastify';
 import { StalledError } from '../../../src/errors.js';
 import { registerDeploymentEngineRoutes } from '../../../src/server/routes/deployment-engine.js';
+import { createDeploymentReadModel } from '../../../src/kinds/cf-deployment/read-model.js';
 import { waitFor } from '../../harness/cli.js';
 import { createCfWorld, type CfWorld } from './fixture.js';
 
@@ -139,7 +140,7 @@ describe('CFDeployment on real hosts with monit', () => {
     const app = Fastify();
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-    registerDeploymentEngineRoutes(app, { stateDir: w.stateDir });
+    registerDeploymentEngineRoutes(app, { deployments: createDeploymentReadModel(w.store) });
     const url = await app.listen({ host: '127.0.0.1', port: 0 });
     try {
       const status = (await (await fetch(`${url}/deployment-engine/status`)).json()) as Record<string, string>[];

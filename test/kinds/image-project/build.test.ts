@@ -20,6 +20,7 @@ import { commitAll, initWorkRepo, push } from '../../harness/git-cli.js';
 import { startGitServer, type GitServer } from '../../harness/git-server.js';
 import { seedBaseImage, startRegistry, type TestRegistry } from '../../harness/registry.js';
 import { tempDir } from '../../harness/tmp.js';
+import { createFileStore } from '../../../src/store/index.js';
 
 const silent: Logger = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
 const AUTH = { username: 'builder', password: 'reg-pass-7c1f' };
@@ -59,6 +60,7 @@ function context(resources: Resource[]): KindContext {
     signal: new AbortController().signal,
     revision: 'test',
     repoDir: stateDir,
+    store: createFileStore(stateDir),
     stateDir,
     inventory: { get: () => undefined },
   };

@@ -20,6 +20,7 @@ import { API_VERSION, type Resource } from '../../../src/model/resource.js';
 import { createResourceIndex } from '../../../src/reconcile/runtime.js';
 import { testSecrets, type TestSecret } from '../../harness/secrets.js';
 import { labDocker } from '../../harness/docker.js';
+import { createFileStore, type StateStore } from '../../../src/store/index.js';
 
 export const silent: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined, child: () => silent };
 
@@ -29,6 +30,8 @@ export function res<Spec>(kind: string, name: string, spec: Spec, annotations?: 
 
 export interface MachineWorld {
   stateDir: string;
+  /** The state store the world's contexts share (over `stateDir`). */
+  store: StateStore;
   owner: string;
   ctx(resources: Resource[], inventory?: Record<string, InventoryEntry>): KindContext;
   converge(set: Resource<MachineSetSpec>, others: Resource[]): Promise<{ diff: DiffOutcome; observed: MachineSetObserved }>;
@@ -41,7 +44,8 @@ export interface MachineWorld {
 /** `secrets`: the operator catalogue the world's resources may name (e.g. an Aliyun account's keys). */
 export async function createMachineWorld(secretsGiven: Record<string, TestSecret> = {}): Promise<MachineWorld> {
   const stateDir = await mkdtemp(join(tmpdir(), 'driftless-machines-'));
-  const owner = await ownerId(stateDir);
+  const store = createFileStore(stateDir);
+  const owner = await ownerId(store);
   const ssh = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts') });
   const docker = labDocker();
   const socketPath = (docker.modem as { socketPath?: string }).socketPath;
@@ -62,12 +66,14 @@ export async function createMachineWorld(secretsGiven: Record<string, TestSecret
     signal: new AbortController().signal,
     revision: 'test',
     repoDir: stateDir,
+    store,
     stateDir,
     inventory: { get: (k) => inventory[k] },
   });
   const labelOf = `driftless.machine.tag.${TAG.owner}=${owner}`;
   return {
     stateDir,
+    store,
     owner,
     ctx,
     async observe(set, others) {

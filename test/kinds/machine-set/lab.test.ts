@@ -43,7 +43,7 @@ describe('MachineSet on the lab provider', () => {
     expect(observed.machines.map((m) => [m.name, m.state])).toEqual([['web-0', 'ready'], ['web-1', 'ready']]);
     expect(observed.machines[0]!.facts?.cpus).toBeGreaterThan(0);
     expect(await w.labContainers()).toHaveLength(2);
-    const key = await readMachineKey(w.stateDir, 'set-web', 'web-0');
+    const key = await readMachineKey(w.store, 'set-web', 'web-0');
     expect(key?.privateKey).toContain('PRIVATE KEY');
     expect(statSync(join(w.stateDir, 'machines/keys/set-web/web-0/id_ed25519')).mode & 0o777).toBe(0o600);
     const hosts = await resolveHosts({ selector: { role: 'web' } }, w.ctx([set(2), template(10)]));
@@ -60,8 +60,8 @@ describe('MachineSet on the lab provider', () => {
     expect(diff.changes).toContainEqual({ path: 'machines.delete', before: ['web-1'] });
     expect(observed.machines.map((m) => m.name)).toEqual(['web-0']);
     expect(await w.labContainers()).toHaveLength(1);
-    expect((await readLedger(w.stateDir, 'small')).map((c) => [c.machine, c.hours])).toEqual([['web-1', 1]]);
-    expect(await readMachineKey(w.stateDir, 'set-web', 'web-1')).toBeUndefined();
+    expect((await readLedger(w.store, 'small')).map((c) => [c.machine, c.hours])).toEqual([['web-1', 1]]);
+    expect(await readMachineKey(w.store, 'set-web', 'web-1')).toBeUndefined();
   });
 
   it('refuses expansion past the quota with a stalled QuotaExceeded status', async () => {

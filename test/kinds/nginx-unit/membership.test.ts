@@ -75,7 +75,7 @@ describe('upstream membership follows the pool', () => {
     expect(both).toHaveLength(2);
     const second = both.find((ip) => ip !== first) as string;
     expect(new Set(await bodies(1, 6))).toEqual(new Set(both.map((ip) => `${ip}-v1`)));
-    const registered = (await readHistory(w.nginxCtx([]).stateDir, 'edge')).filter((r) => r.type === 'change' && r.cause.startsWith('register'));
+    const registered = (await readHistory(w.nginxCtx([]).store, 'edge')).filter((r) => r.type === 'change' && r.cause.startsWith('register'));
     expect(registered.at(-1)).toMatchObject({ file: 'upstream/api.upstream', added: [`${second}:9090`], removed: [] });
 
     // A bounded request loop inside host b, running until the rollout is over (a stop file) or 20000 requests.

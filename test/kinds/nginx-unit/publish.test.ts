@@ -75,7 +75,7 @@ describe('nginx unit publish on real hosts', () => {
     expect(diff.changes.find((c) => c.path === 'reload')?.after).toMatch(/Host\/.*\(upstream only\).*only upstream files change/);
     await w.apply(unit(), extra);
     for (const i of [0, 1]) expect(await w.curl(i, 8088)).toBe(`${w.th.hosts[i]?.name}-8082`);
-    const log = (await readHistory(w.nginxCtx([]).stateDir, 'web')).filter((r) => r.type === 'change' && r.file === 'upstream/web.upstream');
+    const log = (await readHistory(w.nginxCtx([]).store, 'web')).filter((r) => r.type === 'change' && r.file === 'upstream/web.upstream');
     expect(log.at(-1)).toMatchObject({ revision: 'test', cause: 'reconcile', added: ['127.0.0.1:8082'], removed: ['127.0.0.1:8081'] });
   });
 
@@ -98,7 +98,7 @@ describe('nginx unit publish on real hosts', () => {
     const after = await Promise.all([0, 1].map((i) => w.th.hosts[i]!.exec(`readlink ${ROOT}/current`)));
     expect(after.map((r) => r.stdout)).toEqual(before.map((r) => r.stdout));
     for (const i of [0, 1]) expect(await w.curl(i, 8088)).toBe(`${w.th.hosts[i]?.name}-8082`);
-    const last = (await readHistory(w.nginxCtx([]).stateDir, 'web')).filter((r) => r.type === 'publish').at(-1);
+    const last = (await readHistory(w.nginxCtx([]).store, 'web')).filter((r) => r.type === 'publish').at(-1);
     expect(last).toMatchObject({ result: 'failed', run: NGINX_TEST_RUN });
     expect(last && 'hosts' in last ? last.hosts.find((h) => h.host === `Host/${bad}`)?.message : '').toMatch(/\[emerg\] open\(\) "\/etc\/dl-extra.conf" failed/);
   });

@@ -13,6 +13,7 @@ import type { Resource } from '../../../src/model/resource.js';
 import { createResourceIndex } from '../../../src/reconcile/runtime.js';
 import { testSecrets, type TestSecret } from '../../harness/secrets.js';
 import { silentLogger } from './fixture.js';
+import { createFileStore } from '../../../src/store/index.js';
 
 interface ChildInput {
   resources: Resource[];
@@ -31,6 +32,7 @@ const ctx: KindContext = {
   signal: new AbortController().signal,
   revision: 'child',
   repoDir: tmpdir(),
+  store: createFileStore(tmpdir()),
   stateDir: tmpdir(),
   inventory: { get: () => undefined },
 };

@@ -18,6 +18,7 @@ import { createResourceIndex } from '../../../src/reconcile/runtime.js';
 import { growingTestSecrets, LOOPBACK_HOSTS, secretRef, type TestSecret } from '../../harness/secrets.js';
 import { labDocker } from '../../harness/docker.js';
 import { startTestHosts, type TestHosts } from '../../harness/hosts.js';
+import { createFileStore } from '../../../src/store/index.js';
 
 export interface NodeContainer {
   id: string;
@@ -71,6 +72,7 @@ export async function createPoolWorld(
 ): Promise<PoolWorld> {
   const th = await startTestHosts(hostCount, opts.ownEngine ? { name, ownEngine: opts.ownEngine, labels: {} } : { name, dockerSocket: true, labels: {} });
   const stateDir = await mkdtemp(join(tmpdir(), 'driftless-pool-'));
+  const store = createFileStore(stateDir);
   const ssh: ManagedSshDriver = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts') });
   const catalogue = growingTestSecrets({ [KEY_SECRET]: { value: th.privateKey, allow: LOOPBACK_HOSTS } });
   const secrets = catalogue.resolver;
@@ -95,6 +97,7 @@ export async function createPoolWorld(
     signal: new AbortController().signal,
     revision: 'test',
     repoDir: stateDir,
+    store,
     stateDir,
     inventory: { get: (key) => applied.get(key) },
   });

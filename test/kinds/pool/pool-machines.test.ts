@@ -16,6 +16,7 @@ import { createPoolKind } from '../../../src/kinds/pool/index.js';
 import { viewPool } from '../../../src/kinds/pool/observe.js';
 import type { PoolObserved, PoolSpec } from '../../../src/kinds/pool/spec.js';
 import { ownerId } from '../../../src/kinds/shared/machines/key-store.js';
+import { createFileStore } from '../../../src/store/index.js';
 import { createMachineHook } from '../../../src/kinds/shared/machines/pool-hook.js';
 import { TAG } from '../../../src/kinds/shared/machines/tags.js';
 import type { InventoryEntry } from '../../../src/model/inventory.js';
@@ -165,7 +166,7 @@ describe('a pool machine survives kill -9 between create and record', () => {
   const state = tempDir('dl-pool-machines-state');
   afterAll(async () => {
     running?.child.kill('SIGKILL');
-    await removeByLabel(`driftless.machine.tag.${TAG.owner}=${await ownerId(state)}`);
+    await removeByLabel(`driftless.machine.tag.${TAG.owner}=${await ownerId(createFileStore(state))}`);
   });
 
   it('adopts the machine made before the crash instead of making another', { timeout: 240_000 }, async () => {

@@ -3,13 +3,12 @@
  * restarts the same container, never before FinishedAt + delay (read back from `docker inspect`, no timing
  * assumptions), and after maxAttempts restarts leaves it exited and stalls the pool with the reason in status.
  */
-import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { StalledError } from '../../../src/errors.js';
 import { poolDetails } from '../../../src/kinds/pool/index.js';
 import { poolHealth } from '../../../src/kinds/pool/diff.js';
-import { restartsPath } from '../../../src/kinds/pool/restart-state.js';
+import { loadRestarts } from '../../../src/kinds/pool/restart-state.js';
 import type { PoolSpec } from '../../../src/kinds/pool/spec.js';
 import { labDocker } from '../../harness/docker.js';
 import { createPoolWorld, type PoolWorld } from './fixture.js';
@@ -90,6 +89,6 @@ it('restarts an exited node after the delay, counts attempts, and stalls after m
   expect(err).toBeInstanceOf(StalledError);
   expect((err as Error).message).toBe(`pool ${name}: ${reason}`);
   expect(await state(id)).toEqual(last);
-  const records = JSON.parse(await readFile(restartsPath(world.ctxFor([]).stateDir, name), 'utf8')) as Record<string, { attempts: number }>;
+  const records = await loadRestarts(world.ctxFor([]).store, name);
   expect(records[id]?.attempts).toBe(2);
 }, 240_000);

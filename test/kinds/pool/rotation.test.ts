@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { SshDriver } from '../../../src/drivers/types.js';
 import type { DiscoveryHook } from '../../../src/kinds/pool/hooks.js';
 import { outOfRotation, rotationPlan } from '../../../src/kinds/pool/rotation.js';
+import { createFileStore } from '../../../src/store/index.js';
 import { runFlow, type BuiltinActions, type NodeJob } from '../../../src/kinds/pool/runner.js';
 import type { ResolvedStep } from '../../../src/kinds/task-template/resolve.js';
 import type { BuiltinStep } from '../../../src/kinds/task-template/spec.js';
@@ -37,23 +38,24 @@ function world() {
     throw new Error('not used');
   };
   const ssh: SshDriver = { exec: unused, upload: unused, readFile: unused, disconnect: unused, close: unused };
-  const ctx = { drivers: { ssh }, logger: silentLogger, signal: new AbortController().signal, stateDir } as unknown as KindContext;
+  const store = createFileStore(stateDir);
+  const ctx = { drivers: { ssh }, logger: silentLogger, signal: new AbortController().signal, stateDir, store } as unknown as KindContext;
   const calls: string[] = [];
-  const rotation = outOfRotation(stateDir);
+  const rotation = outOfRotation(store);
   // A discovery that records what it was asked and what membership would see at that moment.
   const discovery: DiscoveryHook = {
     async register(nodes) {
-      for (const n of nodes) rotation.delete(`${n.pool}/${n.name}`);
+      await rotation.delete(...nodes.map((n) => `${n.pool}/${n.name}`));
       calls.push(`register ${nodes.map((n) => n.name).join(',')}`);
     },
     async unregister(nodes) {
-      for (const n of nodes) rotation.add(`${n.pool}/${n.name}`);
+      await rotation.add(...nodes.map((n) => `${n.pool}/${n.name}`));
       calls.push(`unregister ${nodes.map((n) => n.name).join(',')}`);
     },
   };
   const failing = new Set<string>();
   const act = (what: string) => async () => {
-    calls.push(`${what} (in rotation: ${!rotation.has('web/web-0')})`);
+    calls.push(`${what} (in rotation: ${!(await rotation.keys()).has('web/web-0')})`);
     if (failing.has(what)) throw new Error(`${what} failed`);
   };
   const builtins: BuiltinActions = { start: act('start'), stop: act('stop'), waitHealthy: act('health') };
@@ -81,7 +83,7 @@ describe('runFlow keeps membership health-gated', () => {
     const r = await w.run(s('start_service', 'check_health', 'register'));
     expect(r).toMatchObject({ ok: false, failedStep: 'check_health' });
     expect(w.calls).toEqual(['start (in rotation: false)', 'health (in rotation: false)']);
-    expect(w.rotation.has('web/web-0')).toBe(true);
+    expect((await w.rotation.keys()).has('web/web-0')).toBe(true);
     expect(JSON.parse(readFileSync(join(w.stateDir, 'pools', 'rotation.json'), 'utf8'))).toEqual(['web/web-0']);
   });
 

@@ -66,7 +66,7 @@ export async function convergeGroup(group: MachineGroup, ctx: KindContext): Prom
 
 /** Creates one named machine (key and client token stored first) and brings it to ready. */
 export async function createMachine(driver: ProviderDriver, group: MachineGroup, owner: string, name: string, ctx: KindContext): Promise<void> {
-  const key = await ensureMachineKey(ctx.stateDir, groupDir(group.ref), name);
+  const key = await ensureMachineKey(ctx.store, groupDir(group.ref), name);
   const id = await driver.create({
     clientToken: key.clientToken,
     name,
@@ -92,7 +92,7 @@ export async function bringUp(driver: ProviderDriver, group: MachineGroup, id: s
     }
     throw err;
   }
-  const key = await ensureMachineKey(ctx.stateDir, groupDir(group.ref), name);
+  const key = await ensureMachineKey(ctx.store, groupDir(group.ref), name);
   const target = await machineTarget(inst, group.template, key.privateKey);
   await waitForSsh(target, spec.waitTimeoutSeconds ?? 600, ctx);
   await initialise(target, group, name, ctx);
@@ -125,8 +125,8 @@ async function initialise(target: SshTarget, group: MachineGroup, name: string, 
       result = await ctx.drivers.ssh.exec(target, 'sh -s', { stdin: stepScript(step), timeoutMs, signal: ctx.signal });
     } catch (err) {
       if (!(err instanceof TransientError) || err.reason !== 'Timeout') throw err;
-      const attempts = (await initTimeouts(ctx.stateDir, dir, name)) + 1;
-      await setInitTimeouts(ctx.stateDir, dir, name, attempts);
+      const attempts = (await initTimeouts(ctx.store, dir, name)) + 1;
+      await setInitTimeouts(ctx.store, dir, name, attempts);
       await ctx.drivers.ssh.disconnect(target);
       const retries = spec.initRetries ?? 2;
       const msg = `${target.id}: init timeout in step "${step.name}" after ${timeoutMs} ms (attempt ${attempts} of ${retries + 1})`;
@@ -138,7 +138,7 @@ async function initialise(target: SshTarget, group: MachineGroup, name: string, 
       throw new FailedError('CommandFailed', `${target.id}: init step "${step.name}" exited ${result.code}${tail ? `: ${tail}` : ''}`);
     }
   }
-  await setInitTimeouts(ctx.stateDir, dir, name, 0);
+  await setInitTimeouts(ctx.store, dir, name, 0);
 }
 
 /** Stop, then delete, then bill the hours and forget the key; an instance already gone still gets billed once. */
@@ -151,8 +151,8 @@ export async function deleteMachine(
   ctx: KindContext,
 ): Promise<void> {
   await stopAndDelete(driver, id, waitOptions(group.template.spec, ctx.signal));
-  await closeMachine(ctx.stateDir, group.template.metadata.name, { id, machine: name, start: createdAt, end: new Date().toISOString() });
-  await removeMachineKey(ctx.stateDir, groupDir(group.ref), name);
+  await closeMachine(ctx.store, group.template.metadata.name, { id, machine: name, start: createdAt, end: new Date().toISOString() });
+  await removeMachineKey(ctx.store, groupDir(group.ref), name);
   ctx.logger.info({ machine: name, id }, 'machine deleted');
 }
 

@@ -1,13 +1,14 @@
 /**
- * The local key store: one SSH key pair per machine, generated here and written (0600) BEFORE the provider is
- * asked for the machine, together with the client token of that attempt. So a crash between "create" and
- * "record" leaves everything the next run needs to adopt the machine and log in; nothing private ever goes to
- * Git, logs, status or HTTP (jupiter kept private keys in MySQL and served them over HTTP).
+ * The key store: one SSH key pair per machine, generated here and written to the state store (namespace `machines`,
+ * the private key and client token as secrets) BEFORE the provider is asked for the machine, together with the
+ * client token of that attempt. So a crash between "create" and "record" leaves everything the next run needs to
+ * adopt the machine and log in; nothing private ever goes to Git, logs, status or HTTP (jupiter kept private keys
+ * in MySQL and served them over HTTP). On the file backend the layout is the state dir's old one:
+ * `machines/owner`, `machines/keys/<group>/<machine>/{id_ed25519,id_ed25519.pub,token,init-timeouts}`.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { StalledError } from '../../../errors.js';
+import type { StateStore } from '../../../store/index.js';
 import { generateEd25519 } from '../../../util/ssh-keygen.js';
 
 export interface MachineKey {
@@ -18,113 +19,89 @@ export interface MachineKey {
 }
 
 const NAME_RE = /^[a-z0-9]([-a-z0-9._]*[a-z0-9])?$/;
+const NS = 'machines';
+const OWNER = 'owner';
 
-function root(stateDir: string): string {
-  return join(stateDir, 'machines');
+/** `<group>` is `set-<name>` or `pool-<name>`; both parts are resource names, so safe as key segments. */
+function prefixOf(group: string, machine: string): string {
+  if (!/^(set|pool)-/.test(group) || !NAME_RE.test(machine)) throw new StalledError('InternalError', `invalid machine key path ${group}/${machine}`);
+  return `keys/${group}/${machine}/`;
 }
 
-/** `<group>` is `set-<name>` or `pool-<name>`; both parts are resource names, so safe as path segments. */
-function dirOf(stateDir: string, group: string, machine: string): string {
-  if (!/^(set|pool)-/.test(group) || !NAME_RE.test(machine)) throw new Error(`invalid machine key path ${group}/${machine}`);
-  return join(root(stateDir), 'keys', group, machine);
+/** Per store: in-flight work shared by concurrent callers (one owner id, one key per machine). */
+const owners = new WeakMap<StateStore, Promise<string>>();
+const ensuring = new WeakMap<StateStore, Map<string, Promise<MachineKey>>>();
+
+/** The owner id of a store that has made machines; undefined when it never has (nothing is created). */
+export async function readOwnerId(store: StateStore): Promise<string | undefined> {
+  return (await store.get(NS, OWNER))?.toString('utf8').trim() || undefined;
 }
 
-const owners = new Map<string, Promise<string>>();
-
-/** The owner id of a state dir that has made machines; undefined when it never has (nothing is created). */
-export function readOwnerId(stateDir: string): string | undefined {
-  const path = join(root(stateDir), 'owner');
-  return existsSync(path) ? readFileSync(path, 'utf8').trim() : undefined;
-}
-
-/** This installation's owner id (tag value), created once per state dir. */
-export function ownerId(stateDir: string): Promise<string> {
-  const path = join(root(stateDir), 'owner');
-  let pending = owners.get(path);
+/** This installation's owner id (tag value), created once per store (read-or-create in one `update`). */
+export function ownerId(store: StateStore): Promise<string> {
+  let pending = owners.get(store);
   if (!pending) {
-    // One read-or-create per state dir in this process: concurrent first calls would mint two ids and race the rename.
-    pending = readOrCreateOwner(stateDir, path);
-    owners.set(path, pending);
-    pending.catch(() => owners.delete(path));
+    pending = store
+      .update(NS, OWNER, (cur) => (cur && cur.toString('utf8').trim() ? undefined : `dl-${randomBytes(5).toString('hex')}\n`))
+      .then((v) => (v?.toString('utf8') ?? '').trim());
+    owners.set(store, pending);
+    pending.catch(() => owners.delete(store));
   }
   return pending;
 }
 
-async function readOrCreateOwner(stateDir: string, path: string): Promise<string> {
-  if (existsSync(path)) return (await readFile(path, 'utf8')).trim();
-  await mkdir(root(stateDir), { recursive: true, mode: 0o700 });
-  const id = `dl-${randomBytes(5).toString('hex')}`;
-  await writeAtomic(path, `${id}\n`, 0o644);
-  return id;
+export async function readMachineKey(store: StateStore, group: string, machine: string): Promise<MachineKey | undefined> {
+  const p = prefixOf(group, machine);
+  const [privateKey, publicKey, clientToken] = await Promise.all(['id_ed25519', 'id_ed25519.pub', 'token'].map((f) => store.get(NS, p + f)));
+  if (!privateKey || !publicKey || !clientToken) return undefined;
+  return { privateKey: privateKey.toString('utf8'), publicKey: publicKey.toString('utf8').trim(), clientToken: clientToken.toString('utf8').trim() };
 }
-
-export async function readMachineKey(stateDir: string, group: string, machine: string): Promise<MachineKey | undefined> {
-  const dir = dirOf(stateDir, group, machine);
-  try {
-    const [privateKey, publicKey, clientToken] = await Promise.all(
-      ['id_ed25519', 'id_ed25519.pub', 'token'].map((f) => readFile(join(dir, f), 'utf8')),
-    );
-    return { privateKey: privateKey!, publicKey: publicKey!.trim(), clientToken: clientToken!.trim() };
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-const ensuring = new Map<string, Promise<MachineKey>>();
 
 /**
  * The machine's key and token, generating and writing them first when this is a new machine. Concurrent callers
  * for one machine share one generation: two would mint two keys and race each other's writes.
  */
-export function ensureMachineKey(stateDir: string, group: string, machine: string): Promise<MachineKey> {
-  const dir = dirOf(stateDir, group, machine);
-  let pending = ensuring.get(dir);
+export function ensureMachineKey(store: StateStore, group: string, machine: string): Promise<MachineKey> {
+  const p = prefixOf(group, machine);
+  let inFlight = ensuring.get(store);
+  if (!inFlight) ensuring.set(store, (inFlight = new Map()));
+  let pending = inFlight.get(p);
   if (!pending) {
-    pending = createMachineKey(stateDir, group, machine).finally(() => ensuring.delete(dir));
-    ensuring.set(dir, pending);
+    const map = inFlight;
+    pending = createMachineKey(store, group, machine).finally(() => map.delete(p));
+    map.set(p, pending);
   }
   return pending;
 }
 
-async function createMachineKey(stateDir: string, group: string, machine: string): Promise<MachineKey> {
-  const existing = await readMachineKey(stateDir, group, machine);
+async function createMachineKey(store: StateStore, group: string, machine: string): Promise<MachineKey> {
+  const existing = await readMachineKey(store, group, machine);
   if (existing) return existing;
-  const dir = dirOf(stateDir, group, machine);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await chmod(root(stateDir), 0o700);
+  const p = prefixOf(group, machine);
   const { default: ssh2 } = await import('ssh2');
   const pair = generateEd25519(ssh2, `driftless-${machine}`);
   const key = { privateKey: pair.private, publicKey: pair.public.trim(), clientToken: randomBytes(16).toString('hex') };
-  await writeAtomic(join(dir, 'id_ed25519'), key.privateKey, 0o600);
-  await writeAtomic(join(dir, 'id_ed25519.pub'), `${key.publicKey}\n`, 0o644);
-  await writeAtomic(join(dir, 'token'), `${key.clientToken}\n`, 0o600);
+  await store.put(NS, `${p}id_ed25519`, key.privateKey, { secret: true });
+  await store.put(NS, `${p}id_ed25519.pub`, `${key.publicKey}\n`);
+  // The token last: readMachineKey sees a key only once all three parts are there.
+  await store.put(NS, `${p}token`, `${key.clientToken}\n`, { secret: true });
   return key;
 }
 
 /** Forgets a deleted machine: the next machine of that name gets a new key and a new client token. */
-export async function removeMachineKey(stateDir: string, group: string, machine: string): Promise<void> {
-  await rm(dirOf(stateDir, group, machine), { recursive: true, force: true });
+export async function removeMachineKey(store: StateStore, group: string, machine: string): Promise<void> {
+  const p = prefixOf(group, machine);
+  for (const k of await store.list(NS, p)) await store.delete(NS, k);
 }
 
 /** Init attempts that timed out, kept beside the key so the retry policy survives restarts. */
-export async function initTimeouts(stateDir: string, group: string, machine: string): Promise<number> {
-  try {
-    return Number((await readFile(join(dirOf(stateDir, group, machine), 'init-timeouts'), 'utf8')).trim()) || 0;
-  } catch {
-    return 0;
-  }
+export async function initTimeouts(store: StateStore, group: string, machine: string): Promise<number> {
+  return Number((await store.get(NS, `${prefixOf(group, machine)}init-timeouts`))?.toString('utf8').trim()) || 0;
 }
 
-export async function setInitTimeouts(stateDir: string, group: string, machine: string, n: number): Promise<void> {
-  const dir = dirOf(stateDir, group, machine);
-  if (!existsSync(dir)) return;
-  await writeAtomic(join(dir, 'init-timeouts'), `${n}\n`, 0o600);
-}
-
-async function writeAtomic(path: string, content: string, mode: number): Promise<void> {
-  // A unique temp name: two writers of one path never share (and interleave into) one temp file.
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, content, { mode });
-  await rename(tmp, path);
+/** Sets the count of a machine that has a key; a machine forgotten meanwhile stays forgotten. */
+export async function setInitTimeouts(store: StateStore, group: string, machine: string, n: number): Promise<void> {
+  const p = prefixOf(group, machine);
+  if (!(await store.get(NS, `${p}token`))) return;
+  await store.put(NS, `${p}init-timeouts`, `${n}\n`);
 }

@@ -81,13 +81,13 @@ export async function machineTarget(
 }
 
 export async function observeGroup(group: MachineGroup, ctx: KindContext): Promise<GroupObserved> {
-  const owner = await ownerId(ctx.stateDir);
+  const owner = await ownerId(ctx.store);
   const driver = await providerFor(group.template, ctx);
   const tplName = group.template.metadata.name;
   const [instances, forTemplate, closed] = await Promise.all([
     driver.list(groupTags(owner, group.ref)),
     driver.list({ [TAG.owner]: owner, [TAG.template]: tplName }),
-    readLedger(ctx.stateDir, tplName),
+    readLedger(ctx.store, tplName),
   ]);
   const initWanted = planSteps(group.template.spec.init).map((s) => s.digest);
   const machines = await Promise.all(instances.map((i) => observeMachine(i, group, initWanted, ctx)));
@@ -119,13 +119,13 @@ async function observeMachine(inst: ProviderInstance, group: MachineGroup, initW
     providerState: inst.rawState,
     createdAt: inst.createdAt,
     initDone: [],
-    initTimeouts: await initTimeouts(ctx.stateDir, dir, name).catch(() => 0),
+    initTimeouts: await initTimeouts(ctx.store, dir, name).catch(() => 0),
   };
   if (inst.state === 'pending') return { ...base, state: 'creating' };
   if (inst.state === 'stopped' || inst.state === 'starting') return { ...base, state: 'created' };
   if (inst.state === 'stopping') return { ...base, state: 'deleting' };
   if (inst.state !== 'running') return { ...base, error: `provider reports ${inst.rawState}` };
-  const key = await readMachineKey(ctx.stateDir, dir, name).catch(() => undefined);
+  const key = await readMachineKey(ctx.store, dir, name).catch(() => undefined);
   if (!key) return { ...base, error: 'no private key for this machine in the local key store' };
   try {
     const target = await machineTarget(inst, group.template, key.privateKey);

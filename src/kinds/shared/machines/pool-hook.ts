@@ -39,7 +39,7 @@ async function toPoolMachine(m: MachineObserved, group: MachineGroup, ctx: KindC
     ...(m.error ? { error: m.error } : {}),
   };
   if (m.state !== 'ready' || !m.address) return base;
-  const key = await readMachineKey(ctx.stateDir, groupDir(group.ref), m.name);
+  const key = await readMachineKey(ctx.store, groupDir(group.ref), m.name);
   const driver = await providerFor(group.template, ctx);
   const inst = await driver.describe(m.id);
   if (!key || !inst) return base;

@@ -1,12 +1,10 @@
 /**
  * Quota in machine-hours, as OpenDCP bills it: every machine consumes the hours from its creation to its
  * deletion, each started hour counted (jupiter subtracted hours of the day and ignored the date). Hours of
- * deleted machines are kept in a small ledger per template in the state dir; hours of live machines are computed
+ * deleted machines are kept in a small ledger per template in the state store (`machines/ledger/<template>.json`); hours of live machines are computed
  * from the provider's creation time, so a machine adopted after a crash is billed from when it really started.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import type { StateStore } from '../../../store/index.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -63,32 +61,25 @@ export function describeUsage(u: QuotaUsage): string {
   return `${u.usedHours} of ${u.quotaHours} machine-hours used (${u.liveMachines} live, ${u.deletedMachines} deleted)${u.allowOverdraft ? ', overdraft allowed' : ''}`;
 }
 
-function ledgerPath(stateDir: string, template: string): string {
-  return join(stateDir, 'machines', 'ledger', `${template}.json`);
+const NS = 'machines';
+const ledgerKey = (template: string): string => `ledger/${template}.json`;
+
+/** Strict: a ledger that does not parse throws (observe fails) rather than reading as zero hours used. */
+function parseLedger(raw: Buffer | undefined): ClosedMachine[] {
+  if (raw === undefined) return [];
+  return (JSON.parse(raw.toString('utf8')) as { closed?: ClosedMachine[] }).closed ?? [];
 }
 
-export async function readLedger(stateDir: string, template: string): Promise<ClosedMachine[]> {
-  const path = ledgerPath(stateDir, template);
-  if (!existsSync(path)) return [];
-  const data = JSON.parse(await readFile(path, 'utf8')) as { closed?: ClosedMachine[] };
-  return data.closed ?? [];
+export async function readLedger(store: StateStore, template: string): Promise<ClosedMachine[]> {
+  return parseLedger(await store.get(NS, ledgerKey(template)));
 }
 
-const queues = new Map<string, Promise<unknown>>();
-
-/** Records a deleted machine once (by id); writes are serialised per template and atomic. */
-export async function closeMachine(stateDir: string, template: string, entry: Omit<ClosedMachine, 'hours'>): Promise<void> {
-  const path = ledgerPath(stateDir, template);
-  const run = async (): Promise<void> => {
-    const closed = await readLedger(stateDir, template);
-    if (closed.some((c) => c.id === entry.id)) return;
+/** Records a deleted machine once (by id), in one read-modify-write of the template's ledger. */
+export async function closeMachine(store: StateStore, template: string, entry: Omit<ClosedMachine, 'hours'>): Promise<void> {
+  await store.update(NS, ledgerKey(template), (raw) => {
+    const closed = parseLedger(raw);
+    if (closed.some((c) => c.id === entry.id)) return undefined;
     closed.push({ ...entry, hours: billedHours(entry.start, Date.parse(entry.end)) });
-    await mkdir(join(stateDir, 'machines', 'ledger'), { recursive: true, mode: 0o700 });
-    const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify({ closed }, null, 2)}\n`);
-    await rename(tmp, path);
-  };
-  const next = (queues.get(path) ?? Promise.resolve()).then(run, run);
-  queues.set(path, next.catch(() => undefined));
-  await next;
+    return `${JSON.stringify({ closed }, null, 2)}\n`;
+  });
 }
