@@ -23,6 +23,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.unit.test.ts'],
           pool: 'threads',
+          // Runs before integration, not beside it: CPU-bound unit tests with a wall-clock budget (the loader's 5 s
+          // parse limit in hostile-yaml) failed when they shared the 2 cores with the integration forks.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -30,6 +33,7 @@ export default defineConfig({
           ...shared,
           name: 'integration',
           pool: 'forks',
+          sequence: { groupOrder: 1 },
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.unit.test.ts'],
           globalSetup: ['test/harness/global-setup.ts'],
