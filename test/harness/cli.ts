@@ -1,9 +1,9 @@
 /** Runs the real `driftless` CLI as a child process, as a user would (bin/driftless.js through tsx). */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { REPO_ROOT } from './paths.js';
 
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { REPO_ROOT };
 const BIN = join(REPO_ROOT, 'bin', 'driftless.js');
 
 export interface CliResult {

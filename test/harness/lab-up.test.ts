@@ -10,6 +10,7 @@ import { TAG } from '../../src/kinds/shared/machines/tags.js';
 import { labDown, labUp } from '../../src/lab/lab-up.js';
 import { loadSecretCatalogue } from '../../src/config/secrets.js';
 import { labDocker } from './docker.js';
+import { linkSeedTemplate } from './registry-seed.js';
 import { tempDir } from './tmp.js';
 
 /** Three consecutive free loopback ports, so the test never collides with the quick start's 2201-2203. */
@@ -37,6 +38,7 @@ describe('lab up / down', () => {
 
   it('starts hosts on fixed ports, reuses them, and keeps host keys across down and up', async () => {
     const basePort = await freeBase();
+    await linkSeedTemplate(join(stateDir, 'lab', 'registry', 'data'), 'base/debian'); // the base image push: a manifest
     const first = await labUp({ stateDir, prefix, basePort });
     expect(first.hosts.map((h) => [h.name, h.port])).toEqual([
       [`${prefix}-1`, basePort],
@@ -122,6 +124,7 @@ describe('two labs on one engine (issue 18.23)', () => {
   });
 
   it('a second state dir never removes the first one\'s hosts, on up or on down, and down says what it stopped', async () => {
+    await linkSeedTemplate(join(first, 'lab', 'registry', 'data'), 'base/debian');
     const a = await labUp({ stateDir: first, prefix, count: 1, basePort: await freeBase() });
     const b = await labUp({ stateDir: second, prefix, count: 1, basePort: await freeBase() });
     expect(b.hosts[0]!.name).toMatch(new RegExp(`^${prefix}-[0-9a-f]{6}-1$`));

@@ -6,12 +6,14 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
+import { linkSeedTemplate, seedTemplatePath, storeSeedTemplate, TEMPLATE_REPO } from './registry-seed.js';
 
 const execFileAsync = promisify(execFile);
 const REGISTRY_BIN = '/usr/bin/docker-registry';
@@ -24,6 +26,8 @@ export interface TestRegistry {
   tags(repository: string): Promise<string[]>;
   /** Every repository the registry holds. */
   catalog(): Promise<string[]>;
+  /** The filesystem storage root (`<root>/docker/registry/v2/...`). */
+  storage: string;
   stop(): Promise<void>;
 }
 
@@ -83,6 +87,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
 
   return {
     address,
+    storage: join(dir, 'data'),
     ...(opts.auth ? { auth: opts.auth } : {}),
     async tags(repository) {
       const res = await get(`/v2/${repository}/tags/list`);
@@ -109,11 +114,35 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
 /**
  * Pushes the harness host image (DRIFTLESS_HOST_IMAGE) into the registry as `<registry>/base/debian:bookworm`:
  * the only base image the tests can have, since nothing may be pulled from the Internet. Returns the reference.
+ * The layers come from the run's seed template when there is one (registry-seed.ts), so only the manifest travels.
  */
 export async function seedBaseImage(docker: Docker, registry: TestRegistry, target = 'base/debian:bookworm'): Promise<string> {
   const source = process.env.DRIFTLESS_HOST_IMAGE;
   if (!source) throw new Error('DRIFTLESS_HOST_IMAGE is not set: the vitest global setup provides it');
   const [repo, tag] = target.split(':') as [string, string];
+  await linkSeedTemplate(registry.storage, repo);
+  await pushImage(docker, registry, source, repo, tag);
+  return `${registry.address}/${target}`;
+}
+
+/**
+ * Builds the seed template of `image` unless this machine has it: a throwaway registry, one full push, the
+ * storage kept (registry-seed.ts says why). For the global setup, which runs it in the background.
+ */
+export async function prepareSeedTemplate(docker: Docker, image: string): Promise<string> {
+  const existing = seedTemplatePath(image);
+  if (existsSync(existing)) return existing;
+  const registry = await startRegistry();
+  try {
+    await pushImage(docker, registry, image, TEMPLATE_REPO, 'template');
+    return await storeSeedTemplate(registry.storage, image);
+  } finally {
+    await docker.getImage(`${registry.address}/${TEMPLATE_REPO}:template`).remove().catch(() => undefined);
+    await registry.stop();
+  }
+}
+
+async function pushImage(docker: Docker, registry: TestRegistry, source: string, repo: string, tag: string): Promise<void> {
   await docker.getImage(source).tag({ repo: `${registry.address}/${repo}`, tag });
   const auth = registry.auth ? { ...registry.auth, serveraddress: registry.address } : {};
   const stream = await docker.getImage(`${registry.address}/${repo}`).push({ tag, authconfig: auth });
@@ -124,7 +153,6 @@ export async function seedBaseImage(docker: Docker, registry: TestRegistry, targ
       else resolve();
     });
   });
-  return `${registry.address}/${target}`;
 }
 
 /** A bcrypt hash ($2b$, cost 5 to keep tests fast) from the system crypt(3). */

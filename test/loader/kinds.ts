@@ -41,7 +41,7 @@ export function createTestKinds(): KindRegistry {
   ]);
 }
 
-/** The schema files the loader owns; loader tests compile only these, schemas.test.ts compiles them all. */
+/** The schema files the loader owns; loader tests compile only these, schemas.unit.test.ts compiles them all. */
 export const LOADER_SCHEMA_FILES = ['common', 'settings', 'host', 'cluster', 'service'].map((n) => `${n}.schema.json`);
 
 let schemas: SchemaRegistry | undefined;

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createKindRegistry } from '../../src/kinds/registry.js';
-import { REPO_ROOT } from '../harness/cli.js';
+import { REPO_ROOT } from '../harness/paths.js';
 
 const NOT_KINDS = new Set(['shared']);
 

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../harness/cli.js';
+import { REPO_ROOT } from '../harness/paths.js';
 
 const SRC = join(REPO_ROOT, 'src');
 
