@@ -2,18 +2,11 @@
  * Composition of what one process needs to reconcile: drivers, secrets, kinds, journal and state directory.
  * The CLI opens one per command; the daemon keeps one for its life so SSH connections are reused across runs.
  */
-import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
-import { createDockerDriver } from '../drivers/docker/index.js';
-import { createMonitFactory } from '../drivers/monit/index.js';
-import { createNginxDriver } from '../drivers/nginx/index.js';
-import { createDefaultProviders } from '../drivers/provider/defaults.js';
-import { createSlbRegistry } from '../drivers/aliyun/slb.js';
-import { createSshDriver, hostIdOf } from '../drivers/ssh/index.js';
-import { DEFAULT_ENGINE_DIR } from '../lab/engine.js';
 import type { Drivers } from '../drivers/types.js';
+import { createDrivers } from '../main.js';
 import { acquireLock, openJournal, secureStateDir, type Journal } from '../journal/index.js';
 import { createResourceIndex } from '../loader/index.js';
 import { createKindRegistry } from '../kinds/registry.js';
@@ -65,12 +58,11 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (tightened.length > 0) options.logger.warn({ paths: tightened }, 'state dir: removed group/other permissions');
   // One writer per state dir: a second apply (or a daemon) on the same journal waits for nobody, it refuses.
   const lock = await acquireLock(stateDir);
-  const ssh = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts.json'), logger: options.logger });
   const journal = await openJournal(join(stateDir, 'journal.json'));
-  const nginx = createNginxDriver(ssh);
-  // An ssh:// DOCKER_HOST is pinned in the same store as every other host.
-  const docker = createDockerDriver({ dockerHost: dockerHostFor(options.env ?? process.env), verifyHostKey: (host, port, key) => ssh.verifyHostKey(hostIdOf(host, port), key) });
-  const drivers: Drivers = { ssh, docker, providers: createDefaultProviders(), nginx, monit: createMonitFactory(ssh), slb: createSlbRegistry() };
+  // The concrete transports come from the composition root (src/main.ts).
+  const wired = createDrivers({ stateDir, logger: options.logger, ...(options.env ? { env: options.env } : {}) });
+  const { ssh } = wired;
+  const drivers: Drivers = wired;
   return {
     stateDir,
     store: createFileStore(stateDir),
@@ -87,14 +79,6 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
       await lock.release();
     },
   };
-}
-
-/** The engine images are built on: DOCKER_HOST, else the system socket, else the lab's private engine. */
-export function dockerHostFor(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.DOCKER_HOST) return env.DOCKER_HOST;
-  if (existsSync('/var/run/docker.sock')) return 'unix:///var/run/docker.sock';
-  const lab = `${DEFAULT_ENGINE_DIR}/docker.sock`;
-  return existsSync(lab) ? `unix://${lab}` : undefined;
 }
 
 export function createKindContext(

@@ -94,6 +94,15 @@ describe('import boundaries', () => {
     expect(found).toEqual(['kinds/image-project/apply.ts', 'kinds/image-project/inputs.ts', 'kinds/types.ts']);
   });
 
+  it('production code does not depend on the lab: only main.ts (the composition root), cli/ and the lab provider import lab/', () => {
+    const allowed = (file: string) => file === 'main.ts' || file.startsWith('cli/') || file.startsWith('lab/') || file.startsWith('drivers/lab-provider/');
+    const found = files(SRC)
+      .map((f) => ({ file: relative(SRC, f), imports: ownImports(f) }))
+      .filter(({ file }) => !allowed(file))
+      .flatMap(({ file, imports }) => imports.filter((i) => i.startsWith('lab/')).map((i) => `${file} -> ${i}`));
+    expect(found).toEqual([]);
+  });
+
   it('only cli/output.ts writes to stdout', () => {
     const writers = files(SRC)
       .filter((f) => /process\.stdout\.write|console\.log\(/.test(readFileSync(f, 'utf8')))
