@@ -1,6 +1,8 @@
 /**
- * Prometheus text exposition written by hand (no client library): a handful of counters, one histogram and gauges
- * computed at scrape time from the journal. Names follow Flux and Argo CD so existing dashboards translate.
+ * Prometheus text exposition: a handful of counters, one histogram and gauges computed at scrape time from the
+ * journal, written here (a few lines; tests read counters synchronously), plus the process and runtime metrics that
+ * prom-client collects well (CPU, resident memory, heap, event-loop lag, GC, open fds) for a daemon that asks for
+ * them. prom-client is imported only then, so one-shot commands do not load it. Names follow Flux and Argo CD.
  */
 export type Labels = Record<string, string>;
 
@@ -11,8 +13,26 @@ export interface Metrics {
   observeReconcile(seconds: number, labels: Labels): void;
   /** Current value of a counter series (tests and /status). */
   value(name: CounterName, labels: Labels): number;
-  /** Renders every series plus `gauges` (computed by the caller at scrape time). */
-  render(gauges?: Gauge[]): string;
+  /** Renders every series plus `gauges` (computed by the caller at scrape time) and the process metrics if on. */
+  render(gauges?: Gauge[]): Promise<string>;
+}
+
+export interface MetricsOptions {
+  /** Also expose prom-client's default process and runtime metrics, prefixed `driftless_` (the daemon). */
+  processMetrics?: boolean;
+}
+
+/** prom-client's registry with its default metrics, loaded on first use. */
+function processRegistry(): () => Promise<string> {
+  let loading: Promise<{ metrics(): Promise<string> }> | undefined;
+  return async () => {
+    loading ??= import('prom-client').then(({ Registry, collectDefaultMetrics }) => {
+      const register = new Registry();
+      collectDefaultMetrics({ register, prefix: 'driftless_' });
+      return register;
+    });
+    return (await loading).metrics();
+  };
 }
 
 export type CounterName = 'driftless_runs_total' | 'driftless_git_requests_total' | 'driftless_webhook_requests_total';
@@ -48,7 +68,8 @@ interface Histogram {
   count: number;
 }
 
-export function createMetrics(): Metrics {
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const processText = options.processMetrics ? processRegistry() : undefined;
   const counters = new Map<CounterName, Map<string, { labels: Labels; value: number }>>();
   const histograms = new Map<string, Histogram>();
   return {
@@ -73,7 +94,7 @@ export function createMetrics(): Metrics {
       h.sum += seconds;
       h.count += 1;
     },
-    render(gauges = []) {
+    async render(gauges = []) {
       const lines: string[] = [];
       for (const name of Object.keys(HELP) as CounterName[]) {
         lines.push(`# HELP ${name} ${HELP[name]}`, `# TYPE ${name} counter`);
@@ -90,7 +111,8 @@ export function createMetrics(): Metrics {
         lines.push(`# HELP ${g.name} ${g.help}`, `# TYPE ${g.name} gauge`);
         for (const s of g.samples) lines.push(`${g.name}${labelText(s.labels)} ${s.value}`);
       }
-      return lines.join('\n') + '\n';
+      const own = lines.join('\n') + '\n';
+      return processText ? own + (await processText()) : own;
     },
   };
 }

@@ -58,7 +58,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       secrets[name as WebhookSource] = await rt.operatorSecrets.resolve(ref);
     }
     const httpToken = config.http.token ? await resolveHttpToken(config.http.token, rt.operatorSecrets) : undefined;
-    const metrics = createMetrics();
+    const metrics = createMetrics({ processMetrics: true });
     let loop: Loop | undefined;
     const cycle = createCycle({
       rt,

@@ -74,6 +74,6 @@ export function registerStatusRoutes(app: FastifyInstance, deps: StatusDeps): vo
         samples: [{ labels: {}, value: data.sourceStatus?.ok === false ? 0 : 1 }],
       },
     ];
-    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(deps.metrics.render(gauges));
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(await deps.metrics.render(gauges));
   });
 }
