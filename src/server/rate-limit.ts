@@ -2,6 +2,9 @@
  * In-process token buckets: a storm of deliveries (a forge retrying, a script looping, someone probing) is answered
  * 429 cheaply and can never queue more than one run. Budgets are kept apart by who spends them: verified deliveries
  * per receiver, failed verifications per client address, so nobody without the secret can spend the forge's budget.
+ * Why not @fastify/rate-limit: it counts every request against one key before the handler runs, while the budget
+ * that matters here is spent only by requests whose signature failed, which is known after the HMAC; one limiter
+ * in front would let unsigned floods use up the forge's deliveries again (issue 18.2).
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
