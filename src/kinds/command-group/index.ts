@@ -1,7 +1,7 @@
 /** Kind `CommandGroup` (OpenDCP 命令组): ordered Commands that run as one template step; a declaration. */
 import { createDeclarationKind } from '../shared/declaration.js';
 import type { KindModule } from '../types.js';
-import { problemAt } from '../task-template/index.js';
+import { problemAt } from '../shared/problem.js';
 import { isBuiltinStep, type CommandGroupSpec } from '../task-template/spec.js';
 
 /** The CommandGroup kind. */

@@ -41,4 +41,4 @@ export const hostKind: KindModule<HostSpec, HostObserved> = {
 };
 
 export type { HostObserved, HostSpec } from './spec.js';
-export { hostTarget } from './target.js';
+export { hostTarget } from '../shared/host-target.js';

@@ -13,7 +13,7 @@ import type { MachineTemplateSpec } from '../machine-template/spec.js';
 import { convergeGroup } from '../shared/machines/converge.js';
 import { countByState, quotaDetails, quotaLine, statesLine } from '../shared/machines/details.js';
 import { observeGroup, type MachineGroup } from '../shared/machines/observe.js';
-import { problemAt } from '../task-template/index.js';
+import { problemAt } from '../shared/problem.js';
 import type { KindContext, KindModule, ResourceIndex } from '../types.js';
 import { diffMachineSet, machineSetHealth } from './diff.js';
 import type { MachineSetObserved, MachineSetSpec } from './spec.js';

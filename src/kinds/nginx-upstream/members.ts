@@ -8,7 +8,7 @@
  */
 import type { Resource } from '../../model/resource.js';
 import type { HostSpec } from '../host/spec.js';
-import { hostTarget } from '../host/target.js';
+import { hostTarget } from '../shared/host-target.js';
 import type { PoolHooks } from '../pool/hooks.js';
 import type { PoolHost } from '../pool/hosts.js';
 import { knownNodes, viewPool, type PoolView } from '../pool/observe.js';

@@ -9,7 +9,7 @@
 import { FailedError, PlanStaleError, StalledError, TransientError } from '../../errors.js';
 import type { Task } from '../../model/plan.js';
 import type { Resource } from '../../model/resource.js';
-import { renderCommand, type ResolvedStep } from '../task-template/resolve.js';
+import { renderCommand, type ResolvedStep } from '../shared/steps.js';
 import { perHost } from './placement.js';
 import type { KindContext } from '../types.js';
 import { placementDrift, placementOf } from './diff.js';

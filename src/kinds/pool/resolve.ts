@@ -4,7 +4,7 @@
  */
 import type { Resource } from '../../model/resource.js';
 import { digestOf } from '../../util/digest.js';
-import { renderProblems, resolveSteps, type ResolvedStep } from '../task-template/resolve.js';
+import { renderProblems, resolveSteps, type ResolvedStep } from '../shared/steps.js';
 import { DEFAULT_STEPS, type Flow, type TaskTemplateSpec } from '../task-template/spec.js';
 import type { ResourceIndex } from '../types.js';
 import type { ImageProjectSpec } from '../image-project/spec.js';

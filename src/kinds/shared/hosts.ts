@@ -6,7 +6,7 @@
 import type { SshTarget } from '../../drivers/types.js';
 import { groupTags, TAG } from './machines/tags.js';
 import type { Resource } from '../../model/resource.js';
-import { hostTarget } from '../host/target.js';
+import { hostTarget } from './host-target.js';
 import type { HostSpec } from '../host/spec.js';
 import type { MachineSetSpec } from '../machine-set/spec.js';
 import type { MachineTemplateSpec } from '../machine-template/spec.js';
