@@ -2,7 +2,7 @@
 import { createDeclarationKind } from '../shared/declaration.js';
 import type { KindModule } from '../types.js';
 import { problemAt } from '../shared/problem.js';
-import { isBuiltinStep, type CommandGroupSpec } from '../task-template/spec.js';
+import { isBuiltinStep, type CommandGroupSpec } from '../task-template/public.js';
 
 /** The CommandGroup kind. */
 export const commandGroupKind: KindModule<CommandGroupSpec> = {

@@ -9,7 +9,7 @@ import { PRUNE_ANNOTATION, type InventoryEntry } from '../../model/inventory.js'
 import type { Problem } from '../../model/plan.js';
 import type { Resource, ResourceRef } from '../../model/resource.js';
 import { digestOf } from '../../util/digest.js';
-import type { MachineTemplateSpec } from '../machine-template/spec.js';
+import type { MachineTemplateSpec } from '../machine-template/public.js';
 import { convergeGroup } from '../shared/machines/converge.js';
 import { countByState, quotaDetails, quotaLine, statesLine } from '../shared/machines/details.js';
 import { observeGroup, type MachineGroup } from '../shared/machines/observe.js';

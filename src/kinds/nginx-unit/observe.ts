@@ -5,7 +5,7 @@
  */
 import { describe as describeError, StalledError } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
-import type { HostSpec } from '../host/spec.js';
+import type { HostSpec } from '../host/public.js';
 import { hostTarget } from '../shared/host-target.js';
 import type { KindContext } from '../types.js';
 import { recentPublishes } from './details.js';

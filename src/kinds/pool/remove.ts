@@ -9,7 +9,7 @@ import { StalledError, TransientError } from '../../errors.js';
 import type { InventoryEntry } from '../../model/inventory.js';
 import type { Resource } from '../../model/resource.js';
 import { resolveSteps } from '../shared/steps.js';
-import { DEFAULT_STEPS } from '../task-template/spec.js';
+import { DEFAULT_STEPS } from '../task-template/public.js';
 import type { KindContext } from '../types.js';
 import type { PoolHooks } from './hooks.js';
 import { createNodeActions } from './node-actions.js';
