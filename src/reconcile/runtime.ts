@@ -13,6 +13,7 @@ import { createDefaultProviders } from '../drivers/provider/defaults.js';
 import { createSlbRegistry } from '../drivers/aliyun/slb.js';
 import { createSshDriver, hostIdOf } from '../drivers/ssh/index.js';
 import { DEFAULT_ENGINE_DIR } from '../lab/engine.js';
+import { createGitReader } from '../source/reader.js';
 import type { Drivers } from '../drivers/types.js';
 import { acquireLock, openJournal, secureStateDir, type Journal } from '../journal/index.js';
 import { createResourceIndex } from '../loader/index.js';
@@ -70,7 +71,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   const nginx = createNginxDriver(ssh);
   // An ssh:// DOCKER_HOST is pinned in the same store as every other host.
   const docker = createDockerDriver({ dockerHost: dockerHostFor(options.env ?? process.env), verifyHostKey: (host, port, key) => ssh.verifyHostKey(hostIdOf(host, port), key) });
-  const drivers: Drivers = { ssh, docker, providers: createDefaultProviders(), nginx, monit: createMonitFactory(ssh), slb: createSlbRegistry() };
+  const drivers: Drivers = { ssh, docker, providers: createDefaultProviders(), nginx, monit: createMonitFactory(ssh), slb: createSlbRegistry(), git: createGitReader() };
   return {
     stateDir,
     store: createFileStore(stateDir),
