@@ -6,8 +6,7 @@
  * are left to their own apply (they come later in the plan).
  */
 import type { Resource } from '../../model/resource.js';
-import type { NginxUpstreamSpec } from '../nginx-upstream/public.js';
-import { drainingSet } from '../nginx-upstream/public.js';
+import { drainingSet, type NginxUpstreamSpec } from '../nginx-upstream/public.js';
 import type { DiscoveryHook, NodeRef } from '../pool/public.js';
 import type { KindContext } from '../types.js';
 import { publishUnit } from './publish.js';
