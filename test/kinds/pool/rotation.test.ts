@@ -10,7 +10,7 @@ import type { SshDriver } from '../../../src/drivers/types.js';
 import type { DiscoveryHook } from '../../../src/kinds/pool/hooks.js';
 import { outOfRotation, rotationPlan } from '../../../src/kinds/pool/rotation.js';
 import { createFileStore } from '../../../src/store/index.js';
-import { runFlow, type BuiltinActions, type NodeJob } from '../../../src/kinds/pool/runner.js';
+import { runFlow, type BuiltinActions, type NodeJob } from '../../../src/kinds/pool/flow-runner.js';
 import type { ResolvedStep } from '../../../src/kinds/shared/steps.js';
 import type { BuiltinStep } from '../../../src/kinds/task-template/spec.js';
 import type { KindContext } from '../../../src/kinds/types.js';
