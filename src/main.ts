@@ -14,6 +14,7 @@ import { createNginxDriver } from './drivers/nginx/index.js';
 import { createDefaultProviders, type LabEngineFactory } from './drivers/provider/defaults.js';
 import { createSshDriver, hostIdOf, type ManagedSshDriver } from './drivers/ssh/index.js';
 import type { Drivers } from './drivers/types.js';
+import { createGitReader } from './source/reader.js';
 import { DEFAULT_ENGINE_DIR, ensureDockerEngine } from './lab/engine.js';
 import { ensureHostImage } from './lab/host-image.js';
 
@@ -48,5 +49,6 @@ export function createDrivers(opts: { stateDir: string; logger: PinoLogger; env?
     nginx: createNginxDriver(ssh),
     monit: createMonitFactory(ssh),
     slb: createSlbRegistry(),
+    git: createGitReader(),
   };
 }

@@ -4,6 +4,7 @@
  * driver's contract is in contracts/<driver>.ts; this file gathers them, so kinds import one module.
  */
 import type { DockerDriver } from './contracts/docker.js';
+import type { GitReader } from './contracts/git.js';
 import type { MonitDriverFactory } from './contracts/monit.js';
 import type { NginxDriver } from './contracts/nginx.js';
 import type { ProviderRegistry } from './contracts/provider.js';
@@ -11,6 +12,7 @@ import type { SlbRegistry } from './contracts/slb.js';
 import type { SshDriver } from './contracts/ssh.js';
 
 export * from './contracts/docker.js';
+export * from './contracts/git.js';
 export * from './contracts/monit.js';
 export * from './contracts/nginx.js';
 export * from './contracts/provider.js';
@@ -29,6 +31,8 @@ export interface Drivers {
   monit?: MonitDriverFactory;
   /** Aliyun SLB load balancers, one driver per account and region. */
   slb?: SlbRegistry;
+  /** Git repositories a kind builds from (ImageProject media and Dockerfiles); kinds never import source/. */
+  git?: GitReader;
 }
 
 

@@ -15,13 +15,13 @@ import { nginxGroupKind } from './nginx-group/index.js';
 import { nginxUpstreamKind } from './nginx-upstream/index.js';
 import { nginxConfigKind } from './nginx-config/index.js';
 import { nginxUnitKind } from './nginx-unit/index.js';
-import { createNginxDiscovery } from './nginx-unit/discovery.js';
+import { createNginxDiscovery } from './nginx-unit/public.js';
 import { cfDeploymentKind } from './cf-deployment/index.js';
 import { machineTemplateKind } from './machine-template/index.js';
 import { machineSetKind } from './machine-set/index.js';
 import { createMachineHook } from './shared/machines/pool-hook.js';
 import { slbLoadBalancerKind } from './slb-load-balancer/index.js';
-import { combineDiscovery, createSlbDiscovery } from './slb-load-balancer/discovery.js';
+import { combineDiscovery, createSlbDiscovery } from './slb-load-balancer/public.js';
 
 const kinds: KindModule<any, any>[] = [
   clusterKind,

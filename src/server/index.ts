@@ -7,7 +7,7 @@ import { registerBearerAuth } from './auth.js';
 import { registerStatusRoutes, type StatusDeps } from './status-routes.js';
 import { registerWebhooks, type WebhookDeps } from './webhooks.js';
 import { registerDeploymentEngineRoutes } from './routes/deployment-engine.js';
-import type { DeploymentReadModel } from '../kinds/cf-deployment/read-model.js';
+import type { DeploymentReadModel } from '../model/deployment-view.js';
 
 export type { Metrics } from '../metrics/index.js';
 export { createMetrics } from '../metrics/index.js';

@@ -1,7 +1,8 @@
 /**
  * Keeps the dependency direction of architecture.md: model/ and errors.ts import nothing of ours but util/;
  * the engine imports only model/, errors.ts, util/ and the contract types; kinds reach drivers only through
- * drivers/types.ts; only cli/output.ts writes to stdout; kinds keep their state in the state store, not in files.
+ * drivers/types.ts; only cli/output.ts writes to stdout; kinds keep their state in the state store, not in files;
+ * a kind sees another kind only through its public.ts, never source/ or lab/; server/ never imports a kind.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -100,6 +101,36 @@ describe('import boundaries', () => {
       .map((f) => ({ file: relative(SRC, f), imports: ownImports(f) }))
       .filter(({ file }) => !allowed(file))
       .flatMap(({ file, imports }) => imports.filter((i) => i.startsWith('lab/')).map((i) => `${file} -> ${i}`));
+    expect(found).toEqual([]);
+  });
+
+  it("a kind imports another kind only through its public face (public.ts); the registry may also take index.ts", () => {
+    // kinds/shared/ is the common ground (step resolution, problemAt, hostTarget): anyone may use it, and it
+    // reaches the kinds it builds on through their faces too. kinds/types.ts is the contract, not a kind.
+    const kindOf = (path: string): string | undefined => (path.split('/').length > 2 ? path.split('/')[1] : undefined);
+    const found = under('kinds').flatMap(({ file, imports }) =>
+      imports
+        .filter((i) => i.startsWith('kinds/'))
+        .filter((i) => {
+          const target = kindOf(i);
+          if (target === undefined || target === 'shared' || target === kindOf(file)) return false;
+          if (i.endsWith('/public.ts')) return false;
+          return !(file === 'kinds/registry.ts' && i.endsWith('/index.ts'));
+        })
+        .map((i) => `${file} -> ${i}`),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it('kinds never import source/ or lab/ (Git comes as ctx.drivers.git; the lab is the CLI\'s business)', () => {
+    const found = under('kinds').flatMap(({ file, imports }) =>
+      imports.filter((i) => i.startsWith('source/') || i.startsWith('lab/')).map((i) => `${file} -> ${i}`),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it('server/ never imports a kind (the DE routes read model/deployment-view.ts, which the CF kind implements)', () => {
+    const found = under('server').flatMap(({ file, imports }) => imports.filter((i) => i.startsWith('kinds/')).map((i) => `${file} -> ${i}`));
     expect(found).toEqual([]);
   });
 

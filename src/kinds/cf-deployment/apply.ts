@@ -6,8 +6,8 @@
 import { FailedError, StalledError } from '../../errors.js';
 import type { Task } from '../../model/plan.js';
 import type { Resource } from '../../model/resource.js';
-import { hostTarget } from '../host/target.js';
-import type { HostSpec } from '../host/spec.js';
+import { hostTarget } from '../shared/host-target.js';
+import type { HostSpec } from '../host/public.js';
 import type { KindContext } from '../types.js';
 import type { ComponentName } from './components.js';
 import { componentUpdate, driveTo, installInstance, type InstallEnv } from './install.js';

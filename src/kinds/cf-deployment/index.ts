@@ -7,7 +7,7 @@
 import type { Problem } from '../../model/plan.js';
 import type { Resource, ResourceRef } from '../../model/resource.js';
 import { digestOf } from '../../util/digest.js';
-import { problemAt } from '../task-template/index.js';
+import { problemAt } from '../shared/problem.js';
 import type { KindModule, RepoPathRef, ResourceIndex } from '../types.js';
 import { JOB_FILES } from './release.js';
 import { applyDeployment } from './apply.js';

@@ -6,8 +6,8 @@
 import type { MonitDriver } from '../../drivers/types.js';
 import { describe, StalledError } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
-import { hostTarget } from '../host/target.js';
-import type { HostSpec } from '../host/spec.js';
+import { hostTarget } from '../shared/host-target.js';
+import type { HostSpec } from '../host/public.js';
 import type { KindContext } from '../types.js';
 import { preflight } from './checks.js';
 import { addressBook, MONITRC, readJob, releaseDir, renderBundle, type ReleaseFile } from './release.js';

@@ -4,7 +4,7 @@
  * one address apart) must match exactly one declared Host. Every other entry is a Host name.
  */
 import type { Resource } from '../../model/resource.js';
-import type { HostSpec } from '../host/spec.js';
+import type { HostSpec } from '../host/public.js';
 import type { ResourceIndex } from '../types.js';
 import { COMPONENT_TABLE, isComponent, type ComponentName } from './components.js';
 import type { CFDeploymentSpec, ComponentSpec, RunState } from './spec.js';

@@ -1,5 +1,5 @@
 /** Shell run on component hosts: one observation round trip, and host preparation (monit, directories, user). */
-import { FACTS_COMMAND } from '../host/facts.js';
+import { FACTS_COMMAND } from '../host/public.js';
 import { MARKER_DIR, MONITRC, VCAP } from './release.js';
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;

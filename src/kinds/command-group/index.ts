@@ -1,8 +1,8 @@
 /** Kind `CommandGroup` (OpenDCP 命令组): ordered Commands that run as one template step; a declaration. */
 import { createDeclarationKind } from '../shared/declaration.js';
 import type { KindModule } from '../types.js';
-import { problemAt } from '../task-template/index.js';
-import { isBuiltinStep, type CommandGroupSpec } from '../task-template/spec.js';
+import { problemAt } from '../shared/problem.js';
+import { isBuiltinStep, type CommandGroupSpec } from '../task-template/public.js';
 
 /** The CommandGroup kind. */
 export const commandGroupKind: KindModule<CommandGroupSpec> = {

@@ -4,8 +4,8 @@
  */
 import { createDeclarationKind } from '../shared/declaration.js';
 import type { KindModule } from '../types.js';
-import { problemAt } from '../task-template/index.js';
-import { isBuiltinStep, type CommandSpec } from '../task-template/spec.js';
+import { problemAt } from '../shared/problem.js';
+import { isBuiltinStep, type CommandSpec } from '../task-template/public.js';
 
 const RESERVED = ['pool', 'service', 'node'];
 

@@ -9,7 +9,7 @@ import type { KindContext } from '../types.js';
 import { FACTS_COMMAND, parseFacts } from './facts.js';
 import { pendingSteps, planSteps, stepScript } from './init-steps.js';
 import type { HostObserved, HostSpec } from './spec.js';
-import { hostTarget } from './target.js';
+import { hostTarget } from '../shared/host-target.js';
 import { outputTail } from '../../util/output-tail.js';
 
 export async function applyHost(task: Task<HostSpec, HostObserved>, ctx: KindContext): Promise<void> {

@@ -41,4 +41,3 @@ export const hostKind: KindModule<HostSpec, HostObserved> = {
 };
 
 export type { HostObserved, HostSpec } from './spec.js';
-export { hostTarget } from './target.js';

@@ -5,7 +5,7 @@ import type { KindContext } from '../types.js';
 import { FACTS_COMMAND, parseFacts } from './facts.js';
 import { planSteps } from './init-steps.js';
 import type { HostObserved, HostSpec } from './spec.js';
-import { hostTarget } from './target.js';
+import { hostTarget } from '../shared/host-target.js';
 
 export async function observeHost(res: Resource<HostSpec>, ctx: KindContext): Promise<HostObserved> {
   const initWanted = planSteps(res.spec.init).map((s) => s.digest);

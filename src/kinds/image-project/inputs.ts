@@ -7,12 +7,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StalledError, type Reason } from '../../errors.js';
-import type { DockerDriver, RegistryAuth } from '../../drivers/types.js';
+import type { DockerDriver, GitCredentials, GitRepo, RegistryAuth } from '../../drivers/types.js';
 import { parseReference } from '../../util/image-reference.js';
 import type { Resource } from '../../model/resource.js';
 import type { Renderer } from '../../render/index.js';
-import { createGitSource } from '../../source/git.js';
-import type { ResolvedGitAuth } from '../../source/types.js';
 import { resolveInside } from '../../util/confine.js';
 import { digestOf, shortDigest } from '../../util/digest.js';
 import type { KindContext } from '../types.js';
@@ -62,7 +60,7 @@ export async function registryAuthOf(spec: ImageProjectSpec, ctx: KindContext): 
 }
 
 /** Git credentials, each resolved for the URL they are sent to. */
-async function gitAuth(loc: GitLocation, ctx: KindContext): Promise<ResolvedGitAuth | undefined> {
+async function gitAuth(loc: GitLocation, ctx: KindContext): Promise<GitCredentials | undefined> {
   const cred = loc.credentials;
   if (!cred) return undefined;
   const to = { url: loc.url };
@@ -73,9 +71,11 @@ async function gitAuth(loc: GitLocation, ctx: KindContext): Promise<ResolvedGitA
   };
 }
 
-function gitSource(loc: GitLocation, auth: ResolvedGitAuth | undefined, ctx: KindContext, name: string, use: string) {
+function gitSource(loc: GitLocation, auth: GitCredentials | undefined, ctx: KindContext, name: string, use: string): GitRepo {
+  const git = ctx.drivers.git;
+  if (!git) throw new StalledError('ApplyFailed', 'no Git reader configured: ImageProject needs ctx.drivers.git to read its repositories');
   const cacheDir = join(ctx.stateDir, 'cache', 'image-project', name, use, shortDigest(digestOf(loc.url), 16));
-  return createGitSource({ url: loc.url, ref: loc.ref ?? 'main', cacheDir, ...(auth ? { auth } : {}) });
+  return git.open({ url: loc.url, ref: loc.ref ?? 'main', cacheDir, ...(auth ? { auth } : {}) });
 }
 
 /** Runs `fn`; a StalledError becomes a problem (returned), anything else is rethrown. */

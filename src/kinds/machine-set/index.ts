@@ -9,11 +9,11 @@ import { PRUNE_ANNOTATION, type InventoryEntry } from '../../model/inventory.js'
 import type { Problem } from '../../model/plan.js';
 import type { Resource, ResourceRef } from '../../model/resource.js';
 import { digestOf } from '../../util/digest.js';
-import type { MachineTemplateSpec } from '../machine-template/spec.js';
+import type { MachineTemplateSpec } from '../machine-template/public.js';
 import { convergeGroup } from '../shared/machines/converge.js';
 import { countByState, quotaDetails, quotaLine, statesLine } from '../shared/machines/details.js';
 import { observeGroup, type MachineGroup } from '../shared/machines/observe.js';
-import { problemAt } from '../task-template/index.js';
+import { problemAt } from '../shared/problem.js';
 import type { KindContext, KindModule, ResourceIndex } from '../types.js';
 import { diffMachineSet, machineSetHealth } from './diff.js';
 import type { MachineSetObserved, MachineSetSpec } from './spec.js';

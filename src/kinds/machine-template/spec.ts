@@ -1,7 +1,7 @@
 /** The MachineTemplate spec as schemas/machine-template.schema.json defines it (defaults filled by the loader). */
 import type { ProviderMachineSpec } from '../../drivers/types.js';
 import type { SecretRef } from '../../model/resource.js';
-import type { InitStep } from '../host/spec.js';
+import type { InitStep } from '../host/public.js';
 import type { QuotaUsage } from '../shared/machines/quota.js';
 
 export interface MachineTemplateSpec extends ProviderMachineSpec {

@@ -4,7 +4,7 @@
  */
 import type { Problem } from '../../model/plan.js';
 import type { Resource } from '../../model/resource.js';
-import { problemAt } from '../task-template/index.js';
+import { problemAt } from '../shared/problem.js';
 import type { MachineTemplateSpec } from './spec.js';
 
 /** Data disk sizes in GiB allowed per category (Aliyun). */

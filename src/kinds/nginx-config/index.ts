@@ -6,7 +6,7 @@ import type { Problem } from '../../model/plan.js';
 import type { Resource } from '../../model/resource.js';
 import { createRenderer, type Renderer } from '../../render/index.js';
 import { createDeclarationKind } from '../shared/declaration.js';
-import { problemAt } from '../task-template/index.js';
+import { problemAt } from '../shared/problem.js';
 import type { RepoPathRef, ResourceIndex } from '../types.js';
 
 export interface NginxConfigSpec {

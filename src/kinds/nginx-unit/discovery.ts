@@ -6,9 +6,8 @@
  * are left to their own apply (they come later in the plan).
  */
 import type { Resource } from '../../model/resource.js';
-import type { NginxUpstreamSpec } from '../nginx-upstream/spec.js';
-import { drainingSet } from '../nginx-upstream/members.js';
-import type { DiscoveryHook, NodeRef } from '../pool/hooks.js';
+import { drainingSet, type NginxUpstreamSpec } from '../nginx-upstream/public.js';
+import type { DiscoveryHook, NodeRef } from '../pool/public.js';
 import type { KindContext } from '../types.js';
 import { publishUnit } from './publish.js';
 import type { NginxUnitSpec } from './spec.js';

@@ -6,8 +6,8 @@
 import type { Problem } from '../../model/plan.js';
 import type { Resource, ResourceRef } from '../../model/resource.js';
 import { digestOf } from '../../util/digest.js';
-import type { NginxUpstreamSpec } from '../nginx-upstream/spec.js';
-import { problemAt } from '../task-template/index.js';
+import type { NginxUpstreamSpec } from '../nginx-upstream/public.js';
+import { problemAt } from '../shared/problem.js';
 import type { KindModule, ResourceIndex } from '../types.js';
 import { unitDetails } from './details.js';
 import { diffUnit, unitHealth } from './diff.js';

@@ -5,8 +5,8 @@
  */
 import { describe as describeError, StalledError } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
-import type { HostSpec } from '../host/spec.js';
-import { hostTarget } from '../host/target.js';
+import type { HostSpec } from '../host/public.js';
+import { hostTarget } from '../shared/host-target.js';
 import type { KindContext } from '../types.js';
 import { recentPublishes } from './details.js';
 import { fileSha, renderUnit, unitRoot, versionDigest, type RenderedUnit } from './render.js';

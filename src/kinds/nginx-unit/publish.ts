@@ -6,7 +6,7 @@
 import { describe as describeError, FailedError, ReconcileError, StalledError, TransientError, WaitingError } from '../../errors.js';
 import type { PublishReport } from '../../drivers/types.js';
 import type { Resource } from '../../model/resource.js';
-import { hostTarget } from '../host/target.js';
+import { hostTarget } from '../shared/host-target.js';
 import type { KindContext } from '../types.js';
 import { hostSync } from './diff.js';
 import { appendHistory, changeRecords, readLastFiles, writeLastFiles } from './history.js';

@@ -10,9 +10,13 @@ import { StalledError, WaitingError } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
 import { createRenderer, type Renderer } from '../../render/index.js';
 import { stableStringify } from '../../util/digest.js';
-import type { NginxConfigSpec } from '../nginx-config/index.js';
-import { createMemberCache, resolveMembers } from '../nginx-upstream/members.js';
-import type { NginxUpstreamSpec, RenderedUpstream } from '../nginx-upstream/spec.js';
+import type { NginxConfigSpec } from '../nginx-config/public.js';
+import {
+  createMemberCache,
+  type NginxUpstreamSpec,
+  type RenderedUpstream,
+  resolveMembers,
+} from '../nginx-upstream/public.js';
 import type { KindContext } from '../types.js';
 import { checkPidDirective, type FileOrigin } from './explain.js';
 import type { NginxUnitSpec } from './spec.js';

@@ -6,7 +6,7 @@
 import type { Problem } from '../../model/plan.js';
 import type { Resource, ResourceRef } from '../../model/resource.js';
 import { createDeclarationKind } from '../shared/declaration.js';
-import { problemAt } from '../task-template/index.js';
+import { problemAt } from '../shared/problem.js';
 import type { ResourceIndex } from '../types.js';
 import { upstreamFile, upstreamName, type NginxUpstreamSpec } from './spec.js';
 

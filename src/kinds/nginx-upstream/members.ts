@@ -7,17 +7,22 @@
  * SSH target, for `addressOf: private`) comes from the pool's view, which finds the machines by their tags.
  */
 import type { Resource } from '../../model/resource.js';
-import type { HostSpec } from '../host/spec.js';
-import { hostTarget } from '../host/target.js';
-import type { PoolHooks } from '../pool/hooks.js';
-import type { PoolHost } from '../pool/hosts.js';
-import { knownNodes, viewPool, type PoolView } from '../pool/observe.js';
-import type { PoolSpec } from '../pool/spec.js';
+import type { HostSpec } from '../host/public.js';
+import { hostTarget } from '../shared/host-target.js';
+import {
+  knownNodes,
+  outOfRotation,
+  type PoolHooks,
+  type PoolHost,
+  type PoolSpec,
+  type PoolView,
+  type RotationSet,
+  viewPool,
+} from '../pool/public.js';
 import { createMachineHook } from '../shared/machines/pool-hook.js';
 import type { KindContext } from '../types.js';
 import { checkedIp, hostPort } from '../../util/ip.js';
 import { tuned, upstreamFile, upstreamName, type NginxUpstreamSpec, type RenderedServer, type RenderedUpstream } from './spec.js';
-import { outOfRotation, type RotationSet } from '../pool/rotation.js';
 import { FailedError, StalledError, WaitingError } from '../../errors.js';
 
 /** Lets a pool's view include the machines it made, so nodes on them are members too (observe only). */

@@ -2,27 +2,27 @@
  * Applying a pool converges the hosts on the desired nodes, re-observing first so a re-run after a crash starts
  * from the truth on the hosts: every command of every job is rendered before anything runs, then surplus nodes
  * are shrunk, missing and stopped ones are created, and nodes with a stale spec are replaced in health-checked
- * batches bounded by maxUnavailable (see rolling.ts). Node failures whose causes were all transient (SSH down,
+ * batches bounded by maxUnavailable (see rolling-deploy.ts). Node failures whose causes were all transient (SSH down,
  * timeouts) are a TransientError so the engine retries; one a human must fix stalls; a step that ran and failed
  * (a command's exit status) is a FailedError: the run is Failed and the next one tries again.
  */
 import { FailedError, PlanStaleError, StalledError, TransientError } from '../../errors.js';
 import type { Task } from '../../model/plan.js';
 import type { Resource } from '../../model/resource.js';
-import { renderCommand, type ResolvedStep } from '../task-template/resolve.js';
+import { renderCommand, type ResolvedStep } from '../shared/steps.js';
 import { perHost } from './placement.js';
 import type { KindContext } from '../types.js';
 import { placementDrift, placementOf } from './diff.js';
 import type { NodeRef, PoolHooks } from './hooks.js';
 import { requireBuilt } from './image.js';
-import { createNodeActions, loginHosts } from './node-actions.js';
+import { createNodeActions, loginHosts } from './builtin-steps.js';
 import { releaseMachines, provisionSlots } from './machines.js';
 import { knownNodes, viewPool, type PoolView } from './observe.js';
 import type { NodeSlot, PlacementPlan } from './placement.js';
 import { resolveFlows } from './resolve.js';
-import { restartNodes, settleRestarts } from './restart-state.js';
-import { rollingDeploy } from './rolling.js';
-import { runAll, type NodeJob, type RunnerEnv } from './runner.js';
+import { restartNodes, settleRestarts } from './managed-restarts.js';
+import { rollingDeploy } from './rolling-deploy.js';
+import { runAll, type NodeJob, type RunnerEnv } from './flow-runner.js';
 import type { NodeObserved, PoolObserved, PoolSpec } from './spec.js';
 import { outOfRotation } from './rotation.js';
 

@@ -7,7 +7,7 @@
  */
 import { WaitingError } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
-import { projectBuild } from '../image-project/current.js';
+import { projectBuild } from '../image-project/public.js';
 import type { KindContext } from '../types.js';
 import { followedProject, resolveImage } from './resolve.js';
 import type { ImageSource, PoolSpec } from './spec.js';

@@ -7,7 +7,7 @@ import type { Problem } from '../../model/plan.js';
 import type { Resource, ResourceRef } from '../../model/resource.js';
 import { substitute } from '../../render/substitute.js';
 import { digestOf } from '../../util/digest.js';
-import { problemAt } from '../task-template/index.js';
+import { problemAt } from '../shared/problem.js';
 import type { KindModule, ResourceIndex } from '../types.js';
 import { applyPool } from './apply.js';
 import { diffPool, poolHealth } from './diff.js';

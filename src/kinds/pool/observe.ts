@@ -13,7 +13,7 @@ import type { PoolHooks } from './hooks.js';
 import { poolHosts, type PoolHost } from './hosts.js';
 import { poolImage } from './image.js';
 import { nodeSpecDigest } from './resolve.js';
-import { attachVerdicts, readExits } from './restart-state.js';
+import { attachVerdicts, readExits } from './managed-restarts.js';
 import { listScript, parseList, probeScript } from './scripts.js';
 import type { HealthCheckSpec, HostNodes, NodeObserved, PoolObserved, PoolSpec } from './spec.js';
 import { outputTail } from '../../util/output-tail.js';

@@ -8,15 +8,15 @@
 import { StalledError, TransientError } from '../../errors.js';
 import type { InventoryEntry } from '../../model/inventory.js';
 import type { Resource } from '../../model/resource.js';
-import { resolveSteps } from '../task-template/resolve.js';
-import { DEFAULT_STEPS } from '../task-template/spec.js';
+import { resolveSteps } from '../shared/steps.js';
+import { DEFAULT_STEPS } from '../task-template/public.js';
 import type { KindContext } from '../types.js';
 import type { PoolHooks } from './hooks.js';
-import { createNodeActions } from './node-actions.js';
+import { createNodeActions } from './builtin-steps.js';
 import { releaseMachines } from './machines.js';
 import { viewPool } from './observe.js';
 import { resolveFlows } from './resolve.js';
-import { runFlow, type NodeJob } from './runner.js';
+import { runFlow, type NodeJob } from './flow-runner.js';
 import type { PoolSpec } from './spec.js';
 
 /** Removes every node of a pool that was deleted from Git (prune), then returns the machines it made. */

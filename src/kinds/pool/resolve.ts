@@ -4,10 +4,10 @@
  */
 import type { Resource } from '../../model/resource.js';
 import { digestOf } from '../../util/digest.js';
-import { renderProblems, resolveSteps, type ResolvedStep } from '../task-template/resolve.js';
-import { DEFAULT_STEPS, type Flow, type TaskTemplateSpec } from '../task-template/spec.js';
+import { renderProblems, resolveSteps, type ResolvedStep } from '../shared/steps.js';
+import { DEFAULT_STEPS, type Flow, type TaskTemplateSpec } from '../task-template/public.js';
 import type { ResourceIndex } from '../types.js';
-import type { ImageProjectSpec } from '../image-project/spec.js';
+import type { ImageProjectSpec } from '../image-project/public.js';
 import type { PoolSpec } from './spec.js';
 import { StalledError } from '../../errors.js';
 

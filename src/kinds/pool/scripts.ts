@@ -6,7 +6,7 @@
  * network namespace stands in for `--network host`); on a real machine it is plain `--network host`.
  */
 import { parseDuration } from '../../config/duration.js';
-import { dockerRestartFlag } from './restart.js';
+import { dockerRestartFlag } from './restart-policy.js';
 import { NODE_LABELS, type ContainerSpec, type HealthCheckSpec } from './spec.js';
 
 /** Where a lab host names its own network namespace (see src/lab/hosts.ts). */

@@ -1,6 +1,6 @@
 /** The Pool spec as schemas/pool.schema.json guarantees it (defaults filled by the loader), and node labels. */
 import type { SecretRef } from '../../model/resource.js';
-import type { ExitInfo, RestartVerdict } from './restart.js';
+import type { ExitInfo, RestartVerdict } from './restart-policy.js';
 
 /** A count, or a percentage of the desired nodes. */
 export type CountOrPercent = number | `${number}%`;

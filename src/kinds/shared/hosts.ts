@@ -6,10 +6,10 @@
 import type { SshTarget } from '../../drivers/types.js';
 import { groupTags, TAG } from './machines/tags.js';
 import type { Resource } from '../../model/resource.js';
-import { hostTarget } from '../host/target.js';
-import type { HostSpec } from '../host/spec.js';
-import type { MachineSetSpec } from '../machine-set/spec.js';
-import type { MachineTemplateSpec } from '../machine-template/spec.js';
+import { hostTarget } from './host-target.js';
+import type { HostSpec } from '../host/public.js';
+import type { MachineSetSpec } from '../machine-set/public.js';
+import type { MachineTemplateSpec } from '../machine-template/public.js';
 import type { KindContext } from '../types.js';
 import { ownerId, readMachineKey } from './machines/key-store.js';
 import { groupDir, machineTarget } from './machines/observe.js';

@@ -5,8 +5,8 @@
  * balancers not created yet are left to their own apply.
  */
 import type { Resource } from '../../model/resource.js';
-import { drainingSet } from '../nginx-upstream/members.js';
-import type { DiscoveryHook, NodeRef } from '../pool/hooks.js';
+import { drainingSet } from '../nginx-upstream/public.js';
+import type { DiscoveryHook, NodeRef } from '../pool/public.js';
 import type { KindContext } from '../types.js';
 import { workOf } from './diff.js';
 import { observeSlb, slbDriverFor } from './observe.js';

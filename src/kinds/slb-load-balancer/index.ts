@@ -7,7 +7,7 @@ import type { HealthReport } from '../../model/health.js';
 import type { Problem } from '../../model/plan.js';
 import type { Resource, ResourceRef } from '../../model/resource.js';
 import { digestOf } from '../../util/digest.js';
-import { problemAt } from '../task-template/index.js';
+import { problemAt } from '../shared/problem.js';
 import type { KindModule, ResourceIndex } from '../types.js';
 import { applySlb, removeSlb } from './apply.js';
 import { diffSlb } from './diff.js';

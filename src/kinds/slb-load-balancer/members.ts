@@ -6,11 +6,9 @@
  */
 import type { SlbBackend } from '../../drivers/types.js';
 import type { Resource } from '../../model/resource.js';
-import type { HostSpec } from '../host/spec.js';
-import { drainingSet, memberHooks } from '../nginx-upstream/members.js';
-import type { PoolHost } from '../pool/hosts.js';
-import { knownNodes, viewPool } from '../pool/observe.js';
-import type { PoolSpec } from '../pool/spec.js';
+import type { HostSpec } from '../host/public.js';
+import { drainingSet, memberHooks } from '../nginx-upstream/public.js';
+import { knownNodes, type PoolHost, type PoolSpec, viewPool } from '../pool/public.js';
 import type { KindContext } from '../types.js';
 import { DEFAULT_WEIGHT, INSTANCE_ID_LABEL, type SlbLoadBalancerSpec } from './spec.js';
 import { StalledError } from '../../errors.js';

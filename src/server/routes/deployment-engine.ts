@@ -6,7 +6,12 @@
  * password, a URL with credentials), and observations hold what hosts reported.
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { DeploymentReadModel, HostObservation, Instance, Snapshot } from '../../kinds/cf-deployment/read-model.js';
+import type {
+  DeploymentHostView as HostObservation,
+  DeploymentInstanceView as Instance,
+  DeploymentReadModel,
+  DeploymentSnapshotView as Snapshot,
+} from '../../model/deployment-view.js';
 import { sanitize, sanitizeDeep } from '../../util/sanitize.js';
 
 export interface DeploymentEngineDeps {

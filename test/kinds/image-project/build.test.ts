@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerDriver } from '../../../src/drivers/docker/index.js';
+import { createGitReader } from '../../../src/source/reader.js';
 import type { DockerDriver, Drivers } from '../../../src/drivers/types.js';
 import { createEngine } from '../../../src/engine/index.js';
 import { buildLogDir } from '../../../src/kinds/image-project/apply.js';
@@ -50,7 +51,7 @@ function project(name: string, spec: Omit<ImageProjectSpec, 'baseImage' | 'regis
 
 function context(resources: Resource[]): KindContext {
   return {
-    drivers: { docker: driver } as Drivers,
+    drivers: { docker: driver, git: createGitReader() } as Drivers,
     secrets: testSecrets({
       'registry-password': { value: AUTH.password, allow: { registries: [registry.address] } },
       'wrong-password': { value: 'not-the-password', allow: { registries: [registry.address] } },

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSshDriver, type ManagedSshDriver } from '../../../src/drivers/ssh/index.js';
 import type { DockerDriver } from '../../../src/drivers/types.js';
+import { createGitReader } from '../../../src/source/reader.js';
 import { poolKind } from '../../../src/kinds/pool/index.js';
 import type { PoolObserved, PoolSpec } from '../../../src/kinds/pool/spec.js';
 import type { KindContext, Logger } from '../../../src/kinds/types.js';
@@ -90,7 +91,7 @@ export async function createPoolWorld(
   const hostResources = (): Resource[] =>
     th.hosts.map((h) => res('Host', h.name, { address: h.address, port: h.port, user: 'root', privateKey: secretRef(KEY_SECRET) }, { role: 'app' }));
   const ctxFor = (resources: Resource[]): KindContext => ({
-    drivers: { ssh, ...(opts.docker ? { docker: opts.docker } : {}) },
+    drivers: { ssh, git: createGitReader(), ...(opts.docker ? { docker: opts.docker } : {}) },
     secrets,
     resources: createResourceIndex(resources),
     logger: silentLogger,

@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ExecResult, SshDriver } from '../../../src/drivers/types.js';
 import { TransientError } from '../../../src/errors.js';
-import { createNodeActions } from '../../../src/kinds/pool/node-actions.js';
-import type { NodeJob } from '../../../src/kinds/pool/runner.js';
+import { createNodeActions } from '../../../src/kinds/pool/builtin-steps.js';
+import type { NodeJob } from '../../../src/kinds/pool/flow-runner.js';
 import type { PoolSpec } from '../../../src/kinds/pool/spec.js';
 import type { KindContext } from '../../../src/kinds/types.js';
 import { API_VERSION, type Resource } from '../../../src/model/resource.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { StalledError } from '../../../src/errors.js';
 import { poolDetails } from '../../../src/kinds/pool/index.js';
 import { poolHealth } from '../../../src/kinds/pool/diff.js';
-import { loadRestarts } from '../../../src/kinds/pool/restart-state.js';
+import { loadRestarts } from '../../../src/kinds/pool/managed-restarts.js';
 import type { PoolSpec } from '../../../src/kinds/pool/spec.js';
 import { labDocker } from '../../harness/docker.js';
 import { createPoolWorld, type PoolWorld } from './fixture.js';

@@ -7,10 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransientError } from '../../../src/errors.js';
-import { canOverlap, replaceScript } from '../../../src/kinds/pool/replace.js';
-import { ReplaceError, runFlow, type BuiltinActions, type NodeJob } from '../../../src/kinds/pool/runner.js';
+import { canOverlap, replaceScript } from '../../../src/kinds/pool/replace-script.js';
+import { ReplaceError, runFlow, type BuiltinActions, type NodeJob } from '../../../src/kinds/pool/flow-runner.js';
 import type { PoolSpec } from '../../../src/kinds/pool/spec.js';
-import type { ResolvedStep } from '../../../src/kinds/task-template/resolve.js';
+import type { ResolvedStep } from '../../../src/kinds/shared/steps.js';
 import type { BuiltinStep } from '../../../src/kinds/task-template/spec.js';
 import type { KindContext } from '../../../src/kinds/types.js';
 import type { Resource } from '../../../src/model/resource.js';

@@ -6,7 +6,7 @@ import {
   renderProblems,
   resolveSteps,
   type NodeVars,
-} from '../../../src/kinds/task-template/resolve.js';
+} from '../../../src/kinds/shared/steps.js';
 import type { CommandGroupSpec, CommandSpec, StepSpec } from '../../../src/kinds/task-template/spec.js';
 import { API_VERSION, type Resource } from '../../../src/model/resource.js';
 import { createResourceIndex } from '../../../src/reconcile/runtime.js';

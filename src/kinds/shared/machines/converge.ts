@@ -8,8 +8,7 @@ import { describe, FailedError, ReconcileError, StalledError, TransientError } f
 import type { ProviderDriver, ProviderInstance, SshTarget } from '../../../drivers/types.js';
 import { ensureRunning, stopAndDelete } from './lifecycle.js';
 import { machineTags } from './tags.js';
-import { pendingSteps, planSteps, stepScript } from '../../host/init-steps.js';
-import { FACTS_COMMAND, parseFacts } from '../../host/facts.js';
+import { FACTS_COMMAND, parseFacts, pendingSteps, planSteps, stepScript } from '../../host/public.js';
 import type { KindContext } from '../../types.js';
 import { ensureMachineKey, initTimeouts, removeMachineKey, setInitTimeouts } from './key-store.js';
 import { admitted, closeMachine, describeUsage } from './quota.js';

@@ -7,9 +7,8 @@
 import type { ProviderDriver, ProviderInstance, SshTarget } from '../../../drivers/types.js';
 import { describe, TransientError } from '../../../errors.js';
 import type { Resource } from '../../../model/resource.js';
-import { FACTS_COMMAND, parseFacts, type Facts } from '../../host/facts.js';
-import { planSteps } from '../../host/init-steps.js';
-import type { MachineTemplateSpec } from '../../machine-template/spec.js';
+import { type Facts, FACTS_COMMAND, parseFacts, planSteps } from '../../host/public.js';
+import type { MachineTemplateSpec } from '../../machine-template/public.js';
 import type { KindContext } from '../../types.js';
 import { TAG, groupTags, type MachineOwnerRef } from './tags.js';
 import { sshAddress } from './lifecycle.js';

@@ -6,8 +6,8 @@
  * named after the node). Wire it with `createPoolKind({ machines: createMachineHook() })`.
  */
 import { StalledError } from '../../../errors.js';
-import type { MachineHook, NodeRef, PoolMachine } from '../../pool/hooks.js';
-import type { MachineTemplateSpec } from '../../machine-template/spec.js';
+import type { MachineHook, NodeRef, PoolMachine } from '../../pool/public.js';
+import type { MachineTemplateSpec } from '../../machine-template/public.js';
 import type { KindContext } from '../../types.js';
 import { bringUp, createMachine, deleteMachine, ensureMachine, returnMachine } from './converge.js';
 import { readMachineKey } from './key-store.js';

@@ -2,7 +2,7 @@
 import { StalledError } from '../../../errors.js';
 import { DEFAULT_ECS_ENDPOINT, type ProviderDriver } from '../../../drivers/types.js';
 import type { Resource } from '../../../model/resource.js';
-import type { MachineTemplateSpec } from '../../machine-template/spec.js';
+import type { MachineTemplateSpec } from '../../machine-template/public.js';
 import type { KindContext } from '../../types.js';
 
 export async function providerFor(template: Resource<MachineTemplateSpec>, ctx: KindContext): Promise<ProviderDriver> {

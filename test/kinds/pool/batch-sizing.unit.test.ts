@@ -1,6 +1,6 @@
 /** Rollout arithmetic: batch sizes bounded by maxUnavailable, canaries first, the failure-ratio stop. */
 import { describe, expect, it } from 'vitest';
-import { failureExceeded, nextBatchSize, resolveCount } from '../../../src/kinds/pool/rollout.js';
+import { failureExceeded, nextBatchSize, resolveCount } from '../../../src/kinds/pool/batch-sizing.js';
 
 describe('resolveCount', () => {
   it.each([

@@ -1,6 +1,6 @@
 /**
  * The host side of the built-in steps: start a node with the full container spec and our labels, stop it, replace
- * it (stop + start in one exec, see replace.ts), and wait until its health check passes (polling from 100ms,
+ * it (stop + start in one exec, see replace-script.ts), and wait until its health check passes (polling from 100ms,
  * doubling up to healthCheck.interval, bounded by healthCheck.timeout).
  */
 import { parseDuration } from '../../config/duration.js';
@@ -11,8 +11,8 @@ import type { Resource } from '../../model/resource.js';
 import { substitute } from '../../render/substitute.js';
 import type { KindContext } from '../types.js';
 import { probeNodes, type ProbeVerdict } from './observe.js';
-import { probeAfterRetire, REPLACE_EXIT, replaceScript, RETIRING_MARK, RETIRING_SUFFIX } from './replace.js';
-import { ReplaceError, type BuiltinActions, type NodeJob } from './runner.js';
+import { probeAfterRetire, REPLACE_EXIT, replaceScript, RETIRING_MARK, RETIRING_SUFFIX } from './replace-script.js';
+import { ReplaceError, type BuiltinActions, type NodeJob } from './flow-runner.js';
 import { loginScript, probeScript, startScript, stopScript, type NodeMeta } from './scripts.js';
 import type { PoolSpec } from './spec.js';
 import { outputTail } from '../../util/output-tail.js';

@@ -17,7 +17,7 @@ import {
   type ParamDecl,
   type ParamValue,
   type StepSpec,
-} from './spec.js';
+} from '../task-template/public.js';
 import { StalledError } from '../../errors.js';
 
 /** A command ready to render: body, shell or script, timeout, declared params. */

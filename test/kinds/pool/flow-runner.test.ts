@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { SshDriver } from '../../../src/drivers/types.js';
 import { TransientError } from '../../../src/errors.js';
-import { runFlow, type BuiltinActions, type NodeJob } from '../../../src/kinds/pool/runner.js';
-import type { ResolvedStep } from '../../../src/kinds/task-template/resolve.js';
+import { runFlow, type BuiltinActions, type NodeJob } from '../../../src/kinds/pool/flow-runner.js';
+import type { ResolvedStep } from '../../../src/kinds/shared/steps.js';
 import type { BuiltinStep } from '../../../src/kinds/task-template/spec.js';
 import type { KindContext } from '../../../src/kinds/types.js';
 import { silentLogger } from './fixture.js';

@@ -1,5 +1,5 @@
 /**
- * The moving parts of managed restarts (see restart.ts): the attempt counts per container id, kept in the state
+ * The moving parts of managed restarts (see restart-policy.ts): the attempt counts per container id, kept in the state
  * store so they survive a driftless restart (labels cannot change after `docker run`); reading exit details during
  * observe; and the restarts apply makes. An attempt is recorded BEFORE `docker start`, with the exit it answers,
  * so a crash in between neither loses the count nor charges the same exit twice.
@@ -9,8 +9,8 @@ import { describe, StalledError, TransientError, WaitingError } from '../../erro
 import type { Resource } from '../../model/resource.js';
 import { parseDuration } from '../../config/duration.js';
 import type { KindContext } from '../types.js';
-import { exitInfoScript, managedRestart, parseExitInfo, restartScript, restartVerdict, type RestartRecord } from './restart.js';
-import type { FlowResult } from './runner.js';
+import { exitInfoScript, managedRestart, parseExitInfo, restartScript, restartVerdict, type RestartRecord } from './restart-policy.js';
+import type { FlowResult } from './flow-runner.js';
 import type { NodeObserved, PoolSpec } from './spec.js';
 import { outputTail } from '../../util/output-tail.js';
 import { getJson, updateJson, type StateStore } from '../../store/index.js';

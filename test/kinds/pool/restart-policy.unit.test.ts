@@ -1,6 +1,6 @@
 /** The restart policy's decision table (delay, window, maxAttempts) and the shell it runs, as data. */
 import { describe, expect, it } from 'vitest';
-import { dockerRestartFlag, managedRestart, parseExitInfo, restartScript, restartVerdict, type ExitInfo } from '../../../src/kinds/pool/restart.js';
+import { dockerRestartFlag, managedRestart, parseExitInfo, restartScript, restartVerdict, type ExitInfo } from '../../../src/kinds/pool/restart-policy.js';
 import { runFlags } from '../../../src/kinds/pool/scripts.js';
 
 const exit = (over: Partial<ExitInfo> = {}): ExitInfo => ({ code: 1, startedAtMs: 10_000, finishedAtMs: 11_000, hostNowMs: 11_500, ...over });

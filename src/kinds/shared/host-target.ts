@@ -2,7 +2,7 @@
 import type { SshTarget } from '../../drivers/types.js';
 import type { Resource } from '../../model/resource.js';
 import type { SecretResolver } from '../types.js';
-import type { HostSpec } from './spec.js';
+import type { HostSpec } from '../host/public.js';
 
 export async function hostTarget(res: Resource<HostSpec>, secrets: SecretResolver): Promise<SshTarget> {
   return {

@@ -6,7 +6,7 @@
  */
 import type { SshTarget } from '../../drivers/types.js';
 import { describe, FailedError, ReconcileError, type Disposition } from '../../errors.js';
-import { renderCommand, type NodeVars, type ResolvedStep } from '../task-template/resolve.js';
+import { renderCommand, type NodeVars, type ResolvedStep } from '../shared/steps.js';
 import type { KindContext } from '../types.js';
 import type { NodeRef, PoolHooks } from './hooks.js';
 import { outputTail } from '../../util/output-tail.js';

@@ -11,12 +11,12 @@
 import { StalledError, WaitingError } from '../../errors.js';
 import type { Resource } from '../../model/resource.js';
 import type { KindContext } from '../types.js';
-import { createNodeActions } from './node-actions.js';
+import { createNodeActions } from './builtin-steps.js';
 import { knownNodes, observePool } from './observe.js';
 import { placeNodes, type NodeSlot } from './placement.js';
 import { nodeSpecDigest, resolveFlows, resolveImage, type PoolFlows } from './resolve.js';
-import { failureExceeded, nextBatchSize, resolveCount } from './rollout.js';
-import { runAll, type FlowResult, type NodeJob, type RunnerEnv } from './runner.js';
+import { failureExceeded, nextBatchSize, resolveCount } from './batch-sizing.js';
+import { runAll, type FlowResult, type NodeJob, type RunnerEnv } from './flow-runner.js';
 import type { PoolObserved, PoolSpec } from './spec.js';
 
 /** What one rolling deploy works on: the stale nodes' jobs and how to make jobs for surge slots. */

@@ -1,0 +1,6 @@
+/**
+ * The public face of the machine-template kind: the only file other kinds (and kinds/shared, kinds/registry.ts for
+ * discovery) may import from it. Everything else in this folder is internal and may change without notice;
+ * test/architecture/boundaries.unit.test.ts enforces this.
+ */
+export { type MachineTemplateSpec } from './spec.js';
