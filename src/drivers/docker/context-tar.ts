@@ -3,6 +3,9 @@
  * in-memory files, and directories mounted under a prefix (e.g. a media checkout under `media/`). Nothing is copied
  * into a staging directory first, and nothing is gzipped (the engine is local or one hop away; gzip costs more CPU
  * than it saves on a loopback socket). Long names use PAX headers; symlinks are kept as links, as docker's CLI does.
+ * Why not tar-stream (which dockerode already pulls in): measured with `bench/context-tar.ts`, 3,000 small files and
+ * a 64 MiB file, this writer packs in ~0.56x tar-stream's time (stats and reads batched 32 at a time, one socket
+ * write per ~256 KiB instead of one push per header and body); the image-build bench runs on this path.
  */
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';

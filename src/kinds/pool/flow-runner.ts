@@ -5,7 +5,7 @@
  * commands in order over SSH and stop at the first failing one.
  */
 import type { SshTarget } from '../../drivers/types.js';
-import { describe, FailedError, ReconcileError, type Disposition } from '../../errors.js';
+import { classify, describe, FailedError, type Disposition } from '../../errors.js';
 import { renderCommand, type NodeVars, type ResolvedStep } from '../shared/steps.js';
 import type { KindContext } from '../types.js';
 import type { NodeRef, PoolHooks } from './hooks.js';
@@ -78,9 +78,12 @@ export interface RunnerEnv {
   retryDelay?: (attempt: number) => Promise<void>;
 }
 
-/** A typed error keeps its disposition; anything else a step throws (a command that exited non-zero) is `failed`. */
+/**
+ * How a step's error ends the node's flow: the one rule of errors.ts `classify` (typed errors keep their
+ * disposition; anything untyped is an internal error, retried as transient), as the engine applies it to kinds.
+ */
 export function dispositionOf(err: unknown): Disposition {
-  return err instanceof ReconcileError ? err.disposition : 'failed';
+  return classify(err).disposition;
 }
 
 /** Runs the steps in order on one node; never throws for a step failure, it returns it. */

@@ -1,7 +1,7 @@
 /** Step semantics (OpenDCP's, made explicit): retry.times extra attempts, ignoreError goes on, a failure stops. */
 import { describe, expect, it } from 'vitest';
 import type { SshDriver } from '../../../src/drivers/types.js';
-import { TransientError } from '../../../src/errors.js';
+import { FailedError, TransientError } from '../../../src/errors.js';
 import { runFlow, type BuiltinActions, type NodeJob } from '../../../src/kinds/pool/flow-runner.js';
 import type { ResolvedStep } from '../../../src/kinds/shared/steps.js';
 import type { BuiltinStep } from '../../../src/kinds/task-template/spec.js';
@@ -37,7 +37,7 @@ function scripted(failures: Partial<Record<'start' | 'stop' | 'waitHealthy', num
     calls.push(what);
     if (left[what] > 0) {
       left[what]--;
-      throw new Error(`${what} failed`);
+      throw new FailedError('CommandFailed', `${what} failed`);
     }
   };
   const builtins: BuiltinActions = { start: act('start'), stop: act('stop'), waitHealthy: act('waitHealthy') };

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TransientError } from '../../../src/errors.js';
+import { FailedError, TransientError } from '../../../src/errors.js';
 import { canOverlap, replaceScript } from '../../../src/kinds/pool/replace-script.js';
 import { ReplaceError, runFlow, type BuiltinActions, type NodeJob } from '../../../src/kinds/pool/flow-runner.js';
 import type { PoolSpec } from '../../../src/kinds/pool/spec.js';
@@ -55,7 +55,7 @@ describe('fused replace in the runner', () => {
 
   it('names the step a failed replace belongs to, and keeps a transient cause transient', async () => {
     const start = recording(async () => {
-      throw new ReplaceError('start_service', { cause: new Error('start web-0 on h exited 5: no such image') });
+      throw new ReplaceError('start_service', { cause: new FailedError('CommandFailed', 'start web-0 on h exited 5: no such image') });
     });
     expect(await runFlow(deploy, job, { ctx, hooks: {}, builtins: start.builtins })).toMatchObject({
       ok: false,
