@@ -142,13 +142,14 @@ export async function applyPlan(input: ApplyInput, ac: ApplyContext): Promise<Ap
         }),
       ),
     );
-    const gated = new Map<ResourceKey, { attempts: number; started: number }>();
-    for (const s of steps) if ('gate' in s) gated.set(s.gate.key, { attempts: s.attempts, started: s.started });
+    // The task a step hands to the gate is the one it applied (a re-planned one after a stale plan), not the plan's.
+    const gated = new Map<ResourceKey, { task: Task; attempts: number; started: number }>();
+    for (const s of steps) if ('gate' in s) gated.set(s.gate.key, { task: s.gate, attempts: s.attempts, started: s.started });
     if (gated.size === 0) continue;
-    const gateTasks = [...gated.keys()].map((k) => byKey.get(k) as Task);
+    const gateTasks = [...gated.values()].map((g) => g.task);
     const settling: Promise<void>[] = [];
     const settle = async (task: Task, v: GateVerdict): Promise<void> => {
-      const g = gated.get(task.key) as { attempts: number; started: number };
+      const g = gated.get(task.key) as { task: Task; attempts: number; started: number };
       const mod = ac.registry.get(task.kind) as KindModule;
       const base = { ...baseResult(task, g.started), attempts: g.attempts, health: v.health };
       const parts = v.observedKnown ? observedParts(mod, v.observed) : {};
@@ -159,18 +160,13 @@ export async function applyPlan(input: ApplyInput, ac: ApplyContext): Promise<Ap
         finish({ ...base, status: 'failed', reason: v.reason, message: v.message, disposition: 'waiting', ...parts });
       }
     };
-    const verdicts = await runHealthGate(wave, gateTasks, {
+    await runHealthGate(wave, gateTasks, {
       ...ac,
       health: ac.options.health,
       concurrency: ac.options.concurrency,
-      onVerdict: (key, v) => settling.push(settle(byKey.get(key) as Task, v)),
+      onVerdict: (key, v) => settling.push(settle((gated.get(key) as { task: Task }).task, v)),
     });
     await Promise.all(settling);
-    for (const task of gateTasks) {
-      if (results.has(task.key) || verdicts.has(task.key)) continue;
-      const g = gated.get(task.key) as { attempts: number; started: number };
-      finish({ ...baseResult(task, g.started), attempts: g.attempts, health: 'Unknown', status: 'failed', reason: 'HealthCheckTimeout', message: 'no health verdict', disposition: 'waiting' });
-    }
   }
   const ordered = input.plan.tasks.map((t) => results.get(t.key)).filter((r): r is TaskResult => r !== undefined);
   const pruned = await runPrunePhase(input, ac, ordered, input.plan.waves.length);

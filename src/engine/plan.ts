@@ -7,7 +7,7 @@ import pLimit from 'p-limit';
 import { classify, describe } from '../errors.js';
 import type { KindRegistry } from '../kinds/types.js';
 import type { Plan, Task, TaskError } from '../model/plan.js';
-import type { Resource } from '../model/resource.js';
+import type { Resource, ResourceKey } from '../model/resource.js';
 import { resourceDigest } from './digest.js';
 import { buildGraph, moduleOf, type ResourceGraph } from './graph.js';
 import { applyOrder } from './order.js';
@@ -19,21 +19,16 @@ function taskError(stage: 'observe' | 'diff', err: unknown): TaskError {
   return { reason: e.reason, message: `${stage} failed: ${describe(err)}`, disposition: e.disposition };
 }
 
-async function planOne(res: Resource, graph: ResourceGraph, registry: KindRegistry, input: PlanInput): Promise<Task> {
+const placeOf = (graph: ResourceGraph, key: ResourceKey) => ({ wave: graph.wave.get(key) ?? 0, dependsOn: graph.deps.get(key) ?? [] });
+
+/** Observes and diffs one resource at its place in the graph (wave, what it depends on). */
+async function planOne(res: Resource, place: { wave: number; dependsOn: ResourceKey[] }, registry: KindRegistry, ctx: PlanInput['ctx']): Promise<Task> {
   const key = `${res.kind}/${res.metadata.name}`;
-  const base = {
-    key,
-    kind: res.kind,
-    name: res.metadata.name,
-    wave: graph.wave.get(key) ?? 0,
-    dependsOn: graph.deps.get(key) ?? [],
-    digest: resourceDigest(res),
-    desired: res,
-  };
+  const base = { key, kind: res.kind, name: res.metadata.name, ...place, digest: resourceDigest(res), desired: res };
   const mod = moduleOf(registry, res.kind);
   let observed: unknown;
   try {
-    observed = await mod.observe(res, input.ctx);
+    observed = await mod.observe(res, ctx);
   } catch (err) {
     return { ...base, action: 'noop', changes: [], reason: 'ObserveFailed', error: taskError('observe', err) };
   }
@@ -48,15 +43,12 @@ async function planOne(res: Resource, graph: ResourceGraph, registry: KindRegist
   }
 }
 
-/** Builds the plan; throws only for whole-revision problems (a dependency cycle, an unregistered kind). */
 /** Observes and diffs one task's resource again (after a kind said its plan is stale), keeping its place in the graph. */
-export async function replanTask(task: Task, registry: KindRegistry, ctx: PlanInput['ctx']): Promise<Task> {
-  const { key, kind, name, wave, dependsOn, digest, desired } = task;
-  const graph = { wave: new Map([[key, wave]]), deps: new Map([[key, dependsOn]]) } as unknown as ResourceGraph;
-  const fresh = await planOne(desired, graph, registry, { ctx } as PlanInput);
-  return { ...fresh, key, kind, name, digest };
+export function replanTask(task: Task, registry: KindRegistry, ctx: PlanInput['ctx']): Promise<Task> {
+  return planOne(task.desired, { wave: task.wave, dependsOn: task.dependsOn }, registry, ctx);
 }
 
+/** Builds the plan; throws only for whole-revision problems (a dependency cycle, an unregistered kind). */
 export async function planRevision(
   input: PlanInput,
   registry: KindRegistry,
@@ -65,7 +57,7 @@ export async function planRevision(
 ): Promise<Plan> {
   const graph = buildGraph(input.resources, registry);
   const limit = pLimit(Math.max(1, concurrency));
-  const tasks = await Promise.all(input.resources.map((res) => limit(() => planOne(res, graph, registry, input))));
+  const tasks = await Promise.all(input.resources.map((res) => limit(() => planOne(res, placeOf(graph, `${res.kind}/${res.metadata.name}`), registry, input.ctx))));
   const ordered = applyOrder(tasks, registry);
   const waves: string[][] = graph.waves.map(() => []);
   for (const t of ordered) waves[t.wave]?.push(t.key);

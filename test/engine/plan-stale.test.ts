@@ -9,7 +9,7 @@ import type { EngineEvent } from '../../src/engine/types.js';
 import { PlanStaleError } from '../../src/errors.js';
 import { createWorld, createWorldRegistry, res, testContext } from './world-kind.js';
 
-async function run(errors: Error[]) {
+async function run(errors: Error[], between: (w: ReturnType<typeof createWorld>) => void = () => undefined) {
   const world = createWorld();
   world.applyErrors.set('A/a', errors);
   const engine = createEngine({
@@ -22,6 +22,7 @@ async function run(errors: Error[]) {
   const ctx = testContext(resources);
   const prune = { enabled: false, kinds: [] };
   const plan = await engine.plan({ revision: 'r1', resources, inventory: [], prune, ctx });
+  between(world);
   const events: EngineEvent[] = [];
   const outcome = await engine.apply({ plan, inventory: [], prune, ctx, onEvent: (e) => events.push(e), onInventory: async () => undefined });
   return { world, events, result: outcome.results.find((r) => r.key === 'A/a')! };
@@ -39,6 +40,15 @@ describe('a stale plan', () => {
     // observed twice (plan, re-plan) and applied twice (the stale attempt, the re-planned one)
     expect(world.calls.filter((c) => c === 'observe A/a').length).toBeGreaterThanOrEqual(2);
     expect(world.calls.filter((c) => c.startsWith('apply A/a'))).toHaveLength(2);
+  });
+
+  it('a resource the world already matches when re-planned is a noop, not reported as applied', async () => {
+    const { world, events, result } = await run([new PlanStaleError('someone created it meanwhile')], (w) =>
+      w.objects.set('A/a', { spec: { value: 'v1' }, health: ['Healthy'] }),
+    );
+    expect(events.find((e) => e.type === 'replanned')).toMatchObject({ task: { key: 'A/a', action: 'noop' } });
+    expect(result.status).toBe('noop');
+    expect(world.calls.filter((c) => c.startsWith('apply A/a'))).toHaveLength(1);
   });
 
   it('fails the task when the re-planned apply is stale again (not retried within the run)', async () => {

@@ -6,7 +6,8 @@
  * are left to their own apply (they come later in the plan).
  */
 import type { Resource } from '../../model/resource.js';
-import { drainingSet, type NginxUpstreamSpec } from '../nginx-upstream/public.js';
+import type { NginxUpstreamSpec } from '../nginx-upstream/public.js';
+import { outOfRotation } from '../pool/public.js';
 import type { DiscoveryHook, NodeRef } from '../pool/public.js';
 import type { KindContext } from '../types.js';
 import { publishUnit } from './publish.js';
@@ -27,11 +28,11 @@ export function createNginxDiscovery(): DiscoveryHook {
   };
   return {
     async register(nodes, ctx) {
-      await drainingSet(ctx).delete(...nodes.map((n) => `${n.pool}/${n.name}`));
+      await outOfRotation(ctx.store).delete(...nodes.map((n) => `${n.pool}/${n.name}`));
       await republish(nodes, ctx, 'register');
     },
     async unregister(nodes, ctx) {
-      await drainingSet(ctx).add(...nodes.map((n) => `${n.pool}/${n.name}`));
+      await outOfRotation(ctx.store).add(...nodes.map((n) => `${n.pool}/${n.name}`));
       await republish(nodes, ctx, 'unregister');
     },
   };

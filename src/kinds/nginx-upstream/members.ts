@@ -28,10 +28,6 @@ import { FailedError, StalledError, WaitingError } from '../../errors.js';
 /** Lets a pool's view include the machines it made, so nodes on them are members too (observe only). */
 export const memberHooks: PoolHooks = { machines: createMachineHook() };
 
-/** Nodes out of rotation (being unregistered, or not registered yet), as `<pool>/<node>`: see pool/rotation.ts. */
-export function drainingSet(ctx: KindContext): RotationSet {
-  return outOfRotation(ctx.store);
-}
 
 export interface MemberResult {
   upstream: RenderedUpstream;
@@ -53,7 +49,7 @@ export function createMemberCache(): MemberCache {
 
 export async function resolveMembers(res: Resource<NginxUpstreamSpec>, ctx: KindContext, cache: MemberCache): Promise<MemberResult> {
   const spec = res.spec;
-  const drain = await drainingSet(ctx).keys();
+  const drain = await outOfRotation(ctx.store).keys();
   const statics = (spec.servers ?? []).map((s) => tuned(s.address, s));
   const members: { server: RenderedServer; key: string }[] = [];
   let declaredEmpty = (spec.pools ?? []).length > 0;

@@ -3,5 +3,5 @@
  * discovery) may import from it. Everything else in this folder is internal and may change without notice;
  * test/architecture/boundaries.unit.test.ts enforces this.
  */
-export { createMemberCache, drainingSet, memberHooks, resolveMembers } from './members.js';
+export { createMemberCache, memberHooks, resolveMembers } from './members.js';
 export { type NginxUpstreamSpec, type RenderedUpstream } from './spec.js';

@@ -5,7 +5,7 @@
  * balancers not created yet are left to their own apply.
  */
 import type { Resource } from '../../model/resource.js';
-import { drainingSet } from '../nginx-upstream/public.js';
+import { outOfRotation } from '../pool/public.js';
 import type { DiscoveryHook, NodeRef } from '../pool/public.js';
 import type { KindContext } from '../types.js';
 import { workOf } from './diff.js';
@@ -34,11 +34,11 @@ export function createSlbDiscovery(): DiscoveryHook {
   };
   return {
     async register(nodes, ctx) {
-      await drainingSet(ctx).delete(...nodes.map((n) => `${n.pool}/${n.name}`));
+      await outOfRotation(ctx.store).delete(...nodes.map((n) => `${n.pool}/${n.name}`));
       await sync(nodes, ctx);
     },
     async unregister(nodes, ctx) {
-      await drainingSet(ctx).add(...nodes.map((n) => `${n.pool}/${n.name}`));
+      await outOfRotation(ctx.store).add(...nodes.map((n) => `${n.pool}/${n.name}`));
       await sync(nodes, ctx);
     },
   };

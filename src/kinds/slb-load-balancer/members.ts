@@ -7,7 +7,8 @@
 import type { SlbBackend } from '../../drivers/types.js';
 import type { Resource } from '../../model/resource.js';
 import type { HostSpec } from '../host/public.js';
-import { drainingSet, memberHooks } from '../nginx-upstream/public.js';
+import { memberHooks } from '../nginx-upstream/public.js';
+import { outOfRotation } from '../pool/public.js';
 import { knownNodes, type PoolHost, type PoolSpec, viewPool } from '../pool/public.js';
 import type { KindContext } from '../types.js';
 import { DEFAULT_WEIGHT, INSTANCE_ID_LABEL, type SlbLoadBalancerSpec } from './spec.js';
@@ -33,7 +34,7 @@ export async function resolveBackends(res: Resource<SlbLoadBalancerSpec>, ctx: K
   const put = (id: string, w: number) => weights.set(id, Math.max(w, weights.get(id) ?? 0));
   for (const s of spec.backends?.servers ?? []) put(s.instanceId, s.weight ?? DEFAULT_WEIGHT);
   const unmapped: string[] = [];
-  const drain = await drainingSet(ctx).keys();
+  const drain = await outOfRotation(ctx.store).keys();
   for (const src of spec.backends?.pools ?? []) {
     const pool = ctx.resources.get<PoolSpec>('Pool', src.pool);
     if (!pool) throw new StalledError('ReferenceInvalid', `Pool/${src.pool} is not declared`);
