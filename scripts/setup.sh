@@ -5,7 +5,8 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-PACKAGES=(docker.io debootstrap git openssh-client iproute2 ansible sshpass docker-registry nginx-light monit ca-certificates)
+PACKAGES=(docker.io debootstrap git openssh-client iproute2 ansible sshpass docker-registry nginx-light monit ca-certificates
+  etcd-server etcd-client age chromium fonts-dejavu-core)
 
 say() { printf 'setup: %s\n' "$*"; }
 
