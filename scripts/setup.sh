@@ -48,7 +48,7 @@ else
 fi
 
 if ! command -v node >/dev/null 2>&1; then
-  say "node is not installed; install Node.js >= 20.10 first" >&2
+  say "node is not installed; install Node.js >= 20.19 first" >&2
   exit 1
 fi
 
