@@ -4,10 +4,9 @@
  */
 import type { EngineEvent } from '../engine/types.js';
 import type { ResourceStatus } from '../model/conditions.js';
-import type { FieldChange, Plan, Problem, RunRecord, Task, TaskResult } from '../model/plan.js';
+import type { Plan, Problem, RunRecord, TaskResult } from '../model/plan.js';
+import { changeLine as change, formatProblem, planLines, problemLines, taskLines } from '../report/plan-text.js';
 import { sanitize, sanitizeDeep } from '../util/sanitize.js';
-
-const SYMBOL: Record<string, string> = { create: '+', update: '~', replace: '-/+', noop: ' ', delete: '-' };
 
 function write(text: string): void {
   process.stdout.write(sanitize(text) + '\n');
@@ -22,80 +21,18 @@ export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(sanitizeDeep(value), null, 2) + '\n');
 }
 
-export function formatProblem(p: Problem): string {
-  return `${p.file}:${p.line}:${p.col}: ${p.message}`;
-}
+export { formatProblem };
 
 export function printProblems(problems: Problem[]): void {
-  for (const p of problems) write(formatProblem(p));
-  write(`${problems.length} problem(s); nothing was applied.`);
+  for (const line of problemLines(problems)) write(line);
 }
 
 export function printValid(count: number, revision: string): void {
   write(`ok: ${count} resource(s) valid at ${revision}`);
 }
 
-function value(v: unknown): string {
-  if (v === undefined) return '(none)';
-  const s = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
-  return s.length > 100 ? `${s.slice(0, 97)}...` : s;
-}
-
-function change(c: FieldChange): string {
-  if (c.sensitive) return `      ~ ${c.path}: (sensitive)`;
-  if (c.before === undefined) return `      + ${c.path}: ${value(c.after)}`;
-  if (c.after === undefined) return `      - ${c.path}: ${value(c.before)}`;
-  return `      ~ ${c.path}: ${value(c.before)} -> ${value(c.after)}`;
-}
-
-/** Long causes (a failed pre-flight lists every check) are wrapped under the line, not printed as one 6 KB line. */
-const WRAP = 100;
-
-function wrap(text: string, indent: string): string[] {
-  const out: string[] = [];
-  for (const para of text.split(/\r?\n/)) {
-    let line = '';
-    for (const word of para.split(/\s+/).filter(Boolean)) {
-      if (line && line.length + 1 + word.length > WRAP) {
-        out.push(indent + line);
-        line = word;
-      } else line = line ? `${line} ${word}` : word;
-    }
-    if (line) out.push(indent + line);
-  }
-  return out;
-}
-
-/**
- * One plan line per task. A task that could not be observed is `unknown` (`?`), never a quiet `noop`: nothing is
- * known about it, and its cause follows, wrapped. A reason with a cause (a Host's `Unreachable`) shows both.
- */
-function taskLines(t: Task): string[] {
-  if (t.error) return [`  ? ${t.key}  unknown (${t.error.reason})  [wave ${t.wave}]`, ...wrap(t.error.message, '      ')];
-  const why = t.reason ? ` (${t.reason}${t.message ? `: ${t.message.split(/\r?\n/)[0]}` : ''})` : '';
-  return [`  ${SYMBOL[t.action] ?? '?'} ${t.key}  ${t.action}${why}  [wave ${t.wave}]`];
-}
-
 export function printPlan(plan: Plan, opts: { verbose?: boolean } = {}): void {
-  write(`driftless plan at revision ${plan.revision}`);
-  write('');
-  const changed = plan.tasks.filter((t) => t.action !== 'noop' || t.error);
-  for (const t of changed) {
-    for (const line of taskLines(t)) write(line);
-    for (const c of t.changes) write(change(c));
-  }
-  if (opts.verbose) for (const t of plan.tasks.filter((x) => x.action === 'noop' && !x.error)) write(`    ${t.key}  (no changes)`);
-  for (const p of plan.prune) write(p.allowed ? `  - ${p.key}  delete (prune)` : `  ! ${p.key}  no longer declared; kept: ${p.reason}`);
-  const n = (a: string) => plan.tasks.filter((t) => t.action === a && !t.error).length;
-  const unknown = plan.tasks.filter((t) => t.error).length;
-  const deletes = plan.prune.filter((p) => p.allowed).length;
-  write('');
-  if (changed.length === 0 && deletes === 0) {
-    write(`No changes. ${plan.tasks.length} resource(s) match the declaration.`);
-  } else {
-    const unknownPart = unknown > 0 ? `, ${unknown} unknown (could not be observed)` : '';
-    write(`Plan: ${n('create')} to create, ${n('update')} to update, ${n('replace')} to replace, ${deletes} to delete, ${n('noop')} unchanged${unknownPart}.`);
-  }
+  for (const line of planLines(plan, opts)) write(line);
 }
 
 export function printEvent(e: EngineEvent, json: boolean): void {

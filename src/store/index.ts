@@ -2,4 +2,5 @@
 export type { PutOptions, StateStore, TailOptions, UpdateResult } from './types.js';
 export { DEFAULT_TAIL_BYTES } from './types.js';
 export { createFileStore } from './file-store.js';
+export { createOverlayStore } from './overlay.js';
 export { appendJsonLines, getJson, putJson, tailJsonLines, updateJson } from './json.js';
