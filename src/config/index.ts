@@ -15,6 +15,7 @@ import { sanitize } from '../util/sanitize.js';
 import { buildCatalogue, settingsFilePath, type RawSecrets, type SecretCatalogue } from '../secrets/catalogue.js';
 import { parseDuration } from './duration.js';
 import { listenProblem, type HttpConfig } from './http.js';
+import { normalisePreviews, previewProblems, type PreviewConfig, type RawPreviewConfig } from './previews.js';
 import { ENV_KEYS, envProblems, fromEnv, type Layer } from './env.js';
 
 export const CONFIG_SCHEMA_ID = 'https://driftless.dev/schemas/config.schema.json';
@@ -51,6 +52,8 @@ export interface DaemonConfig {
   http: HttpConfig;
   /** The secrets a config repo may name, and where each may be sent (`secrets:` of the settings file). */
   secrets: SecretCatalogue;
+  /** Plan previews of pull requests (src/preview/). */
+  previews: PreviewConfig;
 }
 
 /** Every problem of a config, one per line, each naming the setting and where its value came from. */
@@ -125,7 +128,10 @@ export function loadDaemonConfig(inputs: ConfigInputs): DaemonConfig {
   const fileDir = filePath ? dirname(resolve(cwd, filePath)) : cwd;
   const { catalogue, problems: secretProblems } = buildCatalogue(data.secrets as RawSecrets | undefined, fileDir, filePath ? resolve(cwd, filePath) : 'the daemon settings');
   if (secretProblems.length > 0) throw new ConfigError(secretProblems.map((p) => `${p} (from file ${filePath})`));
-  return { ...normalise(data, cwd, problems, origin), secrets: catalogue };
+  const rawPreviews = data.previews as RawPreviewConfig;
+  const previewIssues = previewProblems(rawPreviews, (name) => catalogue.entries.has(name));
+  if (previewIssues.length > 0) throw new ConfigError(previewIssues);
+  return { ...normalise(data, cwd, problems, origin), secrets: catalogue, previews: normalisePreviews(rawPreviews) };
 }
 
 /** The `#ref` of a repo URL (`https://host/x.git#dev`), if any; a directory path's `#` is part of the path. */
@@ -168,7 +174,7 @@ interface RawConfig {
  * The branch is named once: by `branch` (file, env or flag) or by the repo URL's `#ref`. Both naming different refs is
  * a problem (the banner would show one and the daemon watch the other); `#ref` alone wins over the default branch.
  */
-function normalise(data: Layer, cwd: string, problems: string[], origin: ReadonlyMap<string, string>): Omit<DaemonConfig, 'secrets'> {
+function normalise(data: Layer, cwd: string, problems: string[], origin: ReadonlyMap<string, string>): Omit<DaemonConfig, 'secrets' | 'previews'> {
   const raw = data as unknown as RawConfig;
   const fragment = refFragment(raw.repo);
   if (fragment && origin.has('branch') && fragment !== raw.branch) {

@@ -19,7 +19,8 @@ import { openSource } from '../source/index.js';
 import { createCycle, type Cycle } from './cycle.js';
 import { createLoop, realClock, type Loop, type LoopClock } from './loop.js';
 import { openRuntime, type Runtime } from './runtime.js';
-import { resolveGitAuth, statusWriter } from './status-writer.js';
+import { resolveGitAuth, statusFileWriter, statusWriter } from './status-writer.js';
+import { startDaemonPreviews, type DaemonPreviews } from '../preview/daemon.js';
 import { startWatcher } from './watch.js';
 import { createDeploymentReadModel } from '../kinds/cf-deployment/read-model.js';
 
@@ -35,6 +36,8 @@ export interface Daemon {
   runtime: Runtime;
   server: FastifyInstance;
   live(): LiveState;
+  /** Plan previews of pull requests; undefined for a directory source or with `previews.enabled: false`. */
+  previews?: DaemonPreviews;
   /** Cancels or finishes the current run (recorded), flushes the status report, closes everything. */
   stop(): Promise<void>;
 }
@@ -108,6 +111,16 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       logger,
       now: () => clock.now(),
     });
+    const previews = startDaemonPreviews({
+      config,
+      rt,
+      logger,
+      ...(() => {
+        const write = statusFileWriter({ config, auth, statusBranch, logger });
+        return write ? { writeStatusFile: write } : {};
+      })(),
+    });
+    if (previews) cleanup.unshift(() => previews.service.stop());
     const server = buildServer({
       ...config.webhooks,
       secrets,
@@ -121,6 +134,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       live,
       deployments: createDeploymentReadModel(rt.store),
       ...(httpToken !== undefined ? { httpToken } : {}),
+      ...(previews ? { previews: previews.intake, previewReads: previews.service } : {}),
     });
     const address = await server.listen({ host: config.listen.host, port: config.listen.port });
     cleanup.unshift(() => server.close());
@@ -141,6 +155,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       runtime: rt,
       server,
       live,
+      ...(previews ? { previews } : {}),
       stop() {
         stopping ??= (async () => {
           await loop!.stop();

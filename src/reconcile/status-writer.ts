@@ -28,27 +28,9 @@ export function statusWriter(args: {
   statusBranch: () => string;
   logger: PinoLogger;
 }): (files: Record<string, string>, message: string) => Promise<string> {
-  const { config, auth } = args;
+  const { config } = args;
   if (config.source.type === 'git') {
-    const url = config.source.url;
-    const ssh = isSshGitUrl(url);
-    return async (files, message) => {
-      if (!config.statusPush) return 'disabled';
-      const branch = args.statusBranch();
-      if (branch === config.branch) throw new Error(`status branch ${branch} is the watched branch; refusing to write to it`);
-      const common: StatusCommitOptions = { branch, files, message, author: STATUS_AUTHOR, cacheDir: join(config.stateDir, 'status-cache'), owns: ownsStatusPath };
-      if (ssh) {
-        return commitStatusSsh({
-          ...common,
-          url,
-          // The same pinned host keys as the SSH source (openSource's default next to the git cache).
-          knownHostsFile: join(config.stateDir, 'git_known_hosts'),
-          ...(auth?.sshKey ? { privateKey: auth.sshKey } : {}),
-          timeoutMs: STATUS_TIMEOUT_MS,
-        });
-      }
-      return commitStatus({ ...common, url, ...(auth ? { auth } : {}), timeoutMs: STATUS_TIMEOUT_MS });
-    };
+    return (files, message) => commitToStatusBranch(args, { files, message, owns: ownsStatusPath });
   }
   const target = join(config.stateDir, 'status');
   return async (files) => {
@@ -63,4 +45,45 @@ export function statusWriter(args: {
     await rename(temp, target);
     return target;
   };
+}
+
+/**
+ * Writes one file of the status branch (or removes it, with `content` undefined) and nothing else: how a plan
+ * preview publishes `previews/<number>.md`. The commit owns only that path, so the report's files and every other
+ * preview are carried over, and the report's own commits (which own README.md and resources/ only) keep the previews.
+ * Shares the report's cache dir, so the two writers take turns in process instead of racing through the server.
+ */
+export function statusFileWriter(args: {
+  config: DaemonConfig;
+  auth: ResolvedGitAuth | undefined;
+  statusBranch: () => string;
+  logger: PinoLogger;
+}): ((path: string, content: string | undefined, message: string) => Promise<string>) | undefined {
+  if (args.config.source.type !== 'git' || !args.config.statusPush) return undefined;
+  return (path, content, message) =>
+    commitToStatusBranch(args, { files: content === undefined ? {} : { [path]: content }, message, owns: (p) => p === path });
+}
+
+async function commitToStatusBranch(
+  args: { config: DaemonConfig; auth: ResolvedGitAuth | undefined; statusBranch: () => string },
+  what: { files: Record<string, string>; message: string; owns: (path: string) => boolean },
+): Promise<string> {
+  const { config, auth } = args;
+  if (config.source.type !== 'git') throw new Error('the status branch needs a git source');
+  if (!config.statusPush) return 'disabled';
+  const url = config.source.url;
+  const branch = args.statusBranch();
+  if (branch === config.branch) throw new Error(`status branch ${branch} is the watched branch; refusing to write to it`);
+  const common: StatusCommitOptions = { branch, files: what.files, message: what.message, author: STATUS_AUTHOR, cacheDir: join(config.stateDir, 'status-cache'), owns: what.owns };
+  if (isSshGitUrl(url)) {
+    return commitStatusSsh({
+      ...common,
+      url,
+      // The same pinned host keys as the SSH source (openSource's default next to the git cache).
+      knownHostsFile: join(config.stateDir, 'git_known_hosts'),
+      ...(auth?.sshKey ? { privateKey: auth.sshKey } : {}),
+      timeoutMs: STATUS_TIMEOUT_MS,
+    });
+  }
+  return commitStatus({ ...common, url, ...(auth ? { auth } : {}), timeoutMs: STATUS_TIMEOUT_MS });
 }

@@ -71,7 +71,8 @@ export function renderSummary(data: JournalData, live: LiveState): string {
 
 /**
  * The paths of the status branch the report owns: its summary and everything under `resources/`. Anything else on
- * the branch (notes, dashboards people commit there) is theirs and is carried over by every status commit.
+ * the branch (notes, dashboards people commit there, and `previews/<number>.md`, which each plan preview writes on
+ * its own: see `previewPath`) is carried over by every status commit.
  */
 export function ownsStatusPath(path: string): boolean {
   return path === 'README.md' || path === 'resources' || path.startsWith('resources/');
@@ -93,4 +94,10 @@ export function renderReport(data: JournalData, live: LiveState): Record<string,
 
 function safeSegment(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/** Where a pull request's plan preview lives on the status branch (written by its own commits, never the report's). */
+export function previewPath(number: number): string {
+  if (!Number.isSafeInteger(number) || number <= 0) throw new RangeError(`not a pull request number: ${number}`);
+  return `previews/${number}.md`;
 }

@@ -7,6 +7,7 @@ import { registerBearerAuth } from './auth.js';
 import { registerStatusRoutes, type StatusDeps } from './status-routes.js';
 import { registerWebhooks, type WebhookDeps } from './webhooks.js';
 import { registerDeploymentEngineRoutes } from './routes/deployment-engine.js';
+import { registerPreviewRoutes, type PreviewReadModel } from './preview-routes.js';
 import type { DeploymentReadModel } from '../model/deployment-view.js';
 
 export type { Metrics } from '../metrics/index.js';
@@ -14,10 +15,10 @@ export { createMetrics } from '../metrics/index.js';
 
 /**
  * `deployments` (optional) enables the Deployment Engine routes over CFDeployment observations (a read model on the
- * state store); `httpToken` (optional)
+ * state store); `previews` + `previewReads` (optional) take pull request webhooks and serve `/previews`; `httpToken` (optional)
  * requires `Authorization: Bearer <token>` on every route but webhooks, /healthz and /readyz (see auth.ts).
  */
-export type ServerDeps = WebhookDeps & StatusDeps & { deployments?: DeploymentReadModel; httpToken?: string };
+export type ServerDeps = WebhookDeps & StatusDeps & { deployments?: DeploymentReadModel; httpToken?: string; previewReads?: PreviewReadModel };
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true });
@@ -28,6 +29,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerWebhooks(app, deps);
   registerStatusRoutes(app, deps);
   if (deps.deployments) registerDeploymentEngineRoutes(app, { deployments: deps.deployments });
+  if (deps.previewReads) registerPreviewRoutes(app, deps.previewReads);
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not found' }));
   return app;
 }

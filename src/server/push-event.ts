@@ -4,10 +4,11 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { WebhookSource } from '../config/index.js';
+import { isPullRequestEvent } from './pull-request.js';
 
 export interface Delivery {
-  /** 'push' asks for a fetch; 'ping' is answered; anything else is ignored. */
-  event: 'push' | 'ping' | 'other';
+  /** 'push' asks for a fetch; 'pull_request' for a plan preview (pull-request.ts); 'ping' is answered; anything else is ignored. */
+  event: 'push' | 'ping' | 'pull_request' | 'other';
   eventName: string;
   /** Full ref, e.g. `refs/heads/main`; undefined when the payload does not say (generic hooks). */
   ref?: string;
@@ -41,18 +42,20 @@ export function readDelivery(source: WebhookSource, headers: IncomingHttpHeaders
     case 'github': {
       const name = header(headers, 'x-github-event') ?? '';
       const id = header(headers, 'x-github-delivery');
-      return withRef({ event: name === 'push' ? 'push' : name === 'ping' ? 'ping' : 'other', eventName: name, ...(id ? { deliveryId: id } : {}) });
+      const event = name === 'push' ? 'push' : name === 'ping' ? 'ping' : isPullRequestEvent(source, name) ? 'pull_request' : 'other';
+      return withRef({ event, eventName: name, ...(id ? { deliveryId: id } : {}) });
     }
     case 'gitlab': {
       const name = header(headers, 'x-gitlab-event') ?? '';
       const id = header(headers, 'x-gitlab-event-uuid');
       const push = name === 'Push Hook' || name === 'Tag Push Hook';
-      return withRef({ event: push ? 'push' : 'other', eventName: name, ...(id ? { deliveryId: id } : {}) });
+      return withRef({ event: push ? 'push' : isPullRequestEvent(source, name) ? 'pull_request' : 'other', eventName: name, ...(id ? { deliveryId: id } : {}) });
     }
     case 'gitea': {
       const name = header(headers, 'x-gitea-event') ?? '';
       const id = header(headers, 'x-gitea-delivery');
-      return withRef({ event: name === 'push' ? 'push' : 'other', eventName: name, ...(id ? { deliveryId: id } : {}) });
+      const event = name === 'push' ? 'push' : isPullRequestEvent(source, name) ? 'pull_request' : 'other';
+      return withRef({ event, eventName: name, ...(id ? { deliveryId: id } : {}) });
     }
     case 'generic': {
       const id = header(headers, 'x-delivery-id');

@@ -14,6 +14,7 @@ import type { Logger as PinoLogger } from 'pino';
 import { WEBHOOK_SOURCES, type WebhookSource } from '../config/index.js';
 import type { Metrics } from '../metrics/index.js';
 import { classifyRef, parsePayload, readDelivery } from './push-event.js';
+import { readPullRequest, type PullRequestEvent } from './pull-request.js';
 import { createKeyedBuckets, createReplayGuard, createTokenBucket, retryAfterSeconds, type TokenBucket } from './rate-limit.js';
 import { verifyGeneric, verifyGitea, verifyGithub, verifyGitlab } from './signatures.js';
 
@@ -33,6 +34,13 @@ export interface WebhookDeps {
   metrics: Metrics;
   logger: PinoLogger;
   now?: () => number;
+  /** Takes verified pull request events for plan previews (src/preview/); without it they are ignored. */
+  previews?: PreviewIntake;
+}
+
+/** What the preview service says of a pull request event it was handed; must return immediately. */
+export interface PreviewIntake {
+  take(event: PullRequestEvent): 'accepted' | 'closed' | 'ignored_fork' | 'ignored_repository';
 }
 
 type Result =
@@ -45,7 +53,11 @@ type Result =
   | 'rate_limited'
   | 'too_large'
   | 'bad_request'
-  | 'not_configured';
+  | 'not_configured'
+  | 'preview_accepted'
+  | 'preview_closed'
+  | 'ignored_fork'
+  | 'ignored_repository';
 
 function header(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name];
@@ -139,6 +151,16 @@ export function registerWebhooks(app: FastifyInstance, deps: WebhookDeps): void 
         }
         const delivery = readDelivery(source, req.headers, payload);
         if (delivery.event === 'ping') return answer(reply, source, 200, 'ignored_event', { pong: true });
+        if (delivery.event === 'pull_request' && deps.previews) {
+          const pr = readPullRequest(source, payload);
+          if (typeof pr === 'string') return answer(reply, source, 400, 'bad_request', { error: pr });
+          if (pr.action === 'other') return answer(reply, source, 200, 'ignored_event', { event: delivery.eventName, action: pr.actionName });
+          if (!firstSeen(source, req, delivery.deliveryId)) return answer(reply, source, 200, 'replayed');
+          if (pr.baseBranch !== deps.branch) return answer(reply, source, 200, 'ignored_branch', { ref: pr.baseBranch });
+          const taken = deps.previews.take(pr);
+          if (taken === 'accepted') return answer(reply, source, 202, 'preview_accepted', { number: pr.number, commit: pr.headSha });
+          return answer(reply, source, 200, taken === 'closed' ? 'preview_closed' : taken, { number: pr.number });
+        }
         if (delivery.event !== 'push') return answer(reply, source, 200, 'ignored_event', { event: delivery.eventName });
         if (!firstSeen(source, req, delivery.deliveryId)) return answer(reply, source, 200, 'replayed');
         const which = classifyRef(delivery.ref, deps.branch, deps.statusBranch());
