@@ -46,7 +46,7 @@ describe.each(['github', 'gitlab', 'gitea'] as const)('%s pull request deliverie
   it('unsigned, other actions, other base branches and replays reach nothing; closing is passed on', async () => {
     const { taken, post } = setup();
     const payload = prPayload(forge, { number: 7, sha: SHA });
-    const badAuth = forge === 'gitlab' ? { 'x-gitlab-token': 'wrong' } : forge === 'github' ? { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` } : { 'x-gitea-signature': '0'.repeat(64) };
+    const badAuth: Record<string, string> = forge === 'gitlab' ? { 'x-gitlab-token': 'wrong' } : forge === 'github' ? { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` } : { 'x-gitea-signature': '0'.repeat(64) };
     expect((await post(forge, payload, badAuth)).statusCode).toBe(401);
     const labeled = await post(forge, prPayload(forge, { number: 7, sha: SHA, action: forge === 'gitlab' ? 'approved' : 'labeled' }));
     expect([labeled.statusCode, labeled.json().result]).toEqual([200, 'ignored_event']);
