@@ -61,12 +61,12 @@ export function statusFileWriter(args: {
 }): ((path: string, content: string | undefined, message: string) => Promise<string>) | undefined {
   if (args.config.source.type !== 'git' || !args.config.statusPush) return undefined;
   return (path, content, message) =>
-    commitToStatusBranch(args, { files: content === undefined ? {} : { [path]: content }, message, owns: (p) => p === path });
+    commitToStatusBranch(args, { files: content === undefined ? {} : { [path]: content }, message, owns: (p) => p === path, ownsBelow: (d) => path.startsWith(`${d}/`) });
 }
 
 async function commitToStatusBranch(
   args: { config: DaemonConfig; auth: ResolvedGitAuth | undefined; statusBranch: () => string },
-  what: { files: Record<string, string>; message: string; owns: (path: string) => boolean },
+  what: { files: Record<string, string>; message: string; owns: (path: string) => boolean; ownsBelow?: (dir: string) => boolean },
 ): Promise<string> {
   const { config, auth } = args;
   if (config.source.type !== 'git') throw new Error('the status branch needs a git source');
@@ -74,7 +74,7 @@ async function commitToStatusBranch(
   const url = config.source.url;
   const branch = args.statusBranch();
   if (branch === config.branch) throw new Error(`status branch ${branch} is the watched branch; refusing to write to it`);
-  const common: StatusCommitOptions = { branch, files: what.files, message: what.message, author: STATUS_AUTHOR, cacheDir: join(config.stateDir, 'status-cache'), owns: what.owns };
+  const common: StatusCommitOptions = { branch, files: what.files, message: what.message, author: STATUS_AUTHOR, cacheDir: join(config.stateDir, 'status-cache'), owns: what.owns, ...(what.ownsBelow ? { ownsBelow: what.ownsBelow } : {}) };
   if (isSshGitUrl(url)) {
     return commitStatusSsh({
       ...common,

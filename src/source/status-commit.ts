@@ -25,6 +25,11 @@ export interface StatusCommitOptions {
    * `files` are removed. Default: every path, so the tree holds exactly `files`.
    */
   owns?: (path: string) => boolean;
+  /**
+   * Directories (paths without a trailing `/`) that may hold owned paths although `files` has nothing under them:
+   * they are walked, so an owned file there is removed (a closed pull request's `previews/<n>.md`). Default: none.
+   */
+  ownsBelow?: (dir: string) => boolean;
   message: string;
   author?: { name: string; email: string };
   /** Directory owned by the status writer (a small bare repo). */
@@ -82,12 +87,13 @@ async function commitWithRetry(transport: StatusTransport, opts: StatusCommitOpt
   }
   const owned = await writeFileBlobs(gitdir, opts.files);
   const owns = opts.owns ?? (() => true);
+  const below = opts.ownsBelow ?? (() => false);
 
   let lastErr: unknown;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     const parent = await transport.fetchTip(gitdir, fullRef);
     const base = parent ? (await git.readCommit({ fs, gitdir, oid: parent })).commit.tree : undefined;
-    const tree = await composeTree(gitdir, owned, base, owns, '');
+    const tree = await composeTree(gitdir, owned, base, owns, below, '');
     if (parent && base === tree) return parent;
     const timestamp = Math.floor(Date.now() / 1000);
     const oid = await git.writeCommit({
@@ -143,20 +149,33 @@ async function writeFileBlobs(gitdir: string, files: Record<string, string>): Pr
  * The tree of `dir` laid over `base` (the tip's tree at the same path): entries of `base` that driftless does not
  * own are kept as they are (a foreign subtree by its id, never read), owned ones are replaced by `dir`'s.
  */
-async function composeTree(gitdir: string, dir: Dir, base: string | undefined, owns: (path: string) => boolean, prefix: string): Promise<string> {
+async function composeTree(
+  gitdir: string,
+  dir: Dir,
+  base: string | undefined,
+  owns: (path: string) => boolean,
+  below: (dir: string) => boolean,
+  prefix: string,
+): Promise<string> {
   const entries = new Map<string, TreeEntry>();
   const baseDirs = new Map<string, string>();
   if (base) {
     for (const e of (await git.readTree({ fs, gitdir, oid: base })).tree) {
       const path = prefix + e.path;
-      if (e.type === 'tree' && dir.dirs.has(e.path) && !owns(path)) baseDirs.set(e.path, e.oid);
-      else if (!owns(path)) entries.set(e.path, e);
+      if (e.type === 'tree' && (dir.dirs.has(e.path) || below(path)) && !owns(path)) {
+        baseDirs.set(e.path, e.oid);
+        if (!dir.dirs.has(e.path)) dir.dirs.set(e.path, { files: new Map(), dirs: new Map() });
+      } else if (!owns(path)) entries.set(e.path, e);
     }
   }
   for (const [name, oid] of dir.files) entries.set(name, { mode: '100644', path: name, oid, type: 'blob' });
   for (const [name, sub] of dir.dirs) {
-    const oid = await composeTree(gitdir, sub, baseDirs.get(name), owns, `${prefix}${name}/`);
-    entries.set(name, { mode: '040000', path: name, oid, type: 'tree' });
+    const oid = await composeTree(gitdir, sub, baseDirs.get(name), owns, below, `${prefix}${name}/`);
+    // A directory left empty (its last owned file removed) is no entry at all, as in git.
+    if (oid !== EMPTY_TREE) entries.set(name, { mode: '040000', path: name, oid, type: 'tree' });
   }
   return git.writeTree({ fs, gitdir, tree: [...entries.values()] });
 }
+
+/** The id of the tree with no entries. */
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
