@@ -5,6 +5,7 @@
  * nothing the main branch's runs read: no run record, no status, no inventory, and the kinds get an overlay of the
  * state store that keeps their writes in memory (src/store/overlay.ts).
  */
+import { createLoadCache, type LoadCache } from '../loader/cache.js';
 import type { Plan, Problem } from '../model/plan.js';
 import { loadRevision, planRevision } from '../reconcile/run.js';
 import type { Runtime } from '../reconcile/runtime.js';
@@ -28,9 +29,18 @@ export interface PlanPreview {
   summary: string;
 }
 
-export async function planPreview(rt: Runtime, revision: Revision, signal: AbortSignal, opts: { verbose?: boolean } = {}): Promise<PlanPreview> {
+export interface PlanPreviewOptions {
+  verbose?: boolean;
+  /**
+   * Parse cache for previews. Never the runtime's own: a preview's load would replace the main branch's entries
+   * (and drop its files the pull request lacks), and the next main run would parse them all again.
+   */
+  loadCache?: LoadCache;
+}
+
+export async function planPreview(rt: Runtime, revision: Revision, signal: AbortSignal, opts: PlanPreviewOptions = {}): Promise<PlanPreview> {
   const base = { commit: revision.commit, ref: revision.ref };
-  const load = await loadRevision(rt, revision);
+  const load = await loadRevision({ ...rt, loadCache: opts.loadCache ?? createLoadCache() }, revision);
   if (load.problems.length > 0) {
     const n = load.problems.length;
     return { ...base, verdict: 'invalid', problems: load.problems, lines: problemLines(load.problems), summary: `${n} problem(s) in the config repo` };

@@ -8,6 +8,7 @@
  */
 import type { Logger as PinoLogger } from 'pino';
 import { describe as describeError } from '../errors.js';
+import { createLoadCache } from '../loader/cache.js';
 import type { Runtime } from '../reconcile/runtime.js';
 import type { PullRequestEvent } from '../server/pull-request.js';
 import type { Revision } from '../source/types.js';
@@ -63,6 +64,7 @@ export function createPreviewService(opts: PreviewServiceOptions): PreviewServic
   /** Publishing a close runs beside the queue; idle() waits for it too. */
   const background = new Set<Promise<void>>();
   const log = opts.logger;
+  const loadCache = createLoadCache();
 
   const save = (record: PreviewRecord): void => {
     records.delete(record.number);
@@ -99,7 +101,7 @@ export function createPreviewService(opts: PreviewServiceOptions): PreviewServic
     try {
       const revision = await opts.fetch(event);
       if (controller.signal.aborted) throw controller.signal.reason;
-      const preview = await planPreview(opts.rt, revision, controller.signal);
+      const preview = await planPreview(opts.rt, revision, controller.signal, { loadCache });
       if (controller.signal.aborted) throw controller.signal.reason;
       record = { ...withPlan(record, preview), finishedAt: now().toISOString() };
     } catch (err) {
