@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDaemonConfig } from '../../src/config/index.js';
+import { COMMENT_MARKER } from '../../src/preview/forge/types.js';
 import { planTextOf } from '../../src/preview/markdown.js';
 import type { PreviewRecord } from '../../src/preview/model.js';
 import { startDaemon, type Daemon } from '../../src/reconcile/daemon.js';
@@ -147,11 +148,7 @@ describe.each(['github', 'gitlab', 'gitea'] as const)('plan previews from %s', (
     const md = await waitFor('previews file', () => statusFile(s, `previews/${PR}.md`));
     expect(planTextOf(md)).toBe(p.lines.join('\n'));
     expect(await waitFor('report README', () => statusFile(s, 'README.md'))).toContain('# driftless status');
-    // a later report commit (it owns README.md and resources/ only) keeps the preview
-    s.daemon.reporter.report(true, 'status after a preview');
-    await s.daemon.reporter.flush();
-    expect((await readStatusBranch(s.repo.url).then((b) => b.log()))[0]).toContain('status after a preview');
-    expect(await statusFile(s, `previews/${PR}.md`)).toBe(md);
+
     // nothing applied, nothing recorded, no reconcile started
     expect(await onHost(`test -e /root/pr-${forge} && echo yes || echo no`)).toBe('no');
     const status = await getJson<StatusBody>(`${s.daemon.url}/status`);
@@ -161,6 +158,16 @@ describe.each(['github', 'gitlab', 'gitea'] as const)('plan previews from %s', (
     expect(s.daemon.loop.stats.cycles).toBe(cycles);
     expect((await getJson<{ previews: PreviewRecord[] }>(`${s.daemon.url}/previews`)).previews.map((x) => x.number)).toEqual([PR]);
   });
+
+  if (forge === 'github') {
+    it('a later status report (main moved, applied) keeps the preview file', async () => {
+      await s.repo.write('clusters/feed.yaml', 'apiVersion: driftless.dev/v1\nkind: Cluster\nmetadata: { name: feed }\nspec: { description: feed, owner: ops }\n');
+      s.main = await s.repo.commitAndPush('main: a cluster');
+      s.daemon.loop.trigger('test');
+      await waitFor('new main reported', async () => ((await statusFile(s, 'README.md'))?.includes(s.main.slice(0, 12)) ? true : undefined));
+      expect(await statusFile(s, `previews/${PR}.md`)).toContain(COMMENT_MARKER);
+    });
+  }
 
   it('a broken push fails the status with file:line, and edits the one comment', async () => {
     const good = await pushPr(s, { steps: [] });
