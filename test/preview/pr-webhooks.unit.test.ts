@@ -5,7 +5,9 @@
  * reach the preview intake; the intake's own refusals (forks, another repository) are answered as such.
  */
 import { describe, expect, it } from 'vitest';
+import type { PreviewRecord } from '../../src/preview/model.js';
 import type { PullRequestEvent } from '../../src/server/pull-request.js';
+import { registerSecret } from '../../src/util/sanitize.js';
 import type { PreviewIntake } from '../../src/server/webhooks.js';
 import { testServer } from '../daemon/helpers.js';
 import { CLOSE_ACTION, headRef, prPayload, signedDelivery, SYNC_ACTION, type Forge } from './pr-payloads.js';
@@ -81,4 +83,39 @@ it('without previews (a directory source) pull request deliveries are ignored ev
   const { headers, body } = signedDelivery('github', SECRET, prPayload('github', { number: 1, sha: SHA }));
   const res = await app.inject({ method: 'POST', url: '/hooks/github', headers, payload: body });
   expect(res.json()).toEqual({ result: 'ignored_event', event: 'pull_request' });
+});
+
+describe('GET /previews', () => {
+  const record = (n: number, line: string): PreviewRecord => ({
+    number: n,
+    forge: 'github',
+    headSha: SHA,
+    fetchRef: `refs/pull/${n}/head`,
+    baseBranch: 'main',
+    state: 'success',
+    summary: 'Plan: 1 to create',
+    problems: [],
+    lines: ['driftless plan at revision x', line],
+    tasks: [],
+    prune: [],
+    requestedAt: '2026-12-05T00:00:00.000Z',
+    published: {},
+  });
+  const reads = { list: () => [record(9, 'b'), record(8, 'a')], get: (n: number) => (n === 8 ? record(8, `token ${CANARY} here`) : undefined) };
+  const CANARY = 'canary-secret-value-0123456789';
+
+  it('lists previews without their text, answers one with it, masked; needs the token when one is set', async () => {
+    registerSecret(CANARY);
+    const app = testServer({ previewReads: reads, httpToken: 'http-token-0123456789abcdef' });
+    const auth = { authorization: 'Bearer http-token-0123456789abcdef' };
+    expect((await app.inject({ method: 'GET', url: '/previews' })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/previews/8' })).statusCode).toBe(401);
+    const list = await app.inject({ method: 'GET', url: '/previews', headers: auth });
+    expect(list.json().previews.map((p: PreviewRecord) => [p.number, 'lines' in p])).toEqual([[9, false], [8, false]]);
+    const one = await app.inject({ method: 'GET', url: '/previews/8', headers: auth });
+    expect(one.json().lines[1]).toBe('token *** here');
+    expect(one.body).not.toContain(CANARY);
+    expect((await app.inject({ method: 'GET', url: '/previews/7', headers: auth })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: '/previews/..%2Fstatus', headers: auth })).statusCode).toBe(404);
+  });
 });
