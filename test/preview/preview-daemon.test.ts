@@ -133,11 +133,15 @@ describe.each(['github', 'gitlab', 'gitea'] as const)('plan previews from %s', (
   it('a pull request is planned against the observed state and published everywhere; nothing is applied', async () => {
     const cycles = s.daemon.loop.stats.cycles;
     const runs = (await getJson<{ runs: unknown[] }>(`${s.daemon.url}/runs`)).runs.length;
-    const sha = await pushPr(s, { steps: [{ name: 'pr', run: `echo pr > /root/pr-${forge}` }] });
+    // an init step on the existing host, and a new Host (the same sshd, another name: observed there, so an update)
+    // whose step would leave a marker
+    const created = hostYaml('web-9', hosts.hosts[0]!, KEY, [{ name: 'new', run: `echo new > /root/created-${forge}` }]);
+    const sha = await pushPr(s, { steps: [{ name: 'pr', run: `echo pr > /root/pr-${forge}` }], files: { 'hosts/web-9.yaml': created } });
     const p = await preview(s, sha, OPEN_ACTION[forge]);
     expect(p).toMatchObject({ number: PR, state: 'success', commit: sha, fetchRef: headRef(forge, PR), published: { forge: 'ok' } });
     expect(p.lines[0]).toBe(`driftless plan at revision ${sha}`);
     expect(p.lines.join('\n')).toMatch(/~ Host\/web-1 {2}update/);
+    expect(p.lines.join('\n')).toMatch(/~ Host\/web-9 {2}update[^\n]*\n {6}~ spec\.init\[new\]: "\(not run\)" -> "run/);
     // the forge: pending, then the verdict on the planned commit; one comment holding the plan text
     expect(s.emulator.statuses(sha).map((x) => x.state)).toEqual(['pending', 'success']);
     expect(s.emulator.statuses(sha)[1]).toMatchObject({ context: 'driftless/preview', targetUrl: `http://127.0.0.1:8080/previews/${PR}` });
@@ -150,7 +154,7 @@ describe.each(['github', 'gitlab', 'gitea'] as const)('plan previews from %s', (
     expect(await waitFor('report README', () => statusFile(s, 'README.md'))).toContain('# driftless status');
 
     // nothing applied, nothing recorded, no reconcile started
-    expect(await onHost(`test -e /root/pr-${forge} && echo yes || echo no`)).toBe('no');
+    expect(await onHost(`ls /root/pr-${forge} /root/created-${forge} 2>/dev/null | wc -l`)).toBe('0');
     const status = await getJson<StatusBody>(`${s.daemon.url}/status`);
     expect(status.revision.inForce).toBe(s.main);
     expect(status.lastRun?.revision).toBe(s.main);
