@@ -8,6 +8,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
+import type { Metrics } from '../metrics/index.js';
 import type { DaemonConfig } from '../config/index.js';
 import type { Runtime } from '../reconcile/runtime.js';
 import type { PullRequestEvent } from '../server/pull-request.js';
@@ -28,6 +29,7 @@ export interface DaemonPreviewOptions {
   /** Commits one file of the status branch; undefined when status pushes are off. */
   writeStatusFile?: (path: string, content: string | undefined, message: string) => Promise<string>;
   logger: PinoLogger;
+  metrics?: Metrics;
 }
 
 /** Previews for a Git source with previews enabled; undefined otherwise (pull request deliveries are then ignored). */
@@ -55,6 +57,7 @@ export function startDaemonPreviews(opts: DaemonPreviewOptions): DaemonPreviews 
     publishers,
     link,
     logger: opts.logger,
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
     async fetch(event) {
       let source = sources.get(event.number);
       if (!source) {

@@ -7,6 +7,7 @@
  * file, forge status and comment); a publisher that fails is logged and noted on the record, nothing more.
  */
 import type { Logger as PinoLogger } from 'pino';
+import type { Metrics } from '../metrics/index.js';
 import { describe as describeError } from '../errors.js';
 import { createLoadCache } from '../loader/cache.js';
 import type { Runtime } from '../reconcile/runtime.js';
@@ -36,6 +37,7 @@ export interface PreviewServiceOptions {
   /** Link to a preview as data, for the comment (`<publicUrl>/previews/<n>`). */
   link?(number: number): string | undefined;
   logger: PinoLogger;
+  metrics?: Metrics;
   now?: () => Date;
   /** How many finished previews are kept for GET /previews (oldest dropped first). */
   keep?: number;
@@ -108,6 +110,7 @@ export function createPreviewService(opts: PreviewServiceOptions): PreviewServic
       if (controller.signal.aborted) {
         log.info({ number: event.number, commit: event.headSha }, 'plan preview superseded by a newer push');
         const gone = { ...record, state: 'superseded' as const, summary: 'superseded by a newer push', finishedAt: now().toISOString() };
+        opts.metrics?.inc('driftless_previews_total', { forge: event.forge, state: 'superseded' });
         await each('superseded', async (p) => p.superseded?.(gone));
         return;
       }
@@ -116,6 +119,7 @@ export function createPreviewService(opts: PreviewServiceOptions): PreviewServic
       current = undefined;
     }
     log.info({ number: record.number, commit: record.commit, state: record.state, summary: record.summary }, 'plan preview');
+    opts.metrics?.inc('driftless_previews_total', { forge: event.forge, state: record.state });
     await publish(record);
   }
 

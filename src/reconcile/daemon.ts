@@ -115,6 +115,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       config,
       rt,
       logger,
+      metrics,
       ...(() => {
         const write = statusFileWriter({ config, auth, statusBranch, logger });
         return write ? { writeStatusFile: write } : {};

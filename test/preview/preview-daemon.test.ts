@@ -161,6 +161,7 @@ describe.each(['github', 'gitlab', 'gitea'] as const)('plan previews from %s', (
     expect((await getJson<{ runs: unknown[] }>(`${s.daemon.url}/runs`)).runs.length).toBe(runs);
     expect(s.daemon.loop.stats.cycles).toBe(cycles);
     expect((await getJson<{ previews: PreviewRecord[] }>(`${s.daemon.url}/previews`)).previews.map((x) => x.number)).toEqual([PR]);
+    expect(s.daemon.metrics.value('driftless_previews_total', { forge, state: 'success' })).toBe(1);
   });
 
   if (forge === 'github') {
