@@ -111,16 +111,9 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       logger,
       now: () => clock.now(),
     });
-    const previews = startDaemonPreviews({
-      config,
-      rt,
-      logger,
-      metrics,
-      ...(() => {
-        const write = statusFileWriter({ config, auth, statusBranch, logger });
-        return write ? { writeStatusFile: write } : {};
-      })(),
-    });
+    // Pull request previews: a queue of their own beside the loop (src/preview/); they never take its lock or flight.
+    const writeStatusFile = statusFileWriter({ config, auth, statusBranch, logger });
+    const previews = startDaemonPreviews({ config, rt, logger, metrics, ...(writeStatusFile ? { writeStatusFile } : {}) });
     if (previews) cleanup.unshift(() => previews.service.stop());
     const server = buildServer({
       ...config.webhooks,

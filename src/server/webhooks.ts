@@ -6,7 +6,9 @@
  * can never use up the forge's: forges do not retry a 429. Every 429 carries `Retry-After`. Replay ids are recorded only after the signature checked
  * out, so forged requests cannot poison the guard. A signed delivery without a delivery id (scripts, CI jobs) is
  * guarded by its signature instead: the HMAC of an identical body is identical, so a captured request replayed
- * within a short window is ignored. The body is never used beyond the ref.
+ * within a short window is ignored. The body is never used beyond the ref, and for a pull/merge request delivery
+ * beyond its number, head commit id and base branch (pull-request.ts), which queue a plan preview (src/preview/)
+ * after the same checks, never a reconcile.
  */
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
