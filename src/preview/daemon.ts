@@ -52,6 +52,11 @@ export function startDaemonPreviews(opts: DaemonPreviewOptions): DaemonPreviews 
     });
     publishers.push(forgePublisher(client, { context: settings.context, link }));
   }
+  const open = (number: number, ref: string) =>
+    openSource(
+      { type: 'git', url: spec.url, ref, ...(spec.auth ? { auth: spec.auth } : {}) },
+      { cacheDir: join(cacheRoot, String(number)), secrets: rt.operatorSecrets, knownHostsFile: join(config.stateDir, 'git_known_hosts') },
+    );
   const service = createPreviewService({
     rt,
     publishers,
@@ -61,14 +66,16 @@ export function startDaemonPreviews(opts: DaemonPreviewOptions): DaemonPreviews 
     async fetch(event) {
       let source = sources.get(event.number);
       if (!source) {
-        source = openSource(
-          { type: 'git', url: spec.url, ref: event.fetchRef, ...(spec.auth ? { auth: spec.auth } : {}) },
-          { cacheDir: join(cacheRoot, String(event.number)), secrets: rt.operatorSecrets, knownHostsFile: join(config.stateDir, 'git_known_hosts') },
-        );
+        source = open(event.number, event.fetchRef);
         sources.set(event.number, source);
         source.catch(() => sources.delete(event.number));
       }
-      return (await source).fetch();
+      const revision = await (await source).fetch();
+      if (revision.commit === event.headSha) return revision;
+      // The forge updates the pull request's ref on its own schedule: it may still name the previous head (plan the
+      // commit the delivery named, when the server lets us fetch it by id) or already a newer one (whose own delivery
+      // follows): then the ref's commit is what there is to plan.
+      return (await open(event.number, event.headSha)).fetch().catch(() => revision);
     },
     async forget(number) {
       sources.delete(number);

@@ -95,13 +95,13 @@ async function setUp(forge: Forge): Promise<Setup> {
 }
 
 /** Commits `steps` for web-1 (or raw YAML) on top of main and pushes it to the pull request's ref; returns the commit. */
-async function pushPr(s: Setup, change: { steps?: StepSpec[]; yaml?: string; files?: Record<string, string> }): Promise<string> {
+async function pushPr(s: Setup, change: { steps?: StepSpec[]; yaml?: string; files?: Record<string, string>; ref?: string }): Promise<string> {
   await git(s.repo.dir, 'checkout', '--quiet', '--detach', s.main);
   for (const [path, content] of Object.entries(change.files ?? {})) await s.repo.write(path, content);
   const yaml = change.yaml ?? hostYaml('web-1', hosts.hosts[0]!, KEY, [{ name: 'v1', run: 'echo v1 > /root/v1' }, ...(change.steps ?? [])]);
   await s.repo.write('hosts/web-1.yaml', yaml);
   const commit = await commitAll(s.repo.dir, 'pull request change');
-  await git(s.repo.dir, 'push', '--quiet', '--force', s.repo.url, `HEAD:${headRef(s.forge, PR)}`);
+  await git(s.repo.dir, 'push', '--quiet', '--force', s.repo.url, `HEAD:${change.ref ?? headRef(s.forge, PR)}`);
   await git(s.repo.dir, 'checkout', '--quiet', 'main');
   return commit;
 }
@@ -233,6 +233,16 @@ describe.each(['github', 'gitlab', 'gitea'] as const)('plan previews from %s', (
   }
 
   if (forge === 'gitea') {
+    it('a pull request ref that lags the delivery: the commit the delivery named is planned', async () => {
+      await pushPr(s, { steps: [{ name: 'old-head', run: 'echo old' }] });
+      // the new head is in the repository (its branch) before the forge moved refs/pull/N/head to it
+      const named = await pushPr(s, { steps: [{ name: 'new-head', run: 'echo new' }], ref: 'refs/heads/feature' });
+      const p = await preview(s, named, SYNC_ACTION[forge]);
+      expect(p).toMatchObject({ state: 'success', commit: named, headSha: named });
+      expect(p.lines.join('\n')).toContain('spec.init[new-head]');
+      expect(s.emulator.statuses(named).map((x) => x.state)).toEqual(['pending', 'success']);
+    });
+
     it('a secret value the daemon holds never appears in a preview; closing removes the preview file', async () => {
       // The forge token is resolved (and so known to the sanitiser) before the plan is rendered; a commit that
       // writes its value where a plan shows values (a Cluster's description) must not get it published.
