@@ -15,6 +15,7 @@ import { createReporter, type Reporter } from '../report/reporter.js';
 import { renderReport } from '../report/render.js';
 import type { LiveState } from '../report/view.js';
 import { buildServer, createMetrics, type Metrics } from '../server/index.js';
+import { createDashboardFeed } from '../server/dashboard/feed.js';
 import { openSource } from '../source/index.js';
 import { createCycle, type Cycle } from './cycle.js';
 import { createLoop, realClock, type Loop, type LoopClock } from './loop.js';
@@ -60,6 +61,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
     const httpToken = config.http.token ? await resolveHttpToken(config.http.token, rt.operatorSecrets) : undefined;
     const metrics = createMetrics({ processMetrics: true });
     let loop: Loop | undefined;
+    const feed = createDashboardFeed();
     const cycle = createCycle({
       rt,
       source,
@@ -70,7 +72,13 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       driftIntervalMs: config.driftIntervalMs,
       backoff: config.backoff,
       supersede: (reason) => loop?.supersede(reason),
-      onRun: (run, changed) => reporter.report(changed, `driftless status: ${run.outcome} at ${run.revision.slice(0, 12)}`),
+      onRun: (run, changed) => {
+        feed.runEnded(run);
+        reporter.report(changed, `driftless status: ${run.outcome} at ${run.revision.slice(0, 12)}`);
+      },
+      onPlan: (plan) => feed.setPlan(plan),
+      onRunStart: (run) => feed.runStarted(run),
+      onEngineEvent: (e, run) => feed.engineEvent(e, run),
       // Source outages and refused commits are part of the report: without this the branch kept saying what the
       // last run saw while the daemon refused a newer commit.
       onSourceChange: (message) => reporter.report(true, message),
@@ -120,6 +128,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       read: () => rt.journal.read(),
       live,
       deployments: createDeploymentReadModel(rt.store),
+      feed,
       ...(httpToken !== undefined ? { httpToken } : {}),
     });
     const address = await server.listen({ host: config.listen.host, port: config.listen.port });

@@ -8,6 +8,8 @@ import { registerStatusRoutes, type StatusDeps } from './status-routes.js';
 import { registerWebhooks, type WebhookDeps } from './webhooks.js';
 import { registerDeploymentEngineRoutes } from './routes/deployment-engine.js';
 import type { DeploymentReadModel } from '../model/deployment-view.js';
+import { createDashboardFeed, type DashboardFeed } from './dashboard/feed.js';
+import { registerDashboard } from './dashboard/routes.js';
 
 export type { Metrics } from '../metrics/index.js';
 export { createMetrics } from '../metrics/index.js';
@@ -17,7 +19,15 @@ export { createMetrics } from '../metrics/index.js';
  * state store); `httpToken` (optional)
  * requires `Authorization: Bearer <token>` on every route but webhooks, /healthz and /readyz (see auth.ts).
  */
-export type ServerDeps = WebhookDeps & StatusDeps & { deployments?: DeploymentReadModel; httpToken?: string };
+export type ServerDeps = WebhookDeps &
+  StatusDeps & {
+    deployments?: DeploymentReadModel;
+    httpToken?: string;
+    /** What the dashboard shows beyond the journal (newest plan, operation log, live events); empty when absent. */
+    feed?: DashboardFeed;
+    /** The config repo's web view for file:line links on resource pages. */
+    repoWebUrl?: string;
+  };
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true });
@@ -28,6 +38,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerWebhooks(app, deps);
   registerStatusRoutes(app, deps);
   if (deps.deployments) registerDeploymentEngineRoutes(app, { deployments: deps.deployments });
+  registerDashboard(app, {
+    read: deps.read,
+    live: deps.live,
+    feed: deps.feed ?? createDashboardFeed(),
+    ...(deps.deployments ? { deployments: deps.deployments } : {}),
+    ...(deps.repoWebUrl ? { repoWebUrl: deps.repoWebUrl } : {}),
+  });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not found' }));
   return app;
 }

@@ -1,0 +1,127 @@
+/**
+ * What the dashboard knows beyond the journal, kept in memory by the daemon: the newest plan (spec as declared,
+ * observed state, field diffs, the dependency graph) and a bounded log of engine events per resource, plus the
+ * publish side of the server-sent event stream. The journal stays the record; this is only what a page shows of
+ * the moment. Everything stored is sanitised on the way in, so no reader can see a secret value.
+ */
+import type { EngineEvent } from '../../engine/types.js';
+import type { Plan, RunRecord } from '../../model/plan.js';
+import type { ResourceKey } from '../../model/resource.js';
+import { sanitize, sanitizeDeep } from '../../util/sanitize.js';
+
+/** Keys whose string values are credentials whatever a kind observed (a resolved reference is never `{secret}`). */
+const SENSITIVE_KEY = /pass(word)?|secret|token|private.?key|credential|authorization/i;
+
+/** sanitizeDeep plus masking of values under credential-like keys (a kind's observation is not trusted to redact). */
+export function redactDeep<T>(value: T): T {
+  const walk = (v: unknown, key: string): unknown => {
+    if (typeof v === 'string') return SENSITIVE_KEY.test(key) ? '***' : sanitize(v);
+    if (Array.isArray(v)) return v.map((x) => walk(x, key));
+    if (v !== null && typeof v === 'object') {
+      // `{ secret: NAME }` is a reference the repo wrote (a name, not a value): keep it readable.
+      const entries = Object.entries(v);
+      if (entries.length === 1 && entries[0]![0] === 'secret' && typeof entries[0]![1] === 'string') return { secret: sanitize(entries[0]![1]) };
+      const out: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v)) out[k] = walk(x, k);
+      return out;
+    }
+    return v;
+  };
+  return walk(sanitizeDeep(value), '') as T;
+}
+
+/** One line of a resource's operation log. */
+export interface FeedEntry {
+  time: string;
+  runId?: string;
+  key: ResourceKey;
+  /** `task-start`, `task-end`, `task-retry`, `health-wait`, `prune-end`, ... */
+  type: string;
+  text: string;
+}
+
+/** What the server-sent stream carries: run progress and the end of a run. */
+export type LiveMessage =
+  | { event: 'progress'; data: { id: string; revision: string; tasksDone: number; tasksTotal: number; key?: string; text?: string } }
+  | { event: 'run-end'; data: { id: string; outcome: string; durationMs: number; revision: string } };
+
+export interface DashboardFeed {
+  /** The newest plan the daemon made (sanitised and redacted copy). */
+  setPlan(plan: Plan): void;
+  plan(): Plan | undefined;
+  /** An engine event of run `run`; `progress` is the run's tasks done / total after it. */
+  engineEvent(e: EngineEvent, run: { id: string; revision: string; tasksDone: number; tasksTotal: number } | undefined): void;
+  /** A run started applying: pages following the stream switch to it. */
+  runStarted(run: { id: string; revision: string; tasksDone: number; tasksTotal: number }): void;
+  runEnded(run: RunRecord): void;
+  /** The operation log of one resource, oldest first (at most PER_KEY entries). */
+  entries(key: ResourceKey): FeedEntry[];
+  subscribe(fn: (m: LiveMessage) => void): () => void;
+}
+
+const PER_KEY = 50;
+
+function describe(e: EngineEvent): { key: string; text: string }[] {
+  switch (e.type) {
+    case 'task-start':
+      return [{ key: e.task.key, text: `${e.task.action} started (wave ${e.task.wave})${e.task.reason ? `: ${e.task.reason}` : ''}` }];
+    case 'task-end':
+    case 'prune-end': {
+      const r = e.result;
+      const why = [r.reason, r.message].filter(Boolean).join(': ');
+      return [{ key: r.key, text: `${r.action} ${r.status} in ${r.durationMs} ms${r.attempts > 1 ? ` after ${r.attempts} attempts` : ''}${why ? ` — ${why}` : ''}` }];
+    }
+    case 'task-retry':
+      return [{ key: e.key, text: `retry ${e.attempt} in ${e.delayMs} ms: ${e.message}` }];
+    case 'plan-stale':
+      return [{ key: e.key, text: `plan stale: ${e.message}` }];
+    case 'replanned':
+      return [{ key: e.task.key, text: `re-planned: ${e.task.action}` }];
+    case 'prune-start':
+      return [{ key: e.key, text: 'prune started' }];
+    case 'health-wait':
+      return e.pending.map((key) => ({ key, text: `waiting for health (wave ${e.wave})` }));
+    case 'wave-start':
+      return [];
+  }
+}
+
+export function createDashboardFeed(now: () => Date = () => new Date()): DashboardFeed {
+  let plan: Plan | undefined;
+  const log = new Map<string, FeedEntry[]>();
+  const subscribers = new Set<(m: LiveMessage) => void>();
+  const publish = (m: LiveMessage): void => {
+    const safe = redactDeep(m);
+    for (const fn of subscribers) fn(safe);
+  };
+  return {
+    setPlan(p) {
+      plan = redactDeep(p);
+    },
+    plan: () => plan,
+    engineEvent(e, run) {
+      const lines = describe(e);
+      for (const { key, text } of lines) {
+        const list = log.get(key) ?? [];
+        list.push({ time: now().toISOString(), ...(run ? { runId: run.id } : {}), key, type: e.type, text: sanitize(text) });
+        if (list.length > PER_KEY) list.splice(0, list.length - PER_KEY);
+        log.set(key, list);
+      }
+      if (run && (e.type === 'task-end' || e.type === 'prune-end' || e.type === 'task-start' || e.type === 'task-retry')) {
+        const first = lines[0];
+        publish({ event: 'progress', data: { id: run.id, revision: run.revision, tasksDone: run.tasksDone, tasksTotal: run.tasksTotal, ...(first ? { key: first.key, text: first.text } : {}) } });
+      }
+    },
+    runStarted(run) {
+      publish({ event: 'progress', data: { id: run.id, revision: run.revision, tasksDone: run.tasksDone, tasksTotal: run.tasksTotal, text: 'run started' } });
+    },
+    runEnded(run) {
+      publish({ event: 'run-end', data: { id: run.id, outcome: run.outcome, durationMs: run.durationMs, revision: run.revision } });
+    },
+    entries: (key) => [...(log.get(key) ?? [])],
+    subscribe(fn) {
+      subscribers.add(fn);
+      return () => void subscribers.delete(fn);
+    },
+  };
+}
