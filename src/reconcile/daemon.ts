@@ -59,6 +59,8 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       secrets[name as WebhookSource] = await rt.operatorSecrets.resolve(ref);
     }
     const httpToken = config.http.token ? await resolveHttpToken(config.http.token, rt.operatorSecrets) : undefined;
+    const httpBasic = config.http.basicAuth ? await resolveBasic(config.http.basicAuth, rt.operatorSecrets) : undefined;
+    const tls = config.http.tls ? await resolveTls(config.http.tls, rt.operatorSecrets) : undefined;
     const metrics = createMetrics({ processMetrics: true });
     let loop: Loop | undefined;
     const feed = createDashboardFeed();
@@ -130,6 +132,9 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       deployments: createDeploymentReadModel(rt.store),
       feed,
       ...(httpToken !== undefined ? { httpToken } : {}),
+      ...(httpBasic ? { httpBasic } : {}),
+      ...(tls ? { tls } : {}),
+      ...(config.http.repoWebUrl ? { repoWebUrl: config.http.repoWebUrl } : {}),
     });
     const address = await server.listen({ host: config.listen.host, port: config.listen.port });
     cleanup.unshift(() => server.close());
@@ -174,4 +179,26 @@ async function resolveHttpToken(ref: OperatorSecretRef, secrets: OperatorSecretR
   const problem = tokenProblem(token);
   if (problem) throw new StalledError('SecretUnavailable', problem);
   return token;
+}
+
+async function resolveRef(what: string, ref: OperatorSecretRef, secrets: OperatorSecretResolver): Promise<string> {
+  return secrets.resolve(ref).catch((err: unknown) => {
+    throw new StalledError('SecretUnavailable', `${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  });
+}
+
+/** Basic credentials: the password is held to the token's rule (long enough not to be guessed, no spaces). */
+async function resolveBasic(
+  basic: NonNullable<DaemonConfig['http']['basicAuth']>,
+  secrets: OperatorSecretResolver,
+): Promise<{ username: string; password: string }> {
+  const password = (await resolveRef('http.basicAuth.password', basic.password, secrets)).trim();
+  const problem = tokenProblem(password);
+  if (problem) throw new StalledError('SecretUnavailable', problem.replace('http.token: the token', 'http.basicAuth.password: the password').replace('http.token:', 'http.basicAuth.password:'));
+  return { username: basic.username, password };
+}
+
+/** The certificate chain and key, read once at start (a renewed certificate takes a restart). */
+async function resolveTls(tls: NonNullable<DaemonConfig['http']['tls']>, secrets: OperatorSecretResolver): Promise<{ cert: string; key: string }> {
+  return { cert: await resolveRef('http.tls.cert', tls.cert, secrets), key: await resolveRef('http.tls.key', tls.key, secrets) };
 }

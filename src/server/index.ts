@@ -3,7 +3,7 @@
  * fastify instance without listening, so tests drive it with real HTTP on an ephemeral port or with inject().
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { registerBearerAuth } from './auth.js';
+import { registerHttpAuth, type BasicCredentials } from './auth.js';
 import { registerStatusRoutes, type StatusDeps } from './status-routes.js';
 import { registerWebhooks, type WebhookDeps } from './webhooks.js';
 import { registerDeploymentEngineRoutes } from './routes/deployment-engine.js';
@@ -16,13 +16,17 @@ export { createMetrics } from '../metrics/index.js';
 
 /**
  * `deployments` (optional) enables the Deployment Engine routes over CFDeployment observations (a read model on the
- * state store); `httpToken` (optional)
- * requires `Authorization: Bearer <token>` on every route but webhooks, /healthz and /readyz (see auth.ts).
+ * state store); `httpToken` and `httpBasic` (optional) require credentials on every route but webhooks, /healthz and
+ * /readyz (see auth.ts); `tls` makes it HTTPS.
  */
 export type ServerDeps = WebhookDeps &
   StatusDeps & {
     deployments?: DeploymentReadModel;
     httpToken?: string;
+    /** Basic credentials accepted like the token (a browser can send them). */
+    httpBasic?: BasicCredentials;
+    /** Serve HTTPS with this certificate chain and key (PEM), resolved from operator secret references. */
+    tls?: { cert: string; key: string };
     /** What the dashboard shows beyond the journal (newest plan, operation log, live events); empty when absent. */
     feed?: DashboardFeed;
     /** The config repo's web view for file:line links on resource pages. */
@@ -30,11 +34,13 @@ export type ServerDeps = WebhookDeps &
   };
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true });
+  const app = (deps.tls
+    ? Fastify({ logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true, https: { cert: deps.tls.cert, key: deps.tls.key } })
+    : Fastify({ logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true })) as unknown as FastifyInstance;
   // Raw bytes for every content type: HMACs are over exactly what was sent, and nothing else reads bodies.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  if (deps.httpToken !== undefined) registerBearerAuth(app, deps.httpToken);
+  registerHttpAuth(app, { ...(deps.httpToken !== undefined ? { token: deps.httpToken } : {}), ...(deps.httpBasic ? { basic: deps.httpBasic } : {}) });
   registerWebhooks(app, deps);
   registerStatusRoutes(app, deps);
   if (deps.deployments) registerDeploymentEngineRoutes(app, { deployments: deps.deployments });
