@@ -67,7 +67,7 @@ describe('dashboard pages', () => {
     expect(body).toContain('&lt;img src=x&gt;');
     expect(body).not.toContain('<img src=x>');
     expect(body).not.toContain(CANARY);
-    expect(body).toContain('<svg viewBox');
+    expect(body).toContain("<svg class=\"plot\"");
     expect(body).toContain('href="/ui/runs/run-1"');
     expect(body).not.toMatch(/<script>|style="/);
   });

@@ -24,7 +24,7 @@ export function runsPlot(runs: RunSummary[]): Html {
     const cls = KNOWN.has(r.outcome) ? `bar-${r.outcome}` : 'bar-other';
     return html`<a href="/ui/runs/${encodeURIComponent(r.id)}"><rect class="${cls}" x="${x.toFixed(1)}" y="${(H - pad.b - h).toFixed(1)}" width="${(slot * 0.7).toFixed(1)}" height="${h.toFixed(1)}"><title>${r.outcome} in ${duration(r.durationMs)} at ${r.startedAt} (${r.trigger})</title></rect></a>`;
   });
-  return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="plot-t plot-d">
+  return html`<svg class="plot" viewBox="0 0 ${W} ${H}" role="group" aria-labelledby="plot-t" aria-describedby="plot-d">
 <title id="plot-t">Last ${list.length} runs: duration and outcome</title>
 <desc id="plot-d">One bar per run, oldest on the left; bar height is the run's duration on a logarithmic scale; the colour is the outcome. The same runs are listed in the table below.</desc>
 <line class="axis" x1="${pad.l}" y1="${H - pad.b}" x2="${W - pad.r}" y2="${H - pad.b}"/>
@@ -65,7 +65,7 @@ export function dependencyGraph(key: string, dependsOn: string[], dependents: st
     const x = midX + BOX_W + 60;
     return html`<path class="edge" d="M${midX + BOX_W} ${cy + BOX_H / 2} C${midX + BOX_W + 30} ${cy + BOX_H / 2} ${x - 30} ${y + BOX_H / 2} ${x} ${y + BOX_H / 2}" marker-end="url(#arrow)"/>${box(k, x, y, false)}`;
   });
-  return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="graph-t"><title id="graph-t">${key}: ${dependsOn.length} dependencies (left), ${dependents.length} dependents (right)</title>
+  return html`<svg class="graph" viewBox="0 0 ${W} ${H}" role="group" aria-labelledby="graph-t"><title id="graph-t">${key}: ${dependsOn.length} dependencies (left), ${dependents.length} dependents (right)</title>
 <defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path class="edge" d="M0 0L10 5L0 10z"/></marker></defs>
 ${left}${box(key, midX, cy, true)}${right}</svg>`;
 }
