@@ -9,6 +9,7 @@ import type { Plan, RunRecord } from '../../src/model/plan.js';
 import { createDashboardFeed } from '../../src/server/dashboard/feed.js';
 import { sourceLink } from '../../src/server/dashboard/resource.js';
 import { registerSecret } from '../../src/util/sanitize.js';
+import type { DeploymentReadModel, DeploymentSnapshotView } from '../../src/model/deployment-view.js';
 import { testServer } from './helpers.js';
 
 const CANARY = 'canary-secret-9f8e7d6c5b4a';
@@ -100,6 +101,57 @@ describe('dashboard pages', () => {
     expect(pool).toContain('reg/web:1');
     expect(pool).toContain('ssh: refused');
     expect((await app.inject('/ui/resources/Host/nope')).statusCode).toBe(404);
+  });
+
+  it('an nginx unit shows versions per host and its publish history', async () => {
+    const j = journal();
+    j.statuses['NginxUnit/edge']!.details = {
+      summary: 'version sha256:ab on 1/2 host(s)',
+      desired: 'sha256:ab',
+      published: 'mixed',
+      hosts: [{ host: 'lb-1', version: 'sha256:ab', running: true }, { host: 'lb-2', version: 'sha256:99', running: false }],
+      lastPublish: { digest: 'sha256:ab', files: ['nginx.conf', 'conf.d/web.conf'] },
+      history: [{ digest: 'sha256:ab', time: T, result: 'published', cause: 'change' }, { digest: 'sha256:99', time: T, result: 'rolled-back', cause: `nginx -t failed ${CANARY}` }],
+    };
+    const app = testServer({ read: () => j });
+    const body = (await app.inject('/ui/resources/NginxUnit/edge')).body;
+    expect(body).toContain('lb-2');
+    expect(body).toContain('sha256:99');
+    expect(body).toContain('rolled-back');
+    expect(body).toContain('conf.d/web.conf');
+    expect(body).not.toContain(CANARY);
+  });
+
+  it('the Deployment Engine page is the status API as components × hosts with monit state', async () => {
+    const snap: DeploymentSnapshotView = {
+      deployment: 'cf',
+      observedAt: T,
+      config: {},
+      observed: {
+        hosts: [
+          { host: 'cf-1', address: '10.0.0.1', reachable: true, facts: { cpus: 4 }, usage: { cpuPercent: 5 }, installed: { nats: 'd1', router: 'd2' }, processes: { nats: { state: 'running', detail: '' }, router: { state: 'initializing', detail: '' } } },
+          { host: 'cf-2', address: '10.0.0.2', reachable: false, error: 'ssh: timeout', facts: {}, usage: {}, installed: {}, processes: {} },
+        ],
+        instances: [
+          { component: 'nats', index: 0, host: 'cf-1', address: '10.0.0.1', state: 'running' },
+          { component: 'router', index: 0, host: 'cf-1', address: '10.0.0.1', state: 'running' },
+          { component: 'router', index: 1, host: 'cf-2', address: '10.0.0.2', state: 'running' },
+        ],
+      },
+    };
+    const deployments: DeploymentReadModel = { snapshots: async () => [snap], logs: async () => ['nats_0.log'], log: async () => `line 1\npassword ${CANARY}\nline 3` };
+    const app = testServer({ deployments });
+    const page = (await app.inject('/ui/deployment-engine')).body;
+    const cells = [...page.matchAll(/<span class="badge [^"]+">([A-Z_]+)<\/span>/g)].map((m) => m[1]);
+    expect(cells).toEqual(['RUNNING', 'STARTING', 'UNREACHABLE']);
+    expect(page).toContain('monit: initializing');
+    expect(page).toContain('10.0.0.2');
+    const j = journal();
+    j.statuses['CFDeployment/cf'] = { key: 'CFDeployment/cf', kind: 'CFDeployment', name: 'cf', health: 'Healthy', conditions: [], updatedAt: T };
+    const res = (await testServer({ deployments, read: () => j }).inject('/ui/resources/CFDeployment/cf')).body;
+    expect(res).toContain('nats_0.log');
+    expect(res).toContain('line 3');
+    expect(res).not.toContain(CANARY);
   });
 
   it('source links fill a template or append a GitHub-style path; other schemes are refused', () => {

@@ -37,11 +37,12 @@ pre{background:var(--card);border:1px solid var(--line);padding:.6rem;overflow-x
 .badge{display:inline-block;padding:.05rem .45rem;border-radius:.3rem;font-size:.85rem;font-weight:600;white-space:nowrap}
 .s-ready{background:var(--ok-bg);color:var(--ok-fg)}.s-progressing{background:var(--prog-bg);color:var(--prog-fg)}
 .s-degraded{background:var(--deg-bg);color:var(--deg-fg)}.s-stalled{background:var(--stall-bg);color:var(--stall-fg)}
-.live{background:var(--card);border:1px solid var(--line);border-radius:.4rem;padding:.7rem .9rem}
+.live{align-self:start;background:var(--card);border:1px solid var(--line);border-radius:.4rem;padding:.7rem .9rem}
 .live progress{width:100%;height:.9rem}
 .live ol{margin:.4rem 0 0;padding-left:1.2rem;max-height:10rem;overflow-y:auto;font-size:.88rem}
-svg{max-width:100%;height:auto;display:block}
-svg text{fill:var(--fg);font:12px system-ui,"DejaVu Sans",sans-serif}
+svg{max-width:100%;height:auto;display:block}svg.graph{max-width:none}
+header nav a[aria-current]{font-weight:700;text-decoration:none;color:var(--fg)}
+svg text{fill:var(--fg);font:13px system-ui,"DejaVu Sans",sans-serif}
 svg .axis{stroke:var(--line)}svg .edge{stroke:var(--muted);fill:none}
 svg .node rect{fill:var(--card);stroke:var(--line)}svg .node.self rect{stroke:var(--link);stroke-width:2}
 svg a:focus rect{stroke:var(--link);stroke-width:3}

@@ -64,10 +64,13 @@ const PER_KEY = 50;
 function describe(e: EngineEvent): { key: string; text: string }[] {
   switch (e.type) {
     case 'task-start':
+      // A no-op task is planned, started and ended in a blink: one line per resource per run would bury the work.
+      if (e.task.action === 'noop') return [];
       return [{ key: e.task.key, text: `${e.task.action} started (wave ${e.task.wave})${e.task.reason ? `: ${e.task.reason}` : ''}` }];
     case 'task-end':
     case 'prune-end': {
       const r = e.result;
+      if (r.status === 'noop') return [];
       const why = [r.reason, r.message].filter(Boolean).join(': ');
       return [{ key: r.key, text: `${r.action} ${r.status} in ${r.durationMs} ms${r.attempts > 1 ? ` after ${r.attempts} attempts` : ''}${why ? ` — ${why}` : ''}` }];
     }
