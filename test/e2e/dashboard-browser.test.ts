@@ -128,7 +128,8 @@ describe('dashboard in Chromium', () => {
     expect((await sendGithubHook(daemon.url, HOOK)).status).toBe(202);
     await page.waitForSelector('#live[data-state=running]', { timeout: 60_000 });
     expect(await page.textContent('#live [data-live=title]')).toContain(c2.slice(0, 12));
-    await page.screenshot({ path: join(SHOTS, 'dashboard-running.png') });
+    expect(await page.textContent('[data-rev=head]')).toBe(c2.slice(0, 12));
+    await page.screenshot({ path: join(SHOTS, 'dashboard-running.png'), fullPage: true });
     await hosts.hosts[0]!.exec('touch /root/go');
     await page.waitForSelector('#live[data-state=finished]', { timeout: 60_000 });
     expect(await page.getAttribute('#live', 'data-outcome')).toBe('Succeeded');

@@ -30,7 +30,7 @@ h2{font-size:1.1rem;margin:1.5rem 0 .5rem}
 .facts dt{color:var(--muted)}.facts dd{margin:0;overflow-wrap:anywhere}
 .table-wrap{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;width:100%;font-size:.92rem}
-th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
+th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:break-word}
 th{font-weight:600;color:var(--muted)}
 code,pre{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.88em}
 pre{background:var(--card);border:1px solid var(--line);padding:.6rem;overflow-x:auto;max-width:100%;white-space:pre-wrap;overflow-wrap:anywhere}
@@ -52,6 +52,7 @@ svg a:focus rect{stroke:var(--link);stroke-width:3}
 .sw-ok{background:var(--bar-ok)}.sw-fail{background:var(--bar-fail)}.sw-stall{background:var(--bar-stall)}.sw-none{background:var(--bar-none)}
 .diff .before{color:var(--del)}.diff .after{color:var(--add)}
 .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(20rem,1fr));gap:1rem}
+@media (min-width:40.01rem){.key{white-space:nowrap}}
 @media (max-width:40rem){main{padding:.6rem}.grid2{grid-template-columns:1fr}th,td{padding:.3rem .3rem}
 .stack thead{display:none}.stack tr{display:block;border-bottom:1px solid var(--line);padding:.3rem 0}.stack td{display:block;border:0;padding:.1rem .2rem}
 .stack td[data-label]::before{content:attr(data-label) ": ";color:var(--muted);font-weight:600}}
@@ -79,6 +80,7 @@ export const DASHBOARD_JS = `"use strict";
     box.setAttribute("data-state", "running");
     box.setAttribute("data-run", d.id);
     text(title, "Run " + d.id.slice(0, 8) + " at " + d.revision.slice(0, 12) + ": " + d.tasksDone + " / " + d.tasksTotal + " tasks");
+    text(document.querySelector("[data-rev=head] code"), d.revision.slice(0, 12));
     if (bar) { bar.max = Math.max(1, d.tasksTotal); bar.value = d.tasksDone; bar.hidden = false; }
     if (d.text) line((d.key ? d.key + ": " : "") + d.text);
   });

@@ -70,7 +70,7 @@ ${table(['Started', 'Run', 'Trigger', 'Revision', 'Outcome', 'Duration', 'Tasks'
 <section aria-labelledby="res-h"><h2 id="res-h">Resources</h2>${table(
       ['Resource', 'Health', 'Reason', 'Detail'],
       view.resources.map((r) => [
-        html`<a href="${resourceHref(r.kind, r.name)}">${r.key}</a>`,
+        html`<a class="key" href="${resourceHref(r.kind, r.name)}">${r.key}</a>`,
         badge(bucketOf(r)),
         r.reason ? html`${r.reason}${r.message ? html`<br><span class="muted">${r.message}</span>` : ''}` : '',
         r.detail ?? '',
@@ -94,7 +94,7 @@ ${s.problems?.length ? html`<h2>Problems</h2><pre>${s.problems.join('\n')}</pre>
       ['Resource', 'Action', 'Wave', 'Status', 'Attempts', 'Duration', 'Reason'],
       run.results.map((r) => {
         const [kind, ...name] = r.key.split('/');
-        return [html`<a href="${resourceHref(kind!, name.join('/'))}">${r.key}</a>`, r.action, String(r.wave), r.status, String(r.attempts), duration(r.durationMs), [r.reason, r.message].filter(Boolean).join(': ')];
+        return [html`<a class="key" href="${resourceHref(kind!, name.join('/'))}">${r.key}</a>`, r.action, String(r.wave), r.status, String(r.attempts), duration(r.durationMs), [r.reason, r.message].filter(Boolean).join(': ')];
       }),
       { empty: 'No tasks.' },
     )}`,

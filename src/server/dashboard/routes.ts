@@ -24,6 +24,8 @@ export interface DashboardDeps {
   repoWebUrl?: string;
   /** Keep-alive comment interval of the event stream (proxies drop silent connections). */
   heartbeatMs?: number;
+  /** Open event streams at most (each holds a socket); more answer 503 and the page works without them. */
+  maxStreams?: number;
 }
 
 export const SECURITY_HEADERS: Record<string, string> = {
@@ -73,6 +75,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
   });
 
   app.get('/ui/events', async (_req, reply) => {
+    if (streams.size >= (deps.maxStreams ?? 64)) return reply.code(503).header('retry-after', '30').send({ error: 'too many open event streams' });
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
