@@ -51,7 +51,14 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
   const clock = opts.clock ?? realClock;
   const cleanup: (() => Promise<void>)[] = [];
   try {
-    const rt = await openRuntime({ stateDir: config.stateDir, logger, catalogue: config.secrets, ...(opts.env ? { env: opts.env } : {}) });
+    const feed = createDashboardFeed();
+    const rt = await openRuntime({
+      stateDir: config.stateDir,
+      logger,
+      catalogue: config.secrets,
+      oplog: (e) => feed.operation(e.key, e.level, e.msg, e.fields),
+      ...(opts.env ? { env: opts.env } : {}),
+    });
     cleanup.unshift(() => rt.close());
     const source = await openSource(config.source, { cacheDir: join(config.stateDir, 'git-cache'), secrets: rt.operatorSecrets });
     const secrets: Partial<Record<WebhookSource, string>> = {};
@@ -63,7 +70,6 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
     const tls = config.http.tls ? await resolveTls(config.http.tls, rt.operatorSecrets) : undefined;
     const metrics = createMetrics({ processMetrics: true });
     let loop: Loop | undefined;
-    const feed = createDashboardFeed();
     const cycle = createCycle({
       rt,
       source,

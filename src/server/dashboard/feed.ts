@@ -54,12 +54,25 @@ export interface DashboardFeed {
   /** A run started applying: pages following the stream switch to it. */
   runStarted(run: { id: string; revision: string; tasksDone: number; tasksTotal: number }): void;
   runEnded(run: RunRecord): void;
+  /** A line a kind logged while applying `key` (a rollout batch, a machine created, a publish): into its log. */
+  operation(key: ResourceKey, level: string, msg: string, fields: Record<string, unknown>): void;
   /** The operation log of one resource, oldest first (at most PER_KEY entries). */
   entries(key: ResourceKey): FeedEntry[];
   subscribe(fn: (m: LiveMessage) => void): () => void;
 }
 
 const PER_KEY = 50;
+const FIELD_CHARS = 300;
+
+/** `msg: k=v, k=[a, b]` with the fields a reader needs, secrets masked, at most FIELD_CHARS of fields. */
+export function operationText(msg: string, fields: Record<string, unknown>): string {
+  const safe = redactDeep(fields);
+  const parts = Object.entries(safe)
+    .filter(([, v]) => v !== undefined && v !== null)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ')}]` : typeof v === 'string' ? v : JSON.stringify(v)}`);
+  const tail = parts.join(', ');
+  return sanitize(`${msg}${tail ? `: ${tail.length > FIELD_CHARS ? `${tail.slice(0, FIELD_CHARS)}…` : tail}` : ''}`);
+}
 
 function describe(e: EngineEvent): { key: string; text: string }[] {
   switch (e.type) {
@@ -91,7 +104,14 @@ function describe(e: EngineEvent): { key: string; text: string }[] {
 
 export function createDashboardFeed(now: () => Date = () => new Date()): DashboardFeed {
   let plan: Plan | undefined;
+  let current: { id: string; revision: string; tasksDone: number; tasksTotal: number } | undefined;
   const log = new Map<string, FeedEntry[]>();
+  const append = (entry: FeedEntry): void => {
+    const list = log.get(entry.key) ?? [];
+    list.push(entry);
+    if (list.length > PER_KEY) list.splice(0, list.length - PER_KEY);
+    log.set(entry.key, list);
+  };
   const subscribers = new Set<(m: LiveMessage) => void>();
   const publish = (m: LiveMessage): void => {
     const safe = redactDeep(m);
@@ -104,22 +124,25 @@ export function createDashboardFeed(now: () => Date = () => new Date()): Dashboa
     plan: () => plan,
     engineEvent(e, run) {
       const lines = describe(e);
-      for (const { key, text } of lines) {
-        const list = log.get(key) ?? [];
-        list.push({ time: now().toISOString(), ...(run ? { runId: run.id } : {}), key, type: e.type, text: sanitize(text) });
-        if (list.length > PER_KEY) list.splice(0, list.length - PER_KEY);
-        log.set(key, list);
-      }
+      if (run) current = run;
+      for (const { key, text } of lines) append({ time: now().toISOString(), ...(run ? { runId: run.id } : {}), key, type: e.type, text: sanitize(text) });
       if (run && (e.type === 'task-end' || e.type === 'prune-end' || e.type === 'task-start' || e.type === 'task-retry')) {
         const first = lines[0];
         publish({ event: 'progress', data: { id: run.id, revision: run.revision, tasksDone: run.tasksDone, tasksTotal: run.tasksTotal, ...(first ? { key: first.key, text: first.text } : {}) } });
       }
     },
     runStarted(run) {
+      current = run;
       publish({ event: 'progress', data: { id: run.id, revision: run.revision, tasksDone: run.tasksDone, tasksTotal: run.tasksTotal, text: 'run started' } });
     },
     runEnded(run) {
+      current = undefined;
       publish({ event: 'run-end', data: { id: run.id, outcome: run.outcome, durationMs: run.durationMs, revision: run.revision } });
+    },
+    operation(key, level, msg, fields) {
+      const text = `${level === 'info' ? '' : `${level}: `}${operationText(msg, fields)}`;
+      append({ time: now().toISOString(), ...(current ? { runId: current.id } : {}), key, type: 'operation', text });
+      if (current) publish({ event: 'progress', data: { ...current, key, text } });
     },
     entries: (key) => [...(log.get(key) ?? [])],
     subscribe(fn) {
