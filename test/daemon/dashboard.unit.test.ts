@@ -154,6 +154,17 @@ describe('dashboard pages', () => {
     expect(res).not.toContain(CANARY);
   });
 
+  it('closing the server ends open event streams instead of waiting for them', async () => {
+    const { app } = await server();
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const addr = app.server.address() as { port: number };
+    const res = await fetch(`http://127.0.0.1:${addr.port}/ui/events`);
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('retry: 3000');
+    await app.close();
+    for (;;) if ((await reader.read()).done) break;
+  });
+
   it('source links fill a template or append a GitHub-style path; other schemes are refused', () => {
     expect(sourceLink('https://gl.example/g/c/-/blob/{commit}/{path}#L{line}', 'abc', 'a b/c.yaml', 7)).toBe('https://gl.example/g/c/-/blob/abc/a%20b/c.yaml#L7');
     expect(sourceLink('javascript:alert(1)//{path}', 'abc', 'c.yaml', 1)).toBeUndefined();
