@@ -38,7 +38,7 @@ function plan(): Plan {
     waves: [['Host/web-1'], ['Pool/web']],
     prune: [],
     tasks: [
-      { key: 'Host/web-1', kind: 'Host', name: 'web-1', action: 'update', wave: 0, dependsOn: [], digest: 'd', desired, observed: { token: 'abc-observed-token', facts: { cpus: 2 } }, changes: [{ path: 'init[1].run', before: 'echo v1', after: 'echo v2' }, { path: 'privateKey', before: 'x', after: 'y', sensitive: true }] },
+      { key: 'Host/web-1', kind: 'Host', name: 'web-1', action: 'update', wave: 0, dependsOn: [], digest: 'd', desired, observed: { token: 'abc-observed-token', facts: { cpus: 2 } }, changes: [{ path: 'init[1].run', before: 'echo v1', after: 'echo v2' }, { path: 'privateKey', before: 'x', after: 'y', sensitive: true }, { path: 'spec.auth.password', before: 'old-pass-value', after: 'new-pass-value' }] },
       { key: 'Pool/web', kind: 'Pool', name: 'web', action: 'noop', wave: 1, dependsOn: ['Host/web-1'], digest: 'e', desired: { ...desired, kind: 'Pool', metadata: { name: 'web' } }, changes: [],
         observed: { hosts: [{ host: 'web-1', reachable: true, nodes: [{ name: 'web-0', state: 'running', image: 'reg/web:1', healthy: true, createdAt: T }] }, { host: 'web-2', reachable: false, error: 'ssh: refused', nodes: [] }] } },
     ],
@@ -92,6 +92,7 @@ describe('dashboard pages', () => {
     expect(body).toContain('init[1].run');
     expect(body).toContain('echo v2');
     expect(body).toMatch(/<code class="before">\*\*\*<\/code>/);
+    expect(body).not.toMatch(/(old|new)-pass-value/);
     expect(body).toContain(`href="https://git.example/org/config/blob/${REV}/hosts/web-1.yaml#L3"`);
     expect(body).toContain('secret: lab-key');
     expect(body).not.toContain(CANARY);

@@ -2,7 +2,8 @@
  * What the dashboard knows beyond the journal, kept in memory by the daemon: the newest plan (spec as declared,
  * observed state, field diffs, the dependency graph) and a bounded log of engine events per resource, plus the
  * publish side of the server-sent event stream. The journal stays the record; this is only what a page shows of
- * the moment. Everything stored is sanitised on the way in, so no reader can see a secret value.
+ * the moment. Log lines and stream messages are sanitised on the way in; the plan is redacted by the page that
+ * shows a part of it (resource.ts), so a secret value never leaves the process.
  */
 import type { EngineEvent } from '../../engine/types.js';
 import type { Plan, RunRecord } from '../../model/plan.js';
@@ -10,7 +11,12 @@ import type { ResourceKey } from '../../model/resource.js';
 import { sanitize, sanitizeDeep } from '../../util/sanitize.js';
 
 /** Keys whose string values are credentials whatever a kind observed (a resolved reference is never `{secret}`). */
-const SENSITIVE_KEY = /pass(word)?|secret|token|private.?key|credential|authorization/i;
+const SENSITIVE_KEY = /^pass(wd)?$|passw(or)?d|secret|token$|private.?key|credential|authorization/i;
+
+/** True for a field name that holds a credential whatever its kind says (`password`, `privateKey`, `token`...). */
+export function isSensitiveKey(key: string): boolean {
+  return SENSITIVE_KEY.test(key);
+}
 
 /** sanitizeDeep plus masking of values under credential-like keys (a kind's observation is not trusted to redact). */
 export function redactDeep<T>(value: T): T {
@@ -46,7 +52,7 @@ export type LiveMessage =
   | { event: 'run-end'; data: { id: string; outcome: string; durationMs: number; revision: string } };
 
 export interface DashboardFeed {
-  /** The newest plan the daemon made (sanitised and redacted copy). */
+  /** The newest plan the daemon made, held as is: whoever shows part of it passes that part through redactDeep. */
   setPlan(plan: Plan): void;
   plan(): Plan | undefined;
   /** An engine event of run `run`; `progress` is the run's tasks done / total after it. */
@@ -118,8 +124,10 @@ export function createDashboardFeed(now: () => Date = () => new Date()): Dashboa
     for (const fn of subscribers) fn(safe);
   };
   return {
+    // Kept as the engine made it (no copy: a plan of thousands of resources is megabytes); pages redact the one
+    // resource they show.
     setPlan(p) {
-      plan = redactDeep(p);
+      plan = p;
     },
     plan: () => plan,
     engineEvent(e, run) {

@@ -10,7 +10,7 @@ import type { JournalData } from '../../journal/types.js';
 import type { DeploymentReadModel } from '../../model/deployment-view.js';
 import type { FieldChange, Plan, Task } from '../../model/plan.js';
 import { viewResource } from '../../report/view.js';
-import { redactDeep, type DashboardFeed } from './feed.js';
+import { isSensitiveKey, redactDeep, type DashboardFeed } from './feed.js';
 import { commit, html, safeHref, when, type Html } from './html.js';
 import { cfLogsSection, nginxSection, poolSection } from './kind-sections.js';
 import { badge, bucketOf, page, table } from './layout.js';
@@ -48,7 +48,10 @@ function diffSection(task: Task | undefined, plan: Plan | undefined): Html {
   if (!task || !plan) return html`<p class="muted">Not in the daemon's newest plan.</p>`;
   const head = html`<p>Newest plan at ${commit(plan.revision)} (${when(plan.createdAt)}): <strong>${task.action}</strong>${task.reason ? html` — ${task.reason}` : ''}${task.message ? html`: ${task.message}` : ''}</p>`;
   if (task.changes.length === 0) return html`${head}<p class="muted">No field differs.</p>`;
-  const rows = task.changes.map((c: FieldChange) => [html`<code>${c.path}</code>`, html`<code class="before">${shown(c.before, c.sensitive)}</code>`, html`<code class="after">${shown(c.after, c.sensitive)}</code>`]);
+  const rows = task.changes.map((c: FieldChange) => {
+    const mask = c.sensitive === true || isSensitiveKey(c.path.split(/[.[\]]/).filter(Boolean).pop() ?? '');
+    return [html`<code>${c.path}</code>`, html`<code class="before">${shown(redactDeep(c.before), mask)}</code>`, html`<code class="after">${shown(redactDeep(c.after), mask)}</code>`];
+  });
   return html`${head}<div class="diff">${table(['Field', 'Before (observed)', 'After (declared)'], rows)}</div>`;
 }
 
