@@ -73,6 +73,20 @@ describe('dashboard pages', () => {
     expect(body).not.toMatch(/<script>|style="/);
   });
 
+  it('the resources table lists the least healthy first, filters by kind and caps at 100 rows unless asked for all', async () => {
+    const j = journal();
+    for (let i = 0; i < 120; i++) j.statuses[`Host/h-${i}`] = { ...j.statuses['Host/web-1']!, key: `Host/h-${i}`, name: `h-${i}` };
+    const app = testServer({ read: () => j });
+    const keys = (body: string) => [...body.matchAll(/<a class="key" href="\/ui\/resources\/[^"]+">([^<]+)<\/a>/g)].map((m) => m[1]!);
+    const first = keys((await app.inject('/ui/')).body);
+    expect(first).toHaveLength(100);
+    expect(first.slice(0, 3)).toEqual(['NginxUnit/edge', 'Host/&lt;img src=x&gt;', 'Pool/web']);
+    expect(keys((await app.inject('/ui/?all=1')).body)).toHaveLength(124);
+    const pools = (await app.inject('/ui/?kind=Pool')).body;
+    expect(keys(pools)).toEqual(['Pool/web']);
+    expect(pools).toContain('href="/ui/?kind=Host#res-h"');
+  });
+
   it('every answer carries the security headers', async () => {
     const { app } = await server();
     for (const path of ['/ui/', '/status', '/ui/assets/dashboard.js', '/ui/nope']) {

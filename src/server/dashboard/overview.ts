@@ -11,6 +11,17 @@ import { runsPlot } from './svg.js';
 
 /** Runs drawn and listed on the overview. */
 export const RUNS_SHOWN = 30;
+/** Resources listed without `?all=1`: the worst first, so a big fleet's page stays small and shows what matters. */
+export const RESOURCES_SHOWN = 100;
+
+const SEVERITY: Record<Bucket, number> = { Stalled: 0, Degraded: 1, Progressing: 2, Ready: 3 };
+
+export interface OverviewQuery {
+  /** Only this kind in the resources table. */
+  kind?: string;
+  /** Every resource, not only the first RESOURCES_SHOWN. */
+  all?: boolean;
+}
 
 function liveBox(live: LiveState): Html {
   const c = live.current;
@@ -35,7 +46,7 @@ function runRow(r: RunSummary): HtmlValue[] {
   ];
 }
 
-export function overviewPage(data: JournalData, live: LiveState): Html {
+export function overviewPage(data: JournalData, live: LiveState, query: OverviewQuery = {}): Html {
   const view = buildStatusView(data, live);
   const buckets = new Map<Bucket, number>(BUCKETS.map((b) => [b, 0]));
   const byKind = new Map<string, Map<Bucket, number>>();
@@ -47,6 +58,11 @@ export function overviewPage(data: JournalData, live: LiveState): Html {
     byKind.set(r.kind, k);
   }
   const src = view.source;
+  const listed = view.resources
+    .filter((r) => !query.kind || r.kind === query.kind)
+    .sort((a, b) => SEVERITY[bucketOf(a)] - SEVERITY[bucketOf(b)] || a.key.localeCompare(b.key));
+  const shown = query.all ? listed : listed.slice(0, RESOURCES_SHOWN);
+  const qs = (all: boolean) => `/ui/?${new URLSearchParams({ ...(query.kind ? { kind: query.kind } : {}), ...(all ? { all: '1' } : {}) }).toString()}`;
   const runs = data.runs.slice(0, RUNS_SHOWN).map(summariseRun);
   return page(
     { title: 'Overview', current: 'overview', script: true },
@@ -62,14 +78,15 @@ export function overviewPage(data: JournalData, live: LiveState): Html {
 ${liveBox(live)}</div>
 <section aria-labelledby="kinds-h"><h2 id="kinds-h">By kind</h2>${table(
       ['Kind', ...BUCKETS],
-      [...byKind.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([kind, m]) => [kind, ...BUCKETS.map((b) => String(m.get(b) ?? 0))]),
+      [...byKind.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([kind, m]) => [html`<a href="/ui/?kind=${encodeURIComponent(kind)}#res-h">${kind}</a>`, ...BUCKETS.map((b) => String(m.get(b) ?? 0))]),
       { empty: 'No resources yet.' },
     )}</section>
 <section aria-labelledby="runs-h"><h2 id="runs-h">Last runs</h2>${runsPlot(runs)}
 ${table(['Started', 'Run', 'Trigger', 'Revision', 'Outcome', 'Duration', 'Tasks'], runs.map(runRow), { empty: 'No runs yet.' })}</section>
-<section aria-labelledby="res-h"><h2 id="res-h">Resources</h2>${table(
+<section aria-labelledby="res-h"><h2 id="res-h">Resources${query.kind ? html` of kind ${query.kind}` : ''}</h2>
+<p class="muted">${shown.length} of ${listed.length}, the least healthy first${shown.length < listed.length ? html` · <a href="${qs(true)}#res-h">show all</a>` : ''}${query.kind ? html` · <a href="/ui/#res-h">every kind</a>` : ''}</p>${table(
       ['Resource', 'Health', 'Reason', 'Detail'],
-      view.resources.map((r) => [
+      shown.map((r) => [
         html`<a class="key" href="${resourceHref(r.kind, r.name)}">${r.key}</a>`,
         badge(bucketOf(r)),
         r.reason ? html`${r.reason}${r.message ? html`<br><span class="muted">${r.message}</span>` : ''}` : '',

@@ -57,7 +57,9 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
 
   app.get('/', async (_req, reply) => reply.redirect('/ui/', 302));
   app.get('/ui', async (_req, reply) => reply.redirect('/ui/', 301));
-  app.get('/ui/', async (_req, reply) => sendPage(reply, overviewPage(deps.read(), deps.live())));
+  app.get<{ Querystring: { kind?: string; all?: string } }>('/ui/', async (req, reply) =>
+    sendPage(reply, overviewPage(deps.read(), deps.live(), { ...(req.query.kind ? { kind: String(req.query.kind) } : {}), all: req.query.all === '1' })),
+  );
   app.get<{ Params: { id: string } }>('/ui/runs/:id', async (req, reply) => {
     const p = runPage(deps.read(), req.params.id);
     return p ? sendPage(reply, p) : notFound(reply, `No run ${req.params.id} in the history.`);
