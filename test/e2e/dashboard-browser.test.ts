@@ -104,6 +104,13 @@ describe('dashboard in Chromium', () => {
     expect(await page.textContent('[data-rev=in-force]')).toContain(s.revision.inForce!.slice(0, 12));
     expect(await page.locator('svg.plot rect').count()).toBeGreaterThan(0);
     await page.close();
+    // Without JavaScript the same tables are there (rendered by the server).
+    const ctx = await browser.newContext({ javaScriptEnabled: false });
+    const nojs = await ctx.newPage();
+    await nojs.goto(`${daemon.url}/ui/`);
+    expect(Number(await nojs.textContent('[data-bucket=Ready] .n'))).toBe(s.counts.ready);
+    expect(await nojs.locator('a.key').allTextContents()).toEqual(['Host/web-1', 'Host/web-2']);
+    await ctx.close();
   });
 
   it('follows a run live through the event stream until it finishes, and the changed resource shows its diff', async () => {

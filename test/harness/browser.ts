@@ -56,6 +56,14 @@ export async function layoutFaults(page: Page): Promise<string[]> {
         if (!el.closest('.table-wrap, pre')) faults.push(`past the right edge: <${el.tagName.toLowerCase()}> ${el.textContent?.slice(0, 40)}`);
       }
     }
+    // Scrolled, the sticky header stays on top: what is under its middle is the header, not the content.
+    window.scrollTo(0, Math.max(0, doc.scrollHeight / 2));
+    const h = document.querySelector('header')!.getBoundingClientRect();
+    for (const x of [h.left + 8, (h.left + h.right) / 2, h.right - 8]) {
+      const hit = document.elementFromPoint(x, (h.top + h.bottom) / 2);
+      if (hit && !hit.closest('header')) faults.push(`content over the header at x=${Math.round(x)}: <${hit.tagName.toLowerCase()}>`);
+    }
+    window.scrollTo(0, 0);
     return faults;
   });
 }
