@@ -8,6 +8,7 @@ import { emptyJournal, type JournalData } from '../../src/journal/types.js';
 import type { Plan, RunRecord } from '../../src/model/plan.js';
 import { createDashboardFeed } from '../../src/server/dashboard/feed.js';
 import { sourceLink } from '../../src/server/dashboard/resource.js';
+import { bucketOf } from '../../src/server/dashboard/layout.js';
 import { registerSecret } from '../../src/util/sanitize.js';
 import type { DeploymentReadModel, DeploymentSnapshotView } from '../../src/model/deployment-view.js';
 import { testServer } from './helpers.js';
@@ -178,6 +179,17 @@ describe('dashboard pages', () => {
     expect(new TextDecoder().decode((await reader.read()).value)).toContain('retry: 3000');
     await app.close();
     for (;;) if ((await reader.read()).done) break;
+  });
+
+  it.each([
+    [{ state: 'Stalled', health: 'Progressing' }, true, 'Stalled'],
+    [{ state: 'Ready', health: 'Healthy' }, false, 'Ready'],
+    [{ state: 'NotReady', health: 'Degraded' }, true, 'Degraded'],
+    [{ state: 'NotReady', health: 'Progressing' }, false, 'Progressing'],
+    [{ state: 'NotReady', health: 'Missing' }, true, 'Progressing'],
+    [{ state: 'NotReady', health: 'Unknown' }, false, 'Degraded'],
+  ] as const)('bucketOf(%o, reconciling %s) = %s', (view, reconciling, bucket) => {
+    expect(bucketOf(view, reconciling)).toBe(bucket);
   });
 
   it('source links fill a template or append a GitHub-style path; other schemes are refused', () => {

@@ -9,14 +9,21 @@ export type Bucket = 'Ready' | 'Progressing' | 'Degraded' | 'Stalled';
 export const BUCKETS: readonly Bucket[] = ['Ready', 'Progressing', 'Degraded', 'Stalled'];
 
 /**
- * Stalled and Ready are `/status`'s states; its NotReady splits into Progressing (still converging: the health
- * says so, or a run is reconciling it) and Degraded (everything else: degraded, missing, unknown, failed).
+ * Stalled and Ready are `/status`'s states; its NotReady splits into Degraded (the health says so, or nothing says
+ * it is converging) and Progressing (the health says Progressing, or the Reconciling condition is True: a retry or
+ * a dependency's wait is under way).
  */
-export function bucketOf(v: Pick<ResourceView, 'state' | 'health' | 'reason'>): Bucket {
+export function bucketOf(v: Pick<ResourceView, 'state' | 'health'>, reconciling = false): Bucket {
   if (v.state === 'Stalled') return 'Stalled';
   if (v.state === 'Ready') return 'Ready';
-  if (v.health === 'Progressing' || v.reason === 'Progressing' || v.reason === 'Reconciling') return 'Progressing';
+  if (v.health === 'Degraded') return 'Degraded';
+  if (v.health === 'Progressing' || reconciling) return 'Progressing';
   return 'Degraded';
+}
+
+/** True when the status's Reconciling condition is True. */
+export function isReconciling(s: { conditions: { type: string; status: string }[] } | undefined): boolean {
+  return s?.conditions.some((c) => c.type === 'Reconciling' && c.status === 'True') ?? false;
 }
 
 export function badge(b: Bucket | string, label?: string): Html {

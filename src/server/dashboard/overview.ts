@@ -6,7 +6,7 @@
 import type { JournalData } from '../../journal/types.js';
 import { buildStatusView, summariseRun, type LiveState, type RunSummary } from '../../report/view.js';
 import { commit, duration, html, when, type Html, type HtmlValue } from './html.js';
-import { BUCKETS, badge, bucketOf, page, resourceHref, table, type Bucket } from './layout.js';
+import { BUCKETS, badge, bucketOf, isReconciling, page, resourceHref, table, type Bucket } from './layout.js';
 import { runsPlot } from './svg.js';
 
 /** Runs drawn and listed on the overview. */
@@ -48,10 +48,11 @@ function runRow(r: RunSummary): HtmlValue[] {
 
 export function overviewPage(data: JournalData, live: LiveState, query: OverviewQuery = {}): Html {
   const view = buildStatusView(data, live);
+  const bucket = (r: (typeof view.resources)[number]): Bucket => bucketOf(r, isReconciling(data.statuses[r.key]));
   const buckets = new Map<Bucket, number>(BUCKETS.map((b) => [b, 0]));
   const byKind = new Map<string, Map<Bucket, number>>();
   for (const r of view.resources) {
-    const b = bucketOf(r);
+    const b = bucket(r);
     buckets.set(b, buckets.get(b)! + 1);
     const k = byKind.get(r.kind) ?? new Map<Bucket, number>();
     k.set(b, (k.get(b) ?? 0) + 1);
@@ -60,7 +61,7 @@ export function overviewPage(data: JournalData, live: LiveState, query: Overview
   const src = view.source;
   const listed = view.resources
     .filter((r) => !query.kind || r.kind === query.kind)
-    .sort((a, b) => SEVERITY[bucketOf(a)] - SEVERITY[bucketOf(b)] || a.key.localeCompare(b.key));
+    .sort((a, b) => SEVERITY[bucket(a)] - SEVERITY[bucket(b)] || a.key.localeCompare(b.key));
   const shown = query.all ? listed : listed.slice(0, RESOURCES_SHOWN);
   const qs = (all: boolean) => `/ui/?${new URLSearchParams({ ...(query.kind ? { kind: query.kind } : {}), ...(all ? { all: '1' } : {}) }).toString()}`;
   const runs = data.runs.slice(0, RUNS_SHOWN).map(summariseRun);
@@ -88,7 +89,7 @@ ${table(['Started', 'Run', 'Trigger', 'Revision', 'Outcome', 'Duration', 'Tasks'
       ['Resource', 'Health', 'Reason', 'Detail'],
       shown.map((r) => [
         html`<a class="key" href="${resourceHref(r.kind, r.name)}">${r.key}</a>`,
-        badge(bucketOf(r)),
+        badge(bucket(r)),
         r.reason ? html`${r.reason}${r.message ? html`<br><span class="muted">${r.message}</span>` : ''}` : '',
         r.detail ?? '',
       ]),

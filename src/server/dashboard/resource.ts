@@ -13,7 +13,7 @@ import { viewResource } from '../../report/view.js';
 import { isSensitiveKey, redactDeep, type DashboardFeed } from './feed.js';
 import { commit, html, safeHref, when, type Html } from './html.js';
 import { cfLogsSection, nginxSection, poolSection } from './kind-sections.js';
-import { badge, bucketOf, page, table } from './layout.js';
+import { badge, bucketOf, isReconciling, page, table } from './layout.js';
 import { dependencyGraph } from './svg.js';
 
 export interface ResourcePageDeps {
@@ -73,7 +73,7 @@ export async function resourcePage(deps: ResourcePageDeps, kind: string, name: s
   const declared = task ? { apiVersion: task.desired.apiVersion, kind: task.desired.kind, metadata: task.desired.metadata, spec: task.desired.spec } : undefined;
   return page(
     { title: key },
-    html`<h1>${key} ${view ? badge(bucketOf(view)) : badge('Progressing', 'not applied yet')}</h1>
+    html`<h1>${key} ${view ? badge(bucketOf(view, isReconciling(status))) : badge('Progressing', 'not applied yet')}</h1>
 <dl class="facts"><dt>Health</dt><dd>${status?.health ?? '—'}</dd>
 ${view?.reason ? html`<dt>Reason</dt><dd>${view.reason}${view.message ? html`: ${view.message}` : ''}</dd>` : ''}
 <dt>Last applied</dt><dd>${commit(status?.lastAppliedRevision)}</dd><dt>Last attempted</dt><dd>${commit(status?.lastAttemptedRevision)}</dd>
