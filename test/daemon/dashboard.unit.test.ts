@@ -71,6 +71,7 @@ describe('dashboard pages', () => {
     expect(body).not.toContain(CANARY);
     expect(body).toContain("<svg class=\"plot\"");
     expect(body).toContain('href="/ui/runs/run-1"');
+    expect((await app.inject('/ui/runs')).body).toContain('href="/ui/runs/run-0"');
     expect(body).not.toMatch(/<script>|style="/);
   });
 

@@ -9,8 +9,10 @@ import { commit, duration, html, when, type Html, type HtmlValue } from './html.
 import { BUCKETS, badge, bucketOf, isReconciling, page, resourceHref, table, type Bucket } from './layout.js';
 import { runsPlot } from './svg.js';
 
-/** Runs drawn and listed on the overview. */
+/** Runs drawn on the overview; the table lists the newest RUNS_LISTED (all of them at /ui/runs). */
 export const RUNS_SHOWN = 30;
+export const RUNS_LISTED = 10;
+const RUN_HEADERS = ['Started', 'Run', 'Trigger', 'Revision', 'Outcome', 'Duration', 'Tasks'];
 /** Resources listed without `?all=1`: the worst first, so a big fleet's page stays small and shows what matters. */
 export const RESOURCES_SHOWN = 100;
 
@@ -83,7 +85,8 @@ ${liveBox(live)}</div>
       { empty: 'No resources yet.' },
     )}</section>
 <section aria-labelledby="runs-h"><h2 id="runs-h">Last runs</h2>${runsPlot(runs)}
-${table(['Started', 'Run', 'Trigger', 'Revision', 'Outcome', 'Duration', 'Tasks'], runs.map(runRow), { empty: 'No runs yet.' })}</section>
+${table(RUN_HEADERS, runs.slice(0, RUNS_LISTED).map(runRow), { empty: 'No runs yet.' })}
+${data.runs.length > RUNS_LISTED ? html`<p><a href="/ui/runs">All ${data.runs.length} runs kept</a></p>` : ''}</section>
 <section aria-labelledby="res-h"><h2 id="res-h">Resources${query.kind ? html` of kind ${query.kind}` : ''}</h2>
 <p class="muted">${shown.length} of ${listed.length}, the least healthy first${shown.length < listed.length ? html` · <a href="${qs(true)}#res-h">show all</a>` : ''}${query.kind ? html` · <a href="/ui/#res-h">every kind</a>` : ''}</p>${table(
       ['Resource', 'Health', 'Reason', 'Detail'],
@@ -96,6 +99,10 @@ ${table(['Started', 'Run', 'Trigger', 'Revision', 'Outcome', 'Duration', 'Tasks'
       { empty: 'No resources yet.' },
     )}</section>`,
   );
+}
+
+export function runsPage(data: JournalData): Html {
+  return page({ title: 'Runs' }, html`<h1>Runs</h1>${table(RUN_HEADERS, data.runs.map(summariseRun).map(runRow), { empty: 'No runs yet.' })}`);
 }
 
 export function runPage(data: JournalData, id: string): Html | undefined {

@@ -13,7 +13,7 @@ import { enginePage } from './engine.js';
 import type { DashboardFeed, LiveMessage } from './feed.js';
 import { html, type Html } from './html.js';
 import { page } from './layout.js';
-import { overviewPage, runPage } from './overview.js';
+import { overviewPage, runPage, runsPage } from './overview.js';
 import { resourcePage } from './resource.js';
 
 export interface DashboardDeps {
@@ -60,6 +60,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
   app.get<{ Querystring: { kind?: string; all?: string } }>('/ui/', async (req, reply) =>
     sendPage(reply, overviewPage(deps.read(), deps.live(), { ...(req.query.kind ? { kind: String(req.query.kind) } : {}), all: req.query.all === '1' })),
   );
+  app.get('/ui/runs', async (_req, reply) => sendPage(reply, runsPage(deps.read())));
   app.get<{ Params: { id: string } }>('/ui/runs/:id', async (req, reply) => {
     const p = runPage(deps.read(), req.params.id);
     return p ? sendPage(reply, p) : notFound(reply, `No run ${req.params.id} in the history.`);
