@@ -169,8 +169,11 @@ describe('dashboard in Chromium', () => {
           for (const c of await coloursOf(page, '.badge')) {
             expect(contrastRatio(c.fg, c.bg), `${c.text} on ${path} (${scheme}): ${c.fg} on ${c.bg}`).toBeGreaterThanOrEqual(4.5);
           }
-          const serious = (await axeViolations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
-          expect(serious, `${path} at ${width} px (${scheme})`).toEqual([]);
+          // axe in both schemes at desktop width (colours differ), once at phone width (the structure does not).
+          if (width === 1280 || scheme === 'light') {
+            const serious = (await axeViolations(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+            expect(serious, `${path} at ${width} px (${scheme})`).toEqual([]);
+          }
           expectNoCanary(await page.content(), path);
           const name = path === '/ui/' ? 'dashboard' : `dashboard-${path.split('/')[2]}`;
           if (scheme === 'light') await page.screenshot({ path: join(SHOTS, `${name}${width === 390 ? '-390' : ''}.png`), fullPage: width === 390 });
