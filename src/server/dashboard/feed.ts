@@ -136,6 +136,8 @@ export function createDashboardFeed(now: () => Date = () => new Date()): Dashboa
       for (const { key, text } of lines) append({ time: now().toISOString(), ...(run ? { runId: run.id } : {}), key, type: e.type, text: sanitize(text) });
       if (run && (e.type === 'task-end' || e.type === 'prune-end' || e.type === 'task-start' || e.type === 'task-retry')) {
         const first = lines[0];
+        // A run of thousands of no-op tasks would be thousands of messages: silent ones only every 50 tasks and at the end.
+        if (!first && run.tasksDone % 50 !== 0 && run.tasksDone !== run.tasksTotal) return;
         publish({ event: 'progress', data: { id: run.id, revision: run.revision, tasksDone: run.tasksDone, tasksTotal: run.tasksTotal, ...(first ? { key: first.key, text: first.text } : {}) } });
       }
     },
