@@ -13,7 +13,7 @@ const arr = (v: unknown): Rec[] => (Array.isArray(v) ? v.filter(isRec) : []);
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '');
 
 /** Pool: one row per node, grouped by host; an unreachable host is one row saying why. */
-export function poolSection(observed: unknown, now: number): Html {
+export function poolSection(observed: unknown, now: number, observedTime?: string): Html {
   if (!isRec(observed)) return html``;
   const rows: HtmlValue[][] = [];
   for (const h of arr(observed.hosts)) {
@@ -26,7 +26,8 @@ export function poolSection(observed: unknown, now: number): Html {
       rows.push([str(h.host), html`<code>${str(n.name)}</code>`, html`<code>${str(n.image)}</code>`, health, html`${str(n.state)} · ${age(str(n.createdAt), now)}`]);
     }
   }
-  return html`<section aria-labelledby="nodes-h"><h2 id="nodes-h">Nodes per host</h2>${table(['Host', 'Node', 'Image', 'Health', 'State · age'], rows, { empty: 'No nodes observed.' })}</section>`;
+  const at = observedTime ? html`<p class="muted">Observed ${when(observedTime)}, when the newest plan was made.</p>` : '';
+  return html`<section aria-labelledby="nodes-h"><h2 id="nodes-h">Nodes per host</h2>${at}${table(['Host', 'Node', 'Image', 'Health', 'State · age'], rows, { empty: 'No nodes observed.' })}</section>`;
 }
 
 /** NginxUnit: the version each host serves (from status details) and the recent publishes. */

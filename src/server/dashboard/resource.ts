@@ -42,6 +42,11 @@ function yamlBlock(value: unknown): Html {
   return html`<pre>${text.length > MAX_YAML ? `${text.slice(0, MAX_YAML)}\n… (${text.length - MAX_YAML} more characters)` : text}</pre>`;
 }
 
+/** Observations come from the newest plan: made before its apply, refreshed by every run and drift check. */
+export function observedAt(time: string | undefined): Html {
+  return time ? html`<p class="muted">As observed ${when(time)} for the newest plan (before that plan was applied; every run and drift check observes again).</p>` : html``;
+}
+
 const shown = (v: unknown, sensitive?: boolean): string => (sensitive ? '***' : v === undefined ? '—' : typeof v === 'string' ? v : JSON.stringify(v));
 
 function diffSection(task: Task | undefined, plan: Plan | undefined): Html {
@@ -79,7 +84,7 @@ ${view?.reason ? html`<dt>Reason</dt><dd>${view.reason}${view.message ? html`: $
 <dt>Last applied</dt><dd>${commit(status?.lastAppliedRevision)}</dd><dt>Last attempted</dt><dd>${commit(status?.lastAttemptedRevision)}</dd>
 <dt>Declared in</dt><dd>${src ? (link ? html`<a href="${link}">${src.file}:${src.line}</a>` : html`<code>${src.file}:${src.line}</code>`) : '—'}</dd>
 ${view?.detail ? html`<dt>Detail</dt><dd>${view.detail}</dd>` : ''}<dt>Updated</dt><dd>${when(status?.updatedAt)}</dd></dl>
-${kind === 'Pool' ? poolSection(task?.observed, now) : ''}
+${kind === 'Pool' ? poolSection(task?.observed, now, plan?.createdAt) : ''}
 ${kind === 'NginxUnit' ? nginxSection(details) : ''}
 <section aria-labelledby="diff-h"><h2 id="diff-h">Plan</h2>${diffSection(task, plan)}</section>
 <section aria-labelledby="cond-h"><h2 id="cond-h">Conditions</h2>${table(
@@ -95,7 +100,7 @@ ${kind === 'NginxUnit' ? nginxSection(details) : ''}
     )}</section>
 ${kind === 'CFDeployment' ? await cfLogsSection(deps.deployments, name) : ''}
 <div class="grid2"><section aria-labelledby="spec-h"><h2 id="spec-h">Spec as declared</h2>${declared ? yamlBlock(declared) : html`<p class="muted">Not in the newest plan.</p>`}</section>
-<section aria-labelledby="obs-h"><h2 id="obs-h">Observed</h2>${yamlBlock(task?.observed)}</section></div>
+<section aria-labelledby="obs-h"><h2 id="obs-h">Observed</h2>${observedAt(plan?.createdAt)}${yamlBlock(task?.observed)}</section></div>
 ${details ? html`<section aria-labelledby="det-h"><h2 id="det-h">Status details</h2>${yamlBlock(details)}</section>` : ''}`,
   );
 }
