@@ -140,8 +140,12 @@ describe('dashboard in Chromium', () => {
     await hosts.hosts[0]!.exec('touch /root/go');
     await page.waitForSelector('#live[data-state=finished]', { timeout: 60_000 });
     expect(await page.getAttribute('#live', 'data-outcome')).toBe('Succeeded');
+    // followed in place: the page was never reloaded
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
     expect(await page.locator('#live ol li').count()).toBeGreaterThan(0);
+    await page.click('[data-live=run]');
+    await page.waitForURL(/\/ui\/runs\/[0-9a-f-]+$/);
+    expect(await page.textContent('h1')).toContain((await status()).lastRun!.id);
     await waitFor('run-end on the raw stream', () => sse.includes('event: run-end'));
     ctrl.abort();
     await reading;

@@ -92,6 +92,8 @@ export const DASHBOARD_JS = `"use strict";
     if (bar) bar.value = bar.max;
     var more = box.querySelector("[data-live=reload]");
     if (more) more.hidden = false;
+    var link = box.querySelector("[data-live=run]");
+    if (link) { link.href = "/ui/runs/" + encodeURIComponent(d.id); link.hidden = false; }
   });
 })();
 `;

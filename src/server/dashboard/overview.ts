@@ -31,7 +31,7 @@ function liveBox(live: LiveState): Html {
   return html`<section class="live" id="live" aria-live="polite" data-events="/ui/events" data-state="${c ? 'running' : 'idle'}"${c ? html` data-run="${c.id}"` : ''}>
 <h2 data-live="title">${title}</h2>
 <progress max="${Math.max(1, c?.tasksTotal ?? 1)}" value="${c?.tasksDone ?? 0}"${c ? '' : html` hidden`} aria-label="tasks done"></progress>
-<ol aria-label="task events"></ol><p data-live="reload" hidden><a href="/ui/">Reload for the updated tables</a></p></section>`;
+<ol aria-label="task events"></ol><p data-live="reload" hidden><a data-live="run" href="/ui/runs">This run's tasks</a> · <a href="/ui/">Reload for the updated tables</a></p></section>`;
 }
 
 function runRow(r: RunSummary): HtmlValue[] {
