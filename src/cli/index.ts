@@ -73,6 +73,12 @@ export function buildProgram(): Command {
     .option('--http-token-env <name>', 'environment variable holding the bearer token for status routes')
     .option('--http-token-file <path>', 'file holding the bearer token for status routes')
     .option('--insecure-http', 'allow a non-loopback --listen without a token (something in front authenticates)')
+    .option('--http-basic-user <name>', 'basic-auth user for the HTTP surface (with --http-basic-password-env/-file)')
+    .option('--http-basic-password-env <name>', 'environment variable holding the basic-auth password')
+    .option('--http-basic-password-file <path>', 'file holding the basic-auth password')
+    .option('--tls-cert-file <path>', 'serve HTTPS with this PEM certificate chain (with --tls-key-file)')
+    .option('--tls-key-file <path>', 'PEM private key for --tls-cert-file')
+    .option('--repo-web-url <url>', "the config repo's web view for the dashboard's file:line links ({commit}, {path}, {line} or a base URL)")
     .option('--log-level <level>', 'log level (default info)')
     .action((opts) => run(() => serveCommand(opts)));
   program

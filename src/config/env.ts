@@ -68,13 +68,28 @@ export function fromEnv(env: NodeJS.ProcessEnv): Layer {
   return out;
 }
 
-/** `http`: DRIFTLESS_HTTP_TOKEN_ENV / _FILE name where the bearer token lives; DRIFTLESS_HTTP_INSECURE opts out. */
+/**
+ * `http`: DRIFTLESS_HTTP_TOKEN_ENV / _FILE name where the bearer token lives; DRIFTLESS_HTTP_INSECURE opts out;
+ * DRIFTLESS_HTTP_BASIC_USER + DRIFTLESS_HTTP_BASIC_PASSWORD_ENV / _FILE, DRIFTLESS_HTTP_TLS_CERT_FILE / _KEY_FILE
+ * and DRIFTLESS_HTTP_REPO_WEB_URL set basic auth, TLS and the dashboard's source links.
+ */
 function httpLayer(env: NodeJS.ProcessEnv): Layer | undefined {
   const out: Layer = {};
   const token = webhookSecret(env.DRIFTLESS_HTTP_TOKEN_ENV, env.DRIFTLESS_HTTP_TOKEN_FILE);
   if (token) out.token = token;
   if (env.DRIFTLESS_HTTP_INSECURE !== undefined) out.insecure = booleanOf(env.DRIFTLESS_HTTP_INSECURE);
-  return Object.keys(out).length > 0 ? out : undefined;
+  const password = webhookSecret(env.DRIFTLESS_HTTP_BASIC_PASSWORD_ENV, env.DRIFTLESS_HTTP_BASIC_PASSWORD_FILE);
+  if (env.DRIFTLESS_HTTP_BASIC_USER || password) out.basicAuth = { username: env.DRIFTLESS_HTTP_BASIC_USER, password };
+  if (env.DRIFTLESS_HTTP_TLS_CERT_FILE || env.DRIFTLESS_HTTP_TLS_KEY_FILE) {
+    out.tls = { cert: fileRef(env.DRIFTLESS_HTTP_TLS_CERT_FILE), key: fileRef(env.DRIFTLESS_HTTP_TLS_KEY_FILE) };
+  }
+  if (env.DRIFTLESS_HTTP_REPO_WEB_URL) out.repoWebUrl = env.DRIFTLESS_HTTP_REPO_WEB_URL;
+  return Object.keys(out).length > 0 ? JSON.parse(JSON.stringify(out)) as Layer : undefined;
+}
+
+/** `{ file }` or undefined (left out, so the schema names the missing half). */
+function fileRef(path: string | undefined): SecretRef | undefined {
+  return path ? { file: path } : undefined;
 }
 
 /** The SSH key reference from its two variables (the file wins, as `--ssh-key-file` does; see `envProblems`). */

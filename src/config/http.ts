@@ -10,6 +10,12 @@ import type { OperatorSecretRef } from '../model/resource.js';
 export interface HttpConfig {
   /** Bearer token required on every route but webhooks, /healthz and /readyz. */
   token?: OperatorSecretRef;
+  /** Basic credentials accepted like the token: a user name and a password reference (browsers can send these). */
+  basicAuth?: { username: string; password: OperatorSecretRef };
+  /** Serve HTTPS: PEM certificate chain and private key, each a reference (file or environment variable). */
+  tls?: { cert: OperatorSecretRef; key: OperatorSecretRef };
+  /** The config repo's web view, for file:line links on the dashboard (`{commit}`/`{path}`/`{line}` or a base URL). */
+  repoWebUrl?: string;
   /** Allow a non-loopback listen address without a token. */
   insecure: boolean;
 }
@@ -27,11 +33,11 @@ export function isLoopback(host: string): boolean {
 
 /** Why this listen host may not be used with these settings, or undefined when it may. */
 export function listenProblem(host: string, http: HttpConfig): string | undefined {
-  if (isLoopback(host) || http.token || http.insecure) return undefined;
+  if (isLoopback(host) || http.token || http.basicAuth || http.insecure) return undefined;
   return (
     `listen: ${host} is reachable from other machines and no http.token is set: anyone who can reach it would read ` +
     'status, runs, metrics and CF install logs. Set http.token (DRIFTLESS_HTTP_TOKEN_ENV / _FILE, --http-token-env / ' +
-    '--http-token-file), listen on 127.0.0.1, or opt out with http.insecure: true (DRIFTLESS_HTTP_INSECURE=true, ' +
+    '--http-token-file) or http.basicAuth, listen on 127.0.0.1, or opt out with http.insecure: true (DRIFTLESS_HTTP_INSECURE=true, ' +
     '--insecure-http) when something in front authenticates'
   );
 }

@@ -10,6 +10,7 @@
 import type { Logger as PinoLogger } from 'pino';
 import { describe as describeError, StalledError } from '../errors.js';
 import type { LoadResult } from '../loader/index.js';
+import type { EngineEvent } from '../engine/types.js';
 import type { Plan, Problem, RunRecord } from '../model/plan.js';
 import type { Metrics } from '../metrics/index.js';
 import type { Revision, Source } from '../source/types.js';
@@ -35,6 +36,12 @@ export interface CycleDeps {
   onRun?: (run: RunRecord, changed: boolean) => void;
   /** After the source's state changed (unavailable, a refused commit, recovered); `message` names the change. */
   onSourceChange?: (message: string) => void;
+  /** Every plan made (a run's, a drift check's): the dashboard shows the newest one. */
+  onPlan?: (plan: Plan) => void;
+  /** The run being applied started (`run` has its task count). */
+  onRunStart?: (run: CurrentRun) => void;
+  /** Every engine event of the run being applied, with the run's progress after it (the dashboard's live feed). */
+  onEngineEvent?: (e: EngineEvent, run: CurrentRun | undefined) => void;
 }
 
 export interface CycleState {
@@ -130,6 +137,7 @@ export function createCycle(deps: CycleDeps): Cycle {
     logger.debug({ revision: revision.commit, trigger }, 'run started');
     let plan: Plan = await planRevision(rt, { revision, load, signal: req.signal });
     lastObservedAt = clock.now();
+    deps.onPlan?.(plan);
     if (kind === 'drift') {
       const drift = markDrift(plan);
       plan = drift.plan;
@@ -150,6 +158,7 @@ export function createCycle(deps: CycleDeps): Cycle {
         signal: req.signal,
         onStart: ({ id, startedAt }) => {
           applying!.run = { id, trigger, revision: revision.commit, startedAt, tasksDone: 0, tasksTotal: plan.tasks.length + plan.prune.length };
+          deps.onRunStart?.({ ...applying!.run });
         },
         onEvent: (e) => {
           if (e.type === 'task-retry' || e.type === 'health-wait') {
@@ -166,6 +175,7 @@ export function createCycle(deps: CycleDeps): Cycle {
               logger.info({ key: r.key, action: r.action, status: r.status, reason: r.reason, message: r.message, durationMs: r.durationMs, attempts: r.attempts }, 'task');
             }
           }
+          deps.onEngineEvent?.(e, applying?.run ? { ...applying.run } : undefined);
         },
       });
     } finally {

@@ -15,6 +15,7 @@ import { createReporter, type Reporter } from '../report/reporter.js';
 import { renderReport } from '../report/render.js';
 import type { LiveState } from '../report/view.js';
 import { buildServer, createMetrics, type Metrics } from '../server/index.js';
+import { createDashboardFeed } from '../server/dashboard/feed.js';
 import { openSource } from '../source/index.js';
 import { createCycle, type Cycle } from './cycle.js';
 import { createLoop, realClock, type Loop, type LoopClock } from './loop.js';
@@ -53,7 +54,14 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
   const clock = opts.clock ?? realClock;
   const cleanup: (() => Promise<void>)[] = [];
   try {
-    const rt = await openRuntime({ stateDir: config.stateDir, logger, catalogue: config.secrets, ...(opts.env ? { env: opts.env } : {}) });
+    const feed = createDashboardFeed();
+    const rt = await openRuntime({
+      stateDir: config.stateDir,
+      logger,
+      catalogue: config.secrets,
+      oplog: (e) => feed.operation(e.key, e.level, e.msg, e.fields),
+      ...(opts.env ? { env: opts.env } : {}),
+    });
     cleanup.unshift(() => rt.close());
     const source = await openSource(config.source, { cacheDir: join(config.stateDir, 'git-cache'), secrets: rt.operatorSecrets });
     const secrets: Partial<Record<WebhookSource, string>> = {};
@@ -61,6 +69,8 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       secrets[name as WebhookSource] = await rt.operatorSecrets.resolve(ref);
     }
     const httpToken = config.http.token ? await resolveHttpToken(config.http.token, rt.operatorSecrets) : undefined;
+    const httpBasic = config.http.basicAuth ? await resolveBasic(config.http.basicAuth, rt.operatorSecrets) : undefined;
+    const tls = config.http.tls ? await resolveTls(config.http.tls, rt.operatorSecrets) : undefined;
     const metrics = createMetrics({ processMetrics: true });
     let loop: Loop | undefined;
     const cycle = createCycle({
@@ -73,7 +83,13 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       driftIntervalMs: config.driftIntervalMs,
       backoff: config.backoff,
       supersede: (reason) => loop?.supersede(reason),
-      onRun: (run, changed) => reporter.report(changed, `driftless status: ${run.outcome} at ${run.revision.slice(0, 12)}`),
+      onRun: (run, changed) => {
+        feed.runEnded(run);
+        reporter.report(changed, `driftless status: ${run.outcome} at ${run.revision.slice(0, 12)}`);
+      },
+      onPlan: (plan) => feed.setPlan(plan),
+      onRunStart: (run) => feed.runStarted(run),
+      onEngineEvent: (e, run) => feed.engineEvent(e, run),
       // Source outages and refused commits are part of the report: without this the branch kept saying what the
       // last run saw while the daemon refused a newer commit.
       onSourceChange: (message) => reporter.report(true, message),
@@ -127,8 +143,12 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       read: () => rt.journal.read(),
       live,
       deployments: createDeploymentReadModel(rt.store),
+      feed,
       ...(httpToken !== undefined ? { httpToken } : {}),
       ...(previews ? { previews: previews.intake, previewReads: previews.service } : {}),
+      ...(httpBasic ? { httpBasic } : {}),
+      ...(tls ? { tls } : {}),
+      ...(config.http.repoWebUrl ? { repoWebUrl: config.http.repoWebUrl } : {}),
     });
     const address = await server.listen({ host: config.listen.host, port: config.listen.port });
     cleanup.unshift(() => server.close());
@@ -174,4 +194,26 @@ async function resolveHttpToken(ref: OperatorSecretRef, secrets: OperatorSecretR
   const problem = tokenProblem(token);
   if (problem) throw new StalledError('SecretUnavailable', problem);
   return token;
+}
+
+async function resolveRef(what: string, ref: OperatorSecretRef, secrets: OperatorSecretResolver): Promise<string> {
+  return secrets.resolve(ref).catch((err: unknown) => {
+    throw new StalledError('SecretUnavailable', `${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  });
+}
+
+/** Basic credentials: the password is held to the token's rule (long enough not to be guessed, no spaces). */
+async function resolveBasic(
+  basic: NonNullable<DaemonConfig['http']['basicAuth']>,
+  secrets: OperatorSecretResolver,
+): Promise<{ username: string; password: string }> {
+  const password = (await resolveRef('http.basicAuth.password', basic.password, secrets)).trim();
+  const problem = tokenProblem(password);
+  if (problem) throw new StalledError('SecretUnavailable', problem.replace('http.token: the token', 'http.basicAuth.password: the password').replace('http.token:', 'http.basicAuth.password:'));
+  return { username: basic.username, password };
+}
+
+/** The certificate chain and key, read once at start (a renewed certificate takes a restart). */
+async function resolveTls(tls: NonNullable<DaemonConfig['http']['tls']>, secrets: OperatorSecretResolver): Promise<{ cert: string; key: string }> {
+  return { cert: await resolveRef('http.tls.cert', tls.cert, secrets), key: await resolveRef('http.tls.key', tls.key, secrets) };
 }

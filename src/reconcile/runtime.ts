@@ -18,6 +18,7 @@ import type { SecretCatalogue } from '../secrets/catalogue.js';
 import { createOperatorSecretResolver, type OperatorSecretResolver } from '../secrets/operator.js';
 import { createLoadCache, type LoadCache } from '../loader/cache.js';
 import { createFileStore, type StateStore } from '../store/index.js';
+import { attributedRegistry, oplogLogger, type OplogSink } from './oplog.js';
 
 export interface Runtime {
   stateDir: string;
@@ -32,6 +33,8 @@ export interface Runtime {
   /** Operator-side references only (the daemon's Git credentials, webhook secrets). */
   operatorSecrets: OperatorSecretResolver;
   logger: PinoLogger;
+  /** The logger kinds get, when it differs from `logger` (it also feeds the operation log). */
+  kindLogger?: Logger;
   journal: Journal;
   /** Parse cache across the loads of one process: a daemon re-reads only the files a commit changed. */
   loadCache: LoadCache;
@@ -44,6 +47,8 @@ export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /** The operator's secret catalogue (daemon settings `secrets:`). */
   catalogue?: SecretCatalogue;
+  /** Receives what kinds log while applying a resource, attributed to it (the daemon's dashboard; see oplog.ts). */
+  oplog?: OplogSink;
 }
 
 /** Default state directory: $DRIFTLESS_STATE_DIR, else `.driftless` in the working directory. */
@@ -66,12 +71,13 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   return {
     stateDir,
     store: createFileStore(stateDir),
-    registry: createKindRegistry(),
+    registry: options.oplog ? attributedRegistry(createKindRegistry()) : createKindRegistry(),
     drivers,
     secrets: createSecretResolver({ ...(options.env ? { env: options.env } : {}), ...(options.catalogue ? { catalogue: options.catalogue } : {}) }),
     ...(options.catalogue ? { catalogue: options.catalogue } : {}),
     operatorSecrets: createOperatorSecretResolver({ ...(options.env ? { env: options.env } : {}) }),
     logger: options.logger,
+    ...(options.oplog ? { kindLogger: oplogLogger(options.logger as unknown as Logger, options.oplog) } : {}),
     journal,
     loadCache: createLoadCache(),
     async close() {
@@ -101,7 +107,7 @@ export function createKindContext(
     drivers: rt.drivers,
     secrets: rt.secrets,
     resources: createResourceIndex(opts.resources),
-    logger: rt.logger as unknown as Logger,
+    logger: rt.kindLogger ?? (rt.logger as unknown as Logger),
     signal: opts.signal,
     revision: opts.revision,
     ...(opts.runId ? { runId: opts.runId } : {}),

@@ -3,33 +3,57 @@
  * fastify instance without listening, so tests drive it with real HTTP on an ephemeral port or with inject().
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { registerBearerAuth } from './auth.js';
+import { registerHttpAuth, type BasicCredentials } from './auth.js';
 import { registerStatusRoutes, type StatusDeps } from './status-routes.js';
 import { registerWebhooks, type WebhookDeps } from './webhooks.js';
 import { registerDeploymentEngineRoutes } from './routes/deployment-engine.js';
 import { registerPreviewRoutes, type PreviewReadModel } from './preview-routes.js';
 import type { DeploymentReadModel } from '../model/deployment-view.js';
+import { createDashboardFeed, type DashboardFeed } from './dashboard/feed.js';
+import { registerDashboard } from './dashboard/routes.js';
 
 export type { Metrics } from '../metrics/index.js';
 export { createMetrics } from '../metrics/index.js';
 
 /**
  * `deployments` (optional) enables the Deployment Engine routes over CFDeployment observations (a read model on the
- * state store); `previews` + `previewReads` (optional) take pull request webhooks and serve `/previews`; `httpToken` (optional)
- * requires `Authorization: Bearer <token>` on every route but webhooks, /healthz and /readyz (see auth.ts).
+ * state store); `previews` + `previewReads` (optional) take pull request webhooks and serve `/previews`; `httpToken` and `httpBasic` (optional) require credentials on every route but webhooks, /healthz and
+ * /readyz (see auth.ts); `tls` makes it HTTPS.
  */
-export type ServerDeps = WebhookDeps & StatusDeps & { deployments?: DeploymentReadModel; httpToken?: string; previewReads?: PreviewReadModel };
+export type ServerDeps = WebhookDeps &
+  StatusDeps & {
+    deployments?: DeploymentReadModel;
+    httpToken?: string;
+    /** Basic credentials accepted like the token (a browser can send them). */
+    httpBasic?: BasicCredentials;
+    /** Serve HTTPS with this certificate chain and key (PEM), resolved from operator secret references. */
+    tls?: { cert: string; key: string };
+    /** What the dashboard shows beyond the journal (newest plan, operation log, live events); empty when absent. */
+    feed?: DashboardFeed;
+    /** The config repo's web view for file:line links on resource pages. */
+    repoWebUrl?: string;
+    previewReads?: PreviewReadModel;
+  };
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true });
+  const app = (deps.tls
+    ? Fastify({ logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true, https: { cert: deps.tls.cert, key: deps.tls.key } })
+    : Fastify({ logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true })) as unknown as FastifyInstance;
   // Raw bytes for every content type: HMACs are over exactly what was sent, and nothing else reads bodies.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-  if (deps.httpToken !== undefined) registerBearerAuth(app, deps.httpToken);
+  registerHttpAuth(app, { ...(deps.httpToken !== undefined ? { token: deps.httpToken } : {}), ...(deps.httpBasic ? { basic: deps.httpBasic } : {}) });
   registerWebhooks(app, deps);
   registerStatusRoutes(app, deps);
   if (deps.deployments) registerDeploymentEngineRoutes(app, { deployments: deps.deployments });
   if (deps.previewReads) registerPreviewRoutes(app, deps.previewReads);
+  registerDashboard(app, {
+    read: deps.read,
+    live: deps.live,
+    feed: deps.feed ?? createDashboardFeed(),
+    ...(deps.deployments ? { deployments: deps.deployments } : {}),
+    ...(deps.repoWebUrl ? { repoWebUrl: deps.repoWebUrl } : {}),
+  });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not found' }));
   return app;
 }

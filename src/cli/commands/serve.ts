@@ -33,6 +33,12 @@ export interface ServeOptions {
   httpTokenEnv?: string;
   httpTokenFile?: string;
   insecureHttp?: boolean;
+  httpBasicUser?: string;
+  httpBasicPasswordEnv?: string;
+  httpBasicPasswordFile?: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  repoWebUrl?: string;
 }
 
 function flagsOf(opts: ServeOptions): Record<string, unknown> {
@@ -44,7 +50,16 @@ function flagsOf(opts: ServeOptions): Record<string, unknown> {
   else if (opts.sshKeyEnv) auth.sshKey = { env: opts.sshKeyEnv };
   const secret = webhookSecret(opts.webhookSecretEnv, opts.webhookSecretFile);
   const httpToken = webhookSecret(opts.httpTokenEnv, opts.httpTokenFile ? resolve(opts.httpTokenFile) : undefined);
-  const http = { ...(httpToken ? { token: httpToken } : {}), ...(opts.insecureHttp ? { insecure: true } : {}) };
+  const basicPassword = webhookSecret(opts.httpBasicPasswordEnv, opts.httpBasicPasswordFile ? resolve(opts.httpBasicPasswordFile) : undefined);
+  const http = {
+    ...(httpToken ? { token: httpToken } : {}),
+    ...(opts.insecureHttp ? { insecure: true } : {}),
+    ...(opts.httpBasicUser || basicPassword ? { basicAuth: { username: opts.httpBasicUser, password: basicPassword } } : {}),
+    ...(opts.tlsCertFile || opts.tlsKeyFile
+      ? { tls: { cert: opts.tlsCertFile ? { file: resolve(opts.tlsCertFile) } : undefined, key: opts.tlsKeyFile ? { file: resolve(opts.tlsKeyFile) } : undefined } }
+      : {}),
+    ...(opts.repoWebUrl ? { repoWebUrl: opts.repoWebUrl } : {}),
+  };
   return {
     repo: opts.repo,
     branch: opts.branch,
@@ -75,7 +90,7 @@ export async function serveCommand(opts: ServeOptions): Promise<ExitCode> {
   }
   const logger = createLogger({ level: config.logLevel });
   const daemon = await startDaemon(config, { logger });
-  printMessage(`driftless serving ${config.repo} on ${daemon.url}`);
+  printMessage(`driftless serving ${config.repo} on ${daemon.url}; dashboard: ${daemon.url}/ui/`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'stopping');
