@@ -58,10 +58,11 @@ export function benchStart(name: string, argv: readonly string[] = process.argv.
     finish({ compares, figures, target, met }) {
       const loadAfter = load1();
       const noisy = Math.max(loadBefore, loadAfter) > QUIET_LOAD;
+      const loads = `load ${loadBefore.toFixed(2)} -> ${loadAfter.toFixed(2)}`;
       const verdict = quick
-        ? 'quick: small sizes, no verdict'
+        ? `quick: small sizes${noisy ? `, noisy (${loads})` : ''}, no verdict`
         : noisy
-          ? `noisy: load ${loadBefore.toFixed(2)} -> ${loadAfter.toFixed(2)} > ${QUIET_LOAD}, no verdict`
+          ? `noisy: ${loads} > ${QUIET_LOAD}, no verdict`
           : met === undefined
             ? 'no target'
             : met
