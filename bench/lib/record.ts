@@ -58,16 +58,7 @@ export function benchStart(name: string, argv: readonly string[] = process.argv.
     finish({ compares, figures, target, met }) {
       const loadAfter = load1();
       const noisy = Math.max(loadBefore, loadAfter) > QUIET_LOAD;
-      const loads = `load ${loadBefore.toFixed(2)} -> ${loadAfter.toFixed(2)}`;
-      const verdict = quick
-        ? `quick: small sizes${noisy ? `, noisy (${loads})` : ''}, no verdict`
-        : noisy
-          ? `noisy: ${loads} > ${QUIET_LOAD}, no verdict`
-          : met === undefined
-            ? 'no target'
-            : met
-              ? 'met'
-              : 'not met';
+      const verdict = verdictOf({ quick, loadBefore, loadAfter, ...(met === undefined ? {} : { met }) });
       const result: BenchResult = { name, compares, figures, target, ...(met === undefined ? {} : { met }), loadBefore, loadAfter, noisy, quick, verdict, at: new Date().toISOString() };
       const mark = noisy ? ' [NOISY]' : quick ? ' [QUICK]' : '';
       process.stdout.write(`\n${name}: ${compares}${mark}\n`);
@@ -79,6 +70,16 @@ export function benchStart(name: string, argv: readonly string[] = process.argv.
       return result;
     },
   };
+}
+
+/** The verdict line: none for --quick or above QUIET_LOAD (before or after), else met / not met / no target. */
+export function verdictOf(r: { quick: boolean; loadBefore: number; loadAfter: number; met?: boolean }): string {
+  const noisy = Math.max(r.loadBefore, r.loadAfter) > QUIET_LOAD;
+  const loads = `load ${r.loadBefore.toFixed(2)} -> ${r.loadAfter.toFixed(2)}`;
+  if (r.quick) return `quick: small sizes${noisy ? `, noisy (${loads})` : ''}, no verdict`;
+  if (noisy) return `noisy: ${loads} > ${QUIET_LOAD}, no verdict`;
+  if (r.met === undefined) return 'no target';
+  return r.met ? 'met' : 'not met';
 }
 
 /** Median of a list (the upper one of the two middle values for an even count). */
