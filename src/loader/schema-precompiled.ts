@@ -111,7 +111,15 @@ export function precompiledValidators(schemasDir: string, cacheDir = precompiled
   const files = readSchemas(schemasDir);
   const id = fingerprint(files);
   const file = join(cacheDir, `schemas-${id}.cjs`);
-  if (existsSync(file)) return load(file);
+  if (existsSync(file)) {
+    try {
+      return load(file);
+    } catch {
+      // Damaged (edited by hand, disk trouble): forget it (require caches what it loaded) and generate it again.
+      delete requireCjs.cache[file];
+      rmSync(file, { force: true });
+    }
+  }
   if (refsOf(files).ids.length !== files.length) return undefined;
   const text = generate(files);
   try {
