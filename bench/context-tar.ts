@@ -2,7 +2,7 @@
  * Packing a build context: driftless's streaming tar writer (src/drivers/docker/context-tar.ts) vs tar-stream's
  * pack (the library dockerode already pulls in, via tar-fs), both reading the same directory from disk and writing
  * to a sink that counts bytes. Prints wall time, bytes and the verdict behind keeping the hand-written writer.
- *   npx tsx bench/context-tar.ts [--files 3000] [--big-mib 64] [--runs 5]
+ *   npx tsx bench/context-tar.ts [--files 3000] [--big-mib 64] [--runs 5] [--quick]
  */
 import { createReadStream, mkdirSync, writeFileSync } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
@@ -12,14 +12,17 @@ import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { packContext } from '../src/drivers/docker/context-tar.js';
 import { tempDir } from '../test/harness/tmp.js';
+import { benchStart } from './lib/record.js';
+
+const rec = benchStart('context-tar');
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
 };
-const FILES = arg('files', 3000);
-const BIG = arg('big-mib', 64);
-const RUNS = arg('runs', 5);
+const FILES = arg('files', rec.quick ? 100 : 3000);
+const BIG = arg('big-mib', rec.quick ? 4 : 64);
+const RUNS = arg('runs', rec.quick ? 1 : 5);
 
 interface TarHeader {
   name: string;
@@ -108,3 +111,9 @@ console.log(`context: ${FILES} small files + ${BIG} MiB file, ${RUNS} runs, medi
 console.log(`driftless context-tar: ${median(ours).toFixed(0)} ms (${(sizes.ours / 1048576).toFixed(1)} MiB)`);
 console.log(`tar-stream pack:       ${median(lib).toFixed(0)} ms (${(sizes.lib / 1048576).toFixed(1)} MiB)`);
 console.log(`ratio: ${(median(ours) / median(lib)).toFixed(2)}x of tar-stream's time`);
+rec.finish({
+  compares: `packing a build context (${FILES} small files + a ${BIG} MiB file) with driftless's writer vs tar-stream's pack`,
+  figures: [`${median(ours).toFixed(0)} ms vs ${median(lib).toFixed(0)} ms = ${(median(ours) / median(lib)).toFixed(2)}x, medians of ${RUNS}`],
+  target: "<= tar-stream's time (else use the library)",
+  met: median(ours) <= median(lib),
+});

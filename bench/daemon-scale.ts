@@ -1,104 +1,145 @@
 /**
- * Scale of one daemon run: a directory of N `Cluster` files served by a real `driftless serve` (dir source, no status
- * push, no drift checks), timing its first run and reading its peak and idle RSS from /proc (VmHWM, VmRSS), like the
- * last phase of bench/git-poll.ts but without the git server, so the growth curve over N is cheap to measure.
- * Usage: npx tsx bench/daemon-scale.ts [N ...] [--git [--status-push]] [--node-arg=--cpu-prof] [--entry=file.mjs] [--keep]     (not a test: numbers vary)
- * Node flags given with --node-arg go to the daemon (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof, --heap-prof).
+ * Daemon scale: a real `driftless serve` process (bin/driftless.js) over a repo of N resources on H lab hosts
+ * (default 1,000 over 50: H Hosts, each observed over SSH every run, 10 Clusters and Services for the rest), from
+ * a directory source. Measures what the target names: a warm no-op reconcile (SSH connections already open): a new
+ * revision whose only change is a comment, so the daemon loads it, observes every resource, plans and applies
+ * nothing, read from its own `run finished` log line (durationMs), median of --runs; plus the first run (start,
+ * load, create) and the daemon's peak RSS. Target: no-op reconcile of 1,000 resources over 50 hosts <= 5 s.
+ * (A drift run would observe the same, but logs nothing when it finds no drift.)
+ *
+ *   npx tsx bench/daemon-scale.ts [--resources 1000] [--hosts 50] [--runs 3] [--quick] [--node-arg=--cpu-prof]
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startGitServer, type GitServer } from '../test/harness/git-server.js';
+import { ensureDockerEngine } from '../src/lab/engine.js';
+import { hostYaml, settingsYaml } from '../test/e2e/fixture.js';
+import { startTestHosts, type TestHosts } from '../test/harness/hosts.js';
+import { LOOPBACK_HOSTS, writeOperatorSettings } from '../test/harness/secrets.js';
+import { tempDir } from '../test/harness/tmp.js';
+import { benchStart, median } from './lib/record.js';
 
+const rec = benchStart('daemon-scale');
 const args = process.argv.slice(2);
-const sizes = args.filter((a) => /^\d+$/.test(a)).map(Number);
+const num = (name: string, dflt: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const RESOURCES = num('resources', rec.quick ? 40 : 1000);
+const HOSTS = num('hosts', rec.quick ? 4 : 50);
+const RUNS = num('runs', rec.quick ? 1 : 3);
+const CLUSTERS = 10;
+const TARGET_MS = 5000;
 const nodeArgs = args.filter((a) => a.startsWith('--node-arg=')).map((a) => a.slice('--node-arg='.length));
-const keep = args.includes('--keep');
-/** Another entry point than bin/driftless.js, e.g. an esbuild bundle of src/cli/index.ts, to tell loader cost apart. */
-/** Serve the repo over smart HTTP from the test harness (one commit), as bench/git-poll.ts does, instead of a directory. */
-const overGit = args.includes('--git');
-const entry = args.find((a) => a.startsWith('--entry='))?.slice('--entry='.length);
-/** With --git: let the daemon commit its status report back (one file per resource), as a real deployment does. */
-const statusPush = args.includes('--status-push');
-/** Scrape /metrics every second after the first run, as Prometheus would (loads prom-client's process metrics). */
-const scrape = !args.includes('--no-scrape');
 
-function clusterYaml(i: number): string {
-  return `apiVersion: driftless.dev/v1\nkind: Cluster\nmetadata:\n  name: c-${String(i).padStart(5, '0')}\nspec:\n  description: cluster ${i}\n  owner: team-${i % 40}\n`;
-}
-
-/** Writes the repo the way bench/git-poll.ts builds its first commit: settings plus one file per Cluster. */
-function buildRepo(dir: string, n: number): void {
-  mkdirSync(join(dir, 'clusters'), { recursive: true });
-  writeFileSync(join(dir, 'driftless.yaml'), 'apiVersion: driftless.dev/v1\nconcurrency: 16\n');
-  for (let i = 0; i < n; i++) writeFileSync(join(dir, 'clusters', `c-${String(i).padStart(5, '0')}.yaml`), clusterYaml(i));
-}
-
-interface Sample {
-  n: number;
-  firstRunMs: number;
-  /** The run alone (plan + apply + record), as the daemon logs it. */
-  runMs: number;
-  peakMiB: number;
-  rssMiB: number;
-}
-
-/** Commits the directory and pushes it to a new bare repo on the server; returns the repo's URL. */
-async function publish(dir: string, n: number, server: GitServer): Promise<string> {
-  const bare = await server.createBareRepo(`scale-${n}.git`);
-  const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
-  const git = (...a: string[]) => execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@bench', '-C', dir, ...a], { env });
-  git('init', '--quiet', '--initial-branch', 'main');
-  git('add', '.');
-  git('commit', '--quiet', '-m', `${n} clusters`);
-  git('push', '--quiet', bare, 'HEAD:main');
-  return server.url(`scale-${n}.git`);
-}
-
-async function measure(n: number, work: string, server: GitServer | undefined): Promise<Sample> {
-  const dir = join(work, `repo-${n}`);
-  buildRepo(dir, n);
-  const repo = server ? await publish(dir, n, server) : dir;
-  const bin = entry ?? join(import.meta.dirname, '..', 'bin', 'driftless.js');
-  const t0 = performance.now();
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, bin, 'serve', '--repo', repo, '--listen', '127.0.0.1:0', '--state-dir', join(work, `state-${n}`), '--interval', '1s', ...(statusPush && server ? [] : ['--no-status-push']), '--drift-interval', '0s', ...(server ? [] : ['--no-watch'])],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DRIFTLESS_LOG_LEVEL: 'info' }, cwd: work },
-  );
-  let log = '';
-  // the git server answers in this process, so waiting below must never block the event loop
-  child.stderr.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
-  child.stdout.resume();
-  const deadline = Date.now() + 20 * 60_000;
-  while (!log.includes('"msg":"run finished"')) {
-    if (child.exitCode !== null) throw new Error(`daemon exited ${child.exitCode}: ${log.slice(-2000)}`);
-    if (Date.now() > deadline) throw new Error(`daemon did not finish its first run: ${log.slice(-1000)}`);
-    await new Promise((r) => setTimeout(r, 20));
+/** Lab hosts in batches of 10: dozens of containers generating host keys at once outrun the banner timeout. */
+async function startFleet(n: number): Promise<TestHosts[]> {
+  const out: TestHosts[] = [];
+  try {
+    for (let left = n; left > 0; left -= 10) out.push(await startTestHosts(Math.min(10, left), { name: 'bench-scale' }));
+  } catch (err) {
+    await Promise.allSettled(out.map((b) => b.teardown()));
+    throw err;
   }
-  const firstRunMs = performance.now() - t0;
-  const runMs = Number(/"msg":"run finished"/.test(log) ? (/"durationMs":(\d+)[^\n]*"msg":"run finished"/.exec(log)?.[1] ?? NaN) : NaN);
-  const url = /"url":"(http:[^"]+)"/.exec(log)?.[1];
-  const scraper = scrape && url ? setInterval(() => void fetch(`${url}/metrics`).then((r) => r.text()).catch(() => undefined), 1000) : undefined;
-  await new Promise((r) => setTimeout(r, 5000)); // idle polls at 1 s, so steady-state RSS is included
-  if (scraper) clearInterval(scraper);
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  child.kill('SIGTERM');
-  await new Promise((r) => child.on('close', r));
-  return { n, firstRunMs, runMs, peakMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024 };
+  return out;
 }
 
-const work = mkdtempSync(join(tmpdir(), 'driftless-bench-scale-'));
-const server = overGit ? await startGitServer() : undefined;
-try {
-  for (const n of sizes.length > 0 ? sizes : [500, 1000, 3000]) {
-    const s = await measure(n, work, server);
-    console.log(`N=${s.n}: first run incl. start ${(s.firstRunMs / 1000).toFixed(2)} s (run alone ${(s.runMs / 1000).toFixed(2)} s); peak ${s.peakMiB.toFixed(0)} MiB${scrape ? ' (scraped every 1 s)' : ''}, RSS after 5 s idle ${s.rssMiB.toFixed(0)} MiB (target <= 150 MiB: ${s.peakMiB <= 150 ? 'met' : 'MISSED'})`);
+function writeRepo(dir: string, fleet: TestHosts[]): void {
+  for (const sub of ['hosts', 'clusters', 'services']) mkdirSync(join(dir, sub), { recursive: true });
+  writeFileSync(join(dir, 'driftless.yaml'), settingsYaml().replace('concurrency: 4', 'concurrency: 16'));
+  const hosts = fleet.flatMap((b, i) => b.hosts.map((h) => ({ h, key: `key-${i}` })));
+  hosts.forEach(({ h, key }, i) => writeFileSync(join(dir, 'hosts', `h-${i}.yaml`), hostYaml(`h-${i}`, h, key, [])));
+  const doc = (kind: string, name: string, spec: string) => `apiVersion: driftless.dev/v1\nkind: ${kind}\nmetadata:\n  name: ${name}\nspec:\n${spec}`;
+  const clusters = Array.from({ length: CLUSTERS }, (_, i) => doc('Cluster', `c-${i}`, `  description: cluster ${i}\n  owner: team-${i}\n`));
+  writeFileSync(join(dir, 'clusters', 'clusters.yaml'), clusters.join('---\n'));
+  const services = Math.max(0, RESOURCES - hosts.length - CLUSTERS);
+  for (let i = 0; i < services; i++) {
+    writeFileSync(join(dir, 'services', `s-${i}.yaml`), doc('Service', `s-${i}`, `  cluster: c-${i % CLUSTERS}\n  description: service ${i}\n  owner: team-${i % 40}\n`));
   }
-} finally {
-  await server?.dispose();
-  if (keep) console.log(`kept ${work}`);
-  else rmSync(work, { recursive: true, force: true });
 }
+
+interface RunLine {
+  at: number;
+  trigger: string;
+  outcome: string;
+  durationMs: number;
+  counts?: unknown;
+}
+
+async function main(): Promise<void> {
+  const engine = await ensureDockerEngine();
+  process.env.DOCKER_HOST = engine.dockerHost;
+  rec.log(`starting ${HOSTS} lab hosts`);
+  const fleet = await startFleet(HOSTS);
+  const work = tempDir('bench-scale');
+  let child: ReturnType<typeof spawn> | undefined;
+  try {
+    const repo = join(work, 'repo');
+    writeRepo(repo, fleet);
+    const config = writeOperatorSettings(Object.fromEntries(fleet.map((b, i) => [`key-${i}`, { value: b.privateKey, allow: LOOPBACK_HOSTS }])));
+    const bin = join(import.meta.dirname, '..', 'bin', 'driftless.js');
+    const t0 = performance.now();
+    child = spawn(
+      process.execPath,
+      [...nodeArgs, bin, 'serve', '--repo', repo, '--config', config, '--listen', '127.0.0.1:0', '--state-dir', join(work, 'state'), '--interval', '1s', '--drift-interval', '0s', '--no-status-push', '--no-watch'],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DRIFTLESS_LOG_LEVEL: 'info' } },
+    );
+    const runs: RunLine[] = [];
+    let tail = '';
+    let partial = '';
+    const onData = (d: Buffer) => {
+      partial += d.toString();
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        tail = (tail + line + '\n').slice(-4000);
+        if (!line.includes('"msg":"run finished"')) continue;
+        const r = JSON.parse(line) as { trigger: string; outcome: string; durationMs: number; counts?: unknown };
+        runs.push({ at: performance.now(), trigger: r.trigger, outcome: r.outcome, durationMs: r.durationMs, counts: r.counts });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    const deadline = Date.now() + 20 * 60_000;
+    const waitRuns = async (n: number) => {
+      while (runs.length < n) {
+        if (child?.exitCode !== null) throw new Error(`driftless serve exited ${child?.exitCode}: ${tail}`);
+        if (Date.now() > deadline) throw new Error(`not enough runs: ${JSON.stringify(runs)} ${tail}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    // The first run, then RUNS no-op runs: each after a comment-only edit (a new revision, nothing to change).
+    await waitRuns(1);
+    for (let i = 1; i <= RUNS; i++) {
+      appendFileSync(join(repo, 'clusters', 'clusters.yaml'), `# no-op edit ${i}\n`);
+      await waitRuns(1 + i);
+    }
+    const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const peakMiB = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    const first = runs[0] as RunLine;
+    if (first.outcome !== 'Succeeded') throw new Error(`first run ${first.outcome}: ${tail}`);
+    const noop = runs.slice(1);
+    const bad = noop.find((r) => Object.keys((r.counts ?? {}) as object).some((k) => k !== 'noop'));
+    if (bad) throw new Error(`a no-op run was not: ${bad.outcome} ${JSON.stringify(bad.counts)}`);
+    rec.log(`no-op runs: ${noop.map((r) => `${r.durationMs} ms ${r.outcome} ${JSON.stringify(r.counts)}`).join('; ')}`);
+    const warm = median(noop.map((r) => r.durationMs));
+    const hostCount = fleet.reduce((a, b) => a + b.hosts.length, 0);
+    rec.finish({
+      compares: `a real \`driftless serve\` over ${RESOURCES} resources (${hostCount} Hosts observed over SSH, ${CLUSTERS} Clusters, Services) on ${hostCount} lab hosts: warm no-op reconcile, and the first run`,
+      figures: [
+        `no-op reconcile (load + observe all + plan, nothing to apply) ${warm} ms, median of ${noop.length}`,
+        `first run incl. start ${((first.at - t0) / 1000).toFixed(2)} s (run alone ${(first.durationMs / 1000).toFixed(2)} s); peak RSS ${peakMiB.toFixed(0)} MiB`,
+      ],
+      target: `no-op reconcile of 1,000 resources over 50 hosts <= ${TARGET_MS / 1000} s`,
+      ...(RESOURCES >= 1000 && hostCount >= 50 ? { met: warm <= TARGET_MS } : {}),
+    });
+  } finally {
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child?.once('close', r));
+    }
+    await Promise.allSettled(fleet.map((b) => b.teardown()));
+  }
+}
+
+await main();

@@ -2,7 +2,7 @@
  * Git source vs native git on a synthetic monorepo (5,000 commits, 3,000 YAML files) served by the test harness's
  * smart-HTTP server (`git http-backend`) on 127.0.0.1: no-op poll, first clone + load, one-commit fetch + load, and
  * the RSS of a real `driftless serve` process holding that repo. Prints figures against issue 3's targets.
- * Usage: npx tsx bench/git-poll.ts [commits] [files]     (not a test: numbers vary by machine)
+ * Usage: npx tsx bench/git-poll.ts [commits] [files] [--quick]     (not a test: numbers vary by machine)
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -15,10 +15,13 @@ import type { Revision } from '../src/source/index.js';
 import { createOperatorSecretResolver } from '../src/secrets/operator.js';
 import { openSource } from '../src/source/index.js';
 import { startGitServer } from '../test/harness/git-server.js';
+import { benchStart } from './lib/record.js';
 
 const execFileAsync = promisify(execFile);
-const COMMITS = Number(process.argv[2] ?? 5000);
-const FILES = Number(process.argv[3] ?? 3000);
+const rec = benchStart('git-poll');
+const positional = process.argv.slice(2).filter((a) => /^\d+$/.test(a));
+const COMMITS = Number(positional[0] ?? (rec.quick ? 200 : 5000));
+const FILES = Number(positional[1] ?? (rec.quick ? 100 : 3000));
 const work = mkdtempSync(join(tmpdir(), 'driftless-bench-poll-'));
 const ENV = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' };
 /** Async on purpose: the smart-HTTP server runs in this process, so a blocking exec would deadlock it. */
@@ -62,7 +65,9 @@ function median(xs: number[]): number {
 
 const fmt = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 const rows: string[][] = [];
+const verdicts: boolean[] = [];
 function row(what: string, native: number, ours: number, target: string, ok: boolean): void {
+  if (target !== '(info)') verdicts.push(ok);
   rows.push([what, fmt(native), fmt(ours), `${(ours / native).toFixed(2)}x`, target, ok ? 'met' : 'MISSED']);
 }
 
@@ -177,6 +182,15 @@ async function main(): Promise<void> {
     const rss = await daemonRss(url);
     console.log(`daemon (driftless serve) first run incl. start: ${fmt(rss.firstRunMs)}; RSS now ${rss.rssMiB.toFixed(0)} MiB, peak ${rss.peakMiB.toFixed(0)} MiB (target <= 150 MiB: ${rss.peakMiB <= 150 ? 'met' : 'MISSED'})`);
     console.log(`bench process peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB; git server requests ${server.requests.length}`);
+    rec.finish({
+      compares: `Git source vs native git (fetch + checkout) on ${COMMITS} commits / ${FILES} files over smart HTTP; RSS of a real \`driftless serve\` holding that repo`,
+      figures: [
+        ...rows.filter((r) => r[4] !== '(info)').map((r) => `${r[0]}: ${r[2]} vs native ${r[1]} (${r[3]})`),
+        `daemon first run incl. start ${fmt(rss.firstRunMs)}, peak RSS ${rss.peakMiB.toFixed(0)} MiB`,
+      ],
+      target: 'no-op poll and one-commit fetch + load <= native; first clone + load <= 3 s and <= 10x native; daemon peak RSS <= 150 MiB',
+      met: verdicts.every(Boolean) && rss.peakMiB <= 150,
+    });
   } finally {
     await server.dispose();
     rmSync(work, { recursive: true, force: true });

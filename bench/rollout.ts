@@ -1,10 +1,12 @@
 /**
  * Rollout benchmark: a fixed pool of N nodes on lab hosts rolls a new spec out in batches (maxInFlight = batch
- * size = maxUnavailable). Each node takes a fixed time to start serving, so the unavoidable cost is the sum over
- * batches of the slowest health-check wait in the batch; the rest is driftless's overhead (observe between
- * batches, stop/start over SSH). Target from the issue: total <= sum of health-check waits + 10%.
+ * size = maxUnavailable). Each node declares a fixed time to start serving (its command sleeps that long), so the
+ * floor no tool can beat is that start-up time once per batch; everything above it is overhead (observe between
+ * batches, stop/start over SSH, Docker starting the container, health-check polling). Target from the issue:
+ * total <= floor + 10 %. (driftless's own health-check timings are printed too, but are not the floor: they
+ * include the container start and the polling interval.)
  *
- *   npx tsx bench/rollout.ts [--nodes 10] [--hosts 5] [--batch 2] [--startup-ms 1500,10000]
+ *   npx tsx bench/rollout.ts [--nodes 10] [--hosts 5] [--batch 2] [--startup-ms 1500,10000] [--quick]
  *
  * The overhead is roughly fixed per batch, so the percentage depends on how long a node takes to start serving:
  * the script rolls once per start-up time given (default: a quick 1.5 s and a service-like 10 s) and prints, for
@@ -26,6 +28,9 @@ import { LOOPBACK_HOSTS, secretRef, testSecrets } from '../test/harness/secrets.
 import { labDocker } from '../test/harness/docker.js';
 import { startTestHosts } from '../test/harness/hosts.js';
 import { createFileStore } from '../src/store/index.js';
+import { benchStart } from './lib/record.js';
+
+const rec = benchStart('rollout');
 
 const TARGET_OVERHEAD = 0.1;
 
@@ -37,7 +42,7 @@ function arg(name: string, fallback: number): number {
 /** `--startup-ms 1500,10000`: one rollout per start-up time, on the same hosts. */
 function startups(): number[] {
   const i = process.argv.indexOf('--startup-ms');
-  return (i >= 0 ? (process.argv[i + 1] ?? '') : '1500,10000').split(',').map(Number);
+  return (i >= 0 ? (process.argv[i + 1] ?? '') : rec.quick ? '500' : '1500,10000').split(',').map(Number);
 }
 
 interface StepRecord {
@@ -64,9 +69,11 @@ function recordingLogger(steps: StepRecord[], batches: string[][]): Logger {
 }
 
 async function main(): Promise<void> {
-  const nodes = arg('nodes', 10);
-  const hostCount = arg('hosts', 5);
-  const batch = arg('batch', 2);
+  const nodes = arg('nodes', rec.quick ? 2 : 10);
+  const hostCount = arg('hosts', rec.quick ? 1 : 5);
+  const batch = arg('batch', rec.quick ? 1 : 2);
+  const figures: string[] = [];
+  let met: boolean | undefined;
   const engine = await ensureDockerEngine();
   process.env.DOCKER_HOST = engine.dockerHost;
   const image = process.env.DRIFTLESS_HOST_IMAGE ?? (await ensureHostImage(labDocker()));
@@ -130,7 +137,8 @@ async function main(): Promise<void> {
       const totalMs = await converge(pool('2'));
       const waits = batches.map((b) => Math.max(0, ...steps.filter((s) => s.step === 'check_health' && b.includes(s.node)).map((s) => s.ms)));
       const healthMs = waits.reduce((a, b) => a + b, 0);
-      const overhead = totalMs / healthMs - 1;
+      const floorMs = startupMs * batches.length;
+      const overhead = totalMs / floorMs - 1;
       const line = (label: string, value: string): void => void process.stderr.write(`${label.padEnd(46)} ${value}\n`);
       line(`node start-up ${startupMs} ms`, '');
       line(`expand 0 -> ${nodes} on ${hostCount} hosts`, `${expandMs.toFixed(0)} ms`);
@@ -140,15 +148,26 @@ async function main(): Promise<void> {
         const ms = steps.filter((s) => s.step === step).map((s) => s.ms).sort((a, b) => a - b);
         line(`  step ${step} (median of ${ms.length})`, `${ms[Math.floor(ms.length / 2)] ?? 0} ms`);
       }
-      line('overhead vs health-check waits', `${(overhead * 100).toFixed(1)} % (target <= ${TARGET_OVERHEAD * 100} %) ${overhead <= TARGET_OVERHEAD ? 'OK' : 'MISSED'}`);
+      line('floor: declared start-up x batches', `${floorMs.toFixed(0)} ms`);
+      line('overhead vs the floor', `${(overhead * 100).toFixed(1)} % (target <= ${TARGET_OVERHEAD * 100} %)`);
       // The overhead is a fixed cost per batch (SSH exec + docker inspect/rename/run on the host + bookkeeping), so
       // whether +10 % holds depends on how long a node takes to start: say from which start-up time on it does.
-      const perBatchMs = (totalMs - healthMs) / Math.max(1, batches.length);
+      const perBatchMs = (totalMs - floorMs) / Math.max(1, batches.length);
       line('  overhead per batch', `${perBatchMs.toFixed(0)} ms: +10 % holds for nodes starting in >= ${(perBatchMs / TARGET_OVERHEAD / 1000).toFixed(1)} s`);
+      figures.push(
+        `${startupMs / 1000} s start-up: ${(totalMs / 1000).toFixed(1)} s vs floor ${(floorMs / 1000).toFixed(1)} s (${batches.length} batches) = +${(overhead * 100).toFixed(1)} %, ${perBatchMs.toFixed(0)} ms a batch (+10 % from ${(perBatchMs / TARGET_OVERHEAD / 1000).toFixed(1)} s start-up); health-check waits ${(healthMs / 1000).toFixed(1)} s`,
+      );
+      met = overhead <= TARGET_OVERHEAD; // the last (longest, service-like) start-up time decides
       steps.length = 0;
       batches.length = 0;
       await removeNodes(name);
     }
+    rec.finish({
+      compares: `rollout of ${nodes} nodes on ${hostCount} hosts in batches of ${batch} vs the floor: the declared start-up time once per batch`,
+      figures,
+      target: `<= floor + ${TARGET_OVERHEAD * 100} % for the longest start-up time given`,
+      ...(met === undefined ? {} : { met }),
+    });
   } finally {
     await ssh.close();
     await th.teardown();

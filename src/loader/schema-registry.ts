@@ -5,26 +5,17 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type AnySchemaObject, type SchemaValidateFunction, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import { isOperatorSecretRef, isSecretRef } from '../model/resource.js';
-import { isCleanAbsolutePath, relativePathProblem } from '../util/confine.js';
+import type { AnySchemaObject, ErrorObject, ValidateFunction } from 'ajv';
+import { createAjv, withSecretSink, type SecretSink } from './schema-ajv.js';
+import { precompiledValidators } from './schema-precompiled.js';
 
-/** Message of the x-secret keyword; never contains the offending value. */
-export const PLAIN_SECRET_MESSAGE = 'plain-text secret not allowed; use { secret: NAME } (a secret the operator declared)';
-
-/** Message for the `{ env }` / `{ file }` forms a config repo may no longer use: they name the daemon's own env and files. */
-export const OPERATOR_REF_MESSAGE =
-  'a config repo cannot read the daemon\'s environment or files; write { secret: NAME } and have the operator declare NAME under secrets: in the daemon settings';
-
-/** Message of `"x-secret": "operator"` (daemon settings): operator references name an env variable or a file. */
-export const PLAIN_OPERATOR_SECRET_MESSAGE = 'plain-text secret not allowed; use { env: NAME } or { file: PATH }';
-
-/** Called for every `{ secret: NAME }` a validation meets, with its instance path (JSON pointer). */
-export type SecretSink = (instancePath: string, name: string) => void;
-
-/** The sink of the validation in progress; ajv validates synchronously, so one slot is enough. */
-let secretSink: SecretSink | undefined;
+export {
+  createAjv,
+  OPERATOR_REF_MESSAGE,
+  PLAIN_OPERATOR_SECRET_MESSAGE,
+  PLAIN_SECRET_MESSAGE,
+  type SecretSink,
+} from './schema-ajv.js';
 
 /** `$id` of the repo-wide settings schema (driftless.yaml). */
 export const SETTINGS_SCHEMA_ID = 'https://driftless.dev/schemas/settings.schema.json';
@@ -43,11 +34,6 @@ export interface SchemaRegistry {
   validate(schemaId: string, data: unknown, onSecret?: SecretSink): ErrorObject[];
 }
 
-type AddFormats = (ajv: Ajv) => Ajv;
-/** ajv-formats is CommonJS: under NodeNext its default import is the module object, the plugin is on `.default`. */
-const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ??
-  addFormatsModule) as unknown as AddFormats;
-
 /** Finds schemas/ next to the package, whether running from src/ (tsx, vitest) or from dist/. */
 export function findSchemasDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -57,43 +43,6 @@ export function findSchemasDir(): string {
     dir = dirname(dir);
   }
   throw new Error('schemas directory not found above ' + fileURLToPath(import.meta.url));
-}
-
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const HOSTNAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
-
-/** Hostname, IPv4 or IPv6 (bracket-free): what an SSH client accepts as an address. */
-function isHostAddress(s: string): boolean {
-  if (IPV4.test(s)) return true;
-  if (s.includes(':')) return /^[0-9a-f:.]+$/i.test(s) && s.split('::').length <= 2 && s.length <= 45;
-  return HOSTNAME.test(s) && !/^[0-9.]+$/.test(s);
-}
-
-/** Builds the instance: strict, all errors, schema defaults applied, formats, the x-secret keyword. */
-export function createAjv(): Ajv {
-  const ajv = new Ajv({ strict: true, allErrors: true, useDefaults: true });
-  addFormats(ajv);
-  ajv.addFormat('host-address', isHostAddress);
-  ajv.addFormat('repo-path', (s: string) => relativePathProblem(s) === undefined);
-  ajv.addFormat('host-path', isCleanAbsolutePath);
-  // `true`: a config repo's { secret: NAME }; "operator": the daemon settings' { env } / { file }.
-  const xSecret: SchemaValidateFunction = (mode: boolean | 'operator', data: unknown, _parent, cxt): boolean => {
-    if (!mode) return true;
-    if (mode === 'operator') {
-      const ok = isOperatorSecretRef(data) && typeof Object.values(data)[0] === 'string';
-      if (!ok) xSecret.errors = [{ keyword: 'x-secret', message: PLAIN_OPERATOR_SECRET_MESSAGE, params: {} }];
-      return ok;
-    }
-    if (isSecretRef(data)) {
-      secretSink?.(cxt?.instancePath ?? '', data.secret);
-      return true;
-    }
-    const message = isOperatorSecretRef(data) ? OPERATOR_REF_MESSAGE : PLAIN_SECRET_MESSAGE;
-    xSecret.errors = [{ keyword: 'x-secret', message, params: {} }];
-    return false;
-  };
-  ajv.addKeyword({ keyword: 'x-secret', schemaType: ['boolean', 'string'], errors: true, validate: xSecret });
-  return ajv;
 }
 
 /**
@@ -126,20 +75,38 @@ export function createSchemaRegistry(dir: string = findSchemasDir(), only?: read
     has: (id) => ids.includes(id) || ajv.getSchema(id) !== undefined,
     validate(id, data, onSecret) {
       const fn = get(id);
-      secretSink = onSecret;
-      try {
-        return fn(data) ? [] : [...(fn.errors ?? [])];
-      } finally {
-        secretSink = undefined;
-      }
+      return withSecretSink(onSecret, () => (fn(data) ? [] : [...(fn.errors ?? [])]));
+    },
+  };
+}
+
+/**
+ * A registry over precompiled validators; a ref without one (none today) compiles everything at run time, once.
+ */
+function precompiledRegistry(ids: readonly string[], validators: ReadonlyMap<string, ValidateFunction>, dir: string): SchemaRegistry {
+  let compiled: SchemaRegistry | undefined;
+  const runtime = (): SchemaRegistry => (compiled ??= createSchemaRegistry(dir));
+  return {
+    ids,
+    has: (id) => validators.has(id) || ids.includes(id) || runtime().has(id),
+    validate(id, data, onSecret) {
+      const fn = validators.get(id);
+      if (!fn) return runtime().validate(id, data, onSecret);
+      return withSecretSink(onSecret, () => (fn(data) ? [] : [...(fn.errors ?? [])]));
     },
   };
 }
 
 let shared: SchemaRegistry | undefined;
 
-/** The process-wide registry over the package's schemas/, compiled on first use. */
+/**
+ * The process-wide registry over the package's schemas/: precompiled validators when they can be had
+ * (schema-precompiled.ts; DRIFTLESS_SCHEMA_PRECOMPILE=0 turns them off, e.g. to measure), else compiled now.
+ */
 export function sharedSchemaRegistry(): SchemaRegistry {
-  shared ??= createSchemaRegistry();
+  if (shared) return shared;
+  const dir = findSchemasDir();
+  const pre = process.env.DRIFTLESS_SCHEMA_PRECOMPILE === '0' ? undefined : precompiledValidators(dir);
+  shared = pre ? precompiledRegistry(pre.ids, pre.validators, dir) : createSchemaRegistry(dir);
   return shared;
 }

@@ -2,7 +2,8 @@
  * The daemon's HTTP surface: webhooks that only ask for a fetch, and read-only status. `buildServer` returns a
  * fastify instance without listening, so tests drive it with real HTTP on an ephemeral port or with inject().
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import { createRequire } from 'node:module';
+import type { FastifyInstance } from 'fastify';
 import { registerHttpAuth, type BasicCredentials } from './auth.js';
 import { registerStatusRoutes, type StatusDeps } from './status-routes.js';
 import { registerWebhooks, type WebhookDeps } from './webhooks.js';
@@ -35,7 +36,14 @@ export type ServerDeps = WebhookDeps &
     previewReads?: PreviewReadModel;
   };
 
+/**
+ * fastify (and its ~150 modules: avvio, find-my-way, semver, ...) is required when a server is built, not imported:
+ * one-shot commands such as `validate` never load it (part of the CLI cold start, bench/cli-cold-start.ts).
+ */
+const requireCjs = createRequire(import.meta.url);
+
 export function buildServer(deps: ServerDeps): FastifyInstance {
+  const Fastify = requireCjs('fastify') as typeof import('fastify').default;
   const app = (deps.tls
     ? Fastify({ logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true, https: { cert: deps.tls.cert, key: deps.tls.key } })
     : Fastify({ logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true })) as unknown as FastifyInstance;

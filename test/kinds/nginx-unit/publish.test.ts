@@ -103,6 +103,29 @@ describe('nginx unit publish on real hosts', () => {
     expect(last && 'hosts' in last ? last.hosts.find((h) => h.host === `Host/${bad}`)?.message : '').toMatch(/\[emerg\] open\(\) "\/etc\/dl-extra.conf" failed/);
   });
 
+  it('a reload nginx refuses on one host (its new port is taken there) is reported and every host is pointed back', async () => {
+    const before = await Promise.all([0, 1].map((i) => w.th.hosts[i]!.exec(`readlink ${ROOT}/current`)));
+    // nginx -t does not bind, so it passes on both; the reload binds, and on the second host 8099 is taken.
+    const bad = w.th.hosts[1]!;
+    await bad.exec('mkdir -p /srv/8099 && cd /srv/8099 && (nohup python3 -m http.server 8099 >/dev/null 2>&1 &) && for i in $(seq 1 100); do (echo > /dev/tcp/127.0.0.1/8099) 2>/dev/null && break; sleep 0.1; done');
+    try {
+      const err = await w.apply(unit({ vars: { upstream: 'web', listen: 8099 } }), [group(), upstream([8082])]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(StalledError);
+      expect((err as Error).message).toMatch(new RegExp(`reload failed on Host/${bad.name}: reload not applied.*; every host was pointed back at its previous version`));
+      const after = await Promise.all([0, 1].map((i) => w.th.hosts[i]!.exec(`readlink ${ROOT}/current`)));
+      expect(after.map((r) => r.stdout)).toEqual(before.map((r) => r.stdout));
+      // Both serve the previous version again on the previous port (the first host reloaded back from 8099).
+      for (const i of [0, 1]) expect(await curlUntil(i, /-8082$/)).toBe(`${w.th.hosts[i]?.name}-8082`);
+      const last = (await readHistory(w.nginxCtx([]).store, 'web')).filter((r) => r.type === 'publish').at(-1);
+      expect(last && 'hosts' in last ? last.hosts.map((h) => h.phase).sort() : []).toEqual(['restored', 'restored']);
+    } finally {
+      await bad.exec("pkill -f 'http.server 8099' || true");
+    }
+  });
+
   it('a hand-edited upstream file is detected by digest and restored on the next run', async () => {
     const extra: Resource[] = [group(), upstream([8082])];
     const h = w.th.hosts[0]!;
