@@ -8,6 +8,7 @@ import { registerStatusRoutes, type StatusDeps } from './status-routes.js';
 import { registerWebhooks, type WebhookDeps } from './webhooks.js';
 import { registerDeploymentEngineRoutes } from './routes/deployment-engine.js';
 import type { DeploymentReadModel } from '../model/deployment-view.js';
+import { harden, serverLimits, type HttpTimeouts } from './hardening.js';
 
 export type { Metrics } from '../metrics/index.js';
 export { createMetrics } from '../metrics/index.js';
@@ -17,10 +18,11 @@ export { createMetrics } from '../metrics/index.js';
  * state store); `httpToken` (optional)
  * requires `Authorization: Bearer <token>` on every route but webhooks, /healthz and /readyz (see auth.ts).
  */
-export type ServerDeps = WebhookDeps & StatusDeps & { deployments?: DeploymentReadModel; httpToken?: string };
+export type ServerDeps = WebhookDeps & StatusDeps & { deployments?: DeploymentReadModel; httpToken?: string; timeouts?: Partial<HttpTimeouts> };
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true });
+  const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true, ...serverLimits(deps.timeouts) });
+  harden(app, deps.logger);
   // Raw bytes for every content type: HMACs are over exactly what was sent, and nothing else reads bodies.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
