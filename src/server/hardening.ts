@@ -35,7 +35,7 @@ export function serverLimits(t: Partial<HttpTimeouts> = {}): Partial<FastifyServ
     requestTimeout: x.requestMs,
     connectionTimeout: x.idleMs,
     keepAliveTimeout: Math.min(5_000, x.idleMs),
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     http: { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: Math.min(x.headersMs, x.requestMs), connectionsCheckingInterval: x.checkEveryMs },
   } as Partial<FastifyServerOptions>;
 }
