@@ -22,6 +22,8 @@ export interface CanaryFigures {
   /** Where each place was grepped, and how many occurrences of any canary it held. */
   places: { what: string; bytes: number; hits: number }[];
   total: number;
+  /** What was grepped, by place (for assertions that the run reached the secrets at all). */
+  texts: Record<string, string>;
 }
 
 async function closedPort(): Promise<number> {
@@ -92,5 +94,5 @@ export async function runCanaries(): Promise<CanaryFigures> {
     outputs.push({ what: `status branch ${path}`, text });
   }
   const places = outputs.map((o) => ({ what: o.what, bytes: o.text.length, hits: canaries.reduce((n, c) => n + o.text.split(c).length - 1, 0) }));
-  return { canaries, places, total: places.reduce((n, p) => n + p.hits, 0) };
+  return { canaries, places, total: places.reduce((n, p) => n + p.hits, 0), texts: Object.fromEntries(outputs.map((o) => [o.what, o.text])) };
 }
