@@ -100,3 +100,19 @@ export function isOperatorSecretRef(v: unknown): v is OperatorSecretRef {
   const keys = Object.keys(v);
   return keys.length === 1 && (keys[0] === 'env' || keys[0] === 'file');
 }
+
+/**
+ * `value` with every encrypted value replaced by what it refers to (`{ sealed: "age" }`, `{ sealed: "sops:FILE#KEY" }`),
+ * for digests: re-encrypting the same value (`driftless secret rotate`) gives a new ciphertext and must not count as
+ * a change (a pool would roll every node), just as an operator secret's value is not part of any digest.
+ */
+export function withSealedValuesHidden<T>(value: T): T {
+  if (isSealedSecretRef(value)) return { sealed: 'age' in value ? 'age' : `sops:${value.sops.file}#${value.sops.key}` } as T;
+  if (Array.isArray(value)) return value.map((v) => withSealedValuesHidden(v)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = withSealedValuesHidden(v);
+    return out as T;
+  }
+  return value;
+}
