@@ -7,7 +7,7 @@
  * Only age key groups are read or written (a file with only PGP/KMS keys is refused, naming them).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { Document, isScalar, parse as parseYaml } from 'yaml';
 import { StalledError } from '../../errors.js';
 import { registerSecret } from '../../util/sanitize.js';
 import { encryptFor, type AgeKeyring } from './keyring.js';
@@ -178,5 +178,10 @@ export async function resealSops(opened: OpenedSops, recipients: readonly string
 
 /** Serialises a SOPS document as its file name asks (`.json` as JSON, else YAML). */
 export function formatSops(doc: Tree, file: string): string {
-  return file.endsWith('.json') ? `${JSON.stringify(doc, null, 2)}\n` : stringifyYaml(doc, { lineWidth: 0 });
+  if (file.endsWith('.json')) return `${JSON.stringify(doc, null, 2)}\n`;
+  const yaml = new Document(doc);
+  // quoted as sops writes it: a plain timestamp would be a YAML timestamp to parsers that resolve YAML 1.1 types
+  const stamp = yaml.getIn(['sops', 'lastmodified'], true);
+  if (isScalar(stamp)) stamp.type = 'QUOTE_DOUBLE';
+  return yaml.toString({ lineWidth: 0 });
 }
