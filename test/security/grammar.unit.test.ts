@@ -37,6 +37,12 @@ describe('grammar of words that reach shells', () => {
     expect((await problems(pool('/health?full=1&x=y'))).join('\n')).not.toMatch(/healthCheck/);
   });
 
+  it('holds a pool image to the Docker reference grammar', async () => {
+    const pool = (image: string) => ({ kind: 'Pool', metadata: { name: 'p' }, spec: { service: 's', hosts: { names: ['h'] }, container: { image } } });
+    for (const bad of ['img$(id)', 'img:`id`', 'a;b', 'x y', 'x\ny']) expect((await problems(pool(bad))).join('\n')).toMatch(/spec\.container\.image/);
+    for (const good of ['busybox', '127.0.0.1:5000/lab/web:1', `r/i@sha256:${'a'.repeat(64)}`]) expect((await problems(pool(good))).join('\n')).not.toMatch(/container\.image/);
+  });
+
   it('keeps ordinary labels and Kubernetes-style prefixed keys', async () => {
     expect(await problems({ ...host({ init: [{ name: 'base dirs: step 1', run: 'true' }] }), metadata: { name: 'h', labels: { role: 'app', 'aliyun.driftless.dev/instance-id': 'i-123', empty: '' } } })).toEqual([]);
   });
