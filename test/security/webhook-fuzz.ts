@@ -2,7 +2,7 @@
  * Webhook fuzzing shared by the CI test (a few hundred requests) and bench/security-figures.ts (10,000): fast-check
  * generates deliveries to all four receivers with valid and invalid signatures (wrong secret, garbage, missing,
  * truncated, signed over another body), bodies of every shape (push payloads, random text and bytes, invalid UTF-8,
- * form encoding, deep nesting, oversized) and assorted content types, events and delivery ids; each is sent over
+ * form encoding, deep nesting, oversized) and assorted content types and content encodings, events and delivery ids; each is sent over
  * real HTTP to a server on loopback. The oracle is independent of the server: a delivery may be accepted (202) only
  * if the generator signed exactly that body with the right secret. Any 5xx or dropped connection is a crash.
  */
@@ -52,7 +52,13 @@ export const fuzzCases: fc.Arbitrary<FuzzCase> = fc.record({
   contentType: fc.constantFrom('application/json', 'application/json; charset=utf-8', 'application/x-www-form-urlencoded', 'text/plain', 'application/octet-stream', undefined),
   event: fc.constantFrom('push', 'ping', 'Push Hook', 'Tag Push Hook', 'issues', '', undefined),
   deliveryId: fc.constantFrom<'fresh' | 'fixed' | 'none'>('fresh', 'fixed', 'none'),
-  extra: fc.array(fc.tuple(fc.constantFrom('x-forwarded-for', 'x-hub-signature', 'user-agent', 'x-extra'), fc.string({ maxLength: 40 }).filter((s) => /^[\x20-\x7e]*$/.test(s))), { maxLength: 3 }),
+  extra: fc.array(
+    fc.oneof(
+      fc.tuple(fc.constantFrom('x-forwarded-for', 'x-hub-signature', 'user-agent', 'x-extra'), fc.string({ maxLength: 40 }).filter((s) => /^[\x20-\x7e]*$/.test(s))),
+      fc.tuple(fc.constant('content-encoding'), fc.constantFrom('gzip', 'br', 'deflate', 'identity', 'x-unknown')),
+    ),
+    { maxLength: 3 },
+  ),
 });
 
 const hmac = (alg: 'sha256' | 'sha512', secret: string, body: Uint8Array) => createHmac(alg, secret).update(body).digest('hex');
