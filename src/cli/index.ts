@@ -8,6 +8,7 @@ import { applyCommand } from './commands/apply.js';
 import { importCfConfigCommand } from './commands/import.js';
 import { labCommand } from './commands/lab.js';
 import { planCommand } from './commands/plan.js';
+import { secretEncryptCommand, secretRotateCommand } from './commands/secret.js';
 import { serveCommand } from './commands/serve.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
@@ -99,6 +100,23 @@ export function buildProgram(): Command {
     .option('--version <v>', 'cf-release version: v160, v170, v194 (default v194)')
     .option('--out <file>', 'write the YAML here instead of stdout')
     .action((file, opts) => run(() => importCfConfigCommand(file, opts)));
+  const secret = program.command('secret').description('values encrypted in the config repo (age, SOPS)');
+  secret
+    .command('encrypt')
+    .description('encrypt stdin for the recipients in driftless.yaml (age.recipients) and print { age: ... }; or --file PLAIN.yaml -> a SOPS file')
+    .option('--repo <dir>', 'the config repo (default .)')
+    .option('--file <plain.yaml>', 'encrypt a plain YAML/JSON mapping into a SOPS file')
+    .option('--out <file.sops.yaml>', 'where the SOPS file goes (default: --file with .sops before the extension)')
+    .option('--json', 'print { "age": ... } as JSON')
+    .action((opts) => run(() => secretEncryptCommand(opts)));
+  secret
+    .command('rotate')
+    .description('re-encrypt every { age } value and SOPS file of the repo for the recipients in driftless.yaml (needs the operator\'s identities)')
+    .option('--repo <dir>', 'the config repo (default .)')
+    .option('--config <file>', 'operator settings with age: { identities } (default $DRIFTLESS_CONFIG, else <state dir>/config.yaml)')
+    .option('--state-dir <dir>', 'state dir whose config.yaml to read when --config is not given')
+    .option('--json', 'print what was rewritten as JSON')
+    .action((opts) => run(() => secretRotateCommand(opts)));
   return program;
 }
 

@@ -12,7 +12,7 @@ import type { OperatorSecretRef as SecretRef } from '../model/resource.js';
 import { isSshGitUrl } from '../source/git-ssh.js';
 import { parseSourceArg, type GitAuthSpec, type SourceSpec } from '../source/types.js';
 import { sanitize } from '../util/sanitize.js';
-import { buildCatalogue, settingsFilePath, type RawSecrets, type SecretCatalogue } from '../secrets/catalogue.js';
+import { buildCatalogue, settingsFilePath, type RawAge, type RawSecrets, type SecretCatalogue } from '../secrets/catalogue.js';
 import { parseDuration } from './duration.js';
 import { listenProblem, type HttpConfig } from './http.js';
 import { normalisePreviews, previewProblems, type PreviewConfig, type RawPreviewConfig } from './previews.js';
@@ -126,7 +126,12 @@ export function loadDaemonConfig(inputs: ConfigInputs): DaemonConfig {
   if (problems.length > 0) throw new ConfigError(problems);
   // Only the file declares secrets; a relative `file:` is relative to it.
   const fileDir = filePath ? dirname(resolve(cwd, filePath)) : cwd;
-  const { catalogue, problems: secretProblems } = buildCatalogue(data.secrets as RawSecrets | undefined, fileDir, filePath ? resolve(cwd, filePath) : 'the daemon settings');
+  const { catalogue, problems: secretProblems } = buildCatalogue(
+    data.secrets as RawSecrets | undefined,
+    fileDir,
+    filePath ? resolve(cwd, filePath) : 'the daemon settings',
+    data.age as RawAge | undefined,
+  );
   if (secretProblems.length > 0) throw new ConfigError(secretProblems.map((p) => `${p} (from file ${filePath})`));
   const rawPreviews = data.previews as RawPreviewConfig;
   const previewIssues = previewProblems(rawPreviews, (name) => catalogue.entries.has(name));

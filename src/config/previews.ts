@@ -1,5 +1,5 @@
 /** The `previews:` settings of the daemon (schemas/config.schema.json) after defaults, in the shape the daemon uses. */
-import type { SecretRef } from '../model/resource.js';
+import { isNamedSecretRef, type SecretRef } from '../model/resource.js';
 
 export type ForgeType = 'github' | 'gitlab' | 'gitea';
 
@@ -26,8 +26,9 @@ export interface RawPreviewConfig {
 /** Problems the schema cannot see: the token must name a declared secret (its binding is checked per request). */
 export function previewProblems(raw: RawPreviewConfig, declared: (name: string) => boolean): string[] {
   const out: string[] = [];
-  if (raw.forge && !declared(raw.forge.token.secret)) {
-    out.push(`previews.forge.token: secret ${raw.forge.token.secret} is not declared under secrets:`);
+  const token = raw.forge?.token;
+  if (token && isNamedSecretRef(token) && !declared(token.secret)) {
+    out.push(`previews.forge.token: secret ${token.secret} is not declared under secrets:`);
   }
   return out;
 }

@@ -5,10 +5,12 @@
 import { dirname, resolve } from 'node:path';
 import { describeErrors } from '../loader/messages.js';
 import { sharedSchemaRegistry } from '../loader/schema-registry.js';
-import { buildCatalogue, readSettingsFile, settingsFilePath, type RawSecrets, type SecretCatalogue } from '../secrets/catalogue.js';
+import { buildCatalogue, readSettingsFile, settingsFilePath, type RawAge, type RawSecrets, type SecretCatalogue } from '../secrets/catalogue.js';
 
 /** `$id` pointer of the catalogue's schema inside the daemon config schema. */
 export const SECRETS_SCHEMA_REF = 'https://driftless.dev/schemas/config.schema.json#/$defs/secrets';
+/** `$id` pointer of the `age:` settings (identities for values encrypted in the repo). */
+export const AGE_SCHEMA_REF = 'https://driftless.dev/schemas/config.schema.json#/$defs/age';
 
 export interface CatalogueInputs {
   /** `--config`; else $DRIFTLESS_CONFIG; else `<stateDir>/config.yaml` when it exists. */
@@ -28,14 +30,17 @@ export class SecretsConfigError extends Error {
   }
 }
 
-/** Validates a `secrets:` value and builds the catalogue; problems are `secrets.<name>...: message` lines. */
-export function catalogueFrom(raw: unknown, baseDir: string, origin: string): { catalogue: SecretCatalogue; problems: string[] } {
+/** Validates `secrets:` (and `age:`) and builds the catalogue; problems are `secrets.<name>...: message` lines. */
+export function catalogueFrom(raw: unknown, baseDir: string, origin: string, rawAge?: unknown): { catalogue: SecretCatalogue; problems: string[] } {
   const data = raw ?? {};
   const issues = describeErrors(sharedSchemaRegistry().validate(SECRETS_SCHEMA_REF, data), '', data);
-  if (issues.length > 0) {
-    return { catalogue: buildCatalogue({}, baseDir, origin).catalogue, problems: issues.map((i) => (i.pointer === '' ? `secrets: ${i.message}` : `secrets.${i.message}`)) };
+  const problems = issues.map((i) => (i.pointer === '' ? `secrets: ${i.message}` : `secrets.${i.message}`));
+  if (rawAge !== undefined) {
+    const ageIssues = describeErrors(sharedSchemaRegistry().validate(AGE_SCHEMA_REF, rawAge), '', rawAge);
+    problems.push(...ageIssues.map((i) => (i.pointer === '' ? `age: ${i.message}` : `age.${i.message}`)));
   }
-  return buildCatalogue(data as RawSecrets, baseDir, origin);
+  if (problems.length > 0) return { catalogue: buildCatalogue({}, baseDir, origin).catalogue, problems };
+  return buildCatalogue(data as RawSecrets, baseDir, origin, rawAge as RawAge | undefined);
 }
 
 /** The catalogue from the operator's settings file, or undefined when there is none; throws when it is invalid. */
@@ -50,7 +55,7 @@ export function loadSecretCatalogue(inputs: CatalogueInputs): SecretCatalogue | 
   } catch (err) {
     throw new SecretsConfigError(full, [`cannot read: ${err instanceof Error ? err.message : String(err)}`]);
   }
-  const { catalogue, problems } = catalogueFrom(data.secrets, dirname(full), full);
+  const { catalogue, problems } = catalogueFrom(data.secrets, dirname(full), full, data.age);
   if (problems.length > 0) throw new SecretsConfigError(full, problems);
   return catalogue;
 }

@@ -2,7 +2,7 @@
  * Stable digests for the engine: the same value always hashes the same, whatever the key order it was built with,
  * so a plan computed from YAML and an inventory entry read back from JSON agree on "nothing changed".
  */
-import type { Resource } from '../model/resource.js';
+import { withSealedValuesHidden, type Resource } from '../model/resource.js';
 import { digestOf } from '../util/digest.js';
 
 export { digestOf, stableStringify } from '../util/digest.js';
@@ -17,6 +17,6 @@ export function resourceDigest(res: Resource): string {
     kind: res.kind,
     name: res.metadata.name,
     labels: res.metadata.labels ?? {},
-    spec: res.spec,
+    spec: withSealedValuesHidden(res.spec),
   });
 }

@@ -4,7 +4,7 @@
  */
 import type { KindRegistry } from '../kinds/types.js';
 import type { Problem } from '../model/plan.js';
-import { API_VERSION, type Resource } from '../model/resource.js';
+import { API_VERSION, isNamedSecretRef, isSealedSecretRef, type Resource, type SealedSecretRef } from '../model/resource.js';
 import { cloneData } from './cache.js';
 import { describeErrors, type SchemaIssue } from './messages.js';
 import { splitPointer } from './positions.js';
@@ -30,6 +30,8 @@ export interface LoadedDocument {
   /** False when anything about the document is wrong: its kind's dependencies and validate() are then skipped. */
   clean: boolean;
   problems: Problem[];
+  /** Encrypted values (`{ age }`, `{ sops }`) by JSON pointer of the reference, checked by the loader once read. */
+  sealed?: { pointer: string; ref: SealedSecretRef }[];
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -104,6 +106,7 @@ export function readDocument(src: SourceFile, doc: ParsedDoc, ctx: DocumentConte
   }
 
   let spec = data.spec;
+  let sealed: LoadedDocument['sealed'];
   if (mod && 'spec' in data) {
     const defaults = ctx.settings.defaults[mod.kind];
     if (defaults && isRecord(spec)) spec = { ...structuredClone(defaults), ...spec };
@@ -111,7 +114,11 @@ export function readDocument(src: SourceFile, doc: ParsedDoc, ctx: DocumentConte
       at('/kind', `kind: ${mod.kind} has no schema ${mod.schemaId}`);
     } else {
       const named = new Map<string, string>();
-      const issues = describeErrors(ctx.schemas.validate(mod.schemaId, spec, (path, name) => named.set(path, name)), '/spec', spec);
+      const onSecret = (path: string, ref: unknown) => {
+        if (isNamedSecretRef(ref)) named.set(path, ref.secret);
+        else if (isSealedSecretRef(ref)) (sealed ??= []).push({ pointer: `/spec${path}`, ref });
+      };
+      const issues = describeErrors(ctx.schemas.validate(mod.schemaId, spec, onSecret), '/spec', spec);
       for (const i of issues) problems.push(specProblem(src, doc, i, data.spec, mod.kind, ctx));
       for (const i of unknownSecrets(named, ctx)) problems.push(specProblem(src, doc, i, data.spec, mod.kind, ctx));
     }
@@ -126,5 +133,5 @@ export function readDocument(src: SourceFile, doc: ParsedDoc, ctx: DocumentConte
     spec,
     source: { file: src.file, line: pos.line, col: pos.col },
   };
-  return { resource, clean: problems.length === 0, problems };
+  return { resource, clean: problems.length === 0, problems, ...(sealed ? { sealed } : {}) };
 }

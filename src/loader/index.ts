@@ -15,6 +15,7 @@ import { sharedSchemaRegistry, type SchemaRegistry } from './schema-registry.js'
 import { readSettings, type Settings } from './settings.js';
 import { listResourceFiles, selectResourceFiles } from './walk.js';
 import type { SecretCatalogue } from '../secrets/catalogue.js';
+import { checkSealed, type SealedUse } from './sealed.js';
 
 export type { Settings } from './settings.js';
 export { defaultSettings, loadSettingsOnly } from './settings.js';
@@ -38,6 +39,8 @@ export interface LoadOptions {
   cache?: LoadCache;
   /** The operator's secret catalogue, when known: a resource naming a secret outside it is a problem. */
   catalogue?: SecretCatalogue;
+  /** Environment for operator references read at load (the age identities); process.env by default. */
+  env?: NodeJS.ProcessEnv;
   /** Size and parse limits; each defaults to its constant in limits.ts (MAX_FILE_BYTES, ...). */
   limits?: Partial<LoadLimits>;
 }
@@ -93,6 +96,7 @@ export async function loadRepo(dir: string, opts: LoadOptions): Promise<LoadResu
   const { settings } = settingsResult;
   const problems: Problem[] = [...settingsResult.problems];
   const entries: Entry[] = [];
+  const sealed: SealedUse[] = [];
   const secrets = opts.catalogue ? { names: new Set(opts.catalogue.entries.keys()), origin: opts.catalogue.origin } : undefined;
   const ctx = { kinds, schemas, settings, settingsSource: settingsResult.source, ...(secrets ? { secrets } : {}) };
   const context = contextKey(ctx);
@@ -103,6 +107,8 @@ export async function loadRepo(dir: string, opts: LoadOptions): Promise<LoadResu
     if (o.syntax.length > 0) problems.push(...o.syntax);
     if (!o.loaded) continue;
     problems.push(...o.loaded.problems);
+    // a reference the schema refused (a path out of the repo, another file name) is reported once, by the schema
+    if (o.loaded.problems.length === 0) for (const s of o.loaded.sealed ?? []) sealed.push({ doc: o.doc, ...s });
     if (o.loaded.resource) entries.push({ resource: o.loaded.resource, clean: o.loaded.clean, doc: o.doc });
   }
   opts.cache?.retain(new Set(files));
@@ -112,6 +118,7 @@ export async function loadRepo(dir: string, opts: LoadOptions): Promise<LoadResu
     ...duplicates,
     ...checkReferences(kept, kinds, createResourceIndex(resources)),
     ...checkRepoPaths(kept, kinds),
+    ...(opts.catalogue ? await checkSealed(sealed, opts.catalogue, dir, opts.env) : []),
   ]);
   problems.push(...located);
   return { resources, settings, problems: sortProblems(problems) };

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Ajv, SchemaValidateFunction } from 'ajv';
-import { isOperatorSecretRef, isSecretRef } from '../model/resource.js';
+import { isOperatorSecretRef, isSecretRef, type SecretRef } from '../model/resource.js';
 import { isCleanAbsolutePath, relativePathProblem } from '../util/confine.js';
 
 /** Message of the x-secret keyword; never contains the offending value. */
@@ -18,8 +18,8 @@ export const OPERATOR_REF_MESSAGE =
 /** Message of `"x-secret": "operator"` (daemon settings): operator references name an env variable or a file. */
 export const PLAIN_OPERATOR_SECRET_MESSAGE = 'plain-text secret not allowed; use { env: NAME } or { file: PATH }';
 
-/** Called for every `{ secret: NAME }` a validation meets, with its instance path (JSON pointer). */
-export type SecretSink = (instancePath: string, name: string) => void;
+/** Called for every secret reference (`{ secret }`, `{ age }`, `{ sops }`) a validation meets, with its instance path. */
+export type SecretSink = (instancePath: string, ref: SecretRef) => void;
 
 /** The sink of the validation in progress; ajv validates synchronously, so one slot is enough. */
 let secretSink: SecretSink | undefined;
@@ -61,7 +61,7 @@ export const xSecret: SchemaValidateFunction = (mode: boolean | 'operator', data
     return ok;
   }
   if (isSecretRef(data)) {
-    secretSink?.(cxt?.instancePath ?? '', data.secret);
+    secretSink?.(cxt?.instancePath ?? '', data);
     return true;
   }
   const message = isOperatorSecretRef(data) ? OPERATOR_REF_MESSAGE : PLAIN_SECRET_MESSAGE;

@@ -24,6 +24,8 @@ export interface Settings {
   prune: PrunePolicy;
   /** Branch the daemon commits status to. */
   statusBranch: string;
+  /** Public age recipients that `driftless secret encrypt` / `rotate` encrypt for. */
+  age: { recipients: string[] };
   /** Per kind, spec fields merged into every resource of that kind (declared values win). */
   defaults: Record<string, Record<string, unknown>>;
 }

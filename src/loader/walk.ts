@@ -1,6 +1,7 @@
 /**
  * Finds the YAML files of a config repo: every `.yaml`/`.yml` below the root except dot-dirs, node_modules, the
- * root settings file and what `.driftlessignore` excludes (gitignore-like globs, without negation).
+ * root settings file, SOPS files (`*.sops.yaml`: values that resources reference, not resources) and what
+ * `.driftlessignore` excludes (gitignore-like globs, without negation).
  */
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -64,6 +65,7 @@ async function readIgnore(root: string): Promise<Matcher> {
 }
 
 function isResourceName(rel: string, name: string): boolean {
+  if (/\.sops\.ya?ml$/i.test(name)) return false;
   return /\.ya?ml$/i.test(name) && !(rel === '' && (SETTINGS_FILES as readonly string[]).includes(name));
 }
 

@@ -48,18 +48,44 @@ export function parseKey(key: ResourceKey): { kind: KindName; name: string } {
 }
 
 /**
- * A secret in a config-repo resource: only the NAME of a secret the operator declared in the daemon's settings
- * (`secrets:`), never a value and never where to read it from; the operator also decides where each may be sent.
+ * A secret in a config-repo resource, in one of three forms, none of them a plain value:
+ * - `{ secret: NAME }`: a secret the operator declared in the daemon's settings (`secrets:`), bound by them to
+ *   destinations;
+ * - `{ age: "-----BEGIN AGE ENCRYPTED FILE-----..." }`: a value encrypted in the repo for the operator's age
+ *   recipients (see src/secrets/age/);
+ * - `{ sops: { file, key } }`: a value of a SOPS file in the repo (age recipients).
  */
-export type SecretRef = { secret: string };
+export type SecretRef = NamedSecretRef | AgeSecretRef | SopsSecretRef;
+export type NamedSecretRef = { secret: string };
+export type AgeSecretRef = { age: string };
+export type SopsSecretRef = { sops: { file: string; key: string } };
+
+/** An encrypted value in the repo: opened with the operator's age identities, never named by the repo. */
+export type SealedSecretRef = AgeSecretRef | SopsSecretRef;
 
 /** An operator-side reference (daemon settings, CLI flags): an environment variable or a file of the daemon. */
 export type OperatorSecretRef = { env: string } | { file: string };
 
+/** Any of the three repo forms, shape-checked (a schema has validated the details). */
 export function isSecretRef(v: unknown): v is SecretRef {
-  if (v === null || typeof v !== 'object') return false;
+  return isNamedSecretRef(v) || isSealedSecretRef(v);
+}
+
+export function isNamedSecretRef(v: unknown): v is NamedSecretRef {
+  return onlyKey(v, 'secret') && typeof (v as { secret: unknown }).secret === 'string';
+}
+
+export function isSealedSecretRef(v: unknown): v is SealedSecretRef {
+  if (onlyKey(v, 'age')) return typeof (v as { age: unknown }).age === 'string';
+  if (!onlyKey(v, 'sops')) return false;
+  const s = (v as { sops: unknown }).sops as Record<string, unknown> | null;
+  return s !== null && typeof s === 'object' && typeof s.file === 'string' && typeof s.key === 'string';
+}
+
+function onlyKey(v: unknown, key: string): boolean {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
   const keys = Object.keys(v);
-  return keys.length === 1 && keys[0] === 'secret' && typeof (v as { secret: unknown }).secret === 'string';
+  return keys.length === 1 && keys[0] === key;
 }
 
 /**
@@ -73,4 +99,20 @@ export function isOperatorSecretRef(v: unknown): v is OperatorSecretRef {
   if (v === null || typeof v !== 'object') return false;
   const keys = Object.keys(v);
   return keys.length === 1 && (keys[0] === 'env' || keys[0] === 'file');
+}
+
+/**
+ * `value` with every encrypted value replaced by what it refers to (`{ sealed: "age" }`, `{ sealed: "sops:FILE#KEY" }`),
+ * for digests: re-encrypting the same value (`driftless secret rotate`) gives a new ciphertext and must not count as
+ * a change (a pool would roll every node), just as an operator secret's value is not part of any digest.
+ */
+export function withSealedValuesHidden<T>(value: T): T {
+  if (isSealedSecretRef(value)) return { sealed: 'age' in value ? 'age' : `sops:${value.sops.file}#${value.sops.key}` } as T;
+  if (Array.isArray(value)) return value.map((v) => withSealedValuesHidden(v)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = withSealedValuesHidden(v);
+    return out as T;
+  }
+  return value;
 }

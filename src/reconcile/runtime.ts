@@ -13,7 +13,7 @@ import { createKindRegistry } from '../kinds/registry.js';
 import type { KindContext, KindRegistry, Logger, SecretResolver } from '../kinds/types.js';
 import type { InventoryEntry } from '../model/inventory.js';
 import type { Resource } from '../model/resource.js';
-import { createSecretResolver } from '../secrets/resolver.js';
+import { createSecretResolver, forCheckout, type RepoSecretResolver } from '../secrets/resolver.js';
 import type { SecretCatalogue } from '../secrets/catalogue.js';
 import { createOperatorSecretResolver, type OperatorSecretResolver } from '../secrets/operator.js';
 import { createLoadCache, type LoadCache } from '../loader/cache.js';
@@ -26,8 +26,8 @@ export interface Runtime {
   store: StateStore;
   registry: KindRegistry;
   drivers: Drivers;
-  /** Resolves the config repo's `{ secret: NAME }` references through the operator's catalogue, per destination. */
-  secrets: SecretResolver;
+  /** Resolves the config repo's secret references through the operator's settings, per destination (and checkout). */
+  secrets: RepoSecretResolver;
   /** The operator's catalogue; absent when no settings file was found (every name is then unknown at use). */
   catalogue?: SecretCatalogue;
   /** Operator-side references only (the daemon's Git credentials, webhook secrets). */
@@ -105,7 +105,7 @@ export function createKindContext(
   setMaxListeners(1000, opts.signal);
   return {
     drivers: rt.drivers,
-    secrets: rt.secrets,
+    secrets: forCheckout(rt.secrets, opts.repoDir),
     resources: createResourceIndex(opts.resources),
     logger: rt.kindLogger ?? (rt.logger as unknown as Logger),
     signal: opts.signal,

@@ -9,6 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import type { OperatorSecretRef } from '../model/resource.js';
 import { expandHome } from './operator.js';
 import { hostEntryProblem, urlEntryProblem, type SecretBinding } from './destination.js';
+import type { AgeSettings } from './age/sealed.js';
 
 export interface SecretEntry {
   /** Where the value lives; a relative file is already resolved against the settings file's directory. */
@@ -20,7 +21,12 @@ export interface SecretCatalogue {
   readonly entries: ReadonlyMap<string, SecretEntry>;
   /** Where the catalogue came from, for messages (e.g. `/etc/driftless/config.yaml`). */
   readonly origin: string;
+  /** The operator's `age:` settings: identities for values encrypted in the repo; absent = none can be opened. */
+  readonly age?: AgeSettings;
 }
+
+/** The `age:` mapping as written (already schema-checked). */
+export type RawAge = { identities: { env: string } | { file: string }; allow?: Partial<Record<keyof SecretBinding, string[]>> };
 
 /** The `secrets:` map as written (already schema-checked). */
 export type RawSecrets = Record<string, ({ env: string } | { file: string }) & { allow: Partial<Record<keyof SecretBinding, string[]>> }>;
@@ -37,23 +43,34 @@ export function settingsFilePath(explicit: string | undefined, env: NodeJS.Proce
 }
 
 /** Builds the catalogue; problems are returned as `secrets.<name>.allow...: message` lines. */
-export function buildCatalogue(raw: RawSecrets | undefined, baseDir: string, origin: string): { catalogue: SecretCatalogue; problems: string[] } {
+export function buildCatalogue(raw: RawSecrets | undefined, baseDir: string, origin: string, rawAge?: RawAge): { catalogue: SecretCatalogue; problems: string[] } {
   const entries = new Map<string, SecretEntry>();
   const problems: string[] = [];
   for (const [name, e] of Object.entries(raw ?? {})) {
-    const allow: SecretBinding = { hosts: e.allow.hosts ?? [], urls: e.allow.urls ?? [], registries: e.allow.registries ?? [] };
-    for (const h of allow.hosts) {
-      const p = hostEntryProblem(h);
-      if (p) problems.push(`secrets.${name}.allow.hosts: ${p}`);
-    }
-    for (const u of allow.urls) {
-      const p = urlEntryProblem(u);
-      if (p) problems.push(`secrets.${name}.allow.urls: ${p}`);
-    }
+    const allow = binding(e.allow, `secrets.${name}.allow`, problems);
     const ref: OperatorSecretRef = 'env' in e ? { env: e.env } : { file: absolute(e.file, baseDir) };
     entries.set(name, { ref, allow });
   }
-  return { catalogue: { entries, origin }, problems };
+  if (!rawAge) return { catalogue: { entries, origin }, problems };
+  const id = rawAge.identities;
+  const age: AgeSettings = {
+    identities: 'env' in id ? { env: id.env } : { file: absolute(id.file, baseDir) },
+    ...(rawAge.allow ? { allow: binding(rawAge.allow, 'age.allow', problems) } : {}),
+  };
+  return { catalogue: { entries, origin, age }, problems };
+}
+
+function binding(raw: Partial<Record<keyof SecretBinding, string[]>>, where: string, problems: string[]): SecretBinding {
+  const allow: SecretBinding = { hosts: raw.hosts ?? [], urls: raw.urls ?? [], registries: raw.registries ?? [] };
+  for (const h of allow.hosts) {
+    const p = hostEntryProblem(h);
+    if (p) problems.push(`${where}.hosts: ${p}`);
+  }
+  for (const u of allow.urls) {
+    const p = urlEntryProblem(u);
+    if (p) problems.push(`${where}.urls: ${p}`);
+  }
+  return allow;
 }
 
 function absolute(file: string, baseDir: string): string {

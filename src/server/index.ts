@@ -12,6 +12,7 @@ import { registerPreviewRoutes, type PreviewReadModel } from './preview-routes.j
 import type { DeploymentReadModel } from '../model/deployment-view.js';
 import { createDashboardFeed, type DashboardFeed } from './dashboard/feed.js';
 import { registerDashboard } from './dashboard/routes.js';
+import { harden, serverLimits, type HttpTimeouts } from './hardening.js';
 
 export type { Metrics } from '../metrics/index.js';
 export { createMetrics } from '../metrics/index.js';
@@ -34,6 +35,7 @@ export type ServerDeps = WebhookDeps &
     /** The config repo's web view for file:line links on resource pages. */
     repoWebUrl?: string;
     previewReads?: PreviewReadModel;
+    timeouts?: Partial<HttpTimeouts>;
   };
 
 /**
@@ -44,9 +46,14 @@ const requireCjs = createRequire(import.meta.url);
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const Fastify = requireCjs('fastify') as typeof import('fastify').default;
-  const app = (deps.tls
-    ? Fastify({ logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true, https: { cert: deps.tls.cert, key: deps.tls.key } })
-    : Fastify({ logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true })) as unknown as FastifyInstance;
+  const { http: httpLimits, ...limits } = serverLimits(deps.timeouts) as { http?: object } & Record<string, unknown>;
+  const base = { logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true, ...limits };
+  // With TLS fastify builds an https server from `https` alone, so the header limits and timeouts go there too.
+  const options = deps.tls
+    ? { ...base, https: { ...(httpLimits as object), cert: deps.tls.cert, key: deps.tls.key } }
+    : { ...base, http: httpLimits };
+  const app = (Fastify as unknown as (o: object) => FastifyInstance)(options);
+  harden(app, deps.logger);
   // Raw bytes for every content type: HMACs are over exactly what was sent, and nothing else reads bodies.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));

@@ -5,6 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { WebhookSource } from '../config/index.js';
 import { isPullRequestEvent } from './pull-request.js';
+import { jsonTooDeep, MAX_JSON_DEPTH } from './hardening.js';
 
 export interface Delivery {
   /** 'push' asks for a fetch; 'pull_request' for a plan preview (pull-request.ts); 'ping' is answered; anything else is ignored. */
@@ -25,6 +26,7 @@ export function parsePayload(body: Buffer, contentType: string | undefined): Rec
   if (body.length === 0) return {};
   let text = body.toString('utf8');
   if (contentType?.startsWith('application/x-www-form-urlencoded')) text = new URLSearchParams(text).get('payload') ?? '{}';
+  if (jsonTooDeep(text)) throw new Error(`payload nests deeper than ${MAX_JSON_DEPTH} levels`);
   const data: unknown = JSON.parse(text);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new Error('payload must be a json object');
   return data as Record<string, unknown>;

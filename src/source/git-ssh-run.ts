@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ReconcileError, StalledError, TransientError } from '../errors.js';
 import { sanitize } from '../util/sanitize.js';
+import { shellQuote } from '../util/shell.js';
 
 export interface SshGitOptions {
   /** Private key (OpenSSH or PEM text); when absent ssh uses the user's default identities. */
@@ -31,9 +32,7 @@ export interface GitExit extends GitResult {
 }
 
 /** Quotes a path for the shell git runs GIT_SSH_COMMAND through. */
-function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+const shq = shellQuote;
 
 /** Settings that keep the cache store predictable: no user config, no background gc racing our reads. */
 const GIT_CONFIG = ['-c', 'gc.autoDetach=false', '-c', 'maintenance.autoDetach=false', '-c', 'protocol.version=2'];

@@ -75,3 +75,23 @@ describe('operator secret catalogue', () => {
     expect([...(loadSecretCatalogue({ env: {}, stateDir: state })?.entries.keys() ?? [])].sort()).toEqual(['lab-key', 'other']);
   });
 });
+
+describe('age: in the operator settings (issue 14)', () => {
+  it('serve and the CLI read age.identities (relative to the settings file) and age.allow; a bad allow entry is a problem', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { loadDaemonConfig } = await import('../../src/config/index.js');
+    const { loadSecretCatalogue } = await import('../../src/config/secrets.js');
+    const dir = mkdtempSync(join(tmpdir(), 'driftless-age-settings-'));
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, 'repo: https://git.example.com/r.git\nage:\n  identities: { file: keys/age.txt }\n  allow: { hosts: [10.0.0.0/8] }\n');
+    const daemon = loadDaemonConfig({ file, env: {}, cwd: dir });
+    expect(daemon.secrets.age).toEqual({ identities: { file: join(dir, 'keys/age.txt') }, allow: { hosts: ['10.0.0.0/8'], urls: [], registries: [] } });
+    expect(loadSecretCatalogue({ file, env: {}, stateDir: dir })?.age?.identities).toEqual({ file: join(dir, 'keys/age.txt') });
+    writeFileSync(file, 'repo: https://git.example.com/r.git\nage:\n  identities: { file: k }\n  allow: { hosts: ["a b"] }\n');
+    expect(() => loadSecretCatalogue({ file, env: {}, stateDir: dir })).toThrow(/age\.allow\.hosts: a b is not an address or host name/);
+    writeFileSync(file, 'repo: https://git.example.com/r.git\nage:\n  identities: "AGE-SECRET-KEY-1PLAIN"\n');
+    expect(() => loadSecretCatalogue({ file, env: {}, stateDir: dir })).toThrow(/age\.identities/);
+  });
+});

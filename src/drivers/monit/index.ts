@@ -9,12 +9,13 @@ import { parseFullStatus, parseSummary } from './parse-text.js';
 import { parseStatusXml } from './parse-xml.js';
 import type { MonitStatus } from './types.js';
 import { outputTail } from '../../util/output-tail.js';
+import { shellQuote } from '../../util/shell.js';
 
 export type { MonitAction, MonitDriver, MonitOptions, MonitService, MonitState, MonitStatus } from './types.js';
 export { parseFullStatus, parseSummary, classifyStatus } from './parse-text.js';
 export { parseStatusXml } from './parse-xml.js';
 
-const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+const quote = shellQuote;
 
 /** Creates a driver on top of the SSH transport; it holds no connections of its own. */
 export function createMonitDriver(ssh: SshDriver, options: MonitOptions = {}): MonitDriver {

@@ -6,10 +6,10 @@
  * `logs/error.log`, `history.log` (one line per switch, kept on the host as its own record).
  */
 
-/** Single-quotes a value for bash. */
-export function q(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
+import { shellQuote } from '../../util/shell.js';
+
+/** Single-quotes a value for bash (util/shell.ts, the one quoting helper). */
+export const q = shellQuote;
 
 /** Paths every template and script agrees on, derived from the unit's root. */
 export function unitPaths(root: string): { root: string; current: string; pidFile: string; errorLog: string; logs: string } {

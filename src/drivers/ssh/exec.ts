@@ -8,6 +8,7 @@ import type { Client, ClientChannel } from 'ssh2';
 import { TransientError } from '../../errors.js';
 import type { ExecOptions } from '../types.js';
 import { ChannelOpenError } from './errors.js';
+import { shellQuote } from '../../util/shell.js';
 
 export interface RunOptions extends ExecOptions {
   /** Bytes kept per stream; older output is dropped. */
@@ -64,10 +65,7 @@ function feedStdin(channel: ClientChannel, stdin: ExecOptions['stdin'], onError:
 /** The first stderr line of a `killTree` command: the process group id on the host, never shown as output. */
 const PGID_MARK = '@@driftless-pgid ';
 
-/** Single-quotes for a POSIX shell. */
-function shq(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+const shq = shellQuote;
 
 /**
  * `command` in a new session (setsid -w waits and passes the exit status on) that first reports its pid, which is

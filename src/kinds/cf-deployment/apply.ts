@@ -20,6 +20,7 @@ import { appendLog } from './store.js';
 import { parseWatch, watch } from './watch.js';
 import { instanceId, workOf } from './work.js';
 import { outputTail } from '../../util/output-tail.js';
+import { shellQuote } from '../../util/shell.js';
 
 async function buildEnv(res: Resource<CFDeploymentSpec>, ctx: KindContext): Promise<InstallEnv> {
   const prep = await prepare(res, ctx);
@@ -95,7 +96,7 @@ async function removeInstance(env: InstallEnv, r: { component: string; host: str
   const c = r.component;
   await env.lock(r.host, async () => {
     await env.monit.control(target, 'stop', c, env.ctx.signal).catch(() => undefined);
-    await env.ctx.drivers.ssh.exec(target, `rm -f ${VCAP}/monit/job/${c}.monitrc ${MARKER_DIR}/${c}.digest && rm -rf ${VCAP}/jobs/${c}`, { timeoutMs: 30_000 });
+    await env.ctx.drivers.ssh.exec(target, `rm -f ${shellQuote(`${VCAP}/monit/job/${c}.monitrc`)} ${shellQuote(`${MARKER_DIR}/${c}.digest`)} && rm -rf ${shellQuote(`${VCAP}/jobs/${c}`)}`, { timeoutMs: 30_000 });
     await env.monit.reload(target, env.ctx.signal);
   });
   await env.log(undefined, `${new Date().toISOString()} removed ${c} from ${r.host}`);

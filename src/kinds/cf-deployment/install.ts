@@ -11,8 +11,9 @@ import { MARKER_DIR, VCAP, type ComponentBundle } from './release.js';
 import type { CFDeploymentSpec, Instance } from './spec.js';
 import { parseWatch, watch, type Watch } from './watch.js';
 import { outputTail } from '../../util/output-tail.js';
+import { shellQuote } from '../../util/shell.js';
 
-const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+const q = shellQuote;
 
 export interface InstallEnv {
   ctx: KindContext;
@@ -56,7 +57,7 @@ export async function installInstance(env: InstallEnv, inst: Instance, canary: b
   const jobDir = `${VCAP}/jobs/${c}`;
   await env.log(inst, `== ${new Date().toISOString()} install ${c}_${inst.index} on ${inst.host} (${inst.address})${canary ? ' as canary' : ''}, revision ${env.ctx.revision}`);
   await env.lock(inst.host, async () => {
-    await ssh.exec(target, `rm -rf ${jobDir} && mkdir -p ${jobDir}/config ${VCAP}/sys/run/${c} ${VCAP}/sys/log/${c}`, { timeoutMs: 30_000 });
+    await ssh.exec(target, `rm -rf ${q(jobDir)} && mkdir -p ${q(`${jobDir}/config`)} ${q(`${VCAP}/sys/run/${c}`)} ${q(`${VCAP}/sys/log/${c}`)}`, { timeoutMs: 30_000 });
     for (const f of b.files) await ssh.upload(target, `${jobDir}/${f.path}`, f.content, { mode: f.mode, mkdirs: true });
     await ssh.upload(target, `${jobDir}/config/${c}.yml`, b.config, { mode: 0o644 });
     const envs = {
@@ -69,7 +70,7 @@ export async function installInstance(env: InstallEnv, inst: Instance, canary: b
       CF_JOB_DIR: jobDir,
     };
     const exports = Object.entries(envs).map(([k, v]) => `${k}=${q(v)}`).join(' ');
-    const r = await ssh.exec(target, `cd ${jobDir} && ${exports} ./install.sh 2>&1`, { timeoutMs: 600_000, signal: env.ctx.signal, killTree: true });
+    const r = await ssh.exec(target, `cd ${q(jobDir)} && ${exports} ./install.sh 2>&1`, { timeoutMs: 600_000, signal: env.ctx.signal, killTree: true });
     await env.log(inst, r.stdout + r.stderr);
     if (r.code !== 0) {
       throw new FailedError('CommandFailed', `${at(inst)}: install.sh exited ${r.code}: ${outputTail(r.stdout + '\n' + r.stderr)}`);

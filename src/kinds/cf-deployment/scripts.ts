@@ -1,8 +1,9 @@
 /** Shell run on component hosts: one observation round trip, and host preparation (monit, directories, user). */
 import { FACTS_COMMAND } from '../host/public.js';
 import { MARKER_DIR, MONITRC, VCAP } from './release.js';
+import { shellQuote } from '../../util/shell.js';
 
-const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+const q = shellQuote;
 
 /** Facts (the Host kind's command), usage, users, monit liveness and install markers as key=value lines. */
 export function observeScript(users: string[]): string {
@@ -13,7 +14,7 @@ export function observeScript(users: string[]): string {
     `[ "$t" -gt 0 ] && echo "cpupct=$(awk -v b=$b -v t=$t 'BEGIN{printf "%.1f", 100*b/t}')"`,
     `echo "mempct=$(awk '/^MemTotal:/{t=$2} /^MemAvailable:/{a=$2} END{if(t>0) printf "%.1f", 100*(t-a)/t}' /proc/meminfo)"`,
     `echo "diskpct=$(df -P / | awk 'NR==2{sub("%","",$5); print $5}')"`,
-    ...users.map((u) => `id -u ${q(u)} >/dev/null 2>&1 && echo "user=${u}"`),
+    ...users.map((u) => `id -u ${q(u)} >/dev/null 2>&1 && echo ${q(`user=${u}`)}`),
     `[ -f ${VCAP}/monit/monit.pid ] && kill -0 "$(cat ${VCAP}/monit/monit.pid)" 2>/dev/null && echo "monit=1"`,
     `for f in ${MARKER_DIR}/*.digest; do [ -f "$f" ] && echo "installed=$(basename "$f" .digest) $(cat "$f")"; done 2>/dev/null`,
     'true',

@@ -7,6 +7,7 @@
 import { StalledError } from '../../errors.js';
 import { isSecretRef } from '../../model/resource.js';
 import { getJson, putJson, type StateStore } from '../../store/index.js';
+import { sanitize } from '../../util/sanitize.js';
 import type { CFDeploymentSpec, CFObserved } from './spec.js';
 
 export const LOG_NAME = /^[a-z0-9_]+(_\d+)?\.log$/;
@@ -52,7 +53,8 @@ export async function readSnapshots(store: StateStore): Promise<Snapshot[]> {
 /** Appends to a log of this deployment; `file` is `local.log` or `<component>_<index>.log`. */
 export async function appendLog(store: StateStore, deployment: string, file: string, text: string): Promise<void> {
   if (!LOG_NAME.test(file)) throw new StalledError('InternalError', `invalid log name ${file}`);
-  await store.append(NS, `${deployment}/logs/${file}`, text);
+  // masked on the way in: install scripts may echo a password, and the state dir must never hold one
+  await store.append(NS, `${deployment}/logs/${file}`, sanitize(text));
 }
 
 export async function listLogs(store: StateStore, deployment: string): Promise<string[]> {

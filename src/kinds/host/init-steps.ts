@@ -4,6 +4,7 @@
  * that ran the step, so a client killed mid-apply cannot lose the record of a step that completed.
  */
 import { digestOf, shortDigest } from '../../util/digest.js';
+import { shellQuote } from '../../util/shell.js';
 import type { InitStep } from './spec.js';
 
 export const MARKER_DIR = '/var/lib/driftless/init';
@@ -30,7 +31,7 @@ export function stepScript(step: PlannedStep): string {
     '(',
     step.run,
     ')',
-    `printf '%s\\n' ${JSON.stringify(step.name)} > ${MARKER_DIR}/${step.digest}.tmp`,
+    `printf '%s\\n' ${shellQuote(step.name)} > ${MARKER_DIR}/${step.digest}.tmp`,
     `mv -f ${MARKER_DIR}/${step.digest}.tmp ${MARKER_DIR}/${step.digest}`,
     '',
   ].join('\n');

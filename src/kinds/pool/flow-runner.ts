@@ -11,6 +11,7 @@ import type { KindContext } from '../types.js';
 import type { NodeRef, PoolHooks } from './hooks.js';
 import { outputTail } from '../../util/output-tail.js';
 import { outOfRotation, rotationPlan } from './rotation.js';
+import { shellQuote } from '../../util/shell.js';
 
 /** Everything a step needs about one node. */
 export interface NodeJob {
@@ -232,6 +233,4 @@ async function runStep(step: ResolvedStep, job: NodeJob, env: RunnerEnv): Promis
   }
 }
 
-function quote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
+const quote = shellQuote;

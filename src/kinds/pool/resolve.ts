@@ -2,7 +2,7 @@
  * What a pool's spec points at, resolved against the revision: its image, the steps of its
  * three flows, and the digest every current node carries. Used by validate (as problems), observe and apply.
  */
-import type { Resource } from '../../model/resource.js';
+import { withSealedValuesHidden, type Resource } from '../../model/resource.js';
 import { digestOf } from '../../util/digest.js';
 import { renderProblems, resolveSteps, type ResolvedStep } from '../shared/steps.js';
 import { DEFAULT_STEPS, type Flow, type TaskTemplateSpec } from '../task-template/public.js';
@@ -35,7 +35,7 @@ export function followedProject(spec: PoolSpec, index: ResourceIndex): Resource<
 
 /** The digest nodes are labelled with: container spec + resolved image + service. Rollout knobs are not in it. */
 export function nodeSpecDigest(res: Resource<PoolSpec>, image: string): string {
-  return digestOf({ service: res.spec.service, container: res.spec.container, image });
+  return digestOf({ service: res.spec.service, container: withSealedValuesHidden(res.spec.container), image });
 }
 
 /** Resolved steps per flow. */

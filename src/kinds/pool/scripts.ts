@@ -8,14 +8,13 @@
 import { parseDuration } from '../../config/duration.js';
 import { dockerRestartFlag } from './restart-policy.js';
 import { NODE_LABELS, type ContainerSpec, type HealthCheckSpec } from './spec.js';
+import { shellQuote } from '../../util/shell.js';
 
 /** Where a lab host names its own network namespace (see src/lab/hosts.ts). */
 export const HOST_NETWORK_FILE = '/etc/driftless/docker-host-network';
 
-/** Single-quotes a value for sh. */
-export function q(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
+/** Single-quotes a value for sh (util/shell.ts, the one quoting helper). */
+export const q = shellQuote;
 
 /** Identity and labels of the node a start script creates. */
 export interface NodeMeta {
@@ -107,7 +106,7 @@ export function startScript(spec: ContainerSpec, meta: NodeMeta): string {
 function ownershipCheck(name: string, pool: string): string {
   return [
     `if OWNER=$(docker inspect -f '{{index .Config.Labels "${NODE_LABELS.pool}"}}' ${q(name)} 2>/dev/null); then`,
-    `  if [ "$OWNER" != ${q(pool)} ]; then echo "container ${name} exists and is not a node of pool ${pool}; not touching it" >&2; exit 3; fi`,
+    `  if [ "$OWNER" != ${q(pool)} ]; then echo ${q(`container ${name} exists and is not a node of pool ${pool}; not touching it`)} >&2; exit 3; fi`,
     'else OWNER=; fi',
   ].join('\n');
 }
@@ -153,7 +152,7 @@ export function probeScript(
         : `ADDR=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' ${q(name)} 2>/dev/null)`;
     const checks: string[] = [];
     if (hc?.tcp) checks.push(`timeout ${seconds} bash -c "</dev/tcp/$ADDR/${hc.tcp.port}" 2>/dev/null`);
-    if (hc?.http) checks.push(`curl -fsS -o /dev/null -m ${seconds} "http://$ADDR:${hc.http.port}${hc.http.path ?? '/'}" 2>/dev/null`);
+    if (hc?.http) checks.push(`curl -fsS -o /dev/null -m ${seconds} "http://$ADDR:"${q(`${hc.http.port}${hc.http.path ?? '/'}`)} 2>/dev/null`);
     if (hc?.command) checks.push(`timeout ${seconds} bash -c ${q(renderCommand(name))} >/dev/null 2>&1`);
     const verdict = `if ${checks.length > 0 ? checks.join(' && ') : 'true'}; then echo ${q(`${name} ok`)}; else echo ${q(`${name} fail`)}; fi`;
     if (!checkRunning) {

@@ -4,7 +4,7 @@
  * applying only records it — later kinds reference them, and the plan still tells the truth.
  */
 import type { DiffOutcome, FieldChange } from '../../model/plan.js';
-import type { Resource, ResourceRef } from '../../model/resource.js';
+import { withSealedValuesHidden, type Resource, type ResourceRef } from '../../model/resource.js';
 import { digestOf } from '../../util/digest.js';
 import type { KindModule } from '../types.js';
 
@@ -14,7 +14,7 @@ export interface DeclarationObserved {
 }
 
 export function specDigest(res: Resource): string {
-  return digestOf({ labels: res.metadata.labels ?? {}, spec: res.spec });
+  return digestOf({ labels: res.metadata.labels ?? {}, spec: withSealedValuesHidden(res.spec) });
 }
 
 export function diffDeclaration(desired: Resource, observed: DeclarationObserved | undefined): DiffOutcome {

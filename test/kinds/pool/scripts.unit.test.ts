@@ -63,7 +63,7 @@ describe('other scripts', () => {
     const s = probeScript({ tcp: { port: 80 }, http: { port: 8080, path: '/health' }, command: 'test -f /ok', probeTimeout: '3s' }, ['web-0'], 'host', () => 'test -f /ok');
     expect(s).toContain('ADDR=127.0.0.1');
     expect(s).toContain('timeout 3 bash -c "</dev/tcp/$ADDR/80"');
-    expect(s).toContain('curl -fsS -o /dev/null -m 3 "http://$ADDR:8080/health"');
+    expect(s).toContain(`curl -fsS -o /dev/null -m 3 "http://$ADDR:"'8080/health'`);
     expect(s).toContain("timeout 3 bash -c 'test -f /ok'");
   });
   it('reports a stopped node as down when asked, and a running one as ok without a check', () => {
