@@ -11,6 +11,7 @@ import { registerPreviewRoutes, type PreviewReadModel } from './preview-routes.j
 import type { DeploymentReadModel } from '../model/deployment-view.js';
 import { createDashboardFeed, type DashboardFeed } from './dashboard/feed.js';
 import { registerDashboard } from './dashboard/routes.js';
+import type { PreviewsOff } from './dashboard/previews.js';
 
 export type { Metrics } from '../metrics/index.js';
 export { createMetrics } from '../metrics/index.js';
@@ -33,6 +34,8 @@ export type ServerDeps = WebhookDeps &
     /** The config repo's web view for file:line links on resource pages. */
     repoWebUrl?: string;
     previewReads?: PreviewReadModel;
+    /** Without previewReads: why there are none (the dashboard says so). */
+    previewsOff?: PreviewsOff;
   };
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
@@ -53,6 +56,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     feed: deps.feed ?? createDashboardFeed(),
     ...(deps.deployments ? { deployments: deps.deployments } : {}),
     ...(deps.repoWebUrl ? { repoWebUrl: deps.repoWebUrl } : {}),
+    ...(deps.previewReads ? { previews: deps.previewReads } : {}),
+    ...(deps.previewsOff ? { previewsOff: deps.previewsOff } : {}),
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not found' }));
   return app;
