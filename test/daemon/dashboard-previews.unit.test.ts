@@ -117,6 +117,11 @@ describe('dashboard: plan previews', () => {
     expect((await testServer({ previewsOff: 'directory' }).inject('/ui/previews')).body).toContain('follows a directory, not a Git repository');
     expect((await testServer().inject('/ui/previews')).body).toContain('This server does not make plan previews.');
     expect((await testServer({ previewsOff: 'disabled' }).inject('/ui/previews/7')).statusCode).toBe(404);
+    const quiet = testServer({ previewReads: reads([record({ published: {} }), record({ number: 11, state: 'running', finishedAt: undefined, published: {}, lines: [], tasks: [] })]) });
+    expect((await quiet.inject('/ui/previews/7')).body).toContain('Only here and at /previews');
+    const running = (await quiet.inject('/ui/previews/11')).body;
+    expect(running).toContain('Not published yet.');
+    expect(running).toMatch(/<span class="badge s-progressing">running<\/span>/);
   });
 
   it('a browser following /previews/<n> (from a forge comment) lands on the page; scripts still get JSON', async () => {

@@ -85,7 +85,7 @@ export function previewPage(deps: PreviewPageDeps, number: number): Html | undef
     html`<code>${t.key}</code>`,
     t.action,
     String(t.wave),
-    t.error ? html`${badge('Degraded', t.error.reason)} ${t.error.message}` : [t.reason, t.message].filter(Boolean).join(': '),
+    t.error ? html`${badge('Degraded', t.error.reason)} ${t.error.message}` : [t.reason, t.message].filter(Boolean).join(': ') || html`<span class="muted">—</span>`,
     String(t.changes.length),
   ]);
   const changed = r.tasks.filter((t) => t.changes.length > 0);
@@ -106,7 +106,7 @@ ${r.prune.length ? html`<h3>Not declared any more</h3>${table(['Resource', 'Dele
 ${changed.length ? html`<section aria-labelledby="chg-h"><h2 id="chg-h">Field changes</h2>${changed.map((t) => html`<h3><code>${t.key}</code> (${t.action})</h3>${fieldDiff(t.changes)}`)}</section>` : ''}
 <section aria-labelledby="text-h"><h2 id="text-h">Plan</h2><p class="muted">What <code>driftless plan --ref ${r.fetchRef}</code> prints.</p>
 ${r.lines.length ? html`<pre data-preview="plan">${text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}\n… (${text.length - MAX_TEXT} more characters in the JSON)` : text}</pre>` : html`<p class="muted">No plan text.</p>`}</section>
-<section aria-labelledby="pub-h"><h2 id="pub-h">Published</h2>${table(['Where', 'Result'], published, { empty: 'Not published yet.' })}</section>
+<section aria-labelledby="pub-h"><h2 id="pub-h">Published</h2>${table(['Where', 'Result'], published, { empty: r.finishedAt ? 'Only here and at /previews (no status branch push or forge configured).' : 'Not published yet.' })}</section>
 <p><a href="/ui/previews">All previews</a></p>`,
   );
 }
