@@ -145,7 +145,7 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       deployments: createDeploymentReadModel(rt.store),
       feed,
       ...(httpToken !== undefined ? { httpToken } : {}),
-      ...(previews ? { previews: previews.intake, previewReads: previews.service } : {}),
+      ...(previews ? { previews: previews.intake, previewReads: previews.service } : { previewsOff: config.source.type === 'git' ? 'disabled' : 'directory' }),
       ...(httpBasic ? { httpBasic } : {}),
       ...(tls ? { tls } : {}),
       ...(config.http.repoWebUrl ? { repoWebUrl: config.http.repoWebUrl } : {}),

@@ -13,6 +13,7 @@ import type { DeploymentReadModel } from '../model/deployment-view.js';
 import { createDashboardFeed, type DashboardFeed } from './dashboard/feed.js';
 import { registerDashboard } from './dashboard/routes.js';
 import { harden, serverLimits, type HttpTimeouts } from './hardening.js';
+import type { PreviewsOff } from './dashboard/previews.js';
 
 export type { Metrics } from '../metrics/index.js';
 export { createMetrics } from '../metrics/index.js';
@@ -36,6 +37,8 @@ export type ServerDeps = WebhookDeps &
     repoWebUrl?: string;
     previewReads?: PreviewReadModel;
     timeouts?: Partial<HttpTimeouts>;
+    /** Without previewReads: why there are none (the dashboard says so). */
+    previewsOff?: PreviewsOff;
   };
 
 /**
@@ -68,6 +71,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     feed: deps.feed ?? createDashboardFeed(),
     ...(deps.deployments ? { deployments: deps.deployments } : {}),
     ...(deps.repoWebUrl ? { repoWebUrl: deps.repoWebUrl } : {}),
+    ...(deps.previewReads ? { previews: deps.previewReads } : {}),
+    ...(deps.previewsOff ? { previewsOff: deps.previewsOff } : {}),
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not found' }));
   return app;

@@ -4,7 +4,9 @@
  * followed live through the event stream until it finishes, without a reload; the resource it changed shows the
  * plan's field diff; desktop and 390 px screenshots have no horizontal scroll and nothing under the header; the
  * status colours pass WCAG AA contrast in light and dark; axe-core finds no serious or critical violation; the
- * CSP holds (no violation reported); the SSH key (a resolved secret) never reaches a page or the event stream.
+ * CSP holds (no violation reported); the SSH key (a resolved secret) never reaches a page or the event stream. A
+ * pull request (a commit on `refs/pull/5/head` and a signed GitHub `pull_request` delivery) is previewed and shown on
+ * `/ui/previews/5` with the plan text `GET /previews/5` holds, the key line in its title masked, nothing applied.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -19,11 +21,15 @@ import { startGitServer, type GitServer } from '../harness/git-server.js';
 import { startTestHosts, type TestHosts } from '../harness/hosts.js';
 import { LOOPBACK_HOSTS, writeOperatorSettings } from '../harness/secrets.js';
 import { tempDir } from '../harness/tmp.js';
+import { commitAll, git } from '../harness/git-cli.js';
+import type { PreviewRecord } from '../../src/preview/index.js';
+import { sendPrHook } from '../preview/pr-payloads.js';
 import { createConfigRepo, getJson, hostYaml, sendGithubHook, settingsYaml, waitFor, type ConfigRepo, type StatusBody, type StepSpec } from './fixture.js';
 
 const HOOK = `wh-${randomBytes(12).toString('hex')}`;
 const HOOK_ENV = `DL_DASH_WH_${randomBytes(4).toString('hex')}`;
 const KEY = 'dash-key';
+const PR = 5;
 /** Where the screenshots go; set DRIFTLESS_SCREENSHOTS to keep them (docs/dashboard.png is one of them). */
 const SHOTS = process.env.DRIFTLESS_SCREENSHOTS ?? tempDir('dashboard-shots');
 
@@ -164,8 +170,42 @@ describe('dashboard in Chromium', () => {
     await res.close();
   });
 
+  it('a signed pull request delivery is previewed and shown on /ui/previews/<n>; its secret masked, nothing applied', async () => {
+    // The pull request's head: main plus a step that would leave a marker on web-1; its title carries a key line.
+    await git(repo.dir, 'checkout', '--quiet', '--detach', 'main');
+    await repo.write('hosts/web-1.yaml', hostYaml('web-1', hosts.hosts[0]!, KEY, [...steps, { name: 'pr', run: 'echo pr > /root/pr' }]));
+    const sha = await commitAll(repo.dir, 'pull request: one more step');
+    await git(repo.dir, 'push', '--quiet', '--force', repo.url, `HEAD:refs/pull/${PR}/head`);
+    await git(repo.dir, 'checkout', '--quiet', 'main');
+    expect((await sendPrHook(daemon.url, 'github', HOOK, { number: PR, sha, title: `add <em>pr</em> step ${canaries[0]}` })).status).toBe(202);
+    await daemon.previews!.service.idle();
+    const data = await getJson<PreviewRecord>(`${daemon.url}/previews/${PR}`);
+    expect(data.state).toBe('success');
+
+    // Without JavaScript: the list links to the preview, which shows the plan exactly as the JSON holds it.
+    const ctx = await browser.newContext({ javaScriptEnabled: false });
+    const list = await ctx.newPage();
+    await list.goto(`${daemon.url}/ui/previews`);
+    expect(await list.textContent(`tr:has(a[href="/ui/previews/${PR}"]) .badge`)).toBe('success');
+    expect(await list.textContent('main')).toContain('add <em>pr</em> step ***');
+    await list.click(`a[href="/ui/previews/${PR}"]`);
+    await list.waitForURL(new RegExp(`/ui/previews/${PR}$`));
+    expect(await list.textContent('[data-preview=plan]')).toBe(data.lines.join('\n'));
+    expect(await list.textContent('section[aria-labelledby=chg-h]')).toContain('spec.init[pr]');
+    expect(await list.textContent('[data-preview=plan]')).toContain('~ spec.init[pr]');
+    expect(await list.textContent('h1')).toContain(`Preview of #${PR}: add <em>pr</em> step ***`);
+    expect(await list.locator(`code[title="${sha}"]`).count()).toBeGreaterThan(0);
+    expectNoCanary(await list.content(), 'the preview page');
+    await ctx.close();
+    // A browser following the link a forge comment carries (/previews/<n>) lands on the page.
+    const nav = await open(`/previews/${PR}`);
+    expect(new URL(nav.url()).pathname).toBe(`/ui/previews/${PR}`);
+    await nav.close();
+    expect((await hosts.hosts[0]!.exec('test -e /root/pr && echo applied || echo absent')).stdout.trim()).toBe('absent');
+  });
+
   it('desktop and 390 px: no horizontal scroll, nothing under the header, AA contrast of status colours, no serious axe violation', async () => {
-    for (const path of ['/ui/', '/ui/resources/Host/web-1', '/ui/deployment-engine', `/ui/runs/${(await status()).lastRun!.id}`]) {
+    for (const path of ['/ui/', '/ui/resources/Host/web-1', '/ui/deployment-engine', `/ui/runs/${(await status()).lastRun!.id}`, '/ui/previews', `/ui/previews/${PR}`]) {
       for (const width of [1280, 390]) {
         for (const scheme of ['light', 'dark'] as const) {
           const page = await open(path, width, scheme);
@@ -179,7 +219,7 @@ describe('dashboard in Chromium', () => {
             expect(serious, `${path} at ${width} px (${scheme})`).toEqual([]);
           }
           expectNoCanary(await page.content(), path);
-          const name = path === '/ui/' ? 'dashboard' : `dashboard-${path.split('/')[2]}`;
+          const name = path === '/ui/' ? 'dashboard' : path.startsWith('/ui/previews/') ? 'dashboard-preview' : `dashboard-${path.split('/')[2]}`;
           if (scheme === 'light') await page.screenshot({ path: join(SHOTS, `${name}${width === 390 ? '-390' : ''}.png`), fullPage: width === 390 });
           await page.close();
         }

@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto';
 
 export const DASHBOARD_CSS = `
 :root{color-scheme:light dark;--bg:#ffffff;--fg:#111827;--muted:#4b5563;--line:#d1d5db;--card:#f3f4f6;--link:#1d4ed8;
---ok-bg:#dcfce7;--ok-fg:#14532d;--prog-bg:#dbeafe;--prog-fg:#1e3a8a;--deg-bg:#fef3c7;--deg-fg:#78350f;--stall-bg:#fee2e2;--stall-fg:#7f1d1d;
+--ok-bg:#dcfce7;--ok-fg:#14532d;--prog-bg:#dbeafe;--prog-fg:#1e3a8a;--deg-bg:#fef3c7;--deg-fg:#78350f;--stall-bg:#fee2e2;--stall-fg:#7f1d1d;--none-bg:#e5e7eb;--none-fg:#1f2937;
 --bar-ok:#15803d;--bar-fail:#b91c1c;--bar-stall:#b45309;--bar-none:#6b7280;--add:#14532d;--del:#7f1d1d}
 @media (prefers-color-scheme:dark){:root{--bg:#0b1220;--fg:#e5e7eb;--muted:#9ca3af;--line:#374151;--card:#111a2e;--link:#93c5fd;
---ok-bg:#14532d;--ok-fg:#dcfce7;--prog-bg:#1e3a8a;--prog-fg:#dbeafe;--deg-bg:#78350f;--deg-fg:#fef3c7;--stall-bg:#7f1d1d;--stall-fg:#fee2e2;
+--ok-bg:#14532d;--ok-fg:#dcfce7;--prog-bg:#1e3a8a;--prog-fg:#dbeafe;--deg-bg:#78350f;--deg-fg:#fef3c7;--stall-bg:#7f1d1d;--stall-fg:#fee2e2;--none-bg:#374151;--none-fg:#f3f4f6;
 --bar-ok:#4ade80;--bar-fail:#f87171;--bar-stall:#fbbf24;--bar-none:#9ca3af;--add:#86efac;--del:#fca5a5}}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif}
@@ -36,7 +36,7 @@ code,pre{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:.88em}
 pre{background:var(--card);border:1px solid var(--line);padding:.6rem;overflow-x:auto;max-width:100%;white-space:pre-wrap;overflow-wrap:anywhere}
 .badge{display:inline-block;padding:.05rem .45rem;border-radius:.3rem;font-size:.85rem;font-weight:600;white-space:nowrap}
 .s-ready{background:var(--ok-bg);color:var(--ok-fg)}.s-progressing{background:var(--prog-bg);color:var(--prog-fg)}
-.s-degraded{background:var(--deg-bg);color:var(--deg-fg)}.s-stalled{background:var(--stall-bg);color:var(--stall-fg)}
+.s-degraded{background:var(--deg-bg);color:var(--deg-fg)}.s-stalled{background:var(--stall-bg);color:var(--stall-fg)}.s-neutral{background:var(--none-bg);color:var(--none-fg)}
 .live{align-self:start;background:var(--card);border:1px solid var(--line);border-radius:.4rem;padding:.7rem .9rem}
 .live progress{width:100%;height:.9rem}
 .live ol{margin:.4rem 0 0;padding-left:1.2rem;max-height:10rem;overflow-y:auto;font-size:.88rem}

@@ -26,8 +26,9 @@ export function isReconciling(s: { conditions: { type: string; status: string }[
   return s?.conditions.some((c) => c.type === 'Reconciling' && c.status === 'True') ?? false;
 }
 
-export function badge(b: Bucket | string, label?: string): Html {
-  const cls = (BUCKETS as readonly string[]).includes(b) ? `s-${b.toLowerCase()}` : 's-degraded';
+/** A badge in a bucket's colours; `Neutral` is for what is neither good nor bad (a superseded or closed preview). */
+export function badge(b: Bucket | 'Neutral' | string, label?: string): Html {
+  const cls = (BUCKETS as readonly string[]).includes(b) || b === 'Neutral' ? `s-${b.toLowerCase()}` : 's-degraded';
   return html`<span class="badge ${cls}">${label ?? b}</span>`;
 }
 
@@ -38,7 +39,7 @@ export function resourceHref(kind: string, name: string): string {
 export interface PageOptions {
   title: string;
   /** Navigation entry to mark as current. */
-  current?: 'overview' | 'engine';
+  current?: 'overview' | 'engine' | 'previews';
   /** Adds the live-progress script (pages with a `#live` box). */
   script?: boolean;
 }
@@ -51,7 +52,7 @@ export function page(opts: PageOptions, body: HtmlValue): Html {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${opts.title} · driftless</title><link rel="stylesheet" href="/ui/assets/dashboard.css">
 ${opts.script ? html`<script src="/ui/assets/dashboard.js" defer></script>` : ''}</head>
-<body><header><a class="brand" href="/ui/">driftless</a><nav aria-label="Main">${nav('overview', '/ui/', 'Overview')}${nav('engine', '/ui/deployment-engine', 'Deployment Engine')}<a href="/status">/status JSON</a></nav></header>
+<body><header><a class="brand" href="/ui/">driftless</a><nav aria-label="Main">${nav('overview', '/ui/', 'Overview')}${nav('engine', '/ui/deployment-engine', 'Deployment Engine')}${nav('previews', '/ui/previews', 'Previews')}<a href="/status">/status JSON</a></nav></header>
 <main id="main">${body}</main></body></html>`;
 }
 

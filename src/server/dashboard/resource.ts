@@ -53,11 +53,19 @@ function diffSection(task: Task | undefined, plan: Plan | undefined): Html {
   if (!task || !plan) return html`<p class="muted">Not in the daemon's newest plan.</p>`;
   const head = html`<p>Newest plan at ${commit(plan.revision)} (${when(plan.createdAt)}): <strong>${task.action}</strong>${task.reason ? html` — ${task.reason}` : ''}${task.message ? html`: ${task.message}` : ''}</p>`;
   if (task.changes.length === 0) return html`${head}<p class="muted">No field differs.</p>`;
-  const rows = task.changes.map((c: FieldChange) => {
+  return html`${head}${fieldDiff(task.changes)}`;
+}
+
+/**
+ * A plan's field changes as a before/after table: values under credential-like keys (and changes the kind marked
+ * sensitive) show `***`, objects are redacted deep. Shared by resource pages and plan previews.
+ */
+export function fieldDiff(changes: FieldChange[]): Html {
+  const rows = changes.map((c) => {
     const mask = c.sensitive === true || isSensitiveKey(c.path.split(/[.[\]]/).filter(Boolean).pop() ?? '');
     return [html`<code>${c.path}</code>`, html`<code class="before">${shown(redactDeep(c.before), mask)}</code>`, html`<code class="after">${shown(redactDeep(c.after), mask)}</code>`];
   });
-  return html`${head}<div class="diff">${table(['Field', 'Before (observed)', 'After (declared)'], rows)}</div>`;
+  return html`<div class="diff">${table(['Field', 'Before (observed)', 'After (declared)'], rows)}</div>`;
 }
 
 export async function resourcePage(deps: ResourcePageDeps, kind: string, name: string): Promise<Html | undefined> {

@@ -1,5 +1,6 @@
 /**
- * The dashboard's routes: server-rendered pages under `/ui/`, two static assets and one server-sent event stream
+ * The dashboard's routes: server-rendered pages under `/ui/` (overview, runs, resources, Deployment Engine, plan
+ * previews), two static assets and one server-sent event stream
  * (`/ui/events`: run progress pushed as it happens, never polled). Read-only like the rest of the surface, behind
  * the same auth hook, and every answer carries the security headers (a CSP that allows only this origin's script
  * and stylesheet, no framing, no sniffing, no referrer).
@@ -14,9 +15,10 @@ import type { DashboardFeed, LiveMessage } from './feed.js';
 import { html, type Html } from './html.js';
 import { page } from './layout.js';
 import { overviewPage, runPage, runsPage } from './overview.js';
+import { previewPage, previewsPage, type PreviewPageDeps } from './previews.js';
 import { resourcePage } from './resource.js';
 
-export interface DashboardDeps {
+export interface DashboardDeps extends PreviewPageDeps {
   read: () => JournalData;
   live: () => LiveState;
   feed: DashboardFeed;
@@ -68,6 +70,12 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): vo
   app.get<{ Params: { kind: string; name: string } }>('/ui/resources/:kind/:name', async (req, reply) => {
     const p = await resourcePage(deps, req.params.kind, req.params.name);
     return p ? sendPage(reply, p) : notFound(reply, `No resource ${req.params.kind}/${req.params.name}.`);
+  });
+  app.get('/ui/previews', async (_req, reply) => sendPage(reply, previewsPage(deps)));
+  app.get<{ Params: { number: string } }>('/ui/previews/:number', async (req, reply) => {
+    const n = /^[1-9][0-9]{0,9}$/.test(req.params.number) ? Number(req.params.number) : undefined;
+    const p = n === undefined ? undefined : previewPage(deps, n);
+    return p ? sendPage(reply, p) : notFound(reply, `No preview of pull request ${req.params.number}.`);
   });
   app.get('/ui/deployment-engine', async (_req, reply) => sendPage(reply, await enginePage(deps.deployments)));
   app.get<{ Params: { file: string } }>('/ui/assets/:file', async (req, reply) => {
