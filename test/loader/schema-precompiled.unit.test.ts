@@ -62,7 +62,7 @@ describe('precompiled schema validators', () => {
     expect(fn({ address: 'h', privateKey: 'hunter2' })).toBe(false);
     expect(JSON.stringify(fn.errors)).not.toContain('hunter2');
     const seen: string[] = [];
-    withSecretSink((p, n) => seen.push(`${p}=${n}`), () => fn({ address: 'h', privateKey: { secret: 'deploy' } }));
+    withSecretSink((p, ref) => seen.push(`${p}=${'secret' in ref ? ref.secret : '?'}`), () => fn({ address: 'h', privateKey: { secret: 'deploy' } }));
     expect(seen).toEqual(['/privateKey=deploy']);
   });
 

@@ -47,8 +47,11 @@ const notFound = (reply: FastifyReply, what: string) =>
 
 export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): void {
   const streams = new Set<FastifyReply>();
-  app.addHook('onSend', async (_req, reply, payload) => {
-    for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) void reply.header(k, v);
+  // The server's own hook (hardening.ts) gives every answer a deny-all CSP first; the dashboard's pages and assets
+  // need theirs (own script, styles, images), so under /ui it replaces that one.
+  app.addHook('onSend', async (req, reply, payload) => {
+    const page = req.url === '/' || req.url.startsWith('/ui');
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (page || !reply.hasHeader(k)) void reply.header(k, v);
     return payload;
   });
   // Open event streams would hold the server's close; end them first.
