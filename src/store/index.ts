@@ -3,3 +3,5 @@ export type { PutOptions, StateStore, TailOptions, UpdateResult } from './types.
 export { DEFAULT_TAIL_BYTES } from './types.js';
 export { createFileStore } from './file-store.js';
 export { appendJsonLines, getJson, putJson, tailJsonLines, updateJson } from './json.js';
+export { createEtcdStore, type EtcdStoreOptions, type WriteGuard } from './etcd/etcd-store.js';
+export { connectEtcd, isEtcdUrl, parseEtcdUrl, type EtcdSettings, type EtcdTarget } from './etcd/connect.js';
