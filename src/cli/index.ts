@@ -73,6 +73,11 @@ export function buildProgram(): Command {
     .option('--http-token-env <name>', 'environment variable holding the bearer token for status routes')
     .option('--http-token-file <path>', 'file holding the bearer token for status routes')
     .option('--insecure-http', 'allow a non-loopback --listen without a token (something in front authenticates)')
+    .option('--state <url>', 'shared state for HA replicas: etcd://host:2379,host:2379[/prefix] (default: the state dir alone)')
+    .option('--lease-ttl <duration>', 'HA leader lease TTL (default 10s)')
+    .option('--state-key-env <name>', 'environment variable holding the key that seals secrets in etcd')
+    .option('--state-key-file <path>', 'file holding the key that seals secrets in etcd')
+    .option('--replica-name <name>', 'this replica in /status and the leader key (default hostname-pid-random)')
     .option('--log-level <level>', 'log level (default info)')
     .action((opts) => run(() => serveCommand(opts)));
   program

@@ -16,6 +16,7 @@ import { buildCatalogue, settingsFilePath, type RawSecrets, type SecretCatalogue
 import { parseDuration } from './duration.js';
 import { listenProblem, type HttpConfig } from './http.js';
 import { ENV_KEYS, envProblems, fromEnv, type Layer } from './env.js';
+import type { EtcdSettings } from '../store/etcd/connect.js';
 
 export const CONFIG_SCHEMA_ID = 'https://driftless.dev/schemas/config.schema.json';
 
@@ -51,6 +52,9 @@ export interface DaemonConfig {
   http: HttpConfig;
   /** The secrets a config repo may name, and where each may be sent (`secrets:` of the settings file). */
   secrets: SecretCatalogue;
+  /** `etcd://...` for replicas sharing state and electing a leader; absent for the state dir alone. */
+  state?: string;
+  etcd: EtcdSettings & { name?: string };
 }
 
 /** Every problem of a config, one per line, each naming the setting and where its value came from. */
@@ -108,7 +112,7 @@ export function loadDaemonConfig(inputs: ConfigInputs): DaemonConfig {
   for (const [name, layer] of layers) {
     for (const [k, v] of Object.entries(layer)) {
       const prev = data[k];
-      if ((k === 'webhooks' || k === 'http') && typeof v === 'object' && v && typeof prev === 'object' && prev) {
+      if ((k === 'webhooks' || k === 'http' || k === 'etcd') && typeof v === 'object' && v && typeof prev === 'object' && prev) {
         data[k] = { ...(prev as Layer), ...(v as Layer) };
       } else data[k] = v;
       origin.set(k, name === 'env' ? `env ${ENV_KEYS[k] ?? 'DRIFTLESS_*'}` : name === 'flag' ? `flag --${kebab(k)}` : name);
@@ -162,6 +166,8 @@ interface RawConfig {
     replayWindow: string;
   };
   http: HttpConfig;
+  state?: string;
+  etcd: Omit<EtcdSettings, 'leaseTtlSeconds'> & { leaseTtl: string; name?: string };
 }
 
 /**
@@ -195,6 +201,9 @@ function normalise(data: Layer, cwd: string, problems: string[], origin: Readonl
   const exposed = listenProblem(raw.listen.slice(0, sep).replace(/^\[|\]$/g, ''), raw.http);
   if (exposed) problems.push(`${exposed} (listen from ${origin.get('listen') ?? 'the default'})`);
   if (parseDuration(raw.interval) < 100) problems.push('interval: must be at least 100ms');
+  const { leaseTtl, ...etcd } = raw.etcd;
+  const leaseTtlSeconds = parseDuration(leaseTtl) / 1000;
+  if (!Number.isInteger(leaseTtlSeconds) || leaseTtlSeconds < 1) problems.push(`etcd.leaseTtl: must be whole seconds, at least 1s (got ${leaseTtl})`);
   if (problems.length > 0 || !source) throw new ConfigError(problems);
   const secrets: Partial<Record<WebhookSource, SecretRef>> = {};
   for (const s of WEBHOOK_SOURCES) {
@@ -225,5 +234,7 @@ function normalise(data: Layer, cwd: string, problems: string[], origin: Readonl
       replayWindowMs: parseDuration(raw.webhooks.replayWindow),
     },
     http: raw.http,
+    ...(raw.state !== undefined ? { state: raw.state } : {}),
+    etcd: { ...etcd, leaseTtlSeconds },
   };
 }

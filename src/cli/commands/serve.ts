@@ -33,6 +33,11 @@ export interface ServeOptions {
   httpTokenEnv?: string;
   httpTokenFile?: string;
   insecureHttp?: boolean;
+  state?: string;
+  leaseTtl?: string;
+  stateKeyEnv?: string;
+  stateKeyFile?: string;
+  replicaName?: string;
 }
 
 function flagsOf(opts: ServeOptions): Record<string, unknown> {
@@ -45,6 +50,12 @@ function flagsOf(opts: ServeOptions): Record<string, unknown> {
   const secret = webhookSecret(opts.webhookSecretEnv, opts.webhookSecretFile);
   const httpToken = webhookSecret(opts.httpTokenEnv, opts.httpTokenFile ? resolve(opts.httpTokenFile) : undefined);
   const http = { ...(httpToken ? { token: httpToken } : {}), ...(opts.insecureHttp ? { insecure: true } : {}) };
+  const stateKey = webhookSecret(opts.stateKeyEnv, opts.stateKeyFile ? resolve(opts.stateKeyFile) : undefined);
+  const etcd = {
+    ...(stateKey ? { encryptionKey: stateKey } : {}),
+    ...(opts.leaseTtl ? { leaseTtl: opts.leaseTtl } : {}),
+    ...(opts.replicaName ? { name: opts.replicaName } : {}),
+  };
   return {
     repo: opts.repo,
     branch: opts.branch,
@@ -61,6 +72,8 @@ function flagsOf(opts: ServeOptions): Record<string, unknown> {
     ...(Object.keys(auth).length > 0 ? { auth } : {}),
     ...(secret ? { webhooks: allReceivers(secret) } : {}),
     ...(Object.keys(http).length > 0 ? { http } : {}),
+    state: opts.state,
+    ...(Object.keys(etcd).length > 0 ? { etcd } : {}),
   };
 }
 
