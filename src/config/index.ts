@@ -17,6 +17,7 @@ import { parseDuration } from './duration.js';
 import { listenProblem, type HttpConfig } from './http.js';
 import { ENV_KEYS, envProblems, fromEnv, type Layer } from './env.js';
 import type { EtcdSettings } from '../store/etcd/connect.js';
+import { parseEtcdUrl } from '../store/etcd/url.js';
 
 export const CONFIG_SCHEMA_ID = 'https://driftless.dev/schemas/config.schema.json';
 
@@ -201,6 +202,13 @@ function normalise(data: Layer, cwd: string, problems: string[], origin: Readonl
   const exposed = listenProblem(raw.listen.slice(0, sep).replace(/^\[|\]$/g, ''), raw.http);
   if (exposed) problems.push(`${exposed} (listen from ${origin.get('listen') ?? 'the default'})`);
   if (parseDuration(raw.interval) < 100) problems.push('interval: must be at least 100ms');
+  if (raw.state !== undefined) {
+    try {
+      parseEtcdUrl(raw.state);
+    } catch (err) {
+      problems.push(`${err instanceof Error ? err.message : String(err)} (from ${origin.get('state') ?? 'state'})`);
+    }
+  }
   const { leaseTtl, ...etcd } = raw.etcd;
   const leaseTtlSeconds = parseDuration(leaseTtl) / 1000;
   if (!Number.isInteger(leaseTtlSeconds) || leaseTtlSeconds < 1) problems.push(`etcd.leaseTtl: must be whole seconds, at least 1s (got ${leaseTtl})`);

@@ -10,7 +10,7 @@ import { migrateState } from '../../ha/migrate.js';
 import { dirEndpoint, etcdEndpoint, readText, type StateEndpoint } from '../../ha/state-endpoint.js';
 import { createOperatorSecretResolver } from '../../secrets/operator.js';
 import type { EtcdSettings } from '../../store/etcd/connect.js';
-import { isEtcdUrl } from '../../store/etcd/connect.js';
+import { isEtcdUrl } from '../../store/etcd/url.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
 import { printJson, printMessage } from '../output.js';
 
