@@ -5,7 +5,7 @@
  *    shows a run that applied it (the next applied change). p50/p99 over N rounds vs the target TTL + 5 s.
  * 2. store writes: the first run of one daemon over 1,000 Cluster files, embedded state dir vs etcd (the journal's
  *    writes and the leader's fenced transactions), vs the target <= 1.5x the embedded run.
- * Usage: npx tsx bench/failover.ts [--rounds=20] [--ttl=2] [--resources=1000]      (not a test: numbers vary)
+ * Usage: npx tsx bench/failover.ts [--rounds=20] [--ttl=2] [--resources=1000] [--apply-runs=5]      (not a test: numbers vary)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.st
 const rounds = arg('rounds', 20);
 const ttl = arg('ttl', 2);
 const resources = arg('resources', 1000);
+const applyRuns = arg('apply-runs', 5);
 const bin = join(import.meta.dirname, '..', 'bin', 'driftless.js');
 const work = mkdtempSync(join(tmpdir(), 'driftless-bench-failover-'));
 
@@ -85,41 +86,60 @@ try {
   // 2. store write cost of a 1,000-resource apply
   const big = join(work, 'repo-big');
   buildRepo(big, resources);
-  const embedded = await firstRun(big, ['--no-watch']);
-  const shared = await firstRun(big, ['--no-watch', '--state', cluster.url('bench-apply'), '--state-key-env', 'BENCH_STATE_KEY']);
+  // alternating, each on a fresh state (a fresh etcd prefix), medians: the box is shared and single runs vary 2x
+  const emb: number[] = [];
+  const etc: number[] = [];
+  for (let i = 0; i < applyRuns; i++) {
+    emb.push(await firstRun(big, ['--no-watch']));
+    etc.push(await firstRun(big, ['--no-watch', '--state', cluster.url(`bench-apply-${i}`), '--state-key-env', 'BENCH_STATE_KEY']));
+  }
+  const embedded = pct(emb, 50);
+  const shared = pct(etc, 50);
   const ratio = shared / embedded;
-  console.log(`apply of ${resources} resources (first run): embedded ${(embedded / 1000).toFixed(2)} s, etcd ${(shared / 1000).toFixed(2)} s = ${ratio.toFixed(2)}x (target <= 1.5x: ${ratio <= 1.5 ? 'met' : 'MISSED'})`);
+  console.log(
+    `apply of ${resources} resources (first run, median of ${applyRuns}): embedded ${(embedded / 1000).toFixed(2)} s, etcd ${(shared / 1000).toFixed(2)} s = ${ratio.toFixed(2)}x (target <= 1.5x: ${ratio <= 1.5 ? 'met' : 'MISSED'}); runs (s) embedded ${emb.map((t) => (t / 1000).toFixed(2)).join(' ')}, etcd ${etc.map((t) => (t / 1000).toFixed(2)).join(' ')}`,
+  );
 
   // 1. failover
-  const repo = join(work, 'repo-failover');
-  buildRepo(repo, 20);
-  const replicas: Proc[] = [];
-  const start = async (i: number) => {
-    replicas[i] = serve(repo, join(work, `replica-${i}`), await freePort(), ['--state', cluster.url('bench-failover'), '--lease-ttl', `${ttl}s`, '--replica-name', `r${i}`]);
-  };
-  for (let i = 0; i < 3; i++) await start(i);
-  let next = 20;
-  const times: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    const leader = await until('a leader', async () => {
-      const views = await Promise.all(replicas.map((r) => status(r).catch(() => undefined)));
-      const idle = views.every((v) => v && !v.running && v.counts.resources === next);
-      const i = views.findIndex((v) => v?.ha?.role === 'leader');
-      return idle && i >= 0 ? i : undefined;
-    });
-    const t0 = performance.now();
-    replicas[leader]!.child.kill('SIGKILL');
-    writeFileSync(join(repo, 'clusters', `c-${String(next).padStart(5, '0')}.yaml`), clusterYaml(next));
-    next += 1;
-    const rest = replicas.filter((_, i) => i !== leader);
-    await until('the change applied by a survivor', async () => ((await Promise.all(rest.map(status))).some((s) => s.counts.resources === next) ? true : undefined));
-    times.push(performance.now() - t0);
-    await start(leader);
+  if (rounds > 0) {
+    const repo = join(work, 'repo-failover');
+    buildRepo(repo, 20);
+    const replicas: Proc[] = [];
+    const start = async (i: number) => {
+      replicas[i] = serve(repo, join(work, `replica-${i}`), await freePort(), ['--state', cluster.url('bench-failover'), '--lease-ttl', `${ttl}s`, '--replica-name', `r${i}`]);
+    };
+    for (let i = 0; i < 3; i++) await start(i);
+    let next = 20;
+    const times: number[] = [];
+    const electedTimes: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const leader = await until('a leader', async () => {
+        const views = await Promise.all(replicas.map((r) => status(r).catch(() => undefined)));
+        const idle = views.every((v) => v && !v.running && v.counts.resources === next);
+        const i = views.findIndex((v) => v?.ha?.role === 'leader');
+        return idle && i >= 0 ? i : undefined;
+      });
+      const t0 = performance.now();
+      replicas[leader]!.child.kill('SIGKILL');
+      writeFileSync(join(repo, 'clusters', `c-${String(next).padStart(5, '0')}.yaml`), clusterYaml(next));
+      next += 1;
+      const rest = replicas.filter((_, i) => i !== leader);
+      let elected: number | undefined;
+      await until('the change applied by a survivor', async () => {
+        const views = await Promise.all(rest.map(status));
+        if (elected === undefined && views.some((v) => v.ha?.role === 'leader')) elected = performance.now() - t0;
+        return views.some((s) => s.counts.resources === next) ? true : undefined;
+      });
+      times.push(performance.now() - t0);
+      electedTimes.push(elected ?? times[times.length - 1]!);
+      await start(leader);
+    }
+    console.log(
+      `failover (${rounds} rounds, TTL ${ttl} s): leader kill -9 -> next change applied p50 ${(pct(times, 50) / 1000).toFixed(2)} s, p99 ${(pct(times, 99) / 1000).toFixed(2)} s, max ${(Math.max(...times) / 1000).toFixed(2)} s (target <= TTL + 5 s = ${ttl + 5} s: ${pct(times, 99) / 1000 <= ttl + 5 ? 'met' : 'MISSED'})`,
+    );
+    console.log(`  new leader seen after: p50 ${(pct(electedTimes, 50) / 1000).toFixed(2)} s, p99 ${(pct(electedTimes, 99) / 1000).toFixed(2)} s; all rounds (s): ${times.map((t) => (t / 1000).toFixed(1)).join(' ')}`);
+    for (const r of replicas) r.child.kill('SIGKILL');
   }
-  console.log(
-    `failover (${rounds} rounds, TTL ${ttl} s): leader kill -9 -> next change applied p50 ${(pct(times, 50) / 1000).toFixed(2)} s, p99 ${(pct(times, 99) / 1000).toFixed(2)} s, max ${(Math.max(...times) / 1000).toFixed(2)} s (target <= TTL + 5 s = ${ttl + 5} s: ${pct(times, 99) / 1000 <= ttl + 5 ? 'met' : 'MISSED'})`,
-  );
-  for (const r of replicas) r.child.kill('SIGKILL');
 } finally {
   await cluster.stop();
   rmSync(work, { recursive: true, force: true });

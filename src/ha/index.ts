@@ -90,7 +90,13 @@ export async function openHa(opts: HaOptions): Promise<Ha> {
   watchers.push(
     await watchKey(client, `${target.prefix}wake`, (value) => {
       if (!leadership.isLeader()) return;
-      const reason = String((JSON.parse(value.toString()) as { reason?: unknown }).reason ?? 'wake');
+      let reason = 'wake';
+      try {
+        const r = (JSON.parse(value.toString()) as { reason?: unknown }).reason;
+        if (typeof r === 'string' && /^[a-z:-]{1,40}$/.test(r)) reason = r;
+      } catch {
+        // a wake-up is a wake-up whatever it says
+      }
       for (const fn of wakeFns) fn(reason);
     }),
   );

@@ -149,7 +149,10 @@ export async function startLeadership(opts: LeadershipOptions): Promise<Leadersh
     });
   }
 
+  let watching = false;
   async function watch(): Promise<void> {
+    if (watching || watcher) return;
+    watching = true;
     try {
       watcher = await client.watch().key(key).create();
       watcher.on('delete', () => {
@@ -164,6 +167,8 @@ export async function startLeadership(opts: LeadershipOptions): Promise<Leadersh
       watcher.on('error', () => undefined);
     } catch (err) {
       etcdProblem = `etcd unreachable: ${err instanceof Error ? err.message : String(err)}`;
+    } finally {
+      watching = false;
     }
   }
 
