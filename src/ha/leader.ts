@@ -69,6 +69,8 @@ export async function startLeadership(opts: LeadershipOptions): Promise<Leadersh
   let lease: Lease | undefined;
   let leading = false;
   let leadingSince = 0;
+  /** Create revision of the leader key this replica wrote when elected (the write guard). */
+  let leaderRevision = '0';
   let heldUntil = 0;
   let leader: string | undefined;
   let etcdProblem: string | undefined;
@@ -123,16 +125,22 @@ export async function startLeadership(opts: LeadershipOptions): Promise<Leadersh
         .else(client.get(key))
         .commit();
       etcdProblem = undefined;
-      const holder = res.succeeded ? identity : res.responses[0]?.response_range?.kvs[0]?.value.toString();
+      const kv = res.responses[0]?.response_range?.kvs[0];
+      const holder = res.succeeded ? identity : kv?.value.toString();
       leader = holder;
-      if (holder === identity && !leading && !stopped) {
+      // The key is ours when this transaction created it, or when it carries our lease (a retry after a lost
+      // answer); a key naming us under another lease belongs to another process given the same name.
+      const ours = res.succeeded || (kv !== undefined && String(kv.lease) === String(id));
+      if (res.succeeded) leaderRevision = res.header.revision;
+      else if (ours) leaderRevision = kv!.create_revision;
+      if (ours && !leading && !stopped) {
         opts.metrics?.inc('driftless_leader_elections_total', { result: 'won' });
         opts.metrics?.inc('driftless_leadership_changes_total', { role: 'leader' });
         leading = true;
         leadingSince = Date.now();
         log('elected leader', { identity });
         emit('elected');
-      } else if (holder !== identity) {
+      } else if (!ours) {
         if (!res.succeeded) opts.metrics?.inc('driftless_leader_elections_total', { result: 'lost' });
         depose(`the leader key names ${holder ?? 'nobody'}`);
       }
@@ -162,7 +170,7 @@ export async function startLeadership(opts: LeadershipOptions): Promise<Leadersh
       });
       watcher.on('put', (kv) => {
         leader = kv.value.toString();
-        if (leader !== identity) depose(`the leader key names ${leader}`);
+        if (leading && kv.create_revision !== leaderRevision) depose(`the leader key was written again, by ${leader}`);
       });
       watcher.on('error', () => undefined);
     } catch (err) {
@@ -197,7 +205,8 @@ export async function startLeadership(opts: LeadershipOptions): Promise<Leadersh
         throw new StalledError('NotLeader', `replica ${identity} is not the leader${etcdProblem ? ` (${etcdProblem})` : ''}: action not taken`);
       }
     },
-    guard: () => ({ key, value: identity }),
+    // Before any election (revision 0) the guard matches no existing key: a write then fails, as it should.
+    guard: () => ({ key, createRevision: leaderRevision === '0' ? '-1' : leaderRevision }),
     view() {
       const role: Role = isLeader() ? 'leader' : etcdProblem ? 'unavailable' : 'follower';
       return {

@@ -62,6 +62,15 @@ describe('leader election on an etcd lease', () => {
     expect(() => leader.fence()).toThrow(/not the leader/);
   });
 
+  it('two processes given the same name never both lead', async () => {
+    const key = 'election-same/leader';
+    const a = await replica(key, cluster.endpoints, 'same-name');
+    const b = await replica(key, cluster.endpoints, 'same-name');
+    expect([a.isLeader(), b.isLeader()]).toEqual([true, false]);
+    expect(() => b.fence()).toThrow(/not the leader/);
+    expect(b.guard().createRevision).not.toBe(a.guard().createRevision);
+  });
+
   it('a leader that loses its etcd member fences itself before anyone else leads, and a follower takes over', async () => {
     const key = 'election-b/leader';
     // r-cut talks to member 0 only; the others to members 1 and 2.

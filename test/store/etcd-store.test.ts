@@ -74,14 +74,17 @@ describe('etcd store, shared-backend duties', () => {
     expect((await a.get('counters', 'n'))?.toString()).toBe('20');
   });
 
-  it('a fenced store writes while its guard holds and refuses every write (NotLeader) once it does not', async () => {
+  it('a fenced store writes while its leader key stands and refuses every write (NotLeader) once it was re-created, even with the same name', async () => {
     const root = cluster.client();
     const leaderKey = `fence-${randomBytes(3).toString('hex')}`;
     await root.put(leaderKey).value('replica-a');
-    const s = fresh({ guard: () => ({ key: leaderKey, value: 'replica-a' }) });
+    const created = (await root.get(leaderKey).exec()).kvs[0]!.create_revision;
+    const s = fresh({ guard: () => ({ key: leaderKey, createRevision: created }) });
     await s.put('runs', 'r1', 'one');
     await s.append('runs', 'events.jsonl', '{"e":1}');
-    await root.put(leaderKey).value('replica-b');
+    // a new election by a process of the same name: same value, another create revision
+    await root.delete().key(leaderKey);
+    await root.put(leaderKey).value('replica-a');
     await expect(s.put('runs', 'r1', 'two')).rejects.toThrow(/not the leader/);
     await expect(s.update('runs', 'r1', () => 'three')).rejects.toThrow(/not the leader/);
     await expect(s.append('runs', 'events.jsonl', '{"e":2}')).rejects.toThrow(/not the leader/);

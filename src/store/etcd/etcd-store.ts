@@ -2,7 +2,7 @@
  * The shared backend: a StateStore in etcd, for replicas of the daemon (README "High availability"). Every
  * read-modify-write is a compare-and-set on the key's mod_revision in one etcd transaction, retried with a fresh
  * read (so `update`'s function may run more than once, as the contract allows). A store built with a `guard` also
- * puts the guard's comparison (the leader key still holds this replica's identity) into every write's transaction:
+ * puts the guard's comparison (the leader key is still the one this replica created) into every write's transaction:
  * a deposed leader's write fails with NotLeader instead of overwriting the new leader's state. Values written as
  * secret are sealed (envelope.ts); values above a chunk are split (chunks.ts); logs are one key per record.
  */
@@ -15,10 +15,15 @@ import { isSealed, open, seal, type SealKey } from './envelope.js';
 import { aadOf, kvKey, kvPrefix, logEntries, logEntry, logSeq, logSeqPrefix } from './layout.js';
 import { tailOf } from './tail.js';
 
-/** A comparison every fenced write must pass: `key` (absolute, outside the prefix) holds exactly `value`. */
+/**
+ * A comparison every fenced write must pass, on `key` (absolute, outside the prefix): its create revision is
+ * `createRevision` (the leader key as this replica created it when elected: unique per election, so even a
+ * restarted replica of the same name cannot pass for the old one), or, without it, its value is `value`.
+ */
 export interface WriteGuard {
   key: string;
-  value: string;
+  value?: string;
+  createRevision?: string;
 }
 
 export interface EtcdStoreOptions {
@@ -42,7 +47,11 @@ export function createEtcdStore(opts: EtcdStoreOptions): StateStore {
   /** A transaction on `kv` with the guard's comparison (on the root client: the leader key is outside the prefix). */
   function txn(compares: [key: string, column: 'Mod' | 'Create', value: number | string][]) {
     const guard = opts.guard?.();
-    let b = guard ? client.if(guard.key, 'Value', '==', guard.value) : undefined;
+    let b = !guard
+      ? undefined
+      : guard.createRevision !== undefined
+        ? client.if(guard.key, 'Create', '==', guard.createRevision)
+        : client.if(guard.key, 'Value', '==', guard.value ?? '');
     for (const [key, column, value] of compares) {
       const full = opts.prefix + key;
       b = b ? b.and(full, column, '==', value) : client.if(full, column, '==', value);
@@ -54,8 +63,9 @@ export function createEtcdStore(opts: EtcdStoreOptions): StateStore {
   async function checkGuard(): Promise<void> {
     const guard = opts.guard?.();
     if (!guard) return;
-    const now = await client.get(guard.key).string();
-    if (now !== guard.value) throw new StalledError('NotLeader', `not the leader any more (leader key holds ${now ?? 'nothing'}): write refused`);
+    const hit = (await client.get(guard.key).exec()).kvs[0];
+    const holds = guard.createRevision !== undefined ? hit?.create_revision === guard.createRevision : hit?.value.toString() === guard.value;
+    if (!holds) throw new StalledError('NotLeader', `not the leader any more (leader key holds ${hit?.value.toString() ?? 'nothing'}): write refused`);
   }
 
   async function encode(ns: string, key: string, value: Uint8Array | string, secret: boolean | undefined): Promise<Buffer> {
