@@ -17,7 +17,7 @@ import { fileKnownHosts, type KnownHostsStorage } from '../drivers/ssh/known-hos
 import { KNOWN_HOSTS_NS, storeKnownHosts } from './known-hosts.js';
 
 /** Directories of a state dir that are each machine's own (caches, build logs, the lab), never migrated. */
-export const LOCAL_ONLY = new Set(['git-cache', 'cache', 'builds', 'lab', 'webhooks']);
+export const LOCAL_ONLY = new Set(['git-cache', 'cache', 'builds', 'lab', 'webhooks', 'status', 'status-cache']);
 const NS_RE = /^[a-z][a-z0-9-]*$/;
 
 export interface StateEndpoint {
