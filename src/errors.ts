@@ -37,6 +37,8 @@ export type Reason =
   | 'Cancelled'
   | 'InternalError'
   | 'StateDirUnsafe'
+  | 'NotLeader'
+  | 'StateStoreUnavailable'
   | 'ReconciliationSucceeded'
   | 'Progressing';
 

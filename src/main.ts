@@ -12,7 +12,7 @@ import { createDockerDriver } from './drivers/docker/index.js';
 import { createMonitFactory } from './drivers/monit/index.js';
 import { createNginxDriver } from './drivers/nginx/index.js';
 import { createDefaultProviders, type LabEngineFactory } from './drivers/provider/defaults.js';
-import { createSshDriver, hostIdOf, type ManagedSshDriver } from './drivers/ssh/index.js';
+import { createSshDriver, hostIdOf, type KnownHostsStorage, type ManagedSshDriver } from './drivers/ssh/index.js';
 import type { Drivers } from './drivers/types.js';
 import { createGitReader } from './source/reader.js';
 import { DEFAULT_ENGINE_DIR, ensureDockerEngine } from './lab/engine.js';
@@ -35,8 +35,20 @@ export function dockerHostFor(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /** Every transport a process offers, over one SSH driver whose host keys are pinned in the state dir. */
-export function createDrivers(opts: { stateDir: string; logger: PinoLogger; env?: NodeJS.ProcessEnv }): Drivers & { ssh: ManagedSshDriver } {
-  const ssh = createSshDriver({ knownHostsPath: join(opts.stateDir, 'known_hosts.json'), logger: opts.logger });
+export function createDrivers(opts: {
+  stateDir: string;
+  logger: PinoLogger;
+  env?: NodeJS.ProcessEnv;
+  /** HA mode: host-key pins in the shared store, and the leader's fence before every SSH action. */
+  knownHosts?: KnownHostsStorage;
+  fence?: () => void;
+}): Drivers & { ssh: ManagedSshDriver } {
+  const ssh = createSshDriver({
+    knownHostsPath: join(opts.stateDir, 'known_hosts.json'),
+    logger: opts.logger,
+    ...(opts.knownHosts ? { knownHostsStorage: opts.knownHosts } : {}),
+    ...(opts.fence ? { fence: opts.fence } : {}),
+  });
   // An ssh:// DOCKER_HOST is pinned in the same store as every other host.
   const docker = createDockerDriver({
     dockerHost: dockerHostFor(opts.env ?? process.env),

@@ -10,6 +10,7 @@ import { labCommand } from './commands/lab.js';
 import { planCommand } from './commands/plan.js';
 import { secretEncryptCommand, secretRotateCommand } from './commands/secret.js';
 import { serveCommand } from './commands/serve.js';
+import { stateMigrateCommand } from './commands/state.js';
 import { statusCommand } from './commands/status.js';
 import { validateCommand } from './commands/validate.js';
 import { exitForError, type ExitCode } from './exit-codes.js';
@@ -80,6 +81,11 @@ export function buildProgram(): Command {
     .option('--tls-cert-file <path>', 'serve HTTPS with this PEM certificate chain (with --tls-key-file)')
     .option('--tls-key-file <path>', 'PEM private key for --tls-cert-file')
     .option('--repo-web-url <url>', "the config repo's web view for the dashboard's file:line links ({commit}, {path}, {line} or a base URL)")
+    .option('--state <url>', 'shared state for HA replicas: etcd://host:2379,host:2379[/prefix] (default: the state dir alone)')
+    .option('--lease-ttl <duration>', 'HA leader lease TTL (default 10s)')
+    .option('--state-key-env <name>', 'environment variable holding the key that seals secrets in etcd')
+    .option('--state-key-file <path>', 'file holding the key that seals secrets in etcd')
+    .option('--replica-name <name>', 'this replica in /status and the leader key (default hostname-pid-random)')
     .option('--log-level <level>', 'log level (default info)')
     .action((opts) => run(() => serveCommand(opts)));
   program
@@ -90,6 +96,18 @@ export function buildProgram(): Command {
     .option('--base-port <port>', 'ssh port of lab-1 (default 2201)')
     .option('--json', 'print the lab description as JSON')
     .action((action, opts) => run(() => labCommand(action, opts)));
+  program
+    .command('state')
+    .description('the daemon\'s state between backends')
+    .command('migrate')
+    .description('copy the state from a state dir to etcd or back (stop the daemons first), then read every record back')
+    .requiredOption('--from <dir|etcd-url>', 'source: a state dir or etcd://host:port,...[/prefix]')
+    .requiredOption('--to <dir|etcd-url>', 'target: must hold no journal yet')
+    .option('--config <file>', 'operator settings whose etcd: section holds the credentials and encryptionKey')
+    .option('--state-key-env <name>', 'environment variable holding the key that seals secrets in etcd')
+    .option('--state-key-file <path>', 'file holding that key')
+    .option('--json', 'machine-readable output')
+    .action((opts) => run(() => stateMigrateCommand(opts)));
   program
     .command('import')
     .description('convert other tools\' configs into driftless resources')

@@ -16,6 +16,7 @@ export const ENV_KEYS: Record<string, string> = {
   driftInterval: 'DRIFTLESS_DRIFT_INTERVAL',
   listen: 'DRIFTLESS_LISTEN',
   stateDir: 'DRIFTLESS_STATE_DIR',
+  state: 'DRIFTLESS_STATE',
   statusBranch: 'DRIFTLESS_STATUS_BRANCH',
   statusPush: 'DRIFTLESS_STATUS_PUSH',
   statusInterval: 'DRIFTLESS_STATUS_INTERVAL',

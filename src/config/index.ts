@@ -17,6 +17,8 @@ import { parseDuration } from './duration.js';
 import { listenProblem, type HttpConfig } from './http.js';
 import { normalisePreviews, previewProblems, type PreviewConfig, type RawPreviewConfig } from './previews.js';
 import { ENV_KEYS, envProblems, fromEnv, type Layer } from './env.js';
+import type { EtcdSettings } from '../store/etcd/connect.js';
+import { parseEtcdUrl } from '../store/etcd/url.js';
 
 export const CONFIG_SCHEMA_ID = 'https://driftless.dev/schemas/config.schema.json';
 
@@ -54,6 +56,9 @@ export interface DaemonConfig {
   secrets: SecretCatalogue;
   /** Plan previews of pull requests (src/preview/). */
   previews: PreviewConfig;
+  /** `etcd://...` for replicas sharing state and electing a leader; absent for the state dir alone. */
+  state?: string;
+  etcd: EtcdSettings & { name?: string };
 }
 
 /** Every problem of a config, one per line, each naming the setting and where its value came from. */
@@ -111,7 +116,7 @@ export function loadDaemonConfig(inputs: ConfigInputs): DaemonConfig {
   for (const [name, layer] of layers) {
     for (const [k, v] of Object.entries(layer)) {
       const prev = data[k];
-      if ((k === 'webhooks' || k === 'http') && typeof v === 'object' && v && typeof prev === 'object' && prev) {
+      if ((k === 'webhooks' || k === 'http' || k === 'etcd') && typeof v === 'object' && v && typeof prev === 'object' && prev) {
         data[k] = { ...(prev as Layer), ...(v as Layer) };
       } else data[k] = v;
       origin.set(k, name === 'env' ? `env ${ENV_KEYS[k] ?? 'DRIFTLESS_*'}` : name === 'flag' ? `flag --${kebab(k)}` : name);
@@ -173,6 +178,8 @@ interface RawConfig {
     replayWindow: string;
   };
   http: HttpConfig;
+  state?: string;
+  etcd: Omit<EtcdSettings, 'leaseTtlSeconds'> & { leaseTtl: string; name?: string };
 }
 
 /**
@@ -206,6 +213,16 @@ function normalise(data: Layer, cwd: string, problems: string[], origin: Readonl
   const exposed = listenProblem(raw.listen.slice(0, sep).replace(/^\[|\]$/g, ''), raw.http);
   if (exposed) problems.push(`${exposed} (listen from ${origin.get('listen') ?? 'the default'})`);
   if (parseDuration(raw.interval) < 100) problems.push('interval: must be at least 100ms');
+  if (raw.state !== undefined) {
+    try {
+      parseEtcdUrl(raw.state);
+    } catch (err) {
+      problems.push(`${err instanceof Error ? err.message : String(err)} (from ${origin.get('state') ?? 'state'})`);
+    }
+  }
+  const { leaseTtl, ...etcd } = raw.etcd;
+  const leaseTtlSeconds = parseDuration(leaseTtl) / 1000;
+  if (!Number.isInteger(leaseTtlSeconds) || leaseTtlSeconds < 1) problems.push(`etcd.leaseTtl: must be whole seconds, at least 1s (got ${leaseTtl})`);
   if (problems.length > 0 || !source) throw new ConfigError(problems);
   const secrets: Partial<Record<WebhookSource, SecretRef>> = {};
   for (const s of WEBHOOK_SOURCES) {
@@ -236,5 +253,7 @@ function normalise(data: Layer, cwd: string, problems: string[], origin: Readonl
       replayWindowMs: parseDuration(raw.webhooks.replayWindow),
     },
     http: raw.http,
+    ...(raw.state !== undefined ? { state: raw.state } : {}),
+    etcd: { ...etcd, leaseTtlSeconds },
   };
 }

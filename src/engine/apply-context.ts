@@ -38,6 +38,16 @@ export interface ApplyContextDeps {
   now: () => Date;
 }
 
+/** Why this process may not act now (a deposed HA leader: KindContext.fence), or undefined. */
+export function fenceProblem(ctx: KindContext): string | undefined {
+  try {
+    ctx.fence?.();
+    return undefined;
+  } catch (err) {
+    return describe(err);
+  }
+}
+
 /** Index of `key` in the sorted `keys`, or where it would be inserted (binary search). */
 function slotOf(keys: ResourceKey[], key: ResourceKey): number {
   let lo = 0;

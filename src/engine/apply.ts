@@ -14,7 +14,7 @@ import { gateClass, runHealthGate, safeHealth, type GateVerdict } from './health
 import { runPrunePhase } from './prune-phase.js';
 import { replanTask } from './plan.js';
 import { withRetry } from './retry.js';
-import type { ApplyContext } from './apply-context.js';
+import { fenceProblem, type ApplyContext } from './apply-context.js';
 import type { ApplyInput, ApplyOutcome } from './types.js';
 
 function baseResult(task: Task, started: number): Pick<TaskResult, 'key' | 'action' | 'wave' | 'durationMs' | 'source'> {
@@ -59,6 +59,8 @@ async function runTask(planned: Task, ac: ApplyContext): Promise<Step> {
     done: { ...baseResult(task, started), status: 'skipped', reason, message, attempts: 0 },
   });
   if (ac.ctx.signal.aborted) return skipped('Cancelled', 'run cancelled before this task started');
+  const fenced = fenceProblem(ac.ctx);
+  if (fenced !== undefined) return skipped('NotLeader', fenced);
   const blocker = task.dependsOn.find((d) => ac.failedRoot.has(d));
   if (blocker !== undefined) {
     const root = ac.failedRoot.get(blocker) as ResourceKey;

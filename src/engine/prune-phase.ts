@@ -6,7 +6,7 @@
 import { describe } from '../errors.js';
 import type { KindModule } from '../kinds/types.js';
 import type { TaskResult } from '../model/plan.js';
-import type { ApplyContext } from './apply-context.js';
+import { fenceProblem, type ApplyContext } from './apply-context.js';
 import { withRetry } from './retry.js';
 import type { ApplyInput } from './types.js';
 
@@ -32,6 +32,7 @@ export async function runPrunePhase(
     const entry = ac.inventoryEntry(task.key);
     if (!task.allowed) out.push(skip('PruneDisabled', task.reason));
     else if (ac.ctx.signal.aborted) out.push(skip('Cancelled', 'run cancelled before pruning'));
+    else if (fenceProblem(ac.ctx) !== undefined) out.push(skip('NotLeader', fenceProblem(ac.ctx)!));
     else if (unfinished > 0) out.push(skip('DependencyFailed', `prune deferred: ${unfinished} task(s) did not succeed`));
     else if (!entry) out.push(skip('PruneDisabled', 'not in the inventory any more'));
     else {

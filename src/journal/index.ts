@@ -6,3 +6,4 @@ export { emptyJournal, RUN_HISTORY_LIMIT, SCHEMA_VERSION, type JournalData, type
 export { JournalShapeError, shapeProblems } from './shape.js';
 export { lastGoodPath, restoreHint } from './last-good.js';
 export { secureStateDir, StateDirError } from './state-dir.js';
+export { openStoreJournal, JOURNAL_KEY, JOURNAL_NS, type StoreJournal } from './store-journal.js';

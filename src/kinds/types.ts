@@ -37,6 +37,11 @@ export interface KindContext {
   resources: ResourceIndex;
   logger: Logger;
   signal: AbortSignal;
+  /**
+   * HA mode: throws (StalledError NotLeader) once this replica may no longer act. The engine checks it before each
+   * task and prune; the SSH driver before each command. Absent for the CLI and a single daemon.
+   */
+  fence?: () => void;
   revision: string;
   /** The run an apply belongs to (its id under /runs), for records a kind keeps itself; absent when planning. */
   runId?: string;

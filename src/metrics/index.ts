@@ -35,7 +35,13 @@ function processRegistry(): () => Promise<string> {
   };
 }
 
-export type CounterName = 'driftless_runs_total' | 'driftless_git_requests_total' | 'driftless_webhook_requests_total' | 'driftless_previews_total';
+export type CounterName =
+  | 'driftless_runs_total'
+  | 'driftless_git_requests_total'
+  | 'driftless_webhook_requests_total'
+  | 'driftless_previews_total'
+  | 'driftless_leader_elections_total'
+  | 'driftless_leadership_changes_total';
 
 export interface Gauge {
   name: string;
@@ -48,6 +54,8 @@ const HELP: Record<CounterName, string> = {
   driftless_git_requests_total: 'Git requests by type (ls-remote, fetch, status-push) and result.',
   driftless_webhook_requests_total: 'Webhook deliveries by source and result.',
   driftless_previews_total: 'Plan previews of pull requests by forge and state (success, failure, error, superseded).',
+  driftless_leader_elections_total: 'Campaigns for the leader key this replica won or lost (HA mode).',
+  driftless_leadership_changes_total: 'Times this replica became leader or follower (HA mode).',
 };
 
 const BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];

@@ -10,7 +10,6 @@ import { tokenProblem } from '../config/http.js';
 import type { DaemonConfig, WebhookSource } from '../config/index.js';
 import { StalledError } from '../errors.js';
 import type { OperatorSecretRef } from '../model/resource.js';
-import type { OperatorSecretResolver } from '../secrets/operator.js';
 import { createReporter, type Reporter } from '../report/reporter.js';
 import { renderReport } from '../report/render.js';
 import type { LiveState } from '../report/view.js';
@@ -24,6 +23,8 @@ import { resolveGitAuth, statusFileWriter, statusWriter } from './status-writer.
 import { startDaemonPreviews, type DaemonPreviews } from '../preview/daemon.js';
 import { startWatcher } from './watch.js';
 import { createDeploymentReadModel } from '../kinds/cf-deployment/read-model.js';
+import { openHa } from '../ha/index.js';
+import { createOperatorSecretResolver, type OperatorSecretResolver } from '../secrets/operator.js';
 
 export const DEFAULT_STATUS_BRANCH = 'driftless/status';
 
@@ -55,12 +56,17 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
   const cleanup: (() => Promise<void>)[] = [];
   try {
     const feed = createDashboardFeed();
+    const metrics = createMetrics({ processMetrics: true });
+    // HA mode: shared state in etcd and one leader among the replicas (src/ha/); closed last, after the runtime.
+    const ha = config.state ? await openHa({ config, secrets: createOperatorSecretResolver(opts.env ? { env: opts.env } : {}), metrics, logger }) : undefined;
+    if (ha) cleanup.unshift(() => ha.close());
     const rt = await openRuntime({
       stateDir: config.stateDir,
       logger,
       catalogue: config.secrets,
       oplog: (e) => feed.operation(e.key, e.level, e.msg, e.fields),
       ...(opts.env ? { env: opts.env } : {}),
+      ...(ha ? { shared: ha.shared } : {}),
     });
     cleanup.unshift(() => rt.close());
     const source = await openSource(config.source, { cacheDir: join(config.stateDir, 'git-cache'), secrets: rt.operatorSecrets });
@@ -71,7 +77,6 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
     const httpToken = config.http.token ? await resolveHttpToken(config.http.token, rt.operatorSecrets) : undefined;
     const httpBasic = config.http.basicAuth ? await resolveBasic(config.http.basicAuth, rt.operatorSecrets) : undefined;
     const tls = config.http.tls ? await resolveTls(config.http.tls, rt.operatorSecrets) : undefined;
-    const metrics = createMetrics({ processMetrics: true });
     let loop: Loop | undefined;
     const cycle = createCycle({
       rt,
@@ -99,16 +104,26 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       intervalMs: config.intervalMs,
       jitter: config.jitter,
       clock,
-      cycle: (req) => cycle.run(req),
+      // A follower's loop ticks but does nothing: only the leader polls, applies, prunes and reports.
+      cycle: (req) => (ha && !ha.leadership.isLeader() ? Promise.resolve({}) : cycle.run(req)),
       onBusyTrigger: (reason) => cycle.onBusyTrigger(reason),
       onError: (err) => logger.error({ err }, 'cycle failed'),
     });
+    if (ha) {
+      // A new leader starts from what the previous one recorded, then runs at once; a deposed one stops its run.
+      ha.leadership.on('elected', () => void ha.shared.journal.refresh().catch((err: unknown) => logger.warn({ err }, 'journal refresh failed')).finally(() => loop!.trigger('elected')));
+      ha.leadership.on('deposed', () => loop!.supersede('deposed'));
+      ha.onWake((reason) => loop!.trigger(reason));
+    }
     const live = (): LiveState => {
       const s = cycle.state();
+      const view = ha?.leadership.view();
       return {
         description: source.describe(),
         branch: config.source.type === 'git' ? config.branch : 'dir',
-        ready: s.ready,
+        // A follower is ready while it can serve the shared state; a leader once its first run finished.
+        ready: view ? (view.role === 'leader' ? s.ready : view.role === 'follower') : s.ready,
+        ...(view ? { ha: view } : {}),
         running: loop!.running,
         ...(s.headRevision ? { headRevision: s.headRevision } : {}),
         ...(s.current ? { current: s.current } : {}),
@@ -121,14 +136,16 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
     const discarded = config.source.type === 'git' && !config.statusPush;
     const reporter = createReporter({
       build: () => (discarded ? {} : rt.journal.peek((data) => renderReport(data, live()))),
-      write: statusWriter({ config, auth, statusBranch, logger }),
+      write: fenced(statusWriter({ config, auth, statusBranch, logger }), ha ? () => ha.leadership.fence() : undefined),
       minIntervalMs: config.statusIntervalMs,
       metrics,
       logger,
       now: () => clock.now(),
     });
     // Pull request previews: a queue of their own beside the loop (src/preview/); they never take its lock or flight.
-    const writeStatusFile = statusFileWriter({ config, auth, statusBranch, logger });
+    // Only the leader writes the status branch (HA): a follower's preview publishes over HTTP and to the forge only.
+    const statusFile = statusFileWriter({ config, auth, statusBranch, logger });
+    const writeStatusFile = statusFile ? fenced(statusFile, ha ? () => ha.leadership.fence() : undefined) : undefined;
     const previews = startDaemonPreviews({ config, rt, logger, metrics, ...(writeStatusFile ? { writeStatusFile } : {}) });
     if (previews) cleanup.unshift(() => previews.service.stop());
     const server = buildServer({
@@ -137,7 +154,9 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
       replayDir: join(rt.stateDir, 'webhooks'),
       branch: config.branch,
       statusBranch,
-      requestFetch: (reason) => loop!.trigger(reason),
+      // Any replica answers a webhook; a follower passes it on to the leader through etcd.
+      requestFetch: (reason) =>
+        ha && !ha.leadership.isLeader() ? void ha.wake(reason).catch((err: unknown) => logger.warn({ err }, 'could not wake the leader')) : loop!.trigger(reason),
       metrics,
       logger,
       read: () => rt.journal.read(),
@@ -184,6 +203,15 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
     for (const fn of cleanup) await fn().catch(() => undefined);
     throw err;
   }
+}
+
+/** The status writer, refusing (NotLeader) before a push when this replica does not lead. */
+function fenced<A extends unknown[], R>(write: (...args: A) => Promise<R>, fence: (() => void) | undefined): (...args: A) => Promise<R> {
+  if (!fence) return write;
+  return async (...args) => {
+    fence();
+    return write(...args);
+  };
 }
 
 /** The HTTP bearer token, trimmed (a file written by `echo` ends in a newline); refused when short or spaced. */

@@ -6,6 +6,7 @@ import { setMaxListeners } from 'node:events';
 import { join, resolve } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import type { Drivers } from '../drivers/types.js';
+import type { KnownHostsStorage } from '../drivers/ssh/index.js';
 import { createDrivers } from '../main.js';
 import { acquireLock, openJournal, secureStateDir, type Journal } from '../journal/index.js';
 import { createResourceIndex } from '../loader/index.js';
@@ -38,7 +39,20 @@ export interface Runtime {
   journal: Journal;
   /** Parse cache across the loads of one process: a daemon re-reads only the files a commit changed. */
   loadCache: LoadCache;
+  /** HA mode: throws once this replica may no longer act (KindContext.fence); absent otherwise. */
+  fence?: () => void;
   close(): Promise<void>;
+}
+
+/**
+ * State shared by HA replicas (src/ha/): the journal, kind state and host-key pins in etcd instead of the state
+ * dir, and the leader's fence. The state dir stays each replica's own (its lock, the Git cache, build logs).
+ */
+export interface SharedState {
+  store: StateStore;
+  journal: Journal;
+  knownHosts: KnownHostsStorage;
+  fence: () => void;
 }
 
 export interface RuntimeOptions {
@@ -49,6 +63,7 @@ export interface RuntimeOptions {
   catalogue?: SecretCatalogue;
   /** Receives what kinds log while applying a resource, attributed to it (the daemon's dashboard; see oplog.ts). */
   oplog?: OplogSink;
+  shared?: SharedState;
 }
 
 /** Default state directory: $DRIFTLESS_STATE_DIR, else `.driftless` in the working directory. */
@@ -63,14 +78,20 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (tightened.length > 0) options.logger.warn({ paths: tightened }, 'state dir: removed group/other permissions');
   // One writer per state dir: a second apply (or a daemon) on the same journal waits for nobody, it refuses.
   const lock = await acquireLock(stateDir);
-  const journal = await openJournal(join(stateDir, 'journal.json'));
+  const shared = options.shared;
+  const journal = shared?.journal ?? (await openJournal(join(stateDir, 'journal.json')));
   // The concrete transports come from the composition root (src/main.ts).
-  const wired = createDrivers({ stateDir, logger: options.logger, ...(options.env ? { env: options.env } : {}) });
+  const wired = createDrivers({
+    stateDir,
+    logger: options.logger,
+    ...(options.env ? { env: options.env } : {}),
+    ...(shared ? { knownHosts: shared.knownHosts, fence: shared.fence } : {}),
+  });
   const { ssh } = wired;
   const drivers: Drivers = wired;
   return {
     stateDir,
-    store: createFileStore(stateDir),
+    store: shared?.store ?? createFileStore(stateDir),
     registry: options.oplog ? attributedRegistry(createKindRegistry()) : createKindRegistry(),
     drivers,
     secrets: createSecretResolver({ ...(options.env ? { env: options.env } : {}), ...(options.catalogue ? { catalogue: options.catalogue } : {}) }),
@@ -80,6 +101,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(options.oplog ? { kindLogger: oplogLogger(options.logger as unknown as Logger, options.oplog) } : {}),
     journal,
     loadCache: createLoadCache(),
+    ...(shared ? { fence: shared.fence } : {}),
     async close() {
       await ssh.close();
       await lock.release();
@@ -109,6 +131,7 @@ export function createKindContext(
     resources: createResourceIndex(opts.resources),
     logger: rt.kindLogger ?? (rt.logger as unknown as Logger),
     signal: opts.signal,
+    ...(rt.fence ? { fence: rt.fence } : {}),
     revision: opts.revision,
     ...(opts.runId ? { runId: opts.runId } : {}),
     ...(opts.planning ? { planMemo: new Map<string, Promise<unknown>>() } : {}),

@@ -41,6 +41,7 @@ export interface StatusView {
   source: { description: string; branch: string; ok: boolean; message?: string; checkedAt?: string; refusedCommit?: string };
   ready: boolean;
   running: boolean;
+  ha?: LiveState['ha'];
   revision: { inForce?: string; lastAttempted?: string; head?: string };
   lastRun?: RunSummary;
   counts: { resources: number; ready: number; stalled: number; notReady: number };
@@ -58,6 +59,8 @@ export interface LiveState {
   sourceCheckedAt?: string;
   /** The run being applied now, if any (it reaches the journal only when it ends). */
   current?: { id: string; trigger: string; revision: string; startedAt: string; tasksDone: number; tasksTotal: number };
+  /** HA mode: this replica's role, the leader's identity, the lease age, and why it is not acting. */
+  ha?: { role: string; identity: string; leader?: string; leaseAgeMs?: number; message?: string };
 }
 
 export function formatProblemLine(p: Problem): string {
@@ -115,6 +118,7 @@ export function buildStatusView(data: JournalData, live: LiveState): StatusView 
     },
     ready: live.ready,
     running: live.running,
+    ...(live.ha ? { ha: live.ha } : {}),
     revision: {
       ...(data.lastGoodRevision ? { inForce: data.lastGoodRevision } : {}),
       ...(data.lastAttemptedRevision ? { lastAttempted: data.lastAttemptedRevision } : {}),

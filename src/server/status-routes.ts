@@ -34,7 +34,7 @@ export function registerStatusRoutes(app: FastifyInstance, deps: StatusDeps): vo
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {
     const live = deps.live();
-    return reply.code(live.ready ? 200 : 503).send({ ready: live.ready });
+    return reply.code(live.ready ? 200 : 503).send({ ready: live.ready, ...(live.ha ? { ha: live.ha } : {}) });
   });
   app.get('/status', async () => buildStatusView(deps.read(), deps.live()));
   app.get<{ Params: { kind: string; name: string } }>('/status/:kind/:name', async (req, reply) => {

@@ -39,6 +39,11 @@ export interface ServeOptions {
   tlsCertFile?: string;
   tlsKeyFile?: string;
   repoWebUrl?: string;
+  state?: string;
+  leaseTtl?: string;
+  stateKeyEnv?: string;
+  stateKeyFile?: string;
+  replicaName?: string;
 }
 
 function flagsOf(opts: ServeOptions): Record<string, unknown> {
@@ -60,6 +65,12 @@ function flagsOf(opts: ServeOptions): Record<string, unknown> {
       : {}),
     ...(opts.repoWebUrl ? { repoWebUrl: opts.repoWebUrl } : {}),
   };
+  const stateKey = webhookSecret(opts.stateKeyEnv, opts.stateKeyFile ? resolve(opts.stateKeyFile) : undefined);
+  const etcd = {
+    ...(stateKey ? { encryptionKey: stateKey } : {}),
+    ...(opts.leaseTtl ? { leaseTtl: opts.leaseTtl } : {}),
+    ...(opts.replicaName ? { name: opts.replicaName } : {}),
+  };
   return {
     repo: opts.repo,
     branch: opts.branch,
@@ -76,6 +87,8 @@ function flagsOf(opts: ServeOptions): Record<string, unknown> {
     ...(Object.keys(auth).length > 0 ? { auth } : {}),
     ...(secret ? { webhooks: allReceivers(secret) } : {}),
     ...(Object.keys(http).length > 0 ? { http } : {}),
+    state: opts.state,
+    ...(Object.keys(etcd).length > 0 ? { etcd } : {}),
   };
 }
 

@@ -11,12 +11,16 @@ import { ChannelOpenError, describeTarget, mapSshError } from './errors.js';
 import { runCommand, type RunOptions, type RunResult } from './exec.js';
 import type { Connection } from './connect.js';
 import { sftpReadFile, sftpUpload } from './sftp.js';
-import { createKnownHosts } from './known-hosts.js';
+import { createKnownHosts, type KnownHostsStorage } from './known-hosts.js';
 import { createPool, type PoolStats } from './pool.js';
 
 export interface SshDriverOptions {
   /** Where host keys are pinned on first contact (created with mode 0600). */
   knownHostsPath: string;
+  /** Pins kept elsewhere than knownHostsPath (a shared state store, HA mode). */
+  knownHostsStorage?: KnownHostsStorage;
+  /** Checked before every command and transfer: a deposed HA leader throws here instead of acting (NotLeader). */
+  fence?: () => void;
   /** Channels open at once per target; more wait their turn. Default 4 (sshd's MaxSessions is 10). */
   perHostConcurrency?: number;
   /** TCP connect + SSH handshake + auth. Default 10 s. */
@@ -40,12 +44,13 @@ export interface ManagedSshDriver extends SshDriver {
 /** Output kept per stream for exec results (the tail; callbacks still see everything). */
 const EXEC_MAX_BYTES = 1024 * 1024;
 
-export { describeHostKey, hostIdOf } from './known-hosts.js';
+export { describeHostKey, hostIdOf, type KnownHostsStorage } from './known-hosts.js';
 
 /** Creates the driver; nothing is dialled until the first call for a target. */
 export function createSshDriver(options: SshDriverOptions): ManagedSshDriver {
   const logger = options.logger?.child({ driver: 'ssh' });
-  const knownHosts = createKnownHosts(options.knownHostsPath, logger);
+  const knownHosts = createKnownHosts(options.knownHostsStorage ?? options.knownHostsPath, logger);
+  const fence = options.fence ?? (() => undefined);
   const pool = createPool({
     perHostConcurrency: options.perHostConcurrency ?? 4,
     idleTimeoutMs: options.idleTimeoutMs ?? 5 * 60_000,
@@ -62,6 +67,7 @@ export function createSshDriver(options: SshDriverOptions): ManagedSshDriver {
 
   const run = async (target: SshTarget, command: string, runOptions: Omit<RunOptions, 'where'>): Promise<RunResult> => {
     const where = describeTarget(target);
+    fence();
     try {
       return await pool.use(target, runOptions.signal, (conn) => runCommand(conn.client, command, { ...runOptions, where }));
     } catch (err) {
@@ -75,6 +81,7 @@ export function createSshDriver(options: SshDriverOptions): ManagedSshDriver {
   /** Runs an SFTP operation on the target's shared session; a connection that died meanwhile is Unreachable. */
   const transfer = async <T>(target: SshTarget, fn: (sftp: SFTPWrapper, where: string) => Promise<T>): Promise<T> => {
     const where = describeTarget(target);
+    fence();
     try {
       return await pool.use(target, undefined, async (conn: Connection) => {
         try {

@@ -36,15 +36,36 @@ export function describeHostKey(keyBlob: Buffer): HostKeyInfo {
   return { algorithm, fingerprint };
 }
 
-async function load(path: string): Promise<Map<string, HostKeyInfo>> {
+/**
+ * Where the pins live: the state dir's file by default, or a shared state store (HA replicas must all trust the
+ * keys the first of them pinned). `where` is what a mismatch tells a human to edit.
+ */
+export interface KnownHostsStorage {
+  readonly where: string;
+  read(): Promise<string | undefined>;
+  write(text: string): Promise<void>;
+}
+
+/** The file backend: read whole, written beside and renamed. */
+export function fileKnownHosts(path: string): KnownHostsStorage {
+  return {
+    where: path,
+    async read() {
+      try {
+        return await readFile(path, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw new StalledError('HostKeyMismatch', `cannot read known hosts file ${path}`, { cause: err });
+      }
+    },
+    write: (text) => writeAtomic(path, text),
+  };
+}
+
+async function load(storage: KnownHostsStorage): Promise<Map<string, HostKeyInfo>> {
   const entries = new Map<string, HostKeyInfo>();
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return entries;
-    throw new StalledError('HostKeyMismatch', `cannot read known hosts file ${path}`, { cause: err });
-  }
+  const text = await storage.read();
+  if (text === undefined) return entries;
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
@@ -86,7 +107,9 @@ function mismatch(path: string, hostId: string, expected: HostKeyInfo, presented
  * Opens the pin store at `path`. The file is re-read on every check (a human may delete a line to accept a new
  * key while the daemon runs); writes are serialised within the process and re-read before merging.
  */
-export function createKnownHosts(path: string, logger?: Logger): KnownHosts {
+export function createKnownHosts(pathOrStorage: string | KnownHostsStorage, logger?: Logger): KnownHosts {
+  const storage = typeof pathOrStorage === 'string' ? fileKnownHosts(pathOrStorage) : pathOrStorage;
+  const path = storage.where;
   let chain: Promise<unknown> = Promise.resolve();
   const serialised = <T>(task: () => Promise<T>): Promise<T> => {
     const run = chain.then(task, task);
@@ -105,12 +128,12 @@ export function createKnownHosts(path: string, logger?: Logger): KnownHosts {
   return {
     async verify(hostId, keyBlob) {
       const presented = describeHostKey(keyBlob);
-      if (check(await load(path), hostId, presented)) return 'known';
+      if (check(await load(storage), hostId, presented)) return 'known';
       return serialised(async () => {
-        const entries = await load(path);
+        const entries = await load(storage);
         if (check(entries, hostId, presented)) return 'known' as const;
         entries.set(hostId, presented);
-        await writeAtomic(path, render(entries));
+        await storage.write(render(entries));
         logger?.info({ host: hostId, algorithm: presented.algorithm, fingerprint: presented.fingerprint }, 'ssh host key recorded');
         return 'recorded' as const;
       });
