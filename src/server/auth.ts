@@ -3,8 +3,9 @@
  * dashboard; scripts send the bearer token; either is accepted when both are configured). Status, runs, metrics and the Deployment Engine routes describe
  * the fleet (addresses, what runs where, install logs), so with a token configured every route needs it, except:
  * - webhooks (`/hooks/*`): a forge cannot send our token; each receiver checks its own HMAC or token instead;
- * - `/healthz` and `/readyz`: container and orchestrator probes carry no credentials, and the answers are one
- *   boolean each (alive; first revision loaded), nothing about the fleet.
+ * - `/healthz`: a liveness probe carries no credentials, and the answer is one boolean, nothing about the fleet.
+ *   `/readyz` needs the credentials like the rest (issue 17): it names the revision and, with replicas, the leader
+ *   and its lease; a readiness probe sends the token (Kubernetes `httpHeaders`, `curl -H` in a HEALTHCHECK).
  * Exemptions match fastify's route pattern, never the raw URL, so `/healthz/../status` or `//status` cannot slip
  * through; an unknown path needs the token too (401, not 404: nothing to enumerate). The comparison hashes both
  * sides first, so it takes the same time whatever the length or content of the guess.
@@ -14,7 +15,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WEBHOOK_SOURCES } from '../config/index.js';
 
 /** Route patterns answered without the token: the probes and every webhook receiver (webhooks.ts). */
-export const OPEN_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz', ...WEBHOOK_SOURCES.map((s) => `/hooks/${s}`)]);
+export const OPEN_ROUTES: ReadonlySet<string> = new Set(['/healthz', ...WEBHOOK_SOURCES.map((s) => `/hooks/${s}`)]);
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 

@@ -21,7 +21,7 @@ export { createMetrics } from '../metrics/index.js';
 /**
  * `deployments` (optional) enables the Deployment Engine routes over CFDeployment observations (a read model on the
  * state store); `previews` + `previewReads` (optional) take pull request webhooks and serve `/previews`; `httpToken` and `httpBasic` (optional) require credentials on every route but webhooks, /healthz and
- * /readyz (see auth.ts); `tls` makes it HTTPS.
+ * /healthz (see auth.ts); `tls` makes it HTTPS.
  */
 export type ServerDeps = WebhookDeps &
   StatusDeps & {

@@ -52,11 +52,11 @@ export function routesOf(tree: string): { method: string; path: string }[] {
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 
 describe('credentials on the whole HTTP surface', () => {
-  it('without credentials every route but webhooks, /healthz and /readyz answers 401, dashboard and event stream included', async () => {
+  it('without credentials every route but webhooks and /healthz answers 401 (/readyz included), dashboard and event stream included', async () => {
     const d = await daemon({ token: { env: 'ACCESS_TOKEN' } }, { ACCESS_TOKEN: TOKEN });
     const routes = routesOf(d.server.printRoutes({ commonPrefix: false })).filter((r) => r.method !== 'HEAD');
     const paths = routes.map((r) => r.path);
-    for (const p of ['/', '/ui/', '/ui/events', '/ui/resources/x/x', '/ui/deployment-engine', '/status', '/runs', '/metrics', '/deployment-engine/status']) expect(paths).toContain(p);
+    for (const p of ['/readyz', '/', '/ui/', '/ui/events', '/ui/resources/x/x', '/ui/deployment-engine', '/status', '/runs', '/metrics', '/deployment-engine/status']) expect(paths).toContain(p);
     let closed = 0;
     for (const r of routes) {
       const res = await fetch(`${d.url}${r.path}`, { method: r.method, redirect: 'manual', ...(r.method === 'GET' ? {} : { body: '{}' }) });
@@ -69,7 +69,7 @@ describe('credentials on the whole HTTP surface', () => {
       await res.arrayBuffer();
     }
     expect(closed).toBeGreaterThan(15);
-    expect([...OPEN_ROUTES].sort()).toEqual(['/healthz', '/hooks/generic', '/hooks/gitea', '/hooks/github', '/hooks/gitlab', '/readyz']);
+    expect([...OPEN_ROUTES].sort()).toEqual(['/healthz', '/hooks/generic', '/hooks/gitea', '/hooks/github', '/hooks/gitlab']);
     const ok = await fetch(`${d.url}/ui/`, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('<h1>Overview</h1>');

@@ -62,13 +62,14 @@ describe('bearer token on the HTTP surface', () => {
     expect((await fetch(`${d.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
   });
 
-  it('/healthz, /readyz and webhooks answer without it (a webhook still checks its own signature)', async () => {
+  it('/healthz and webhooks answer without it (a webhook still checks its own signature); /readyz needs it', async () => {
     const d = await daemon(
       { http: { token: { env: 'AUTH_TEST_TOKEN' } }, webhooks: { generic: { secret: { env: 'AUTH_TEST_HOOK' } } } },
       { AUTH_TEST_TOKEN: TOKEN, AUTH_TEST_HOOK: HOOK },
     );
     expect((await fetch(`${d.url}/healthz`)).status).toBe(200);
-    expect([200, 503]).toContain((await fetch(`${d.url}/readyz`)).status);
+    expect((await fetch(`${d.url}/readyz`)).status).toBe(401);
+    expect([200, 503]).toContain((await fetch(`${d.url}/readyz`, { headers: { authorization: `Bearer ${TOKEN}` } })).status);
     const body = JSON.stringify({ ref: 'refs/heads/other' });
     const signed = await fetch(`${d.url}/hooks/generic`, {
       method: 'POST',
