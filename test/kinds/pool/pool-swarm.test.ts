@@ -1,0 +1,135 @@
+/**
+ * A Pool with `runtime: swarm` on a real swarm: three lab hosts with their own engines (1 manager, 2 workers)
+ * pull the image from a real registry on the bridge gateway. The pool becomes one service: created with the image
+ * pinned by digest, then a re-plan is a no-op; a field change shows as field diffs; a hand `docker service scale`
+ * is DriftDetected and restored; a rotated secret makes a new Swarm secret, the service follows and the old one
+ * is removed, and the value never appears in a plan.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { poolKind } from '../../../src/kinds/pool/index.js';
+import type { PoolSpec } from '../../../src/kinds/pool/spec.js';
+import type { SwarmClusterSpec } from '../../../src/kinds/swarm-cluster/index.js';
+import { swarmClusterKind } from '../../../src/kinds/swarm-cluster/index.js';
+import type { Resource } from '../../../src/model/resource.js';
+import { createResourceIndex } from '../../../src/reconcile/runtime.js';
+import { labDocker } from '../../harness/docker.js';
+import { seedBaseImage, startRegistry, type TestRegistry } from '../../harness/registry.js';
+import { LOOPBACK_HOSTS, secretRef } from '../../harness/secrets.js';
+import { bridgeGateway, startTcpForward, type TcpForward } from '../../harness/tcp-forward.js';
+import { createSwarmWorld, type SwarmWorld } from '../swarm-cluster/fixture.js';
+
+let w: SwarmWorld;
+let registry: TestRegistry;
+let forward: TcpForward;
+let image: string;
+let resources: Resource[];
+
+beforeAll(async () => {
+  const docker = labDocker();
+  registry = await startRegistry();
+  const outer = await seedBaseImage(docker, registry, 'swarm/web:1');
+  forward = await startTcpForward(await bridgeGateway(docker), Number(registry.address.split(':')[1]));
+  image = outer.replace(registry.address, forward.address);
+  w = await createSwarmWorld(3, 'swpool', { insecureRegistries: [forward.address] });
+  const [a, b, c] = w.names as [string, string, string];
+  const cluster = w.res<SwarmClusterSpec>('SwarmCluster', 'lab', { managers: { names: [a] }, workers: { names: [b, c] }, advertiseAddr: 'eth0' });
+  resources = [...w.hostResources(), cluster];
+  await w.converge(swarmClusterKind, cluster, resources);
+}, 300_000);
+
+afterAll(async () => {
+  await w?.close();
+  await forward?.stop();
+  await registry?.stop();
+});
+
+const SERVE = ['sh', '-c', 'mkdir -p /tmp/w && echo "$VERSION $(hostname)" > /tmp/w/index.html && cd /tmp/w && exec python3 -m http.server 8080'];
+
+function pool(name: string, over: Partial<PoolSpec> = {}, swarm: Partial<NonNullable<PoolSpec['swarm']>> = {}): Resource<PoolSpec> {
+  return w.res<PoolSpec>('Pool', name, {
+    service: 'web',
+    runtime: 'swarm',
+    replicas: 2,
+    container: { image, command: SERVE, env: { VERSION: 'v1' }, ports: [{ container: 8080, host: 18080 }] },
+    ...over,
+    swarm: { cluster: 'lab', update: { monitor: '1s' }, healthCheck: { command: ['python3', '-c', 'import urllib.request as u; u.urlopen("http://127.0.0.1:8080/", timeout=2)'], interval: '1s', retries: 3 }, ...swarm },
+  });
+}
+
+const manager = () => w.th.hosts[0]!;
+
+describe('pool on docker swarm', () => {
+  it('validates swarm fields at load', () => {
+    const bad = w.res<PoolSpec>('Pool', 'bad', { ...pool('bad').spec, hosts: { names: ['x'] }, swarm: { cluster: 'nope' } });
+    const messages = poolKind.validate!(bad, createResourceIndex(resources)).map((p) => p.message);
+    expect(messages).toEqual([
+      'Pool/bad: hosts: not used with runtime: swarm; use swarm.placement.constraints',
+      'Pool/bad: swarm.cluster: SwarmCluster/nope is not declared',
+    ]);
+  });
+
+  it('creates one service, image pinned by digest; re-plan is a no-op; a field change is a field diff', async () => {
+    const name = `web-${randomBytes(2).toString('hex')}`;
+    const p1 = pool(name);
+    const first = await w.plan(poolKind, p1, [...resources, p1]);
+    expect(first.diff.action).toBe('create');
+    const pinned = first.diff.changes.find((c) => c.path === 'image')?.after as string;
+    expect(pinned).toMatch(new RegExp(`^${image.replace(/[.:/]/g, '\\$&')}@sha256:[0-9a-f]{64}$`));
+    await w.converge(poolKind, p1, [...resources, p1]);
+    const ls = await manager().exec(`docker service ls --filter name=${name} --format '{{.Name}} {{.Replicas}}'`);
+    expect(ls.stdout.trim()).toBe(`${name} 2/2`);
+    const again = await w.plan(poolKind, p1, [...resources, p1]);
+    expect(again.diff).toEqual({ action: 'noop', changes: [] });
+    expect(poolKind.health(again.observed).status).toBe('Healthy');
+    expect(again.observed?.hosts.flatMap((h) => h.nodes).filter((n) => n.healthy)).toHaveLength(2);
+
+    const p2 = pool(name, { container: { ...p1.spec.container, env: { VERSION: 'v2' } } }, { update: { monitor: '1s', order: 'start-first', parallelism: 1 } });
+    const changed = await w.plan(poolKind, p2, [...resources, p2]);
+    expect(changed.diff.action).toBe('update');
+    expect(changed.diff.reason).toBeUndefined();
+    expect(changed.diff.changes).toEqual([
+      { path: 'env', before: ['VERSION=v1'], after: ['VERSION=v2'] },
+      { path: 'update.order', before: 'stop-first', after: 'start-first' },
+    ]);
+    await w.converge(poolKind, p2, [...resources, p2]);
+    expect((await w.plan(poolKind, p2, [...resources, p2])).diff.action).toBe('noop');
+
+    // A hand change: `docker service scale` on the manager is drift, and apply restores the declared count.
+    expect((await manager().exec(`docker service scale -d ${name}=1`)).code).toBe(0);
+    const drift = await w.plan(poolKind, p2, [...resources, p2]);
+    expect(drift.diff).toMatchObject({ action: 'update', reason: 'DriftDetected', changes: [{ path: 'replicas', before: 1, after: 2 }] });
+    await w.converge(poolKind, p2, [...resources, p2]);
+    expect((await manager().exec(`docker service inspect ${name} --format '{{.Spec.Mode.Replicated.Replicas}}'`)).stdout.trim()).toBe('2');
+    expect(poolKind.health((await w.plan(poolKind, p2, [...resources, p2])).observed).status).toBe('Healthy');
+    expect((await manager().exec(`docker service ls -q --filter name=${name} | wc -l`)).stdout.trim()).toBe('1');
+  }, 300_000);
+
+  it('rotates a secret: new Swarm secret, service updated, old secret removed, value never in a plan', async () => {
+    const name = `sec-${randomBytes(2).toString('hex')}`;
+    const v1 = `s3cret-${randomBytes(6).toString('hex')}`;
+    const v2 = `s3cret-${randomBytes(6).toString('hex')}`;
+    w.addSecret(`${name}-pw`, { value: v1, allow: LOOPBACK_HOSTS });
+    const p = pool(name, { replicas: 1, container: { ...pool(name).spec.container, ports: [] } }, { secrets: [{ secret: secretRef(`${name}-pw`), target: 'db-password' }] });
+    const first = await w.plan(poolKind, p, [...resources, p]);
+    expect(JSON.stringify(first.diff)).not.toContain(v1);
+    await w.converge(poolKind, p, [...resources, p]);
+    const listSecrets = async () => (await manager().exec(`docker secret ls --filter label=driftless.dev/pool=${name} --format '{{.Name}}'`)).stdout.trim().split('\n').filter(Boolean);
+    const before = await listSecrets();
+    expect(before).toHaveLength(1);
+    expect((await w.plan(poolKind, p, [...resources, p])).diff.action).toBe('noop');
+
+    w.addSecret(`${name}-pw`, { value: v2, allow: LOOPBACK_HOSTS });
+    const rotated = await w.plan(poolKind, p, [...resources, p]);
+    expect(rotated.diff.changes).toEqual([{ path: 'secrets', sensitive: true }]);
+    expect(JSON.stringify(rotated)).not.toContain(v1);
+    expect(JSON.stringify(rotated)).not.toContain(v2);
+    await w.converge(poolKind, p, [...resources, p]);
+    const after = await listSecrets();
+    expect(after).toHaveLength(1);
+    expect(after[0]).not.toBe(before[0]);
+    const inspect = await manager().exec(`docker service inspect ${name} --format '{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.SecretName}}{{end}}'`);
+    expect(inspect.stdout.trim()).toBe(after[0]);
+    expect((await w.plan(poolKind, p, [...resources, p])).diff.action).toBe('noop');
+  }, 300_000);
+});
