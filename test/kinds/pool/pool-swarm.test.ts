@@ -5,7 +5,11 @@
  * is DriftDetected and restored; a rotated secret makes a new Swarm secret, the service follows and the old one
  * is removed, and the value never appears in a plan.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { poolKind } from '../../../src/kinds/pool/index.js';
 import type { PoolSpec } from '../../../src/kinds/pool/spec.js';
@@ -131,5 +135,61 @@ describe('pool on docker swarm', () => {
     const inspect = await manager().exec(`docker service inspect ${name} --format '{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.SecretName}}{{end}}'`);
     expect(inspect.stdout.trim()).toBe(after[0]);
     expect((await w.plan(poolKind, p, [...resources, p])).diff.action).toBe('noop');
+  }, 300_000);
+});
+
+describe('pool on docker swarm: failures', () => {
+  it('a new image whose tasks fail is rolled back by Swarm (failureAction rollback); apply fails with the reason', async () => {
+    const name = `rb-${randomBytes(2).toString('hex')}`;
+    const noPorts = { ...pool(name).spec.container, ports: [] };
+    const good = pool(name, { replicas: 1, container: noPorts }, { update: { monitor: '2s', failureAction: 'rollback' }, rollback: { monitor: '1s' } });
+    await w.converge(poolKind, good, [...resources, good]);
+    const bad = pool(name, { replicas: 1, container: { ...noPorts, command: ['sh', '-c', 'exit 3'] } }, { update: { monitor: '2s', failureAction: 'rollback' }, rollback: { monitor: '1s' } });
+    const err = await w.converge(poolKind, bad, [...resources, bad]).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.name).toBe('FailedError');
+    expect(err?.message).toMatch(/rolled the update back/);
+    const cmd = await manager().exec(`docker service inspect ${name} --format '{{json .Spec.TaskTemplate.ContainerSpec.Command}}'`);
+    expect(JSON.parse(cmd.stdout)).toEqual(SERVE);
+    const after = await w.plan(poolKind, bad, [...resources, bad]);
+    expect(after.diff.changes.map((c) => c.path)).toEqual(['command']);
+    expect(poolKind.health(after.observed).status).toBe('Degraded');
+  }, 300_000);
+
+  it('kill -9 of the applying process mid service update: a re-run converges with no duplicate service, network or secret', async () => {
+    const name = `kill-${randomBytes(2).toString('hex')}`;
+    w.addSecret(`${name}-pw`, { value: `pw-${randomBytes(6).toString('hex')}`, allow: LOOPBACK_HOSTS });
+    const container = (v: string) => ({ ...pool(name).spec.container, ports: [], env: { VERSION: v } });
+    const swarmFields = { networks: [`${name}-net`], secrets: [{ secret: secretRef(`${name}-pw`), target: 'pw' }], update: { monitor: '1s', delay: '3s', parallelism: 1 } };
+    const v1 = pool(name, { replicas: 2, container: container('v1') }, swarmFields);
+    await w.converge(poolKind, v1, [...resources, v1]);
+    const v2 = pool(name, { replicas: 2, container: container('v2') }, swarmFields);
+    const dir = await mkdtemp(join(tmpdir(), 'driftless-swarm-child-'));
+    const input = join(dir, 'world.json');
+    await writeFile(input, JSON.stringify({ resources: [...resources, v2], pool: name, secrets: w.secrets, knownHosts: w.knownHosts }));
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'swarm-apply-child.ts'), input], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    const state = () => manager().exec(`docker service inspect ${name} --format '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}'`);
+    const deadline = Date.now() + 120_000;
+    while ((await state()).stdout.trim() !== 'updating') {
+      expect(child.exitCode, stderr).toBeNull();
+      expect(Date.now() < deadline, 'the update never started').toBe(true);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    await rm(dir, { recursive: true, force: true });
+    await w.converge(poolKind, v2, [...resources, v2]);
+    expect((await w.plan(poolKind, v2, [...resources, v2])).diff.action).toBe('noop');
+    const count = async (cmd: string) => (await manager().exec(`${cmd} | wc -l`)).stdout.trim();
+    expect(await count(`docker service ls -q --filter name=${name}`)).toBe('1');
+    expect(await count(`docker network ls -q --filter name=${name}-net`)).toBe('1');
+    expect(await count(`docker secret ls -q --filter label=driftless.dev/pool=${name}`)).toBe('1');
+    const env = await manager().exec(`docker service inspect ${name} --format '{{json .Spec.TaskTemplate.ContainerSpec.Env}}'`);
+    expect(JSON.parse(env.stdout)).toEqual(['VERSION=v2']);
   }, 300_000);
 });

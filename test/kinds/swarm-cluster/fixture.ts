@@ -23,6 +23,10 @@ export interface SwarmWorld {
   th: TestHosts;
   names: string[];
   swarm: SwarmDriver;
+  /** The pinned host keys (a child process uses the same file). */
+  knownHosts: string;
+  /** The operator secrets this world declared, values included (for a child process's catalogue). */
+  secrets: Record<string, TestSecret>;
   /** The engine of host `i` (0-based). */
   engine(i: number): SwarmEngine;
   res<Spec>(kind: string, name: string, spec: Spec, labels?: Record<string, string>): Resource<Spec>;
@@ -43,7 +47,8 @@ export async function createSwarmWorld(count: number, name: string, opts: { inse
   const store = createFileStore(stateDir);
   const ssh: ManagedSshDriver = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts') });
   const swarm = createSwarmDriver({ verifyHostKey: (t, key) => ssh.verifyHostKey(`[${t.host}]:${t.port}`, key) });
-  const catalogue = growingTestSecrets({ [KEY]: { value: th.privateKey, allow: LOOPBACK_HOSTS } });
+  const declared: Record<string, TestSecret> = { [KEY]: { value: th.privateKey, allow: LOOPBACK_HOSTS } };
+  const catalogue = growingTestSecrets(declared);
   const applied = new Map<string, InventoryEntry>();
   const res = <Spec>(kind: string, rname: string, spec: Spec, labels?: Record<string, string>): Resource<Spec> => ({
     apiVersion: API_VERSION,
@@ -72,11 +77,16 @@ export async function createSwarmWorld(count: number, name: string, opts: { inse
     th,
     names: th.hosts.map((h) => h.name),
     swarm,
+    knownHosts: join(stateDir, 'known_hosts'),
+    secrets: declared,
     engine: (i) => swarm.engine(th.targets()[i]!),
     res,
     hostResources: (labels = {}) =>
       th.hosts.map((h) => res('Host', h.name, { address: h.address, port: h.port, user: 'root', privateKey: secretRef(KEY) }, labels[h.name] ?? {})),
-    addSecret: (n, s) => catalogue.add(n, s),
+    addSecret: (n, s) => {
+      declared[n] = s;
+      catalogue.add(n, s);
+    },
     ctxFor,
     plan,
     async converge(kind, r, resources, signal) {
