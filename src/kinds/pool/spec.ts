@@ -105,6 +105,8 @@ export interface NodeObserved {
   restart?: RestartVerdict;
   /** Result of the health probe; undefined when the node is not running or the pool declares no check. */
   healthy?: boolean;
+  /** Swarm runtime: the address the task's swarm node advertises (nginx members use it instead of asking the host). */
+  address?: string;
 }
 
 /** One host's nodes, or why the host could not be read. */

@@ -11,6 +11,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNginxDriver } from '../../../src/drivers/nginx/index.js';
+import { nginxUnitKind } from '../../../src/kinds/nginx-unit/index.js';
+import type { NginxUnitSpec } from '../../../src/kinds/nginx-unit/spec.js';
+import type { NginxUpstreamSpec } from '../../../src/kinds/nginx-upstream/spec.js';
 import { poolKind } from '../../../src/kinds/pool/index.js';
 import type { PoolSpec } from '../../../src/kinds/pool/spec.js';
 import type { SwarmClusterSpec } from '../../../src/kinds/swarm-cluster/index.js';
@@ -22,6 +26,7 @@ import { seedBaseImage, startRegistry, type TestRegistry } from '../../harness/r
 import { LOOPBACK_HOSTS, secretRef } from '../../harness/secrets.js';
 import { bridgeGateway, startTcpForward, type TcpForward } from '../../harness/tcp-forward.js';
 import { createSwarmWorld, type SwarmWorld } from '../swarm-cluster/fixture.js';
+import { startLoad, type LoadRecord } from './load.js';
 
 let w: SwarmWorld;
 let registry: TestRegistry;
@@ -191,5 +196,84 @@ describe('pool on docker swarm: failures', () => {
     expect(await count(`docker secret ls -q --filter label=driftless.dev/pool=${name}`)).toBe('1');
     const env = await manager().exec(`docker service inspect ${name} --format '{{json .Spec.TaskTemplate.ContainerSpec.Env}}'`);
     expect(JSON.parse(env.stdout)).toEqual(['VERSION=v2']);
+  }, 300_000);
+});
+
+describe('pool on docker swarm behind nginx', () => {
+  it('rolls start-first with 0 failed requests through nginx; a stopped worker is rescheduled (Degraded, then Healthy) and nginx members follow', async () => {
+    const name = `api-${randomBytes(2).toString('hex')}`;
+    const [a] = w.names as [string];
+    // Host-mode ports: this kernel has no IPVS, so Swarm's ingress routing mesh cannot work here (README says why
+    // membership uses node addresses anyway). Two tasks over three nodes leave one free for start-first.
+    const api = (v: string) =>
+      pool(name, { replicas: 2, container: { ...pool(name).spec.container, env: { VERSION: v }, ports: [{ container: 8080, host: 18081 }] } }, {
+        publishMode: 'host',
+        update: { monitor: '2s', order: 'start-first', parallelism: 1 },
+      });
+    const nginxRes = (p: Resource<PoolSpec>): Resource[] => [
+      ...resources,
+      p,
+      w.res('Service', 'web', { cluster: 'c' }),
+      w.res('NginxGroup', 'shop', {}),
+      w.res<NginxUpstreamSpec>('NginxUpstream', 'api', { group: 'shop', pools: [{ pool: name, port: 18081 }], keepalive: 8 }),
+    ];
+    const unit = w.res<NginxUnitSpec>('NginxUnit', 'edge', { group: 'shop', hosts: { names: [a] }, upstreams: ['api'], vars: { upstream: 'api', listen: 8090 } });
+    let nginx: ReturnType<typeof createNginxDriver> | undefined;
+    const nginxCtx = (p: Resource<PoolSpec>) => {
+      const ctx = w.ctxFor([...nginxRes(p), unit]);
+      nginx ??= createNginxDriver(ctx.drivers.ssh);
+      return { ...ctx, runId: 'run-under-test', drivers: { ...ctx.drivers, nginx } };
+    };
+    const publish = async (p: Resource<PoolSpec>) => {
+      const ctx = nginxCtx(p);
+      const observed = await nginxUnitKind.observe(unit, ctx);
+      const diff = nginxUnitKind.diff(unit, observed);
+      if (diff.action !== 'noop') {
+        await nginxUnitKind.apply({ key: 'NginxUnit/edge', kind: 'NginxUnit', name: 'edge', action: diff.action, wave: 0, changes: diff.changes, dependsOn: [], digest: 'd', desired: unit, observed }, ctx);
+      }
+      return diff;
+    };
+    const upstreamFile = async () => (await manager().exec('cat /etc/driftless/nginx/edge/current/upstream/api.upstream')).stdout;
+    const ipOf = async (i: number) => (await w.th.hosts[i]!.exec("ip -4 -o addr show eth0 | awk '{print $4}' | cut -d/ -f1")).stdout.trim();
+    const ips = Object.fromEntries(await Promise.all(w.names.map(async (n, i) => [n, await ipOf(i)] as const)));
+    const taskHosts = async (p: Resource<PoolSpec>) => ((await w.plan(poolKind, p, nginxRes(p))).observed?.hosts ?? []).map((h) => h.host).sort();
+
+    await w.converge(poolKind, api('v1'), nginxRes(api('v1')));
+    await publish(api('v1'));
+    const members = async () => (await upstreamFile()).match(/[0-9.]+:18081/g)?.sort() ?? [];
+    expect(await members()).toEqual((await taskHosts(api('v1'))).map((h) => `${ips[h]}:18081`).sort());
+    expect((await manager().exec('curl -s -m 5 http://127.0.0.1:8090/')).stdout).toMatch(/^v1 /);
+
+    const load = await startLoad(manager(), ['http://127.0.0.1:8090/']);
+    let record: LoadRecord;
+    try {
+      await w.converge(poolKind, api('v2'), nginxRes(api('v2')));
+      await publish(api('v2'));
+    } finally {
+      record = await load.stop();
+    }
+    expect(record.failed.length, record.summary).toBeGreaterThan(3);
+    expect(record.failed.filter((r) => r[0]).length, record.summary).toBe(0);
+    expect(await members()).toEqual((await taskHosts(api('v2'))).map((h) => `${ips[h]}:18081`).sort());
+    expect((await manager().exec('curl -s -m 5 http://127.0.0.1:8090/')).stdout).toMatch(/^v2 /);
+
+    // The machine of a worker running a task stops: Swarm moves the task; the pool is Degraded meanwhile, then Healthy.
+    const victim = (await taskHosts(api('v2'))).find((h) => h !== a)!;
+    await labDocker().getContainer(victim).stop({ t: 1 });
+    const seen: string[] = [];
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const status = poolKind.health((await w.plan(poolKind, api('v2'), nginxRes(api('v2')))).observed).status;
+      if (seen.at(-1) !== status) seen.push(status);
+      if (status === 'Healthy' && seen.includes('Degraded')) break;
+      expect(Date.now() < deadline, `health seen: ${seen.join(' -> ')}`).toBe(true);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const now = await taskHosts(api('v2'));
+    expect(now).not.toContain(victim);
+    expect(now).toHaveLength(2);
+    expect((await publish(api('v2'))).action).not.toBe('noop');
+    expect(await members()).toEqual(now.map((h) => `${ips[h]}:18081`).sort());
+    expect((await manager().exec('curl -s -m 5 http://127.0.0.1:8090/')).stdout).toMatch(/^v2 /);
   }, 300_000);
 });

@@ -79,6 +79,9 @@ export async function viewSwarmPool(res: Resource<PoolSpec>, ctx: KindContext): 
     const n = nodes.find((x) => x.id === nodeId);
     return n ? (n.labels[HOST_LABEL] ?? n.hostname) : (nodeId ?? '');
   };
+  // A task on a node the managers see down is not serving, whatever its last reported state: Swarm reschedules it.
+  const nodeReady = (nodeId: string | undefined): boolean => nodes.find((x) => x.id === nodeId)?.state === 'ready';
+  const addrOf = (nodeId: string | undefined): string | undefined => nodes.find((x) => x.id === nodeId)?.addr;
   const swarm: SwarmObserved = {
     cluster: s.cluster,
     manager: mgr.host,
@@ -94,7 +97,8 @@ export async function viewSwarmPool(res: Resource<PoolSpec>, ctx: KindContext): 
       ...(t.slot !== undefined ? { slot: t.slot } : {}),
       node: t.nodeId ?? '',
       host: hostOf(t.nodeId),
-      state: t.state,
+      ...(addrOf(t.nodeId) ? { address: addrOf(t.nodeId) } : {}),
+      state: t.state === 'running' && !nodeReady(t.nodeId) ? 'node-down' : t.state,
       ...(t.health ? { health: t.health } : {}),
       ...(t.message ? { message: t.message } : {}),
       ...(t.image ? { image: t.image } : {}),
@@ -123,6 +127,7 @@ function mirror(res: Resource<PoolSpec>, swarm: SwarmObserved, image: string): P
       specDigest: t.image === image ? 'current' : 'stale',
       createdAt: '',
       ...(t.image ? { image: t.image } : {}),
+      ...(t.address ? { address: t.address } : {}),
       ...(t.state === 'running' ? { healthy: t.health === undefined ? true : t.health === 'healthy' } : {}),
     });
     byHost.set(t.host, h);

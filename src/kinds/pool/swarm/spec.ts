@@ -53,6 +53,6 @@ export interface SwarmObserved {
   secrets: Record<string, string>;
   configs: Record<string, string>;
   /** Running-desired tasks: what health and membership follow. */
-  tasks: { id: string; slot?: number; node: string; host: string; state: string; health?: string; message?: string; image?: string }[];
+  tasks: { id: string; slot?: number; node: string; host: string; address?: string; state: string; health?: string; message?: string; image?: string }[];
   desiredCount: number;
 }
