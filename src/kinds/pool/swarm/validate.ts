@@ -15,6 +15,9 @@ const INSTEAD: Partial<Record<keyof PoolSpec, string>> = {
   maxPerHost: 'swarm.placement.maxReplicasPerNode',
 };
 
+/** Values the loader fills in from the schema: present on every pool, so not a declaration of the SSH runtime. */
+const SCHEMA_DEFAULTS: Partial<Record<keyof PoolSpec, unknown>> = { mode: 'one-per-host', shrinkOrder: 'newest-first' };
+
 /** Messages (field first, so problemAt places them) for a swarm pool; [] for an SSH pool without a swarm block. */
 export function validateSwarmPool(spec: PoolSpec, all: ResourceIndex): string[] {
   const out: string[] = [];
@@ -24,9 +27,9 @@ export function validateSwarmPool(spec: PoolSpec, all: ResourceIndex): string[] 
   }
   if (!spec.swarm) return ['runtime: swarm needs a swarm block naming its cluster (swarm.cluster)'];
   for (const k of SSH_ONLY) {
-    if (spec[k] !== undefined) out.push(`${k}: not used with runtime: swarm${INSTEAD[k] ? `; use ${INSTEAD[k]}` : ''}`);
+    if (spec[k] !== undefined && spec[k] !== SCHEMA_DEFAULTS[k]) out.push(`${k}: not used with runtime: swarm${INSTEAD[k] ? `; use ${INSTEAD[k]}` : ''}`);
   }
-  if (spec.container.network !== undefined) out.push('container.network: not used with runtime: swarm; use swarm.networks (overlay networks)');
+  if (spec.container.network !== undefined && spec.container.network !== 'host') out.push('container.network: not used with runtime: swarm; use swarm.networks (overlay networks)');
   if (!all.get('SwarmCluster', spec.swarm.cluster)) out.push(`swarm.cluster: SwarmCluster/${spec.swarm.cluster} is not declared`);
   if ((spec.swarm.mode ?? 'replicated') === 'global' && spec.replicas !== undefined) out.push('replicas: a global service runs one task per node; drop replicas or use swarm.mode: replicated');
   if ((spec.swarm.mode ?? 'replicated') === 'replicated' && spec.replicas === undefined) out.push('replicas is required for a replicated swarm service');
