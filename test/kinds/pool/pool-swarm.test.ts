@@ -22,7 +22,8 @@ import { swarmClusterKind } from '../../../src/kinds/swarm-cluster/index.js';
 import type { Resource } from '../../../src/model/resource.js';
 import { createResourceIndex } from '../../../src/reconcile/runtime.js';
 import { labDocker } from '../../harness/docker.js';
-import { seedBaseImage, startRegistry, type TestRegistry } from '../../harness/registry.js';
+import { startRegistry, type TestRegistry } from '../../harness/registry.js';
+import { seedSmallWebImage } from '../../harness/small-image.js';
 import { LOOPBACK_HOSTS, secretRef } from '../../harness/secrets.js';
 import { bridgeGateway, startTcpForward, type TcpForward } from '../../harness/tcp-forward.js';
 import { createSwarmWorld, type SwarmWorld } from '../swarm-cluster/fixture.js';
@@ -37,7 +38,7 @@ let resources: Resource[];
 beforeAll(async () => {
   const docker = labDocker();
   registry = await startRegistry();
-  const outer = await seedBaseImage(docker, registry, 'swarm/web:1');
+  const outer = await seedSmallWebImage(docker, registry, 'swarm/web:1');
   forward = await startTcpForward(await bridgeGateway(docker), Number(registry.address.split(':')[1]));
   image = outer.replace(registry.address, forward.address);
   w = await createSwarmWorld(3, 'swpool', { insecureRegistries: [forward.address] });
@@ -53,7 +54,7 @@ afterAll(async () => {
   await registry?.stop();
 });
 
-const SERVE = ['sh', '-c', 'mkdir -p /tmp/w && echo "$VERSION $(hostname)" > /tmp/w/index.html && cd /tmp/w && exec python3 -m http.server 8080'];
+const SERVE = ['sh', '-c', 'mkdir -p /tmp/w && echo "$VERSION $(cat /etc/hostname)" > /tmp/w/index.html && cd /tmp/w && exec python3 -m http.server 8080'];
 
 function pool(name: string, over: Partial<PoolSpec> = {}, swarm: Partial<NonNullable<PoolSpec['swarm']>> = {}): Resource<PoolSpec> {
   return w.res<PoolSpec>('Pool', name, {

@@ -87,8 +87,8 @@ describe('SwarmCluster', () => {
     expect(err?.name).toBe('StalledError');
     expect(err?.message).toMatch(/refused before changing anything: the swarm has lost quorum: 1 of 3 managers reachable/);
     for (const n of [a, b, c]) expect(err?.message).toContain(n);
-    // Nothing was touched: with one manager back the swarm has its majority and every node is still a manager.
-    expect((await w.th.hosts[1]!.exec('setsid sh /etc/lab-init.d/10-dockerd </dev/null >/dev/null 2>&1')).code).toBe(0);
+    // Nothing was touched: with the managers back the swarm has its majority and every node is still a manager.
+    for (const h of [w.th.hosts[1]!, w.th.hosts[2]!]) expect((await h.exec('setsid sh /etc/lab-init.d/10-dockerd </dev/null >/dev/null 2>&1')).code).toBe(0);
     const after = await pollNodes(w, before.length);
     expect(after.map((n) => `${n.hostname}:${n.role}:${n.availability}`).sort()).toEqual(before);
   }, 180_000);
@@ -96,11 +96,15 @@ describe('SwarmCluster', () => {
 
 /** Lists nodes once the restarted manager brought a leader back (elections take a few seconds). */
 async function pollNodes(world: SwarmWorld, count: number) {
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + 120_000;
+  let last = '';
   for (;;) {
-    const nodes = await world.engine(0).nodes().catch(() => undefined);
-    if (nodes && nodes.length === count) return nodes;
-    if (Date.now() > deadline) throw new Error('the swarm did not get a leader back within 60 s');
+    const nodes = await world
+      .engine(0)
+      .nodes()
+      .catch((e: unknown) => void (last = String(e)));
+    if (nodes && nodes.length === count && nodes.every((n) => n.state === 'ready')) return nodes;
+    if (Date.now() > deadline) throw new Error(`the swarm did not get a leader back within 120 s: ${last || JSON.stringify(nodes)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -10,6 +10,7 @@ import { WaitingError } from '../../../errors.js';
 import type { SwarmEngine } from '../../../drivers/types.js';
 import type { Resource } from '../../../model/resource.js';
 import { digestOf } from '../../../util/digest.js';
+import { parseReference } from '../../../util/image-reference.js';
 import { HOST_LABEL, swarmManager } from '../../swarm-cluster/public.js';
 import type { KindContext } from '../../types.js';
 import { poolImage } from '../image.js';
@@ -149,6 +150,9 @@ async function pinnedImage(res: Resource<PoolSpec>, engine: SwarmEngine, ctx: Ki
     throw new WaitingError('DependencyNotReady', `pool ${res.metadata.name}: waiting for ImageProject/${source.project} to build its image`, { retryAfterMs: 10_000 });
   }
   if (ref.includes('@sha256:')) return ref;
-  const pinned = await engine.distribution(ref);
+  const a = res.spec.container.registryAuth;
+  const registry = parseReference(ref).registry;
+  const auth = a ? { username: a.username, password: await ctx.secrets.resolve(a.password, { registry }), serveraddress: registry } : undefined;
+  const pinned = await engine.distribution(ref, auth);
   return pinned ?? ref;
 }
