@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { swarmClusterKind, type SwarmClusterSpec } from '../../../src/kinds/swarm-cluster/index.js';
 import { AVAILABILITY_LABEL, CLUSTER_LABEL } from '../../../src/kinds/swarm-cluster/spec.js';
 import { createResourceIndex } from '../../../src/reconcile/runtime.js';
+import { sanitize } from '../../../src/util/sanitize.js';
 import { createSwarmWorld, type SwarmWorld } from './fixture.js';
 
 let w: SwarmWorld;
@@ -46,6 +47,11 @@ describe('SwarmCluster', () => {
     const again = await w.plan(swarmClusterKind, spec, hosts);
     expect(again.diff).toMatchObject({ action: 'noop', changes: [] });
     expect(swarmClusterKind.health(again.observed).status).toBe('Healthy');
+    // Join tokens are secrets: once read they are redacted wherever text is sanitised (logs, plans, status).
+    const tokens = await w.engine(0).joinTokens();
+    expect(tokens.worker).toMatch(/^SWMTKN-/);
+    expect(sanitize(`joining with ${tokens.worker} / ${tokens.manager}`)).toBe('joining with *** / ***');
+    expect(JSON.stringify(first)).not.toContain(tokens.worker.slice(-20));
 
     const relabelled = w.hostResources({ [b]: { zone: 'north' }, [c]: { zone: 'west' } });
     const changed = await w.plan(swarmClusterKind, spec, relabelled);
