@@ -32,6 +32,8 @@ export type Reason =
   | 'PruneFailed'
   | 'PruneDisabled'
   | 'QuotaExceeded'
+  /** A Swarm manager change that would leave fewer managers reachable than a majority: refused before any step. */
+  | 'QuorumAtRisk'
   | 'DriftDetected'
   | 'Superseded'
   | 'Cancelled'

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Logger as PinoLogger } from 'pino';
 import { createSlbRegistry } from './drivers/aliyun/slb.js';
 import { createDockerDriver } from './drivers/docker/index.js';
+import { createSwarmDriver } from './drivers/docker-swarm/index.js';
 import { createMonitFactory } from './drivers/monit/index.js';
 import { createNginxDriver } from './drivers/nginx/index.js';
 import { createDefaultProviders, type LabEngineFactory } from './drivers/provider/defaults.js';
@@ -62,5 +63,7 @@ export function createDrivers(opts: {
     monit: createMonitFactory(ssh),
     slb: createSlbRegistry(),
     git: createGitReader(),
+    // Swarm nodes are reached like an ssh:// DOCKER_HOST, their keys pinned in the same store.
+    swarm: createSwarmDriver({ verifyHostKey: (t, key) => ssh.verifyHostKey(t.hostKeyId ?? hostIdOf(t.host, t.port), key) }),
   };
 }

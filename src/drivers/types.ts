@@ -10,6 +10,7 @@ import type { NginxDriver } from './contracts/nginx.js';
 import type { ProviderRegistry } from './contracts/provider.js';
 import type { SlbRegistry } from './contracts/slb.js';
 import type { SshDriver } from './contracts/ssh.js';
+import type { SwarmDriver } from './contracts/swarm.js';
 
 export * from './contracts/docker.js';
 export * from './contracts/git.js';
@@ -18,6 +19,7 @@ export * from './contracts/nginx.js';
 export * from './contracts/provider.js';
 export * from './contracts/slb.js';
 export * from './contracts/ssh.js';
+export * from './contracts/swarm.js';
 
 /** The bag of transports handed to kinds; later issues add nginx, aliyun and monit. */
 export interface Drivers {
@@ -33,6 +35,8 @@ export interface Drivers {
   slb?: SlbRegistry;
   /** Git repositories a kind builds from (ImageProject media and Dockerfiles); kinds never import source/. */
   git?: GitReader;
+  /** Docker Swarm: the engine of a swarm node, reached over SSH (SwarmCluster, pools with `runtime: swarm`). */
+  swarm?: SwarmDriver;
 }
 
 

@@ -21,6 +21,7 @@ import { machineTemplateKind } from './machine-template/index.js';
 import { machineSetKind } from './machine-set/index.js';
 import { createMachineHook } from './shared/machines/pool-hook.js';
 import { slbLoadBalancerKind } from './slb-load-balancer/index.js';
+import { swarmClusterKind } from './swarm-cluster/index.js';
 import { combineDiscovery, createSlbDiscovery } from './slb-load-balancer/public.js';
 
 const kinds: KindModule<any, any>[] = [
@@ -40,6 +41,7 @@ const kinds: KindModule<any, any>[] = [
   machineTemplateKind,
   machineSetKind,
   slbLoadBalancerKind,
+  swarmClusterKind,
 ];
 
 export function createKindRegistry(): KindRegistry {

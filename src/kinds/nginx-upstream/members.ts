@@ -63,7 +63,8 @@ export async function resolveMembers(res: Resource<NginxUpstreamSpec>, ctx: Kind
     if (o.desiredCount > 0) declaredEmpty = false;
     for (const node of knownNodes(o)) {
       if (node.state !== 'running' || node.healthy === false) continue;
-      const address = await addressOf(node.host, src.addressOf ?? 'host', ctx, cache, view.hosts.get(node.host));
+      // A swarm-run pool's node carries the address its swarm node advertises (where its published port answers).
+      const address = node.address ?? (await addressOf(node.host, src.addressOf ?? 'host', ctx, cache, view.hosts.get(node.host)));
       members.push({ server: tuned(hostPort(address, src.port), src, `Pool/${src.pool} node ${node.name}`), key: `${src.pool}/${node.name}` });
     }
   }

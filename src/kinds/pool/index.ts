@@ -17,6 +17,12 @@ import { knownNodes, observePool } from './observe.js';
 import { removePool } from './remove.js';
 import { followedProject, resolveFlows } from './resolve.js';
 import type { PoolObserved, PoolSpec } from './spec.js';
+import { applySwarmPool } from './swarm/apply.js';
+import { diffSwarmPool, swarmPoolHealth } from './swarm/diff.js';
+import { removeSwarmPool } from './swarm/remove.js';
+import { validateSwarmPool } from './swarm/validate.js';
+
+const onSwarm = (spec: PoolSpec): boolean => spec.runtime === 'swarm';
 
 function dependencies(res: Resource<PoolSpec>): ResourceRef[] {
   const refs: ResourceRef[] = [{ kind: 'Service', name: res.spec.service, path: '/spec/service' }];
@@ -28,11 +34,21 @@ function dependencies(res: Resource<PoolSpec>): ResourceRef[] {
   }
   const image = res.spec.container.image;
   if (typeof image !== 'string') refs.push({ kind: 'ImageProject', name: image.project, path: '/spec/container/image/project' });
+  if (res.spec.swarm && onSwarm(res.spec)) refs.push({ kind: 'SwarmCluster', name: res.spec.swarm.cluster, path: '/spec/swarm/cluster' });
   return refs;
 }
 
 function validate(res: Resource<PoolSpec>, all: ResourceIndex): Problem[] {
-  const messages = [...resolveFlows(res.spec, all).problems];
+  if (onSwarm(res.spec)) {
+    const messages = validateSwarmPool(res.spec, all);
+    try {
+      if (typeof res.spec.container.image !== 'string') followedProject(res.spec, all);
+    } catch (err) {
+      messages.push(`container.image: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return messages.map((m) => problemAt(res, m));
+  }
+  const messages = [...resolveFlows(res.spec, all).problems, ...validateSwarmPool(res.spec, all)];
   try {
     if (typeof res.spec.container.image !== 'string') followedProject(res.spec, all);
   } catch (err) {
@@ -100,10 +116,10 @@ export function createPoolKind(hooks: PoolHooks = {}): KindModule<PoolSpec, Pool
     dependencies,
     validate,
     observe: (res, ctx) => observePool(res, ctx, hooks),
-    diff: diffPool,
-    apply: (task, ctx) => applyPool(task, ctx, hooks),
-    remove: (entry, ctx) => removePool(entry, ctx, hooks),
-    health: poolHealth,
+    diff: (desired, observed) => (observed?.swarm ? diffSwarmPool(observed) : diffPool(desired, observed)),
+    apply: (task, ctx) => (onSwarm(task.desired.spec) ? applySwarmPool(task, ctx) : applyPool(task, ctx, hooks)),
+    remove: (entry, ctx) => (onSwarm((entry.resource as Resource<PoolSpec>).spec) ? removeSwarmPool(entry.resource as Resource<PoolSpec>, ctx) : removePool(entry, ctx, hooks)),
+    health: (o) => (o?.swarm ? swarmPoolHealth(o) : poolHealth(o)),
     statusDetails: poolDetails,
     observedDigest: (o) =>
       o

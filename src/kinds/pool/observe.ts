@@ -18,6 +18,7 @@ import { listScript, parseList, probeScript } from './scripts.js';
 import type { HealthCheckSpec, HostNodes, NodeObserved, PoolObserved, PoolSpec } from './spec.js';
 import { outputTail } from '../../util/output-tail.js';
 import { outOfRotation } from './rotation.js';
+import { viewSwarmPool } from './swarm/observe.js';
 
 const LIST_TIMEOUT_MS = 30_000;
 
@@ -35,6 +36,8 @@ export async function observePool(res: Resource<PoolSpec>, ctx: KindContext, hoo
 
 /** observePool plus the targets of every host, as apply uses them. */
 export async function viewPool(res: Resource<PoolSpec>, ctx: KindContext, hooks: PoolHooks, requireHook = false): Promise<PoolView> {
+  // A swarm-run pool is one Swarm service: its tasks, as the manager reports them, are the nodes.
+  if (res.spec.runtime === 'swarm') return { observed: (await viewSwarmPool(res, ctx)).observed, hosts: new Map() };
   const ph = await poolHosts(res, ctx, hooks, requireHook);
   const { ref: image, source } = await poolImage(res, ctx);
   const read = [...ph.eligible, ...ph.former];

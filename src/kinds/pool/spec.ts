@@ -1,6 +1,7 @@
 /** The Pool spec as schemas/pool.schema.json guarantees it (defaults filled by the loader), and node labels. */
 import type { SecretRef } from '../../model/resource.js';
 import type { ExitInfo, RestartVerdict } from './restart-policy.js';
+import type { SwarmObserved, SwarmPoolSpec } from './swarm/spec.js';
 
 /** A count, or a percentage of the desired nodes. */
 export type CountOrPercent = number | `${number}%`;
@@ -80,6 +81,9 @@ export interface PoolSpec {
   tasks?: { expand?: string; shrink?: string; deploy?: string };
   rollout?: RolloutSpec;
   healthCheck?: HealthCheckSpec;
+  /** ssh (default): driftless places containers over SSH; swarm: the pool is one Swarm service (see swarm/). */
+  runtime?: 'ssh' | 'swarm';
+  swarm?: SwarmPoolSpec;
 }
 
 /** A node's container as read from its host. */
@@ -101,6 +105,8 @@ export interface NodeObserved {
   restart?: RestartVerdict;
   /** Result of the health probe; undefined when the node is not running or the pool declares no check. */
   healthy?: boolean;
+  /** Swarm runtime: the address the task's swarm node advertises (nginx members use it instead of asking the host). */
+  address?: string;
 }
 
 /** One host's nodes, or why the host could not be read. */
@@ -142,6 +148,8 @@ export interface PoolObserved {
   grow?: boolean;
   /** Running, healthy, current nodes still out of rotation (their flow never registered them): the next apply registers them. */
   held?: string[];
+  /** Set for `runtime: swarm`: the service as the manager reports it (hosts/nodes then mirror its tasks). */
+  swarm?: SwarmObserved;
 }
 
 /** Labels on every node container: how observe finds a pool's nodes and tells current from stale. */

@@ -109,7 +109,7 @@ describe('the SLB example in sample-repo/examples', () => {
     const plain = await runCli(['validate', join(REPO_ROOT, 'sample-repo'), '--state-dir', tempDir('slb-sample-state')]);
     expect(plain.code, plain.stderr).toBe(0);
     const dir = join(tempDir('slb-sample'), 'repo');
-    cpSync(join(REPO_ROOT, 'sample-repo'), dir, { recursive: true, filter: (src) => !src.includes('/.driftless/') });
+    cpSync(join(REPO_ROOT, 'sample-repo'), dir, { recursive: true, filter: (src) => !src.includes('/.driftless/') && !src.includes('/examples/swarm') });
     rmSync(join(dir, '.driftlessignore'));
     const all = await runCli(['validate', dir, '--state-dir', tempDir('slb-sample-state')]);
     expect(all.code, all.stdout + all.stderr).toBe(0);

@@ -1,0 +1,147 @@
+/**
+ * Swarm vs SSH runtime: the same rollout as bench/rollout.ts (N nodes in batches of B, each node taking a fixed
+ * time to start serving) on the same lab hosts, once with the SSH runtime (driftless places and rolls the
+ * containers) and once with `runtime: swarm` (one service; Swarm rolls it with parallelism B, stop-first). The
+ * hosts run their OWN Docker engines (so Swarm can use them) and pull a small image from a registry on the bridge
+ * gateway. The unavoidable cost is the start-up time once per batch; the rest is each runtime's overhead.
+ * Target from the issue: the Swarm runtime's overhead <= +10 % at 10 s start-up.
+ *
+ *   npx tsx bench/swarm-rollout.ts [--nodes 10] [--hosts 5] [--batch 2] [--startup-ms 1500,10000]
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSwarmDriver } from '../src/drivers/docker-swarm/index.js';
+import { createSshDriver } from '../src/drivers/ssh/index.js';
+import { poolKind } from '../src/kinds/pool/index.js';
+import type { PoolSpec } from '../src/kinds/pool/spec.js';
+import { swarmClusterKind, type SwarmClusterSpec } from '../src/kinds/swarm-cluster/index.js';
+import type { KindContext, KindModule, Logger } from '../src/kinds/types.js';
+import { ensureDockerEngine } from '../src/lab/engine.js';
+import { ensureHostImage } from '../src/lab/host-image.js';
+import { API_VERSION, type Resource } from '../src/model/resource.js';
+import { createResourceIndex } from '../src/reconcile/runtime.js';
+import { createFileStore } from '../src/store/index.js';
+import { labDocker } from '../test/harness/docker.js';
+import { startTestHosts } from '../test/harness/hosts.js';
+import { startRegistry } from '../test/harness/registry.js';
+import { LOOPBACK_HOSTS, secretRef, testSecrets } from '../test/harness/secrets.js';
+import { seedSmallWebImage } from '../test/harness/small-image.js';
+import { bridgeGateway, startTcpForward } from '../test/harness/tcp-forward.js';
+
+const TARGET_OVERHEAD = 0.1;
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+function startups(): number[] {
+  const i = process.argv.indexOf('--startup-ms');
+  return (i >= 0 ? (process.argv[i + 1] ?? '') : '1500,10000').split(',').map(Number);
+}
+
+const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined, child: () => quiet };
+
+async function main(): Promise<void> {
+  const nodes = arg('nodes', 10);
+  const hostCount = arg('hosts', 5);
+  const batch = arg('batch', 2);
+  const engine = await ensureDockerEngine();
+  process.env.DOCKER_HOST = engine.dockerHost;
+  process.env.DRIFTLESS_HOST_IMAGE ??= await ensureHostImage(labDocker());
+  const docker = labDocker();
+  const registry = await startRegistry();
+  const forward = await startTcpForward(await bridgeGateway(docker), Number(registry.address.split(':')[1]));
+  const image = (await seedSmallWebImage(docker, registry, 'bench/web:1')).replace(registry.address, forward.address);
+  const th = await startTestHosts(hostCount, { name: 'bench-swarm', ownEngine: { insecureRegistries: [forward.address] } });
+  const stateDir = mkdtempSync(join(tmpdir(), 'driftless-bench-swarm-'));
+  const ssh = createSshDriver({ knownHostsPath: join(stateDir, 'known_hosts') });
+  const swarm = createSwarmDriver({ verifyHostKey: (t, key) => ssh.verifyHostKey(`[${t.host}]:${t.port}`, key) });
+  process.once('SIGINT', () => void th.teardown().finally(() => process.exit(130)));
+  const res = <S>(kind: string, name: string, spec: S): Resource<S> => ({ apiVersion: API_VERSION, kind, metadata: { name }, spec, source: { file: 'bench', line: 1, col: 1 } });
+  const names = th.hosts.map((h) => h.name);
+  const hosts = th.hosts.map((h) => res('Host', h.name, { address: h.address, port: h.port, user: 'root', privateKey: secretRef('bench-key') }));
+  const cluster = res<SwarmClusterSpec>('SwarmCluster', 'bench', { managers: { names: [names[0]!] }, workers: { names: names.slice(1) }, advertiseAddr: 'eth0' });
+  const ctx = (extra: Resource[]): KindContext => ({
+    drivers: { ssh, swarm },
+    secrets: testSecrets({ 'bench-key': { value: th.privateKey, allow: LOOPBACK_HOSTS } }).resolver,
+    resources: createResourceIndex([...hosts, cluster, ...extra]),
+    logger: quiet,
+    signal: new AbortController().signal,
+    revision: 'bench',
+    repoDir: stateDir,
+    store: createFileStore(stateDir),
+    stateDir,
+    inventory: { get: () => undefined },
+  });
+  const converge = async <S, O>(kind: KindModule<S, O>, r: Resource<S>): Promise<number> => {
+    const t0 = performance.now();
+    const c = ctx([r as Resource]);
+    const observed = await kind.observe(r, c);
+    const diff = kind.diff(r, observed);
+    if (diff.action !== 'noop') {
+      await kind.apply({ key: `${r.kind}/${r.metadata.name}`, kind: r.kind, name: r.metadata.name, action: diff.action, wave: 0, changes: diff.changes, dependsOn: [], digest: 'd', desired: r, observed }, c);
+    }
+    return performance.now() - t0;
+  };
+  const line = (label: string, value: string): void => void process.stderr.write(`${label.padEnd(50)} ${value}\n`);
+  try {
+    line(`swarm of ${hostCount} hosts (1 manager)`, `${(await converge(swarmClusterKind, cluster)).toFixed(0)} ms`);
+    const batches = Math.ceil(nodes / batch);
+    for (const startupMs of startups()) {
+      // Exits on SIGTERM (as PID 1 python would ignore it and every stop would wait out the grace period).
+      const server = "import signal, sys, http.server as h; signal.signal(signal.SIGTERM, lambda *a: sys.exit(0)); h.ThreadingHTTPServer(('', 8080), h.SimpleHTTPRequestHandler).serve_forever()";
+      const serve = ['sh', '-c', `python3 -c 'import time; time.sleep(${startupMs / 1000})' && exec python3 -c "${server}"`];
+      const sshPool = (v: string) =>
+        res<PoolSpec>('Pool', `ssh-${startupMs}`, {
+          service: 'bench',
+          hosts: { names },
+          mode: 'fixed',
+          replicas: nodes,
+          container: { image, command: serve, env: { VERSION: v }, network: 'bridge' },
+          rollout: { batchSize: batch, maxUnavailable: batch },
+          healthCheck: { http: { port: 8080 }, interval: '100ms', timeout: '60s' },
+        });
+      const swarmPool = (v: string) =>
+        res<PoolSpec>('Pool', `swarm-${startupMs}-${randomBytes(2).toString('hex')}`.slice(0, 20), {
+          service: 'bench',
+          runtime: 'swarm',
+          replicas: nodes,
+          container: { image, command: serve, env: { VERSION: v } },
+          swarm: {
+            cluster: 'bench',
+            update: { parallelism: batch, order: 'stop-first', monitor: '100ms' },
+            healthCheck: { command: ['python3', '-c', "import urllib.request as u; u.urlopen('http://127.0.0.1:8080/', timeout=1)"], interval: '200ms', timeout: '1s', retries: 3, startPeriod: '60s' },
+          },
+        });
+      const ideal = batches * startupMs;
+      line(`node start-up ${startupMs} ms, ${nodes} nodes, batches of ${batch}`, `start-up once per batch: ${ideal} ms`);
+      await converge(poolKind, sshPool('1'));
+      const sshMs = await converge(poolKind, sshPool('2'));
+      line('  ssh runtime rollout', `${sshMs.toFixed(0)} ms, overhead ${((sshMs / ideal - 1) * 100).toFixed(1)} %`);
+      const sp1 = swarmPool('1');
+      const sp2 = { ...sp1, spec: { ...sp1.spec, container: { ...sp1.spec.container, env: { VERSION: '2' } } } };
+      await converge(poolKind, sp1);
+      const swarmMs = await converge(poolKind, sp2);
+      const over = swarmMs / ideal - 1;
+      line('  swarm runtime rollout', `${swarmMs.toFixed(0)} ms, overhead ${(over * 100).toFixed(1)} % (target <= ${TARGET_OVERHEAD * 100} %) ${over <= TARGET_OVERHEAD ? 'OK' : 'MISSED'}`);
+      line('  faster', sshMs < swarmMs ? `ssh runtime by ${(swarmMs - sshMs).toFixed(0)} ms` : `swarm runtime by ${(sshMs - swarmMs).toFixed(0)} ms`);
+      const { engine: mgr } = { engine: swarm.engine(th.targets()[0]!) };
+      for (const s of await mgr.services({ name: [sp1.metadata.name] })) await mgr.removeService(s.id);
+      await Promise.all(th.hosts.map((h) => h.exec(`docker rm -f $(docker ps -aq --filter label=driftless.pool=ssh-${startupMs}) >/dev/null 2>&1; true`)));
+    }
+  } finally {
+    await ssh.close();
+    await th.teardown();
+    await forward.stop();
+    await registry.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
