@@ -32,10 +32,12 @@ export function createNginxDriver(ssh: SshDriver): NginxDriver {
     async publish(targets, root, dir, files, options = {}) {
       const wait = options.waitSeconds ?? 10;
       const report: PublishReport = { dir, ok: false, hosts: [] };
+      const reused = new Set<string>();
       const staged = await Promise.all(
         targets.map(async (t): Promise<HostOutcome> => {
           try {
             const r = await run(t, stageScript(root, dir, files), options.signal);
+            if (/^__reused=1$/m.test(r.stdout)) reused.add(t.id);
             const rc = /__rc=(\d+)/.exec(r.stdout)?.[1];
             if (r.code !== 0 || rc !== '0') return { host: t.id, phase: 'test', ok: false, message: errorLine(`${r.stdout}\n${r.stderr}`) };
             return { host: t.id, phase: 'test', ok: true };
@@ -46,7 +48,7 @@ export function createNginxDriver(ssh: SshDriver): NginxDriver {
       );
       const badTest = staged.find((h) => !h.ok);
       if (badTest) {
-        await Promise.allSettled(targets.map((t) => run(t, discardScript(root, dir))));
+        await Promise.allSettled(targets.filter((t) => !reused.has(t.id)).map((t) => run(t, discardScript(root, dir))));
         report.hosts = staged.map((h) => (h.ok ? { ...h, phase: 'skipped' } : h));
         report.error = `${badTest.host}: ${badTest.message}`;
         throw new NginxPublishError(`nginx -t failed on ${report.error}; no host was switched`, report);

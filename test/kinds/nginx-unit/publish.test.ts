@@ -122,6 +122,22 @@ describe('nginx unit publish on real hosts', () => {
     expect(dirs.stdout.trim().split('\n')).toHaveLength(2);
   });
 
+  it('publishing a version the hosts already have reuses its dir: one dir per digest (found by bench/reliability)', async () => {
+    const digests: string[] = [];
+    for (const p of [8081, 8082, 8081, 8082]) {
+      await w.apply(unit({ keepVersions: 5 }), [group(), upstream([p])]);
+      digests.push((await w.plan(unit({ keepVersions: 5 }), [group(), upstream([p])])).observed.desired.digest);
+    }
+    expect(await w.curl(0, 8088)).toBe(`${w.th.hosts[0]?.name}-8082`);
+    for (const h of w.th.hosts) {
+      const dirs = (await h.exec(`ls -1 ${ROOT}/versions`)).stdout.trim().split('\n');
+      const ofDigest = (d: string) => dirs.filter((x) => x.startsWith(`${d}-`));
+      expect(ofDigest(digests[0]!), dirs.join(' ')).toHaveLength(1);
+      expect(ofDigest(digests[1]!), dirs.join(' ')).toHaveLength(1);
+      expect((await h.exec(`readlink ${ROOT}/current`)).stdout.trim()).toBe(`versions/${ofDigest(digests[1]!)[0]}`);
+    }
+  });
+
   it('names the host when nginx is not installed', async () => {
     const h = w.th.hosts[1]!;
     await h.exec('mv /usr/sbin/nginx /usr/sbin/nginx.off');
