@@ -21,9 +21,9 @@ export interface Lab {
   hosts: string[];
 }
 
-/** Starts (or reuses) three lab hosts on basePort.. and the lab registry, for this state dir. */
-export async function labUp(stateDir: string, basePort: number): Promise<Lab> {
-  const { stdout } = await run(process.execPath, [BIN, 'lab', 'up', '--state-dir', stateDir, '--base-port', String(basePort), '--json'], {
+/** Starts (or reuses) `count` lab hosts on basePort.. and the lab registry, for this state dir. */
+export async function labUp(stateDir: string, basePort: number, count = 3): Promise<Lab> {
+  const { stdout } = await run(process.execPath, [BIN, 'lab', 'up', '--state-dir', stateDir, '--base-port', String(basePort), '--count', String(count), '--json'], {
     cwd: REPO_ROOT,
     maxBuffer: 16 << 20,
   });
