@@ -12,6 +12,8 @@ export interface Daemon {
   child: ChildProcess;
   url: string;
   output(): string;
+  /** Every `run finished` (needs `--log-level info`) and `drift check: no drift` (needs `debug`) log line so far, parsed. */
+  runs: Array<{ trigger: string; durationMs: number; outcome: string; revision: string }>;
   get<T>(path: string): Promise<T>;
   /** Peak and current RSS of the daemon process, from /proc (MiB). */
   rss(): { peakMiB: number; rssMiB: number };
@@ -26,8 +28,19 @@ export async function startDaemon(args: string[], opts: { port: number; env?: No
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-200_000)));
-  child.stderr!.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-200_000)));
+  let partial = '';
+  const runs: Daemon['runs'] = [];
+  const onData = (c: Buffer) => {
+    out = (out + c.toString()).slice(-200_000);
+    const lines = (partial + c.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const l of lines) {
+      if (l.includes('"msg":"run finished"')) runs.push(JSON.parse(l) as Daemon['runs'][number]);
+      if (l.includes('"msg":"drift check: no drift"')) runs.push({ ...(JSON.parse(l) as { durationMs: number; revision: string }), trigger: 'drift', outcome: 'NoDrift' });
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
   const get = async <T>(path: string): Promise<T> => {
     const res = await fetch(url + path, { signal: AbortSignal.timeout(5000) });
     return (await res.json()) as T;
@@ -44,6 +57,7 @@ export async function startDaemon(args: string[], opts: { port: number; env?: No
     child,
     url,
     output: () => out,
+    runs,
     get,
     rss() {
       const status = execFileSync('cat', [`/proc/${child.pid}/status`]).toString();
