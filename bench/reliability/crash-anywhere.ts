@@ -48,25 +48,37 @@ async function apply(lab: Lab, extra: Partial<Parameters<typeof runCli>[1]> = {}
   return runCli(['apply', repo, '--yes', ...common(lab)], { env: { DOCKER_HOST: lab.dockerHost }, ...extra });
 }
 
+/** The plan's tasks that are not no-ops (`Kind/name action`), or why there is no plan; empty when all is no-op. */
+let lastPlanWork: string[] = [];
 async function planIsNoop(lab: Lab): Promise<boolean> {
   const res = await runCli(['plan', repo, '--json', ...common(lab)], { env: { DOCKER_HOST: lab.dockerHost } });
-  if (res.code !== 0) return false;
+  if (res.code !== 0) {
+    lastPlanWork = [`plan exit ${res.code}: ${res.output.slice(-300)}`];
+    return false;
+  }
   const plan = JSON.parse(res.stdout) as {
-    tasks: Array<{ action: string; error?: unknown }>;
-    prune: Array<{ allowed: boolean }>;
+    tasks: Array<{ key: string; action: string; error?: unknown; changes?: Array<{ path: string }> }>;
+    prune: Array<{ key?: string; allowed: boolean }>;
   };
-  return plan.tasks.every((t) => t.action === 'noop' && !t.error) && plan.prune.every((p) => !p.allowed);
+  lastPlanWork = [
+    ...plan.tasks.filter((t) => t.action !== 'noop' || t.error).map((t) => `${t.key} ${t.action} ${(t.changes ?? []).map((c) => c.path).join(',')}${t.error ? ` error ${JSON.stringify(t.error)}` : ''}`),
+    ...plan.prune.filter((p) => p.allowed).map((p) => `prune ${p.key ?? '?'}`),
+  ];
+  return lastPlanWork.length === 0;
 }
 
 /** Re-runs apply until it succeeds and the plan is a no-op (at most 3 times); returns how many applies it took. */
 async function converge(lab: Lab): Promise<{ reruns: number; converged: boolean; last: string }> {
-  let last = '';
+  const why: string[] = [];
   for (let r = 1; r <= 3; r++) {
     const res = await apply(lab);
-    last = res.output.split('\n').filter((l) => /failed|Apply /.test(l)).slice(-3).join(' | ');
-    if (res.code === 0 && (await planIsNoop(lab))) return { reruns: r, converged: true, last };
+    const noop = res.code === 0 && (await planIsNoop(lab));
+    if (noop) return { reruns: r, converged: true, last: why.join(' || ') };
+    // What kept this re-run from converging: its failures, or (it succeeded) that the plan after it was not a no-op.
+    const lines = res.output.split('\n').filter((l) => /^\s+! |Apply /.test(l));
+    why.push(`re-run ${r} exit ${res.code}: ${(res.code === 0 ? [`succeeded, but the plan after it is not a no-op: ${lastPlanWork.join('; ')}`] : lines).slice(-4).join(' | ').slice(0, 600)}`);
   }
-  return { reruns: 3, converged: false, last };
+  return { reruns: 3, converged: false, last: why.join(' || ') };
 }
 
 /** `driftless serve` on the repo dir, killed -9 `killAfterMs` after it started. */
@@ -127,7 +139,7 @@ async function main(): Promise<void> {
       halfWritten: world.halfWritten,
       journal: world.journalReadable,
       strayTemp: world.strayTemp.length,
-      note: c.converged ? '' : c.last,
+      note: c.last,
     };
     points.push(p);
     const bad = [...p.duplicates, ...p.halfWritten, ...(p.journal ? [] : ['journal unreadable']), ...(p.converged ? [] : [`not converged: ${p.note}`])];
@@ -135,6 +147,7 @@ async function main(): Promise<void> {
       `point ${n} ${mode} -> ${to} at ${at}: ${p.crashed ? 'killed' : 'finished first'}, ${p.reruns} re-run(s)` +
         `${p.strayTemp ? `, ${p.strayTemp} stray temp file(s)` : ''}${bad.length ? `  !! ${bad.join('; ')}` : ''}`,
     );
+    if (p.reruns > 1) console.log(`   why more than one re-run: ${p.note}`);
     if (p.crashed && p.strayTemp) console.log(`   temp: ${world.strayTemp.slice(0, 3).join(', ')}`);
   }
 
