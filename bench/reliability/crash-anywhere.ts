@@ -9,7 +9,7 @@
  * from outside (lib/world.ts): duplicate pool containers, machines, nginx versions, CF jobs; half-written nginx
  * versions; the journal readable.
  * Usage: npx tsx bench/reliability/crash-anywhere.ts [--points 10] [--seed S] [--daemon-every 5] [--base-port 2311]
- *        [--max-minutes 60] [--keep]          (not a test; traffic only to loopback and its own lab containers)
+ *        [--max-minutes 60] [--at K:D] [--keep]          (not a test; traffic only to loopback and its own lab containers)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -23,6 +23,8 @@ const daemonEvery = Number(args.extra.get('daemon-every') ?? 5);
 const basePort = Number(args.extra.get('base-port') ?? 2311);
 const deadline = Date.now() + Number(args.extra.get('max-minutes') ?? 60) * 60_000;
 const rand = prng(args.seed);
+/** `--at K:D`: every CLI point kills on line K plus D ms (to replay one point that misbehaved). */
+const fixedAt = args.extra.get('at')?.split(':').map(Number) as [number, number] | undefined;
 
 interface Point {
   n: number;
@@ -115,8 +117,9 @@ async function main(): Promise<void> {
     let res: CliRun;
     let at: string;
     if (mode === 'cli') {
-      const k = 1 + Math.floor(rand() * base[to].events);
-      const delay = Math.floor(rand() * 1500);
+      let k = 1 + Math.floor(rand() * base[to].events);
+      let delay = Math.floor(rand() * 1500);
+      if (fixedAt) [k, delay] = fixedAt;
       at = `line ${k}/${base[to].events} +${delay}ms`;
       res = await apply(lab, { killAtEvent: k, killDelayMs: delay });
     } else {

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     const daemon = await startDaemon(['--repo', `${server.url('config.git')}#main`, '--interval', '500ms', '--drift-interval', '0s', '--no-status-push', '--state-dir', state], {
       port: 20_000 + Math.floor(Math.random() * 20_000),
     });
-    const status = () => daemon.get<{ revision: { inForce?: string; lastAttempted?: string }; source: { ok: boolean } }>('/status');
+    const status = () => daemon.get<{ revision: { inForce?: string } }>('/status');
     const waitInForce = async (commit: string) => {
       const t = Date.now();
       while ((await status()).revision.inForce !== commit) {
@@ -72,23 +72,31 @@ async function main(): Promise<void> {
     // The request loop on each host: one curl after another until /root/stop exists; status codes to /root/codes.
     await Promise.all(
       lab.hosts.map((h) =>
-        h.exec(`rm -f /root/stop /root/codes; nohup bash -c 'while [ ! -f /root/stop ]; do curl -s -o /dev/null -m 5 -w "%{http_code}\\n" http://127.0.0.1:8088/ >> /root/codes; done' >/dev/null 2>&1 &`),
+        h.exec(`rm -f /root/stop /root/codes; nohup bash -c 'while [ ! -f /root/stop ]; do s=$EPOCHREALTIME; c=$(curl -s -o /dev/null -m 5 -w "%{http_code}" http://127.0.0.1:8088/); echo "$c $s" >> /root/codes; done' >/dev/null 2>&1 &`),
       ),
     );
     const current = async () => Promise.all(lab.hosts.map(async (h) => (await h.exec(`readlink ${ROOT}/current`)).stdout.trim()));
     const switches = async () => Promise.all(lab.hosts.map(async (h) => (await h.exec(`cat ${ROOT}/history.log 2>/dev/null | wc -l`)).stdout.trim()));
     const rows: string[][] = [];
+    const pushedAt: Array<[string, number]> = [];
     const step = async (name: string, content: string, good: boolean) => {
       const before = await current();
       const switchesBefore = await switches();
       head = repo.commit(files(ports, content), name);
+      pushedAt.push([name, Date.now()]);
       if (good) {
         const ms = await waitInForce(head);
         rows.push([name, 'applied', `${(ms / 1000).toFixed(1)} s`, '-', (await current()).join(' ')]);
       } else {
+        // Until the run for the bad commit has ended (a reload that fails waits for nginx's bind retries, then
+        // restores), then a while longer so retries, if any, have their go while the traffic runs.
         const t = Date.now();
-        while ((await status()).revision.lastAttempted !== head && Date.now() - t < 60_000) await sleep(100);
-        await sleep(settleMs); // let retries (if any) have their go while the traffic runs
+        const ended = async () => {
+          const s = await daemon.get<{ running: boolean; lastRun?: { revision: string } }>('/status');
+          return !s.running && s.lastRun?.revision === head;
+        };
+        while (!(await ended()) && Date.now() - t < 180_000) await sleep(100);
+        await sleep(settleMs);
         const after = await current();
         const newSwitches = (await switches()).map((n, i) => Number(n) - Number(switchesBefore[i])).reduce((a, b) => a + b, 0);
         rows.push([name, after.join(' ') === before.join(' ') ? 'refused, still serving the previous version' : 'SWITCHED', '-', String(newSwitches), after.join(' ')]);
@@ -102,8 +110,15 @@ async function main(): Promise<void> {
     await sleep(2000);
     await Promise.all(lab.hosts.map((h) => h.exec('touch /root/stop')));
     await sleep(1000);
-    const codes = (await Promise.all(lab.hosts.map(async (h) => (await h.exec('cat /root/codes')).stdout.trim().split('\n')))).flat();
+    const lines = (await Promise.all(lab.hosts.map(async (h) => (await h.exec('cat /root/codes')).stdout.trim().split('\n')))).flat();
+    const codes = lines.map((l) => l.split(' ')[0]!);
     const failed = codes.filter((c) => c !== '200');
+    // When each failed request started, against when each commit was pushed: which step a failure belongs to.
+    for (const l of lines.filter((x) => !x.startsWith('200 '))) {
+      const at = Number(l.split(' ')[1]) * 1000;
+      const during = [...pushedAt].reverse().find(([, t]) => t <= at)?.[0] ?? 'before the first commit';
+      console.log(`failed request ${l.split(' ')[0]} at ${new Date(at).toISOString()} (after commit "${during}")`);
+    }
     await daemon.stop();
     if (args.extra.has('verbose')) {
       for (const l of daemon.output().split('\n').filter((x) => x.includes('NginxUnit') || x.includes('nginx unit'))) console.log(l.slice(0, 600));
