@@ -86,7 +86,7 @@ async function main(): Promise<void> {
       const gap = 60_000 / pushes;
       const pushStart = Date.now();
       for (let i = 1; i <= pushes; i++) {
-        head = repo.commit(files(fleet, `push-${i}`), `push ${i}`);
+        head = repo.change('clusters/c-0.yaml', files(fleet, `push-${i}`)['clusters/c-0.yaml']!, `push ${i}`);
         const body = JSON.stringify({ ref: 'refs/heads/main', after: head });
         const sig = createHmac('sha256', SECRET).update(body).digest('hex');
         await fetch(`${daemon.url}/hooks/generic`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-signature': `sha256=${sig}`, 'x-delivery-id': randomUUID() } }).catch(() => undefined);

@@ -80,6 +80,8 @@ export interface ConfigRepo {
   dir: string;
   /** Replaces the tree with `files`, commits, pushes; returns the commit. */
   commit(files: Record<string, string>, message: string, opts?: { force?: boolean; orphan?: boolean }): string;
+  /** Changes one file, commits, pushes (fast: for many commits in a row); returns the commit. */
+  change(path: string, content: string, message: string): string;
   /** Deletes the branch on the bare repo. */
   deleteBranch(): void;
 }
@@ -104,6 +106,12 @@ export function configRepo(dir: string, bare: string, branch = 'main'): ConfigRe
       git('commit', '--quiet', '--allow-empty', '-m', message);
       git('push', '--quiet', ...(opts.force ? ['--force'] : []), bare, `HEAD:refs/heads/${branch}`);
       first = false;
+      return git('rev-parse', 'HEAD');
+    },
+    change(path, content, message) {
+      writeFileSync(join(dir, path), content);
+      git('commit', '--quiet', '-a', '-m', message);
+      git('push', '--quiet', bare, `HEAD:refs/heads/${branch}`);
       return git('rev-parse', 'HEAD');
     },
     deleteBranch() {
