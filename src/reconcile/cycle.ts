@@ -142,7 +142,11 @@ export function createCycle(deps: CycleDeps): Cycle {
       const drift = markDrift(plan);
       plan = drift.plan;
       if (drift.ignored.length > 0) logger.info({ revision: revision.commit, ignored: drift.ignored }, 'drift ignored by annotation');
-      if (drift.drifted.length === 0 && plan.tasks.every((t) => !t.error)) return {};
+      if (drift.drifted.length === 0 && plan.tasks.every((t) => !t.error)) {
+        // No run is recorded for a re-observation that found nothing; this line is how its cost can be seen.
+        logger.debug({ revision: revision.commit, durationMs: clock.now() - started, resources: plan.tasks.length }, 'drift check: no drift');
+        return {};
+      }
       logger.warn({ revision: revision.commit, drifted: drift.drifted }, 'drift detected');
     }
     if (req.signal.aborted) return {};

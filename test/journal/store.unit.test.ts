@@ -12,6 +12,7 @@ import {
   RUN_HISTORY_LIMIT,
   type JournalData,
 } from '../../src/journal/index.js';
+import { processStart } from '../../src/journal/lock.js';
 import type { RunRecord } from '../../src/model/plan.js';
 import { tempDir } from '../harness/tmp.js';
 
@@ -163,6 +164,18 @@ describe('state directory lock', () => {
     const lock = await acquireLock(dir);
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: process.pid });
     await lock.release();
+  });
+
+  it('takes over a lock whose pid now belongs to a process started later (pid reuse after kill -9)', async () => {
+    const dir = tempDir('lock');
+    // This very process stands in for the unrelated one that got the dead owner's pid: alive, other start time.
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.pid, token: 'dead-owner', start: '1' }));
+    const lock = await acquireLock(dir);
+    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: process.pid, start: processStart(process.pid) });
+    await lock.release();
+    // The same pid with its true start time is the live owner: busy.
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.pid, token: 'live-owner', start: processStart(process.pid) }));
+    await expect(acquireLock(dir)).rejects.toBeInstanceOf(LockBusyError);
   });
 
   it('does not remove a lock it no longer owns', async () => {

@@ -5,7 +5,7 @@
  * switched host back at its previous version. OpenDCP's hubble reloaded after a failed `nginx -t` and kept no copy
  * of the previous files; here the previous version dir is still on the host, so a restore is one rename.
  */
-import { StalledError } from '../../errors.js';
+import { FailedError, StalledError, TransientError, type ReconcileError } from '../../errors.js';
 import type { HostOutcome, NginxDriver, PublishReport, SshDriver, SshTarget } from '../types.js';
 import { discardScript, errorLine, inspectScript, parseInspect, restoreScript, stageScript, switchScript } from './scripts.js';
 
@@ -18,6 +18,15 @@ export class NginxPublishError extends StalledError {
   }
 }
 
+/**
+ * The files could not be written to a host (disk full, a read-only mount, the connection lost while staging):
+ * nothing was switched, and the config is not at fault, so it is not stalled: the next run tries again (a human
+ * freeing the disk must not also have to push a new commit). Transient when the host could not be reached at all.
+ */
+function stageError(message: string, report: PublishReport, cause: unknown): ReconcileError {
+  const err = cause instanceof TransientError ? new TransientError(cause.reason, message) : new FailedError('ApplyFailed', message);
+  return Object.assign(err, { report });
+}
 
 const TIMEOUT_MS = 60_000;
 
@@ -32,23 +41,30 @@ export function createNginxDriver(ssh: SshDriver): NginxDriver {
     async publish(targets, root, dir, files, options = {}) {
       const wait = options.waitSeconds ?? 10;
       const report: PublishReport = { dir, ok: false, hosts: [] };
+      const reused = new Set<string>();
+      /** Hosts whose files could not be written (the script stopped before `nginx -t`), with what stopped it. */
+      const unstaged = new Map<string, unknown>();
       const staged = await Promise.all(
         targets.map(async (t): Promise<HostOutcome> => {
           try {
             const r = await run(t, stageScript(root, dir, files), options.signal);
+            if (/^__reused=1$/m.test(r.stdout)) reused.add(t.id);
             const rc = /__rc=(\d+)/.exec(r.stdout)?.[1];
+            if (rc === undefined) unstaged.set(t.id, undefined);
             if (r.code !== 0 || rc !== '0') return { host: t.id, phase: 'test', ok: false, message: errorLine(`${r.stdout}\n${r.stderr}`) };
             return { host: t.id, phase: 'test', ok: true };
           } catch (err) {
+            unstaged.set(t.id, err);
             return { host: t.id, phase: 'test', ok: false, message: err instanceof Error ? err.message : String(err) };
           }
         }),
       );
-      const badTest = staged.find((h) => !h.ok);
+      const badTest = staged.find((h) => !h.ok && !unstaged.has(h.host)) ?? staged.find((h) => !h.ok);
       if (badTest) {
-        await Promise.allSettled(targets.map((t) => run(t, discardScript(root, dir))));
+        await Promise.allSettled(targets.filter((t) => !reused.has(t.id)).map((t) => run(t, discardScript(root, dir))));
         report.hosts = staged.map((h) => (h.ok ? { ...h, phase: 'skipped' } : h));
         report.error = `${badTest.host}: ${badTest.message}`;
+        if (unstaged.has(badTest.host)) throw stageError(`writing version ${dir} failed on ${report.error}; no host was switched`, report, unstaged.get(badTest.host));
         throw new NginxPublishError(`nginx -t failed on ${report.error}; no host was switched`, report);
       }
       const switched = await Promise.all(

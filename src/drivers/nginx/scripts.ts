@@ -46,7 +46,16 @@ export function stageScript(root: string, dir: string, files: Record<string, str
     if (dirOf) lines.push(`mkdir -p "$D.tmp/"${q(dirOf)}`);
     lines.push(`base64 -d > "$D.tmp/"${q(path)} <<'__DRIFTLESS_EOF__'`, Buffer.from(content).toString('base64'), '__DRIFTLESS_EOF__');
   }
-  lines.push('rm -rf "$D"', 'mv "$D.tmp" "$D"', 'set +e', 'nginx -t -c "$D/nginx.conf" 2>&1', 'rc=$?', 'echo "__rc=$rc"', 'exit 0');
+  // A dir of this name already holding these very files is kept as it is (it may be the current or the previous
+  // version: replacing it would leave `current` dangling for a moment), and said so, so a failed test never discards it.
+  lines.push(
+    'if [ -d "$D" ] && diff -r -q "$D" "$D.tmp" >/dev/null 2>&1; then rm -rf "$D.tmp"; touch "$D"; echo "__reused=1"; else rm -rf "$D"; mv "$D.tmp" "$D"; fi',
+    'set +e',
+    'nginx -t -c "$D/nginx.conf" 2>&1',
+    'rc=$?',
+    'echo "__rc=$rc"',
+    'exit 0',
+  );
   return lines.join('\n');
 }
 

@@ -44,6 +44,7 @@ export async function observeHostsOf(res: Resource<NginxUnitSpec>, ctx: KindCont
           ...(s.current ? { current: s.current, recorded: s.current.split('-')[0] ?? '' } : {}),
           ...(actual ? { actual } : {}),
           files: s.files,
+          versions: s.versions,
         };
       } catch (err) {
         return { host: id, reachable: false, error: describeError(err), running: false, files: {} };

@@ -52,7 +52,7 @@ export async function publishUnit(res: Resource<NginxUnitSpec>, ctx: KindContext
     const unchanged = hosts.filter((h) => !todo.includes(h)).map((h) => h.host);
     if (todo.length === 0) return { digest: rendered.digest, unchanged };
     const targets = await Promise.all(todo.map(async (h) => hostTarget(byId.get(h.host) as Resource<never>, ctx.secrets)));
-    const dir = `${rendered.digest}-${Date.now().toString(36)}`;
+    const dir = versionDir(rendered.digest, todo);
     const shas = Object.fromEntries(Object.entries(rendered.files).map(([p, c]) => [p, fileSha(c)]));
     const base = { unit: name, time: new Date().toISOString(), revision: ctx.revision, ...(ctx.runId ? { run: ctx.runId } : {}), cause: opts.cause };
     let report: PublishReport;
@@ -79,6 +79,16 @@ export async function publishUnit(res: Resource<NginxUnitSpec>, ctx: KindContext
     ctx.logger.info({ unit: name, digest: rendered.digest, hosts: targets.map((t) => t.id), cause: opts.cause }, 'nginx unit published');
     return { digest: rendered.digest, report, unchanged };
   });
+}
+
+/**
+ * The dir a publish of `digest` goes to: the newest dir of that digest already on one of the hosts (a re-publish of
+ * the same files, e.g. a pool node leaving and joining again, or a run re-done after a crash, must not leave two
+ * copies of one version and push older versions out of `keepVersions`), else a new one.
+ */
+export function versionDir(digest: string, hosts: Array<{ versions?: string[] }>): string {
+  const known = hosts.flatMap((h) => h.versions ?? []).filter((v) => v.startsWith(`${digest}-`) && /^[0-9a-z-]+$/.test(v)).sort();
+  return known[known.length - 1] ?? `${digest}-${Date.now().toString(36)}`;
 }
 
 /** The publish error with nginx's host paths told as the repo's resources; same class and reason, report kept. */

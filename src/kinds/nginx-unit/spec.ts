@@ -28,6 +28,8 @@ export interface UnitHostObserved {
   actual?: string;
   recorded?: string;
   files: Record<string, string>;
+  /** Version dirs on the host (`<digest>-<suffix>`): a publish of a digest already there reuses its dir. */
+  versions?: string[];
 }
 
 /** One publish as status shows it (from `nginx/history.jsonl`). */

@@ -5,7 +5,7 @@
  * so in the plan; a hand-edited upstream file is DriftDetected and restored; a host without nginx is named.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StalledError } from '../../../src/errors.js';
+import { FailedError, StalledError } from '../../../src/errors.js';
 import type { NginxConfigSpec } from '../../../src/kinds/nginx-config/index.js';
 import { unitDetails } from '../../../src/kinds/nginx-unit/details.js';
 import { readHistory } from '../../../src/kinds/nginx-unit/history.js';
@@ -145,6 +145,22 @@ describe('nginx unit publish on real hosts', () => {
     expect(dirs.stdout.trim().split('\n')).toHaveLength(2);
   });
 
+  it('publishing a version the hosts already have reuses its dir: one dir per digest (found by bench/reliability)', async () => {
+    const digests: string[] = [];
+    for (const p of [8081, 8082, 8081, 8082]) {
+      await w.apply(unit({ keepVersions: 5 }), [group(), upstream([p])]);
+      digests.push((await w.plan(unit({ keepVersions: 5 }), [group(), upstream([p])])).observed.desired.digest);
+    }
+    expect(await w.curl(0, 8088)).toBe(`${w.th.hosts[0]?.name}-8082`);
+    for (const h of w.th.hosts) {
+      const dirs = (await h.exec(`ls -1 ${ROOT}/versions`)).stdout.trim().split('\n');
+      const ofDigest = (d: string) => dirs.filter((x) => x.startsWith(`${d}-`));
+      expect(ofDigest(digests[0]!), dirs.join(' ')).toHaveLength(1);
+      expect(ofDigest(digests[1]!), dirs.join(' ')).toHaveLength(1);
+      expect((await h.exec(`readlink ${ROOT}/current`)).stdout.trim()).toBe(`versions/${ofDigest(digests[1]!)[0]}`);
+    }
+  });
+
   it('names the host when nginx is not installed', async () => {
     const h = w.th.hosts[1]!;
     await h.exec('mv /usr/sbin/nginx /usr/sbin/nginx.off');
@@ -158,5 +174,25 @@ describe('nginx unit publish on real hosts', () => {
     } finally {
       await h.exec('mv /usr/sbin/nginx.off /usr/sbin/nginx');
     }
+  });
+
+  it('a host whose disk is full fails the publish as failed, not stalled, names the write error, switches no host and leaves no dir; freed, it converges (found by bench/reliability)', async () => {
+    const full = (over: Partial<NginxUnitSpec> = {}) => unit({ root: '/dev/shm/ngx-full', vars: { upstream: 'web', listen: 8089 }, ...over });
+    const h = w.th.hosts[1]!;
+    await h.exec('dd if=/dev/zero of=/dev/shm/fill bs=1M 2>/dev/null; true');
+    try {
+      const err = await w.apply(full(), [group(), upstream([8081])]).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(FailedError);
+      expect((err as Error).message).toMatch(new RegExp(`^writing version [0-9a-f]+-[0-9a-z]+ failed on Host/${h.name}: .*No space left on device; no host was switched$`));
+      for (const x of w.th.hosts) expect((await x.exec('ls -A /dev/shm/ngx-full/versions 2>/dev/null; readlink /dev/shm/ngx-full/current; true')).stdout.trim()).toBe('');
+    } finally {
+      await h.exec('rm -f /dev/shm/fill');
+    }
+    await w.apply(full(), [group(), upstream([8081])]);
+    expect((await w.plan(full(), [group(), upstream([8081])])).diff.action).toBe('noop');
+    expect(await w.curl(1, 8089)).toBe(`${w.th.hosts[1]?.name}-8081`);
   });
 });
