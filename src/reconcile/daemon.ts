@@ -151,7 +151,8 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
     const server = buildServer({
       ...config.webhooks,
       secrets,
-      replayDir: join(rt.stateDir, 'webhooks'),
+      // Embedded: a file of the state dir. HA: one key of the shared store, so a delivery replayed to another replica is refused.
+      ...(ha ? { replayStore: ha.open } : { replayDir: join(rt.stateDir, 'webhooks') }),
       branch: config.branch,
       statusBranch,
       // Any replica answers a webhook; a follower passes it on to the leader through etcd.
