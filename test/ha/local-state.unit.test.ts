@@ -1,7 +1,7 @@
 /**
  * What stays in each replica's state dir under HA is documented, entry by entry, with why it is safe (issue 16):
  * every directory `state migrate` leaves behind as local (LOCAL_ONLY) is named in the README's HA section, and so
- * are the files the daemon keeps beside them (its lock, the SSH Git remotes' pins). A new local directory without
+ * are the files the daemon keeps beside them (its lock, the working copy of the SSH Git remotes' pins). A new local directory without
  * a word there fails this test. Webhook replay ids are the exception: shared in HA, named as their etcd key.
  */
 import { readFileSync } from 'node:fs';
