@@ -50,7 +50,11 @@ export function buildProgram(): Command {
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--dry-run', 'plan and print only')
     .action((source, opts) => run(() => applyCommand(source, opts)));
-  common(program.command('status').description('show what the journal recorded')).action((opts) => run(() => statusCommand(opts)));
+  common(program.command('status').description('show what the journal recorded'))
+    .option('--state <url>', 'read the journal an HA fleet shares: etcd://host:2379,...[/prefix] (or $DRIFTLESS_STATE; credentials: --config\'s etcd:)')
+    .option('--state-key-env <name>', 'environment variable holding the key that seals secrets in etcd')
+    .option('--state-key-file <path>', 'file holding that key')
+    .action((opts) => run(() => statusCommand(opts)));
   program
     .command('serve')
     .description('run the GitOps daemon: poll + webhooks -> apply, status to Git and HTTP')

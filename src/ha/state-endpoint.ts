@@ -75,7 +75,7 @@ export async function etcdEndpoint(url: string, settings: EtcdSettings, secrets:
       const names = new Set<string>();
       for (const k of keys) {
         const [part, ns] = k.slice(target.prefix.length).split('/');
-        if ((part === 'kv' || part === 'logseq') && ns && ns !== JOURNAL_NS && ns !== KNOWN_HOSTS_NS) names.add(ns);
+        if ((part === 'kv' || part === 'logseq') && ns && ns !== JOURNAL_NS && ns !== KNOWN_HOSTS_NS && !LOCAL_ONLY.has(ns)) names.add(ns);
       }
       return [...names].sort();
     },

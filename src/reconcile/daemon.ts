@@ -24,6 +24,7 @@ import { startDaemonPreviews, type DaemonPreviews } from '../preview/daemon.js';
 import { startWatcher } from './watch.js';
 import { createDeploymentReadModel } from '../kinds/cf-deployment/read-model.js';
 import { openHa } from '../ha/index.js';
+import { shareGitPins } from '../source/git-pins.js';
 import { createOperatorSecretResolver, type OperatorSecretResolver } from '../secrets/operator.js';
 
 export const DEFAULT_STATUS_BRANCH = 'driftless/status';
@@ -60,6 +61,11 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
     // HA mode: shared state in etcd and one leader among the replicas (src/ha/); closed last, after the runtime.
     const ha = config.state ? await openHa({ config, secrets: createOperatorSecretResolver(opts.env ? { env: opts.env } : {}), metrics, logger }) : undefined;
     if (ha) cleanup.unshift(() => ha.close());
+    // HA: pins of SSH Git remotes shared by the replicas (any replica may pin: followers fetch for previews).
+    if (ha) {
+      const unshare = shareGitPins(join(config.stateDir, 'git_known_hosts'), ha.open);
+      cleanup.unshift(async () => unshare());
+    }
     const rt = await openRuntime({
       stateDir: config.stateDir,
       logger,
@@ -151,7 +157,8 @@ export async function startDaemon(config: DaemonConfig, opts: DaemonOptions): Pr
     const server = buildServer({
       ...config.webhooks,
       secrets,
-      replayDir: join(rt.stateDir, 'webhooks'),
+      // Embedded: a file of the state dir. HA: one key of the shared store, so a delivery replayed to another replica is refused.
+      ...(ha ? { replayStore: ha.open } : { replayDir: join(rt.stateDir, 'webhooks') }),
       branch: config.branch,
       statusBranch,
       // Any replica answers a webhook; a follower passes it on to the leader through etcd.

@@ -72,8 +72,8 @@ export function retryAfterSeconds(bucket: TokenBucket): string {
 
 /** Remembers delivery ids for a window so a captured, validly signed delivery cannot be replayed to wake us. */
 export interface ReplayGuard {
-  /** True the first time an id is seen within the window; false for a replay. */
-  firstSeen(id: string): boolean;
+  /** True the first time an id is seen within the window; false for a replay (a promise when shared, HA). */
+  firstSeen(id: string): boolean | Promise<boolean>;
 }
 
 export interface ReplayGuardOptions {
@@ -87,7 +87,7 @@ export interface ReplayGuardOptions {
   file?: string;
 }
 
-export function createReplayGuard(opts: ReplayGuardOptions): ReplayGuard {
+export function createReplayGuard(opts: ReplayGuardOptions): ReplayGuard & { firstSeen(id: string): boolean } {
   const now = opts.now ?? Date.now;
   const max = opts.maxEntries ?? 10_000;
   const seen = new Map<string, number>(opts.file ? readSeen(opts.file, now() - opts.windowMs, max) : []);

@@ -15,9 +15,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { WEBHOOK_SOURCES, type WebhookSource } from '../config/index.js';
 import type { Metrics } from '../metrics/index.js';
+import type { StateStore } from '../store/index.js';
 import { classifyRef, parsePayload, readDelivery } from './push-event.js';
 import { readPullRequest, type PullRequestEvent } from './pull-request.js';
-import { createKeyedBuckets, createReplayGuard, createTokenBucket, retryAfterSeconds, type TokenBucket } from './rate-limit.js';
+import { createKeyedBuckets, createReplayGuard, createTokenBucket, retryAfterSeconds, type ReplayGuard, type TokenBucket } from './rate-limit.js';
+import { createSharedReplayGuard } from './shared-replay.js';
 import { verifyGeneric, verifyGitea, verifyGithub, verifyGitlab } from './signatures.js';
 
 export interface WebhookDeps {
@@ -29,6 +31,11 @@ export interface WebhookDeps {
   replayWindowMs: number;
   /** Directory where replay ids persist across restarts (the daemon's state dir); in memory only when absent. */
   replayDir?: string;
+  /**
+   * Shared replay memory of replicas (HA: the unfenced etcd store); replaces `replayDir` when present, so a
+   * delivery replayed to another replica is refused there too (unreachable: this replica's memory decides).
+   */
+  replayStore?: StateStore;
   branch: string;
   statusBranch: () => string;
   /** Asks the loop for a poll + fetch; must return immediately. */
@@ -100,14 +107,17 @@ export function registerWebhooks(app: FastifyInstance, deps: WebhookDeps): void 
   // Failed verifications, per client address and across receivers: a prober is throttled, the forge is not.
   const failures = createKeyedBuckets({ burst: deps.burst, perSecond: deps.perSecond, ...(deps.now ? { now: deps.now } : {}) });
   const persist = (name: string) => (deps.replayDir ? { file: join(deps.replayDir, name) } : {});
-  const replay = createReplayGuard({ windowMs: deps.replayWindowMs, ...(deps.now ? { now: deps.now } : {}), ...persist('replay-ids.json') });
-  const replayedSignature = createReplayGuard({
-    windowMs: Math.min(deps.replayWindowMs, SIGNATURE_REPLAY_WINDOW_MS),
-    ...(deps.now ? { now: deps.now } : {}),
-    ...persist('replay-signatures.json'),
-  });
+  const clock = deps.now ? { now: deps.now } : {};
+  const sharedDown = (err: unknown) => deps.logger.warn({ err }, 'shared replay memory unreachable; this replica\'s memory decided');
+  const signatureWindowMs = Math.min(deps.replayWindowMs, SIGNATURE_REPLAY_WINDOW_MS);
+  const replay: ReplayGuard = deps.replayStore
+    ? createSharedReplayGuard({ store: deps.replayStore, key: 'replay-ids', windowMs: deps.replayWindowMs, onError: sharedDown, ...clock })
+    : createReplayGuard({ windowMs: deps.replayWindowMs, ...clock, ...persist('replay-ids.json') });
+  const replayedSignature: ReplayGuard = deps.replayStore
+    ? createSharedReplayGuard({ store: deps.replayStore, key: 'replay-signatures', windowMs: signatureWindowMs, onError: sharedDown, ...clock })
+    : createReplayGuard({ windowMs: signatureWindowMs, ...clock, ...persist('replay-signatures.json') });
   /** False when this verified delivery was seen before: by its id, or by its signature when it carries no id. */
-  const firstSeen = (source: WebhookSource, req: FastifyRequest, deliveryId: string | undefined): boolean => {
+  const firstSeen = async (source: WebhookSource, req: FastifyRequest, deliveryId: string | undefined): Promise<boolean> => {
     if (deliveryId) return replay.firstSeen(`${source}:${deliveryId}`);
     const signature = signatureOf(source, req);
     return signature ? replayedSignature.firstSeen(`${source}:${signature}`) : true;
@@ -157,14 +167,14 @@ export function registerWebhooks(app: FastifyInstance, deps: WebhookDeps): void 
           const pr = readPullRequest(source, payload);
           if (typeof pr === 'string') return answer(reply, source, 400, 'bad_request', { error: pr });
           if (pr.action === 'other') return answer(reply, source, 200, 'ignored_event', { event: delivery.eventName, action: pr.actionName });
-          if (!firstSeen(source, req, delivery.deliveryId)) return answer(reply, source, 200, 'replayed');
+          if (!(await firstSeen(source, req, delivery.deliveryId))) return answer(reply, source, 200, 'replayed');
           if (pr.baseBranch !== deps.branch) return answer(reply, source, 200, 'ignored_branch', { ref: pr.baseBranch });
           const taken = deps.previews.take(pr);
           if (taken === 'accepted') return answer(reply, source, 202, 'preview_accepted', { number: pr.number, commit: pr.headSha });
           return answer(reply, source, 200, taken === 'closed' ? 'preview_closed' : taken, { number: pr.number });
         }
         if (delivery.event !== 'push') return answer(reply, source, 200, 'ignored_event', { event: delivery.eventName });
-        if (!firstSeen(source, req, delivery.deliveryId)) return answer(reply, source, 200, 'replayed');
+        if (!(await firstSeen(source, req, delivery.deliveryId))) return answer(reply, source, 200, 'replayed');
         const which = classifyRef(delivery.ref, deps.branch, deps.statusBranch());
         if (which === 'status') return answer(reply, source, 200, 'ignored_status_branch');
         if (which === 'other') return answer(reply, source, 200, 'ignored_branch', { ref: delivery.ref });

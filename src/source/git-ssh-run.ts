@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ReconcileError, StalledError, TransientError } from '../errors.js';
 import { sanitize } from '../util/sanitize.js';
+import { pinSync } from './git-pins.js';
 import { shellQuote } from '../util/shell.js';
 
 export interface SshGitOptions {
@@ -53,6 +54,8 @@ export async function runSshGit(args: string[], what: string, opts: SshGitOption
  */
 export async function runSshGitExit(args: string[], what: string, opts: SshGitOptions, cwd?: string): Promise<GitExit> {
   await mkdir(dirname(opts.knownHostsFile), { recursive: true });
+  // HA: the pins are shared by the replicas (git-pins.ts); a no-op otherwise.
+  const pins = await pinSync(opts.knownHostsFile);
   const keyDir = opts.privateKey ? await mkdtemp(join(tmpdir(), 'driftless-ssh-')) : undefined;
   try {
     const sshArgs = [
@@ -78,7 +81,9 @@ export async function runSshGitExit(args: string[], what: string, opts: SshGitOp
       GIT_CONFIG_GLOBAL: '/dev/null',
       LC_ALL: 'C',
     };
-    return await spawnGit([...GIT_CONFIG, ...args], env, opts.timeoutMs ?? 60_000, what, cwd);
+    const result = await spawnGit([...GIT_CONFIG, ...args], env, opts.timeoutMs ?? 60_000, what, cwd);
+    await pins?.after();
+    return result;
   } finally {
     if (keyDir) await rm(keyDir, { recursive: true, force: true });
   }

@@ -164,7 +164,11 @@ describe('three replicas over etcd', () => {
     for (const i of [0, 1]) steps[i]!.push({ name: 'v2', run: 'echo v2 >> /root/count-v2' });
     await writeHosts();
     const c2 = await repo.commitAndPush('v2');
-    expect((await sendGithubHook(follower.url, SECRET)).status).toBe(202);
+    const delivery = randomBytes(8).toString('hex');
+    expect((await sendGithubHook(follower.url, SECRET, { delivery })).status).toBe(202);
+    // The same delivery, captured and replayed to another replica, is refused there (replay ids are in etcd).
+    const other = replicas.find((r) => r !== leader && r !== follower)!;
+    expect(await (await sendGithubHook(other.url, SECRET, { delivery })).json()).toEqual({ result: 'replayed' });
     await inForceEverywhere(c2);
     expect((await status(follower)).lastRun?.trigger).toBe('webhook:github');
     expect(await lines(0, 'count-v2')).toBe(1);

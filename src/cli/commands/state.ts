@@ -23,7 +23,8 @@ export interface StateMigrateOptions {
   json?: boolean;
 }
 
-async function etcdSettings(opts: StateMigrateOptions): Promise<{ settings: EtcdSettings; baseDir: string }> {
+/** etcd credentials and key: the settings file's `etcd:` section, the key overridden by `--state-key-*` (also for `status --state`). */
+export async function etcdSettings(opts: Pick<StateMigrateOptions, 'config' | 'stateKeyEnv' | 'stateKeyFile'>): Promise<{ settings: EtcdSettings; baseDir: string }> {
   let settings: EtcdSettings = {};
   let baseDir = process.cwd();
   if (opts.config) {
