@@ -5,6 +5,7 @@
  * src/errors.ts; join tokens are registered with the sanitiser before they leave this file.
  */
 import type Docker from 'dockerode';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { registerSecret } from '../../util/sanitize.js';
 import type { SshTarget } from '../types.js';
 import type { EngineJson, SwarmDriver, SwarmEngine, SwarmRegistryAuth } from '../contracts/swarm.js';
@@ -18,11 +19,25 @@ export interface SwarmDriverOptions {
 
 type Raw = Record<string, unknown>;
 
+/**
+ * Engine calls in flight per host. docker-modem opens a NEW SSH connection for every API request, and sshd drops
+ * handshakes beyond its MaxStartups (10 unauthenticated by default) with "Connection lost before handshake": a
+ * burst of calls (several pools observed at once) must queue here instead of failing.
+ */
+const PER_HOST_CALLS = 4;
+
 /** Creates the driver; one dockerode client per host, created on first use. */
 export function createSwarmDriver(opts: SwarmDriverOptions = {}): SwarmDriver {
   const clients = new Map<string, Promise<Docker>>();
+  const limits = new Map<string, LimitFunction>();
+  const keyOf = (t: SshTarget): string => `${t.username}@${t.host}:${t.port}`;
+  const limitFor = (t: SshTarget): LimitFunction => {
+    let l = limits.get(keyOf(t));
+    if (!l) limits.set(keyOf(t), (l = pLimit(PER_HOST_CALLS)));
+    return l;
+  };
   const clientFor = (t: SshTarget): Promise<Docker> => {
-    const key = `${t.username}@${t.host}:${t.port}`;
+    const key = keyOf(t);
     let c = clients.get(key);
     if (!c) {
       const verify = opts.verifyHostKey;
@@ -44,13 +59,13 @@ export function createSwarmDriver(opts: SwarmDriverOptions = {}): SwarmDriver {
     }
     return c;
   };
-  return { engine: (target) => createEngine(target, () => clientFor(target)) };
+  return { engine: (target) => createEngine(target, () => clientFor(target), limitFor(target)) };
 }
 
-function createEngine(target: SshTarget, client: () => Promise<Docker>): SwarmEngine {
+function createEngine(target: SshTarget, client: () => Promise<Docker>, limit: LimitFunction): SwarmEngine {
   const call = async <T>(what: string, fn: (d: Docker) => Promise<T>): Promise<T> => {
     try {
-      return await fn(await client());
+      return await limit(async () => fn(await client()));
     } catch (err) {
       throw mapDockerError(`${target.id}: ${what}`, err);
     }

@@ -37,6 +37,9 @@ describe('SwarmCluster', () => {
     expect(first.diff.action).toBe('create');
     expect(first.diff.changes.map((ch) => ch.path)).toEqual(['swarm', `nodes.${a}`, `nodes.${b}`, `nodes.${c}`]);
     await w.converge(swarmClusterKind, spec, hosts);
+    // Nodes heartbeat every 1 s instead of 5 s, so a node that left is seen down (and can be removed) in about 3 s
+    // rather than 15: the tests below wait on Swarm's detection, which is not driftless's to speed up.
+    expect((await w.th.hosts[0]!.exec('docker swarm update --dispatcher-heartbeat 1s')).code).toBe(0);
     const nodes = await w.engine(0).nodes();
     const byHost = Object.fromEntries(nodes.map((n) => [n.hostname, n]));
     expect(nodes).toHaveLength(3);
@@ -79,6 +82,9 @@ describe('SwarmCluster', () => {
   it('refuses a manager change once quorum is lost, before touching anything, naming the managers', async () => {
     const [a, b, c] = w.names as [string, string, string];
     const hosts = w.hostResources();
+    // Back to Swarm's default heartbeat: this test restarts two managers' engines, and under heavy load a 1 s
+    // heartbeat once kept the swarm without a leader for two minutes.
+    expect((await w.th.hosts[0]!.exec('docker swarm update --dispatcher-heartbeat 5s')).code).toBe(0);
     const three = cluster({ managers: { names: [a, b, c] } });
     await w.converge(swarmClusterKind, three, hosts);
     const before = (await w.engine(0).nodes()).map((n) => `${n.hostname}:${n.role}:${n.availability}`).sort();
