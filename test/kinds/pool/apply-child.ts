@@ -1,10 +1,12 @@
 /**
- * Child process for the crash test: converges one pool from a JSON description (resources + secrets) so the parent
- * can kill -9 it mid-rollout. Run as `node --import tsx apply-child.ts <world.json>`.
+ * Child process for the crash tests: converges one pool (SSH or swarm runtime) from a JSON description (resources +
+ * secrets, optionally the known_hosts the parent pinned) so the parent can kill -9 it mid-rollout or mid service
+ * update. Run as `node --import tsx apply-child.ts <world.json>`.
  */
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createSwarmDriver } from '../../../src/drivers/docker-swarm/index.js';
 import { createSshDriver } from '../../../src/drivers/ssh/index.js';
 import { poolKind } from '../../../src/kinds/pool/index.js';
 import type { PoolSpec } from '../../../src/kinds/pool/spec.js';
@@ -20,12 +22,15 @@ interface ChildInput {
   pool: string;
   /** The operator's secrets the resources name (the hosts' key). */
   secrets: Record<string, TestSecret>;
+  /** known_hosts to trust (the swarm test's pinned hosts); a fresh file of this process's own when absent. */
+  knownHosts?: string;
 }
 
 const input = JSON.parse(readFileSync(process.argv[2] ?? '', 'utf8')) as ChildInput;
-const ssh = createSshDriver({ knownHostsPath: join(tmpdir(), `driftless-child-${process.pid}-known_hosts`) });
+const ssh = createSshDriver({ knownHostsPath: input.knownHosts ?? join(tmpdir(), `driftless-child-${process.pid}-known_hosts`) });
+const swarm = createSwarmDriver({ verifyHostKey: (t, key) => ssh.verifyHostKey(`[${t.host}]:${t.port}`, key) });
 const ctx: KindContext = {
-  drivers: { ssh },
+  drivers: { ssh, swarm },
   secrets: testSecrets(input.secrets).resolver,
   resources: createResourceIndex(input.resources),
   logger: silentLogger,

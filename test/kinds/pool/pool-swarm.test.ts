@@ -180,7 +180,7 @@ describe.concurrent('pool on docker swarm: failures', () => {
     const dir = await mkdtemp(join(tmpdir(), 'driftless-swarm-child-'));
     const input = join(dir, 'world.json');
     await writeFile(input, JSON.stringify({ resources: [...resources, v2], pool: name, secrets: w.secrets, knownHosts: w.knownHosts }));
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'swarm-apply-child.ts'), input], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'apply-child.ts'), input], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<void>((r) => child.on('exit', () => r()));
