@@ -22,7 +22,16 @@ export interface BenchResult {
   /** Whether the figures meet the target (undefined when the bench has no target). */
   met?: boolean;
   loadBefore: number;
+  /**
+   * The load after the bench. When bench/run.ts ran it, this is sampled once the bench's own processes and lab
+   * hosts are gone and the 1-minute average has had time to fall (see `settledAfter`): the average at the end of a
+   * bench that itself ran 50 SSH hosts says nothing about neighbours, but a neighbour still busy keeps it high.
+   */
   loadAfter: number;
+  /** The 1-minute average at the moment the bench finished, its own work included (set by bench/run.ts). */
+  loadAtEnd?: number;
+  /** Seconds bench/run.ts waited after the bench for the average to fall to QUIET_LOAD (when it did). */
+  settledAfterSeconds?: number;
   noisy: boolean;
   /** Small sizes (--quick): proves the bench runs, gives no verdict. */
   quick: boolean;
@@ -57,7 +66,7 @@ export function benchStart(name: string, argv: readonly string[] = process.argv.
     log,
     finish({ compares, figures, target, met }) {
       const loadAfter = load1();
-      const noisy = Math.max(loadBefore, loadAfter) > QUIET_LOAD;
+      const noisy = isNoisy({ loadBefore, loadAfter });
       const verdict = verdictOf({ quick, loadBefore, loadAfter, ...(met === undefined ? {} : { met }) });
       const result: BenchResult = { name, compares, figures, target, ...(met === undefined ? {} : { met }), loadBefore, loadAfter, noisy, quick, verdict, at: new Date().toISOString() };
       const mark = noisy ? ' [NOISY]' : quick ? ' [QUICK]' : '';
@@ -65,6 +74,9 @@ export function benchStart(name: string, argv: readonly string[] = process.argv.
       for (const f of figures) process.stdout.write(`  ${f}\n`);
       process.stdout.write(`  load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after\n`);
       process.stdout.write(`  target ${target}: ${verdict}\n`);
+      if (noisy && loadBefore <= QUIET_LOAD && !process.env.DRIFTLESS_BENCH_OUT) {
+        process.stdout.write('  (the load after includes this bench\'s own work: `npm run bench -- NAME` samples it once that has settled)\n');
+      }
       const out = process.env.DRIFTLESS_BENCH_OUT;
       if (out) writeFileSync(out, JSON.stringify(result, null, 2));
       return result;
@@ -72,9 +84,25 @@ export function benchStart(name: string, argv: readonly string[] = process.argv.
   };
 }
 
+/** Above QUIET_LOAD before or after (a NaN load counts as noisy). */
+export function isNoisy(r: { loadBefore: number; loadAfter: number }): boolean {
+  return !(Math.max(r.loadBefore, r.loadAfter) <= QUIET_LOAD);
+}
+
+/**
+ * A result re-judged with the load sampled after the bench settled (bench/run.ts): `loadAfter` becomes the settled
+ * figure, the end-of-bench one is kept as `loadAtEnd`, and noisy/verdict are recomputed from the same `met`.
+ */
+export function withSettledLoad(r: BenchResult, settled: { load: number; seconds: number }): BenchResult {
+  const next: BenchResult = { ...r, loadAtEnd: r.loadAtEnd ?? r.loadAfter, loadAfter: settled.load, settledAfterSeconds: settled.seconds };
+  next.noisy = isNoisy(next);
+  next.verdict = verdictOf(next);
+  return next;
+}
+
 /** The verdict line: none for --quick or above QUIET_LOAD (before or after), else met / not met / no target. */
 export function verdictOf(r: { quick: boolean; loadBefore: number; loadAfter: number; met?: boolean }): string {
-  const noisy = Math.max(r.loadBefore, r.loadAfter) > QUIET_LOAD;
+  const noisy = isNoisy(r);
   const loads = `load ${r.loadBefore.toFixed(2)} -> ${r.loadAfter.toFixed(2)}`;
   if (r.quick) return `quick: small sizes${noisy ? `, noisy (${loads})` : ''}, no verdict`;
   if (noisy) return `noisy: ${loads} > ${QUIET_LOAD}, no verdict`;

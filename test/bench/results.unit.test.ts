@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { verdictOf, type BenchResult } from '../../bench/lib/record.js';
-import { README_END, README_START, renderReadmeTable, renderResults, replaceReadmeBlock, type Stored } from '../../bench/run.js';
+import { verdictOf, withSettledLoad, type BenchResult } from '../../bench/lib/record.js';
+import { README_END, README_START, loadCell, renderReadmeTable, renderResults, replaceReadmeBlock, type Stored } from '../../bench/run.js';
 
 const result = (over: Partial<BenchResult>): BenchResult => ({
   name: 'nginx-publish',
@@ -27,6 +27,21 @@ describe('bench verdicts', () => {
     expect(verdictOf({ quick: false, loadBefore: 7, loadAfter: 1, met: false })).toMatch(/^noisy/);
     expect(verdictOf({ quick: true, loadBefore: 0, loadAfter: 0, met: true })).toBe('quick: small sizes, no verdict');
     expect(verdictOf({ quick: true, loadBefore: 5, loadAfter: 0, met: true })).toMatch(/^quick: small sizes, noisy/);
+  });
+});
+
+describe('load sampled after the bench settled', () => {
+  it('judges with the settled load, keeping the end-of-bench figure, and stays noisy when the box did not settle', () => {
+    const own = result({ loadAfter: 47.9, noisy: true, verdict: 'noisy: load 0.50 -> 47.90 > 2, no verdict' });
+    const quiet = withSettledLoad(own, { load: 1.8, seconds: 190 });
+    expect(quiet).toMatchObject({ loadAfter: 1.8, loadAtEnd: 47.9, settledAfterSeconds: 190, noisy: false, verdict: 'met' });
+    expect(loadCell(quiet)).toBe('0.50 → 1.80 (47.90 at its end, settled in 190 s)');
+    const busy = withSettledLoad(own, { load: 3.2, seconds: 240 });
+    expect(busy.noisy).toBe(true);
+    expect(busy.verdict).toMatch(/^noisy: load 0.50 -> 3.20/);
+    const notMet = withSettledLoad(result({ met: false, loadAfter: 5, noisy: true }), { load: 1, seconds: 60 });
+    expect(notMet.verdict).toBe('not met');
+    expect(loadCell(result({}))).toBe('0.50 → 0.70');
   });
 });
 
