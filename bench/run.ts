@@ -34,6 +34,8 @@ export const BENCHES: readonly string[] = [
   'daemon-scale',
   'rollout',
   'image-build',
+  'failover',
+  'dashboard',
 ];
 
 export interface Stored {
