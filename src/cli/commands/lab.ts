@@ -11,6 +11,8 @@ export interface LabOptions {
   stateDir?: string;
   count?: string;
   basePort?: string;
+  swarm?: boolean;
+  registryPort?: string;
   json?: boolean;
 }
 
@@ -23,6 +25,8 @@ export async function labCommand(action: string, opts: LabOptions): Promise<Exit
       stateDir: opts.stateDir ?? defaultStateDir(),
       ...(opts.count ? { count: Number(opts.count) } : {}),
       ...(opts.basePort ? { basePort: Number(opts.basePort) } : {}),
+      ...(opts.swarm ? { swarm: true } : {}),
+      ...(opts.registryPort ? { registryPort: Number(opts.registryPort) } : {}),
       onLog: log,
     });
     if (opts.json) printJson(result);
