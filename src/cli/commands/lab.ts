@@ -13,6 +13,7 @@ export interface LabOptions {
   basePort?: string;
   swarm?: boolean;
   registryPort?: string;
+  prefix?: string;
   json?: boolean;
 }
 
@@ -26,6 +27,7 @@ export async function labCommand(action: string, opts: LabOptions): Promise<Exit
       ...(opts.count ? { count: Number(opts.count) } : {}),
       ...(opts.basePort ? { basePort: Number(opts.basePort) } : {}),
       ...(opts.swarm ? { swarm: true } : {}),
+      ...(opts.prefix ? { prefix: opts.prefix } : {}),
       ...(opts.registryPort ? { registryPort: Number(opts.registryPort) } : {}),
       onLog: log,
     });
