@@ -1,7 +1,8 @@
 /**
  * `driftless lab up / down` for the quick start: long-lived lab hosts on fixed ports (127.0.0.1:2201..) with the
  * client key and every host key kept in the state dir. Keeping the host keys there means a `lab down` + `lab up`
- * presents the same keys, so the host keys driftless pinned stay valid.
+ * presents the same keys, so the host keys driftless pinned stay valid. `lab up --swarm` starts the swarm example's
+ * hosts (swarm-1.. on 127.0.0.1:2211..) with their own Docker engine instead, relaying the registry to them.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
