@@ -98,6 +98,9 @@ export function buildProgram(): Command {
     .option('--state-dir <dir>', 'where the lab key, host keys and registry data live')
     .option('--count <n>', 'number of lab hosts (default 3)')
     .option('--base-port <port>', 'ssh port of lab-1 (default 2201)')
+    .option('--swarm', 'hosts with their own Docker engine for sample-repo/examples/swarm (swarm-1.. on 127.0.0.1:2211..)')
+    .option('--registry-port <port>', 'loopback port of the lab registry (default 5000)')
+    .option('--prefix <name>', 'container-name prefix of the hosts (default lab, or swarm with --swarm)')
     .option('--json', 'print the lab description as JSON')
     .action((action, opts) => run(() => labCommand(action, opts)));
   program

@@ -52,7 +52,7 @@ function failure(err: ReconcileError, message = describe(err)): Pick<TaskResult,
 type Step = { done: TaskResult } | { gate: Task; attempts: number; started: number };
 
 /** Runs one task up to (not including) the health gate. */
-async function runTask(planned: Task, ac: ApplyContext): Promise<Step> {
+async function runTask(planned: Task, ac: ApplyContext, changed: ReadonlySet<ResourceKey>): Promise<Step> {
   let task = planned;
   const started = Date.now();
   const skipped = (reason: string, message: string): Step => ({
@@ -68,6 +68,14 @@ async function runTask(planned: Task, ac: ApplyContext): Promise<Step> {
     return skipped('DependencyFailed', `dependency ${root} failed${via}`);
   }
   ac.emit({ type: 'task-start', task });
+  if (task.error && task.dependsOn.some((d) => changed.has(d))) {
+    // Observed before what it depends on existed (a swarm not yet initialised, a pool not yet placed): now that
+    // this run applied those (directly or through a dependency), observe it again, visibly, rather than fail a
+    // task the next run would apply.
+    ac.emit({ type: 'plan-stale', key: task.key, message: `observed before its dependencies were applied: ${task.error.message}` });
+    task = await replanTask(task, ac.registry, ac.ctx);
+    ac.emit({ type: 'replanned', task });
+  }
   if (task.error) {
     const { reason, message, disposition } = task.error;
     return { done: { ...baseResult(task, started), status: 'failed', reason, message, disposition, attempts: 0 } };
@@ -124,8 +132,11 @@ async function runTask(planned: Task, ac: ApplyContext): Promise<Step> {
 export async function applyPlan(input: ApplyInput, ac: ApplyContext): Promise<ApplyOutcome> {
   const byKey = new Map(input.plan.tasks.map((t) => [t.key, t] as const));
   const results = new Map<ResourceKey, TaskResult>();
+  /** Resources this run changed, or that depend on one: a task whose observe failed before them is re-observed. */
+  const changed = new Set<ResourceKey>();
   const finish = (r: TaskResult): void => {
     results.set(r.key, r);
+    if (r.status === 'succeeded' || byKey.get(r.key)?.dependsOn.some((d) => changed.has(d))) changed.add(r.key);
     if (r.status === 'failed' || r.status === 'skipped') ac.failedRoot.set(r.key, rootOf(r, ac.failedRoot, byKey));
     ac.emit({ type: 'task-end', result: r });
   };
@@ -138,7 +149,7 @@ export async function applyPlan(input: ApplyInput, ac: ApplyContext): Promise<Ap
     const steps = await Promise.all(
       tasks.map((t) =>
         limit(async () => {
-          const step = await runTask(t, ac);
+          const step = await runTask(t, ac, changed);
           if ('done' in step) finish(step.done);
           return step;
         }),

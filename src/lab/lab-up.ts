@@ -1,7 +1,8 @@
 /**
  * `driftless lab up / down` for the quick start: long-lived lab hosts on fixed ports (127.0.0.1:2201..) with the
  * client key and every host key kept in the state dir. Keeping the host keys there means a `lab down` + `lab up`
- * presents the same keys, so the host keys driftless pinned stay valid.
+ * presents the same keys, so the host keys driftless pinned stay valid. `lab up --swarm` starts the swarm example's
+ * hosts (swarm-1.. on 127.0.0.1:2211..) with their own Docker engine instead, relaying the registry to them.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,15 +15,19 @@ import { createFileStore } from '../store/index.js';
 import { TAG } from '../kinds/shared/machines/tags.js';
 import { labMachineTagLabel } from '../drivers/lab-provider/index.js';
 import { createLabHosts, findLabHosts, LAB_LABEL, LAB_PREFIX_LABEL, removeLabHosts, type LabHost } from './hosts.js';
-import { ensureLabRegistry, pushImage, stopLabRegistry } from './registry.js';
+import { ensureLabRegistry, pushImage, registryAnswers, stopLabRegistry } from './registry.js';
 import { LAB_KEY_SECRET, writeLabSettings } from './operator-settings.js';
 import { LAB_STATE_LABEL, scopedPrefix, stateTag } from './scope.js';
+import { bridgeGatewayOf, ensureOuterForward, innerForwardFiles } from './registry-forward.js';
 
 /** ssh2's module, imported by labUp on use (a daemon never loads it for the lab). */
 type Ssh2 = typeof import('ssh2');
 
 /** Container-name prefix of the quick-start hosts: lab-1, lab-2, ... as the sample repo names them. */
 export const LAB_UP_PREFIX = 'lab';
+/** Container-name prefix and first port of `lab up --swarm`: swarm-1..3 on 2211.., as examples/swarm declares. */
+export const SWARM_PREFIX = 'swarm';
+export const SWARM_BASE_PORT = 2211;
 
 export interface LabUpOptions {
   stateDir: string;
@@ -31,6 +36,13 @@ export interface LabUpOptions {
   prefix?: string;
   /** Port of lab-1; lab-N listens on basePort + N - 1. */
   basePort?: number;
+  /**
+   * Hosts that run their OWN Docker engine (sample-repo/examples/swarm): default prefix `swarm`, ports 2211..;
+   * they pull from the lab registry at the same 127.0.0.1 reference the machine pushes to (registry-forward.ts).
+   */
+  swarm?: boolean;
+  /** Loopback port of the lab registry (default 5000; the sample's ImageProject pushes to 127.0.0.1:5000). */
+  registryPort?: number;
   onLog?: (line: string) => void;
 }
 
@@ -52,13 +64,14 @@ export interface LabUpResult {
 export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   const log = opts.onLog ?? (() => undefined);
   const count = opts.count ?? 3;
-  const basePort = opts.basePort ?? 2201;
+  const basePort = opts.basePort ?? (opts.swarm ? SWARM_BASE_PORT : 2201);
+  const registryPort = opts.registryPort ?? 5000;
   const engine = await ensureDockerEngine();
   log(`docker engine ${engine.dockerHost}${engine.started ? ' (started, keeps running)' : ''}`);
   const { default: Dockerode } = await import('dockerode'); // dockerode and ssh2 load only for lab commands
   const docker = new Dockerode({ socketPath: engine.socketPath });
   const tag = stateTag(opts.stateDir);
-  const base = opts.prefix ?? LAB_UP_PREFIX;
+  const base = opts.prefix ?? (opts.swarm ? SWARM_PREFIX : LAB_UP_PREFIX);
   const holders = await docker.listContainers({ all: true, filters: { label: [`${LAB_PREFIX_LABEL}=${base}`] } });
   const prefix = scopedPrefix(base, tag, holders);
   if (prefix !== base) log(`lab hosts ${base}-* belong to another state dir; this state dir's hosts are ${prefix}-*`);
@@ -68,8 +81,11 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
   const client = ensureKeyPair(ssh2, join(labDir, 'id_ed25519'));
   const ports = Array.from({ length: count }, (_, i) => basePort + i);
   const existing = await findLabHosts(docker, prefix);
+  // Own-engine hosts relay 127.0.0.1:<registry port> to the machine's registry through the bridge gateway.
+  const upstream = opts.swarm ? `${await bridgeGatewayOf(docker)}:${registryPort}` : undefined;
+  const marker = upstream ? [`LAB_REGISTRY_FORWARD=${registryPort}=${upstream}`] : [];
   let hosts: LabHost[];
-  if (await upToDate(docker, existing, { image, publicKey: client.public, ports })) {
+  if (await upToDate(docker, existing, { image, publicKey: client.public, ports, env: marker })) {
     log(`reusing ${existing.length} lab host(s)`);
     await Promise.all(existing.map((h) => h.start()));
     hosts = existing;
@@ -84,19 +100,33 @@ export async function labUp(opts: LabUpOptions): Promise<LabUpResult> {
       persistent: true,
       publicKey: client.public,
       image,
-      dockerSocket: engine.socketPath,
+      ...(upstream ? { ownEngine: {}, env: { LAB_REGISTRY_FORWARD: `${registryPort}=${upstream}` } } : { dockerSocket: engine.socketPath }),
       files: (name) => {
         const key = ensureKeyPair(ssh2, join(labDir, 'host-keys', `${name}_ed25519`));
         return [
           { path: 'etc/ssh/ssh_host_ed25519_key', content: key.private, mode: 0o600 },
           { path: 'etc/ssh/ssh_host_ed25519_key.pub', content: `${key.public}\n`, mode: 0o644 },
+          ...(upstream ? innerForwardFiles(registryPort, upstream) : []),
         ];
       },
     });
   }
   for (const h of hosts) log(`${h.name} ssh root@${h.address} -p ${h.port}`);
-  const registry = await ensureLabRegistry(join(labDir, 'registry'));
+  const registry = await ensureLabRegistry(join(labDir, 'registry'), `127.0.0.1:${registryPort}`);
   log(`registry ${registry.address}${registry.started ? ' (started, keeps running)' : ''}`);
+  if (upstream) {
+    // Another lab's relay on the same gateway port serves the same loopback registry: keep using it.
+    if (!(await registryAnswers(upstream))) {
+      await ensureOuterForward(docker, {
+        name: `${prefix}-registry-forward`,
+        image,
+        gateway: upstream.slice(0, upstream.lastIndexOf(':')),
+        port: registryPort,
+        labels: { [LAB_LABEL]: '1', [LAB_PREFIX_LABEL]: `${prefix}-registry-forward`, [LAB_STATE_LABEL]: tag },
+      });
+    }
+    log(`registry relay ${upstream} -> ${registry.address}; hosts pull ${registry.address}/... through it`);
+  }
   log(`base image ${await pushImage(docker, image, registry.address)}`);
   const settingsPath = writeLabSettings(opts.stateDir, join(labDir, 'id_ed25519'), hosts.map((h) => h.address));
   log(`operator settings ${settingsPath} (secret ${LAB_KEY_SECRET}: the lab key, allowed to the lab hosts)`);
@@ -145,13 +175,14 @@ export async function removeLabMachines(docker: Docker, stateDir: string): Promi
 async function upToDate(
   docker: Docker,
   hosts: LabHost[],
-  want: { image: string; publicKey: string; ports: number[] },
+  want: { image: string; publicKey: string; ports: number[]; env: string[] },
 ): Promise<boolean> {
   if (hosts.length !== want.ports.length) return false;
   for (const [i, h] of hosts.entries()) {
     const info = await docker.getContainer(h.containerId).inspect();
     if (h.port !== want.ports[i] || info.Config.Image !== want.image) return false;
     if (!info.Config.Env.includes(`AUTHORIZED_KEYS=${want.publicKey.trim()}`)) return false;
+    if (!want.env.every((e) => info.Config.Env.includes(e))) return false;
   }
   return true;
 }

@@ -165,6 +165,37 @@ describe('apply scenarios', () => {
   });
 });
 
+describe('a task observed before its dependencies were applied', () => {
+  const notYet = () => [new WaitingError('DependencyNotReady', 'swarm not initialised yet')];
+
+  it('is observed again once this run applied them, visibly, and then applied', async () => {
+    const out = await run([res('A/a'), res('B/b', { needs: ['A/a'] })], (w) => w.observeErrors.set('B/b', notYet()));
+    expect(out.results.get('B/b')).toMatchObject({ status: 'succeeded', action: 'create' });
+    expect(out.events.find((e) => e.type === 'plan-stale')).toMatchObject({ key: 'B/b', message: expect.stringMatching(/before its dependencies were applied: observe failed: swarm not/) });
+    expect(out.events.find((e) => e.type === 'replanned')).toMatchObject({ task: { key: 'B/b', action: 'create' } });
+    expect(out.world.calls.filter((c) => c === 'observe B/b').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('also when the change is further up: a noop dependency of a changed resource passes it on', async () => {
+    const out = await run([res('A/a'), res('B/b', { needs: ['A/a'] }), res('B/c', { needs: ['B/b'] })], (w) => {
+      w.objects.set('B/b', { spec: { needs: ['A/a'] }, health: ['Healthy'] });
+      w.observeErrors.set('B/c', notYet());
+    });
+    expect(out.results.get('B/b')?.status).toBe('noop');
+    expect(out.results.get('B/c')?.status).toBe('succeeded');
+  });
+
+  it('fails as planned when nothing it depends on changed in this run (no second observe)', async () => {
+    const out = await run([res('A/a'), res('B/b', { needs: ['A/a'] })], (w) => {
+      w.objects.set('A/a', { spec: {}, health: ['Healthy'] });
+      w.observeErrors.set('B/b', notYet());
+    });
+    expect(out.results.get('B/b')).toMatchObject({ status: 'failed', reason: 'DependencyNotReady', attempts: 0 });
+    expect(out.world.calls.filter((c) => c === 'observe B/b')).toHaveLength(1);
+    expect(out.events.some((e) => e.type === 'plan-stale')).toBe(false);
+  });
+});
+
 describe('apply details', () => {
   it('backs off with full jitter between transient retries', async () => {
     const out = await run([res('A/a')], (w) => w.applyErrors.set('A/a', [new TransientError('Timeout', 'x'), new TransientError('Timeout', 'y')]));

@@ -11,6 +11,9 @@ export interface LabOptions {
   stateDir?: string;
   count?: string;
   basePort?: string;
+  swarm?: boolean;
+  registryPort?: string;
+  prefix?: string;
   json?: boolean;
 }
 
@@ -23,6 +26,9 @@ export async function labCommand(action: string, opts: LabOptions): Promise<Exit
       stateDir: opts.stateDir ?? defaultStateDir(),
       ...(opts.count ? { count: Number(opts.count) } : {}),
       ...(opts.basePort ? { basePort: Number(opts.basePort) } : {}),
+      ...(opts.swarm ? { swarm: true } : {}),
+      ...(opts.prefix ? { prefix: opts.prefix } : {}),
+      ...(opts.registryPort ? { registryPort: Number(opts.registryPort) } : {}),
       onLog: log,
     });
     if (opts.json) printJson(result);
