@@ -1,18 +1,11 @@
 /**
  * The `driftless` command line. Each command returns an exit code; this file maps thrown errors to codes in one
  * place (0 ok, 1 error, 2 invalid/stalled, 3 apply failed, 4 waiting, 5 declined).
+ * Each command's module is imported when that command runs, so a process loads only what its command uses (the
+ * daemon's HTTP server is no part of `validate`; issue 20). test/cli/cold-start-imports.unit.test.ts guards it.
  */
 import { Command } from 'commander';
 import { describe } from '../errors.js';
-import { applyCommand } from './commands/apply.js';
-import { importCfConfigCommand } from './commands/import.js';
-import { labCommand } from './commands/lab.js';
-import { planCommand } from './commands/plan.js';
-import { secretEncryptCommand, secretRotateCommand } from './commands/secret.js';
-import { serveCommand } from './commands/serve.js';
-import { stateMigrateCommand } from './commands/state.js';
-import { statusCommand } from './commands/status.js';
-import { validateCommand } from './commands/validate.js';
 import { exitForError, type ExitCode } from './exit-codes.js';
 
 function common(cmd: Command): Command {
@@ -41,20 +34,20 @@ async function run(fn: () => Promise<ExitCode>): Promise<void> {
 export function buildProgram(): Command {
   const program = new Command('driftless').description('GitOps reconciler for hosts, images, pools, nginx and Cloud Foundry');
   common(program.command('validate [source]').description('check a config repo (directory or Git URL); changes nothing')).action(
-    (source, opts) => run(() => validateCommand(source, opts)),
+    (source, opts) => run(async () => (await import('./commands/validate.js')).validateCommand(source, opts)),
   );
   common(program.command('plan [source]').description('observe the world and print what apply would change'))
     .option('-v, --verbose', 'also list unchanged resources')
-    .action((source, opts) => run(() => planCommand(source, opts)));
+    .action((source, opts) => run(async () => (await import('./commands/plan.js')).planCommand(source, opts)));
   common(program.command('apply [source]').description('apply the plan (asks unless --yes)'))
     .option('-y, --yes', 'do not ask for confirmation')
     .option('--dry-run', 'plan and print only')
-    .action((source, opts) => run(() => applyCommand(source, opts)));
+    .action((source, opts) => run(async () => (await import('./commands/apply.js')).applyCommand(source, opts)));
   common(program.command('status').description('show what the journal recorded'))
     .option('--state <url>', 'read the journal an HA fleet shares: etcd://host:2379,...[/prefix] (or $DRIFTLESS_STATE; credentials: --config\'s etcd:)')
     .option('--state-key-env <name>', 'environment variable holding the key that seals secrets in etcd')
     .option('--state-key-file <path>', 'file holding that key')
-    .action((opts) => run(() => statusCommand(opts)));
+    .action((opts) => run(async () => (await import('./commands/status.js')).statusCommand(opts)));
   program
     .command('serve')
     .description('run the GitOps daemon: poll + webhooks -> apply, status to Git and HTTP')
@@ -91,7 +84,7 @@ export function buildProgram(): Command {
     .option('--state-key-file <path>', 'file holding the key that seals secrets in etcd')
     .option('--replica-name <name>', 'this replica in /status and the leader key (default hostname-pid-random)')
     .option('--log-level <level>', 'log level (default info)')
-    .action((opts) => run(() => serveCommand(opts)));
+    .action((opts) => run(async () => (await import('./commands/serve.js')).serveCommand(opts)));
   program
     .command('lab <action>')
     .description('up: start the quick start lab (sshd hosts on 127.0.0.1:2201.., a registry on 127.0.0.1:5000); down: remove them')
@@ -102,7 +95,7 @@ export function buildProgram(): Command {
     .option('--registry-port <port>', 'loopback port of the lab registry (default 5000)')
     .option('--prefix <name>', 'container-name prefix of the hosts (default lab, or swarm with --swarm)')
     .option('--json', 'print the lab description as JSON')
-    .action((action, opts) => run(() => labCommand(action, opts)));
+    .action((action, opts) => run(async () => (await import('./commands/lab.js')).labCommand(action, opts)));
   program
     .command('state')
     .description('the daemon\'s state between backends')
@@ -114,7 +107,7 @@ export function buildProgram(): Command {
     .option('--state-key-env <name>', 'environment variable holding the key that seals secrets in etcd')
     .option('--state-key-file <path>', 'file holding that key')
     .option('--json', 'machine-readable output')
-    .action((opts) => run(() => stateMigrateCommand(opts)));
+    .action((opts) => run(async () => (await import('./commands/state.js')).stateMigrateCommand(opts)));
   program
     .command('import')
     .description('convert other tools\' configs into driftless resources')
@@ -124,7 +117,7 @@ export function buildProgram(): Command {
     .option('--release-dir <dir>', 'release directory in the repo (default cf/release)')
     .option('--version <v>', 'cf-release version: v160, v170, v194 (default v194)')
     .option('--out <file>', 'write the YAML here instead of stdout')
-    .action((file, opts) => run(() => importCfConfigCommand(file, opts)));
+    .action((file, opts) => run(async () => (await import('./commands/import.js')).importCfConfigCommand(file, opts)));
   const secret = program.command('secret').description('values encrypted in the config repo (age, SOPS)');
   secret
     .command('encrypt')
@@ -133,7 +126,7 @@ export function buildProgram(): Command {
     .option('--file <plain.yaml>', 'encrypt a plain YAML/JSON mapping into a SOPS file')
     .option('--out <file.sops.yaml>', 'where the SOPS file goes (default: --file with .sops before the extension)')
     .option('--json', 'print { "age": ... } as JSON')
-    .action((opts) => run(() => secretEncryptCommand(opts)));
+    .action((opts) => run(async () => (await import('./commands/secret.js')).secretEncryptCommand(opts)));
   secret
     .command('rotate')
     .description('re-encrypt every { age } value and SOPS file of the repo for the recipients in driftless.yaml (needs the operator\'s identities)')
@@ -141,7 +134,7 @@ export function buildProgram(): Command {
     .option('--config <file>', 'operator settings with age: { identities } (default $DRIFTLESS_CONFIG, else <state dir>/config.yaml)')
     .option('--state-dir <dir>', 'state dir whose config.yaml to read when --config is not given')
     .option('--json', 'print what was rewritten as JSON')
-    .action((opts) => run(() => secretRotateCommand(opts)));
+    .action((opts) => run(async () => (await import('./commands/secret.js')).secretRotateCommand(opts)));
   return program;
 }
 

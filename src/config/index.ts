@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { yamlLib } from '../util/yaml.js';
 import { describeErrors } from '../loader/messages.js';
 import { sharedSchemaRegistry } from '../loader/schema-registry.js';
 import type { OperatorSecretRef as SecretRef } from '../model/resource.js';
@@ -82,7 +82,7 @@ export interface ConfigInputs {
 
 function readFileLayer(path: string, problems: string[]): Layer {
   try {
-    const data: unknown = parseYaml(readFileSync(path, 'utf8'));
+    const data: unknown = yamlLib().parse(readFileSync(path, 'utf8'));
     if (data === null || data === undefined) return {};
     if (typeof data !== 'object' || Array.isArray(data)) {
       problems.push(`${path}: must be a mapping`);

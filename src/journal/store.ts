@@ -6,8 +6,6 @@
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
 import { restoreHint, saveLastGood } from './last-good.js';
 import { migrate, normalise } from './migrations.js';
 import { JournalShapeError } from './shape.js';
@@ -78,6 +76,8 @@ export async function openJournal(path: string): Promise<Journal> {
   await mkdir(dirname(path), { recursive: true });
   const text = readText(path);
   const { data, migrated } = load(path, text);
+  // lowdb is loaded by the first journal opened, not at start-up: `validate` opens none (issue 20).
+  const [{ Low }, { JSONFile }] = await Promise.all([import('lowdb'), import('lowdb/node')]);
   const db = new Low<JournalData>(new JSONFile<JournalData>(path), data);
   if (migrated && text !== null) await db.write();
   if (text !== null) await saveLastGood(path);

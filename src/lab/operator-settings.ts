@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { Document, isMap, parseDocument } from 'yaml';
+import { yamlLib } from '../util/yaml.js';
 import { DEFAULT_SETTINGS_FILE } from '../secrets/catalogue.js';
 
 /** Name of the lab key's secret, as sample-repo/driftless.yaml names it. */
@@ -20,8 +20,8 @@ const HEADER = [
 /** Writes or updates `lab-key` (the key file, allowed to `hosts`); returns the settings file's path. */
 export function writeLabSettings(stateDir: string, keyPath: string, hosts: readonly string[]): string {
   const path = join(stateDir, DEFAULT_SETTINGS_FILE);
-  const doc = existsSync(path) ? parseDocument(readFileSync(path, 'utf8')) : new Document({});
-  if (doc.errors.length > 0 || (doc.contents !== null && !isMap(doc.contents))) {
+  const doc = existsSync(path) ? yamlLib().parseDocument(readFileSync(path, 'utf8')) : new (yamlLib().Document)({});
+  if (doc.errors.length > 0 || (doc.contents !== null && !yamlLib().isMap(doc.contents))) {
     throw new Error(`${path}: not a YAML mapping; fix or remove it, then run lab up again`);
   }
   if (!existsSync(path)) doc.commentBefore = HEADER;

@@ -9,6 +9,7 @@ import type { LoadCache } from './cache.js';
 import type { DocumentContext } from './document.js';
 import { readResourceFiles } from './files.js';
 import { loadLimits, type LoadLimits } from './limits.js';
+import { warmParseWorker } from './yaml-worker.js';
 import { checkReferences, createResourceIndex, dropDuplicates, placeProblems, type Entry } from './refs.js';
 import { checkRepoPaths } from './repo-paths.js';
 import { sharedSchemaRegistry, type SchemaRegistry } from './schema-registry.js';
@@ -89,9 +90,11 @@ function objectId(o: object): number {
 
 /** Loads a config repo checkout. Throws only when the directory itself cannot be read. */
 export async function loadRepo(dir: string, opts: LoadOptions): Promise<LoadResult> {
+  const limits = loadLimits(opts.limits);
+  // The parse worker boots (an isolate, then the yaml package) on the other core while the schemas load here.
+  warmParseWorker(limits.parseHeapMb);
   const schemas = opts.schemas ?? sharedSchemaRegistry();
   const kinds = opts.registry;
-  const limits = loadLimits(opts.limits);
   const settingsResult = await readSettings(dir, { schemas, kinds, limits });
   const { settings } = settingsResult;
   const problems: Problem[] = [...settingsResult.problems];

@@ -59,6 +59,12 @@ class YamlWorker {
     });
   }
 
+  /** Starts the worker ahead of its first file; idle, it holds the process open no more than after its last file. */
+  warm(): void {
+    this.spawned();
+    if (this.queue.length === 0) this.arm();
+  }
+
   private spawned(): Worker {
     if (this.worker) return this.worker;
     const { port1, port2 } = new MessageChannel();
@@ -153,9 +159,21 @@ const IDLE_MS = 1_000;
 
 const workers = new Map<number, YamlWorker>();
 
+function workerFor(heapMb: number): YamlWorker {
+  let w = workers.get(heapMb);
+  if (!w) workers.set(heapMb, (w = new YamlWorker(heapMb)));
+  return w;
+}
+
 /** Parses one file's text in the process's parse worker (one per heap limit), within `timeoutMs`. */
 export function parseInWorker(text: string, opts: { timeoutMs: number; heapMb: number }): Promise<ParseReply> {
-  let w = workers.get(opts.heapMb);
-  if (!w) workers.set(opts.heapMb, (w = new YamlWorker(opts.heapMb)));
-  return w.parse(text, opts.timeoutMs);
+  return workerFor(opts.heapMb).parse(text, opts.timeoutMs);
+}
+
+/**
+ * Starts the parse worker now, so that its start-up (~50 ms: an isolate and the yaml package) overlaps the caller's
+ * own work instead of preceding the first parse: a load calls it before loading its schemas (issue 20).
+ */
+export function warmParseWorker(heapMb: number): void {
+  workerFor(heapMb).warm();
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { yamlLib } from '../util/yaml.js';
 import type { OperatorSecretRef } from '../model/resource.js';
 import { expandHome } from './operator.js';
 import { hostEntryProblem, urlEntryProblem, type SecretBinding } from './destination.js';
@@ -80,7 +80,7 @@ function absolute(file: string, baseDir: string): string {
 
 /** Reads a settings file's YAML as a mapping (the CLI needs only its `secrets:`); throws with the path on failure. */
 export function readSettingsFile(path: string): Record<string, unknown> {
-  const data: unknown = parseYaml(readFileSync(path, 'utf8'));
+  const data: unknown = yamlLib().parse(readFileSync(path, 'utf8'));
   if (data === null || data === undefined) return {};
   if (typeof data !== 'object' || Array.isArray(data)) throw new Error(`${path}: must be a mapping`);
   return data as Record<string, unknown>;

@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import git from 'isomorphic-git';
+import { git } from './isogit.js';
 import { StalledError } from '../errors.js';
 import type { Pack } from './pack-reader.js';
 import { recycleCheckout } from './recycle.js';

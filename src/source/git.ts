@@ -18,8 +18,7 @@
 import * as fs from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
+import { git, http } from './isogit.js';
 import { StalledError } from '../errors.js';
 import { sanitize } from '../util/sanitize.js';
 import { authCallbacks, authHeaders } from './git-auth.js';

@@ -6,8 +6,7 @@
  * transport (isomorphic-git); the commit building and the retry loop live in status-commit.ts, shared with SSH.
  */
 import * as fs from 'node:fs';
-import git from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
+import { git, http } from './isogit.js';
 import { sanitize } from '../util/sanitize.js';
 import { authCallbacks, authHeaders } from './git-auth.js';
 import { toSourceError, withTimeout } from './git-errors.js';

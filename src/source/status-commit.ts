@@ -8,7 +8,8 @@
 import * as fs from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import git, { type TreeEntry } from 'isomorphic-git';
+import type { TreeEntry } from 'isomorphic-git';
+import { git } from './isogit.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { TransientError } from '../errors.js';
 import { writeLooseObject } from './loose-object.js';

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { closeSync, fchmodSync, linkSync, lstatSync, mkdirSync, openSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
-import git from 'isomorphic-git';
+import { git } from './isogit.js';
 import pLimit from 'p-limit';
 import { StalledError } from '../errors.js';
 import { openPackStore, type Pack, type PackStore } from './pack-reader.js';

@@ -2,8 +2,15 @@
  * pino logger shared by CLI, daemon and engine. Logs go to stderr (stdout belongs to cli/output.ts), known secret
  * fields are redacted by path, and every message passes the sanitiser so resolved secret values never appear.
  */
-import { pino, destination, type Logger as PinoLogger } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger as PinoLogger } from 'pino';
 import { sanitize } from './sanitize.js';
+
+/**
+ * pino is required when the first logger is created, not imported: commands that never log (`validate`) skip its
+ * load (issue 20), and a static import would not be lazy in the CLI bundle, which hoists package imports.
+ */
+const requireCjs = createRequire(import.meta.url);
 
 export const REDACT_PATHS = [
   'password',
@@ -39,6 +46,7 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions = {}): PinoLogger {
+  const { pino, destination } = requireCjs('pino') as typeof import('pino');
   return pino(
     {
       level: options.level ?? process.env.DRIFTLESS_LOG_LEVEL ?? 'info',

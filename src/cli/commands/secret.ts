@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { yamlLib } from '../../util/yaml.js';
 import { StalledError } from '../../errors.js';
 import { formatProblem, loadSettingsOnly } from '../../loader/index.js';
 import { encryptFor } from '../../secrets/age/keyring.js';
@@ -42,7 +42,7 @@ export async function secretEncryptCommand(opts: SecretOptions): Promise<ExitCod
   const repo = opts.repo ?? '.';
   const recipients = await recipientsOf(repo);
   if (opts.file) {
-    const plain: unknown = parseYaml(readFileSync(opts.file, 'utf8'));
+    const plain: unknown = yamlLib().parse(readFileSync(opts.file, 'utf8'));
     if (plain === null || typeof plain !== 'object' || Array.isArray(plain)) throw new StalledError('SchemaInvalid', `${opts.file}: must be a mapping`);
     const out = opts.out ?? sopsName(opts.file);
     if (!/\.sops\.(ya?ml|json)$/i.test(out)) throw new StalledError('SchemaInvalid', `${out}: a SOPS file's name ends .sops.yaml, .sops.yml or .sops.json`);

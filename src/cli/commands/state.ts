@@ -5,7 +5,7 @@
  * section (`--config`) or the `--state-key-*` flags; stop the daemons first.
  */
 import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { yamlLib } from '../../util/yaml.js';
 import { migrateState } from '../../ha/migrate.js';
 import { dirEndpoint, etcdEndpoint, readText, type StateEndpoint } from '../../ha/state-endpoint.js';
 import { createOperatorSecretResolver } from '../../secrets/operator.js';
@@ -29,7 +29,7 @@ export async function etcdSettings(opts: Pick<StateMigrateOptions, 'config' | 's
   let baseDir = process.cwd();
   if (opts.config) {
     const path = resolve(opts.config);
-    const doc = parseYaml(await readText(path)) as { etcd?: EtcdSettings } | null;
+    const doc = yamlLib().parse(await readText(path)) as { etcd?: EtcdSettings } | null;
     settings = { ...(doc?.etcd ?? {}) };
     baseDir = resolve(path, '..');
   }

@@ -3,7 +3,7 @@
  * so its users bring their file as it is. Passwords in that file are literals; they never reach the YAML: they
  * become secret references to environment variables, and the notes say which to set.
  */
-import { stringify } from 'yaml';
+import { yamlLib } from '../../util/yaml.js';
 import { API_VERSION } from '../../model/resource.js';
 import { isComponent } from './components.js';
 import type { CFDeploymentSpec, CFProperties } from './spec.js';
@@ -85,6 +85,6 @@ export function importEngineConfig(text: string, opts: ImportOptions): ImportRes
   }
   notes.push(`declare a Host for each address (${[...addresses].sort().join(', ')}) so driftless has SSH credentials`);
   const spec: CFDeploymentSpec = { release: { version: opts.version, dir: opts.releaseDir }, components, properties };
-  const yaml = stringify({ apiVersion: API_VERSION, kind: 'CFDeployment', metadata: { name: opts.name }, spec }, { lineWidth: 0 });
+  const yaml = yamlLib().stringify({ apiVersion: API_VERSION, kind: 'CFDeployment', metadata: { name: opts.name }, spec }, { lineWidth: 0 });
   return { yaml: `# Imported from a Deployment Engine config.\n${yaml}`, spec, notes };
 }

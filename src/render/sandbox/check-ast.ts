@@ -23,7 +23,7 @@ const COMPARE_OPS = new Set(['==', '===', '!=', '!==', '<', '>', '<=', '>=']);
 const STATEMENTS = new Set(['Root', 'NodeList', 'Output', 'If', 'For', 'Set', 'Capture', 'Switch', 'Case', 'Macro', 'Caller', 'Block']);
 
 function fail(node: NjNode, message: string): never {
-  throw new njLib.TemplateError(new TemplateSandboxError(message), node.lineno + 1, node.colno + 1);
+  throw new (njLib().TemplateError)(new TemplateSandboxError(message), node.lineno + 1, node.colno + 1);
 }
 
 function ident(node: unknown, what: string, at: NjNode): void {

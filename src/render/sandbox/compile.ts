@@ -53,9 +53,9 @@ function compileOutput(this: NjCompiler, node: NjNode, frame: unknown): void {
 export function compileTemplate(source: string, path: string | undefined, limits: RenderLimits): CompiledTemplate {
   try {
     if (source.length > limits.maxSource) throw new TemplateSandboxError(`the template is ${source.length} characters, over the limit of ${limits.maxSource}`);
-    const ast = njTransformer.transform(njParser.parse(source, [], { trimBlocks: true, lstripBlocks: true }), [], path);
+    const ast = njTransformer().transform(njParser().parse(source, [], { trimBlocks: true, lstripBlocks: true }), [], path);
     checkAst(ast, limits.maxConcatPerExpression);
-    const c = new njCompiler.Compiler(path as string, true);
+    const c = new (njCompiler().Compiler)(path as string, true);
     c._getNodeName = (node: NjNode) => nodeName(node).replace(/[^A-Za-z0-9_ .()-]/g, '?');
     c.compileOutput = compileOutput;
     c.compile(ast);
@@ -65,6 +65,6 @@ export function compileTemplate(source: string, path: string | undefined, limits
     for (const [k, fn] of Object.entries(props)) if (k.startsWith('b_')) blocks[k.slice(2)] = fn;
     return { path, root: props.root!, blocks };
   } catch (err) {
-    throw njLib._prettifyError(path, true, err);
+    throw njLib()._prettifyError(path, true, err);
   }
 }

@@ -103,7 +103,7 @@ export function renderCompiled(template: CompiledTemplate, context: object, load
         const ctx = new SandboxContext(vars ?? {}, t.blocks, globals, budget);
         const frame = parentFrame ? parentFrame.push(true) : new runtime.Frame();
         frame.topLevel = true;
-        t.root(env, ctx, frame, runtime, (err, out) => cb(err ? njLib._prettifyError(t.path, true, err) : null, out));
+        t.root(env, ctx, frame, runtime, (err, out) => cb(err ? njLib()._prettifyError(t.path, true, err) : null, out));
       } finally {
         budget.templateDepth--;
       }

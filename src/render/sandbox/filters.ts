@@ -69,8 +69,8 @@ export function makeFilters(budget: RenderBudget, callables: Callables) {
   const own: Record<string, NjFunction> = {
     selectattr: (arr, attr) => (Array.isArray(arr) ? arr.filter((item) => !!ownGet(item, attrName(attr, 'selectattr'))) : []),
     rejectattr: (arr, attr) => (Array.isArray(arr) ? arr.filter((item) => !ownGet(item, attrName(attr, 'rejectattr'))) : []),
-    join: (arr, sep, attr) => njFilters.join!(attr ? (arr as unknown[]).map((v) => ownGet(v, attrName(attr, 'join'))) : arr, sep),
-    sum: (arr, attr, start) => njFilters.sum!(attr ? (arr as unknown[]).map((v) => ownGet(v, attrName(attr, 'sum'))) : arr, undefined, start),
+    join: (arr, sep, attr) => njFilters().join!(attr ? (arr as unknown[]).map((v) => ownGet(v, attrName(attr, 'join'))) : arr, sep),
+    sum: (arr, attr, start) => njFilters().sum!(attr ? (arr as unknown[]).map((v) => ownGet(v, attrName(attr, 'sum'))) : arr, undefined, start),
     groupby: (arr, attr) => {
       const name = attrName(attr, 'groupby');
       const out: Record<string, unknown[]> = {};
@@ -85,13 +85,13 @@ export function makeFilters(budget: RenderBudget, callables: Callables) {
     },
   };
 
-  for (const [name, fn] of Object.entries(njTests)) {
+  for (const [name, fn] of Object.entries(njTests())) {
     tests[name] = (...args: unknown[]) => {
       budget.tick();
       return fn.apply(self, args);
     };
   }
-  for (const [name, fn] of Object.entries(njFilters)) {
+  for (const [name, fn] of Object.entries(njFilters())) {
     if (LEFT_OUT.has(name)) continue;
     const impl = own[name] ?? fn;
     const check = checks[name];
@@ -107,7 +107,7 @@ export function makeFilters(budget: RenderBudget, callables: Callables) {
       if (name === 'sort' && args.length > 3) attrName(args[3], 'sort');
       check?.(args);
       let out = impl.apply(self, args);
-      if (out instanceof njRuntime.SafeString) out = String(out);
+      if (out instanceof njRuntime().SafeString) out = String(out);
       budget.checkString(out, `the result of filter ${name}`);
       return guard(out, `the result of filter ${name}`, callables);
     };

@@ -6,6 +6,11 @@
  */
 import { createRequire } from 'node:module';
 
+/**
+ * The internals are required at first use, not when this module is evaluated: commands that render no template
+ * (`validate` of a repo without templates, `status`) then never load nunjucks (issue 20). Each accessor caches
+ * through require's own module cache.
+ */
 const require = createRequire(import.meta.url);
 
 /** A parsed template node; `typename` names its class, `fields` its child slots (NodeList: `children`). */
@@ -37,13 +42,18 @@ export interface NjTemplateError extends Error {
 
 export type NjFunction = (...args: unknown[]) => unknown;
 
-export const njParser = require('nunjucks/src/parser') as {
+export const njParser = (): NjParserModule => require('nunjucks/src/parser') as NjParserModule;
+type NjParserModule = {
   parse(src: string, extensions: unknown[], opts: { trimBlocks: boolean; lstripBlocks: boolean }): NjNode;
 };
-export const njTransformer = require('nunjucks/src/transformer') as { transform(ast: NjNode, asyncFilters: string[], name?: string): NjNode };
-export const njCompiler = require('nunjucks/src/compiler') as { Compiler: new (name: string, throwOnUndefined: boolean) => NjCompiler };
-export const njNodes = require('nunjucks/src/nodes') as { Node: abstract new (...a: unknown[]) => NjNode; NodeList: abstract new (...a: unknown[]) => NjNode };
-export const njRuntime = require('nunjucks/src/runtime') as {
+export const njTransformer = (): NjTransformerModule => require('nunjucks/src/transformer') as NjTransformerModule;
+type NjTransformerModule = { transform(ast: NjNode, asyncFilters: string[], name?: string): NjNode };
+export const njCompiler = (): NjCompilerModule => require('nunjucks/src/compiler') as NjCompilerModule;
+type NjCompilerModule = { Compiler: new (name: string, throwOnUndefined: boolean) => NjCompiler };
+export const njNodes = (): NjNodesModule => require('nunjucks/src/nodes') as NjNodesModule;
+type NjNodesModule = { Node: abstract new (...a: unknown[]) => NjNode; NodeList: abstract new (...a: unknown[]) => NjNode };
+export const njRuntime = (): NjRuntimeModule => require('nunjucks/src/runtime') as NjRuntimeModule;
+type NjRuntimeModule = {
   makeMacro(argNames: string[], kwargNames: string[], fn: NjFunction): NjFunction;
   makeKeywordArgs(obj: object): object;
   numArgs(args: unknown[]): number;
@@ -51,11 +61,14 @@ export const njRuntime = require('nunjucks/src/runtime') as {
   SafeString: abstract new (...a: unknown[]) => { val: string };
   keys(obj: object): string[];
 };
-export const njLib = require('nunjucks/src/lib') as {
+export const njLib = (): NjLibModule => require('nunjucks/src/lib') as NjLibModule;
+type NjLibModule = {
   TemplateError: new (message: string | Error, lineno?: number, colno?: number) => NjTemplateError;
   _prettifyError(path: string | undefined, withInternals: boolean, err: unknown): Error;
   isArray(x: unknown): x is unknown[];
   isObject(x: unknown): boolean;
 };
-export const njFilters = require('nunjucks/src/filters') as Record<string, NjFunction>;
-export const njTests = require('nunjucks/src/tests') as Record<string, NjFunction>;
+export const njFilters = (): NjFiltersModule => require('nunjucks/src/filters') as NjFiltersModule;
+type NjFiltersModule = Record<string, NjFunction>;
+export const njTests = (): NjTestsModule => require('nunjucks/src/tests') as NjTestsModule;
+type NjTestsModule = Record<string, NjFunction>;

@@ -92,15 +92,15 @@ export function makeRuntime(budget: RenderBudget, callables: Callables) {
   return {
     Frame,
     SafeString: MacroOutput,
-    makeKeywordArgs: njRuntime.makeKeywordArgs,
-    numArgs: njRuntime.numArgs,
-    handleError: njRuntime.handleError,
+    makeKeywordArgs: njRuntime().makeKeywordArgs,
+    numArgs: njRuntime().numArgs,
+    handleError: njRuntime().handleError,
     isArray: Array.isArray,
     keys: (obj: object): string[] => Object.keys(obj),
     markSafe: (v: unknown): unknown => v,
     copySafeness: (_dest: unknown, target: unknown): string => String(target),
     ensureDefined(val: unknown, lineno: number, colno: number): unknown {
-      if (val === null || val === undefined) throw new njLib.TemplateError('attempted to output null or undefined value', lineno + 1, colno + 1);
+      if (val === null || val === undefined) throw new (njLib().TemplateError)('attempted to output null or undefined value', lineno + 1, colno + 1);
       return val;
     },
     /** Every write to an output buffer goes through here (the compiler is told to), data and values alike. */
@@ -144,7 +144,7 @@ export function makeRuntime(budget: RenderBudget, callables: Callables) {
           budget.depth--;
         }
       };
-      const macro = njRuntime.makeMacro(argNames, kwargNames, body);
+      const macro = njRuntime().makeMacro(argNames, kwargNames, body);
       callables.add(macro);
       return macro;
     },

@@ -7,7 +7,13 @@
  * cannot be opened the message names the recipient TYPES in its header and the recipients our identities stand for:
  * enough to tell "encrypted for someone else" from "not an age file".
  */
-import { Decrypter, Encrypter, armor, identityToRecipient } from 'age-encryption';
+import type { armor as Armor } from 'age-encryption';
+
+/**
+ * age-encryption (and its post-quantum and curve libraries) loaded at the first use of a key, not at start-up:
+ * `validate` never decrypts, and the CLI bundle hoists a package's static import to its start (issue 20).
+ */
+const loadAge = () => import('age-encryption');
 import { StalledError } from '../../errors.js';
 import { registerSecret } from '../../util/sanitize.js';
 
@@ -33,6 +39,7 @@ export function parseIdentities(text: string, origin: string): string[] {
 
 /** A keyring over identity strings; the recipients are derived once. */
 export async function createKeyring(identities: readonly string[]): Promise<AgeKeyring> {
+  const { Decrypter, armor, identityToRecipient } = await loadAge();
   const recipients: string[] = [];
   for (const id of identities) {
     try {
@@ -44,7 +51,7 @@ export async function createKeyring(identities: readonly string[]): Promise<AgeK
   return {
     recipients,
     async decrypt(armored: string): Promise<Uint8Array> {
-      const file = decodeArmor(armored);
+      const file = decodeArmor(armored, armor);
       const d = new Decrypter();
       for (const id of identities) d.addIdentity(id);
       try {
@@ -63,7 +70,7 @@ export async function createKeyring(identities: readonly string[]): Promise<AgeK
 }
 
 /** Decodes the armor; StalledError when it is not an armored age file. */
-export function decodeArmor(armored: string): Uint8Array {
+export function decodeArmor(armored: string, armor: typeof Armor): Uint8Array {
   try {
     return armor.decode(armored);
   } catch (err) {
@@ -91,6 +98,7 @@ export function stanzaTypes(file: Uint8Array): string[] {
 /** Encrypts for recipients (`age1...`) and armors; the order of recipients does not matter. */
 export async function encryptFor(recipients: readonly string[], data: Uint8Array | string): Promise<string> {
   if (recipients.length === 0) throw new StalledError('SecretUnavailable', 'no age recipients to encrypt for');
+  const { Encrypter, armor } = await loadAge();
   const e = new Encrypter();
   for (const r of recipients) {
     try {

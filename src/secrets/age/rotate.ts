@@ -7,7 +7,7 @@
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMap, isScalar, parseAllDocuments, visit } from 'yaml';
+import { yamlLib } from '../../util/yaml.js';
 import { listResourceFiles } from '../../loader/walk.js';
 import { resolveInside } from '../../util/confine.js';
 import { encryptFor, AGE_ARMOR_BEGIN, type AgeKeyring } from './keyring.js';
@@ -43,15 +43,15 @@ export async function rotateRepo(dir: string, keyring: AgeKeyring, recipients: r
     const path = resolveInside(dir, file, 'file');
     const text = readFileSync(path, 'utf8');
     if (!text.includes(AGE_ARMOR_BEGIN)) continue;
-    const docs = parseAllDocuments(text, { keepSourceTokens: false });
+    const docs = yamlLib().parseAllDocuments(text, { keepSourceTokens: false });
     let changed = 0;
     for (const doc of Array.isArray(docs) ? docs : [docs]) {
       const pending: { node: { value: unknown } }[] = [];
-      visit(doc, {
+      yamlLib().visit(doc, {
         Map(_key, map) {
-          if (!isMap(map) || map.items.length !== 1) return;
+          if (!yamlLib().isMap(map) || map.items.length !== 1) return;
           const pair = map.items[0];
-          if (isScalar(pair?.key) && pair.key.value === 'age' && isScalar(pair.value) && typeof pair.value.value === 'string' && pair.value.value.includes(AGE_ARMOR_BEGIN)) {
+          if (yamlLib().isScalar(pair?.key) && pair.key.value === 'age' && yamlLib().isScalar(pair.value) && typeof pair.value.value === 'string' && pair.value.value.includes(AGE_ARMOR_BEGIN)) {
             pending.push({ node: pair.value });
           }
         },

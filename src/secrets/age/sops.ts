@@ -7,7 +7,7 @@
  * Only age key groups are read or written (a file with only PGP/KMS keys is refused, naming them).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { Document, isScalar, parse as parseYaml } from 'yaml';
+import { yamlLib } from '../../util/yaml.js';
 import { StalledError } from '../../errors.js';
 import { registerSecret } from '../../util/sanitize.js';
 import { encryptFor, type AgeKeyring } from './keyring.js';
@@ -47,7 +47,7 @@ export function sopsRecipients(doc: { sops: Tree }): string[] {
 export function parseSops(text: string, file: string): Tree & { sops: Tree } {
   let data: unknown;
   try {
-    data = parseYaml(text, { maxAliasCount: 0, uniqueKeys: true });
+    data = yamlLib().parse(text, { maxAliasCount: 0, uniqueKeys: true });
   } catch (err) {
     throw new StalledError('SecretUnavailable', `${file}: not valid YAML/JSON`, { cause: err });
   }
@@ -179,9 +179,9 @@ export async function resealSops(opened: OpenedSops, recipients: readonly string
 /** Serialises a SOPS document as its file name asks (`.json` as JSON, else YAML). */
 export function formatSops(doc: Tree, file: string): string {
   if (file.endsWith('.json')) return `${JSON.stringify(doc, null, 2)}\n`;
-  const yaml = new Document(doc);
+  const yaml = new (yamlLib().Document)(doc);
   // quoted as sops writes it: a plain timestamp would be a YAML timestamp to parsers that resolve YAML 1.1 types
   const stamp = yaml.getIn(['sops', 'lastmodified'], true);
-  if (isScalar(stamp)) stamp.type = 'QUOTE_DOUBLE';
+  if (yamlLib().isScalar(stamp)) stamp.type = 'QUOTE_DOUBLE';
   return yaml.toString({ lineWidth: 0 });
 }

@@ -5,7 +5,7 @@
  * and, for pools, nginx units and CF deployments, their own tables. A resource only in the plan (never applied)
  * has a page too.
  */
-import { stringify } from 'yaml';
+import { yamlLib } from '../../util/yaml.js';
 import type { JournalData } from '../../journal/types.js';
 import type { DeploymentReadModel } from '../../model/deployment-view.js';
 import type { FieldChange, Plan, Task } from '../../model/plan.js';
@@ -38,7 +38,7 @@ export function sourceLink(template: string | undefined, rev: string | undefined
 const MAX_YAML = 20_000;
 function yamlBlock(value: unknown): Html {
   if (value === undefined) return html`<p class="muted">Not observed (absent, or not read yet).</p>`;
-  const text = stringify(redactDeep(value), { lineWidth: 0 });
+  const text = yamlLib().stringify(redactDeep(value), { lineWidth: 0 });
   return html`<pre>${text.length > MAX_YAML ? `${text.slice(0, MAX_YAML)}\n… (${text.length - MAX_YAML} more characters)` : text}</pre>`;
 }
 

@@ -3,7 +3,7 @@
  * password come from operator secret references (never the config repo), and so does the key that seals secret
  * values. A URL with TLS material connects over https; without it, plain gRPC (a loopback or private network).
  */
-import { Etcd3, type IOptions } from 'etcd3';
+import type { Etcd3, IOptions } from 'etcd3';
 import { StalledError } from '../../errors.js';
 import type { OperatorSecretRef } from '../../model/resource.js';
 import type { OperatorSecretResolver } from '../../secrets/operator.js';
@@ -43,5 +43,8 @@ export async function connectEtcd(target: EtcdTarget, settings: EtcdSettings, se
     options.auth = { username: settings.username, password: await secrets.resolve(settings.password) };
   }
   const sealKey = settings.encryptionKey ? deriveSealKey(await secrets.resolve(settings.encryptionKey)) : undefined;
-  return { client: new Etcd3(options), ...(sealKey ? { sealKey } : {}) };
+  // Loaded here, not imported at the top: etcd3 brings gRPC and protobufjs, and the CLI bundle hoists a package's
+  // static import to its start, so every command would pay for them (issue 20).
+  const { Etcd3: Client } = await import('etcd3');
+  return { client: new Client(options), ...(sealKey ? { sealKey } : {}) };
 }
