@@ -34,6 +34,7 @@ export const BENCHES: readonly string[] = [
   'daemon-scale',
   'rollout',
   'image-build',
+  'swarm-rollout',
 ];
 
 export interface Stored {

@@ -69,7 +69,17 @@ function countConnections(ports: Set<number>): { reset(): void; readonly count: 
   };
 }
 
-const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined, child: () => quiet };
+/** Silent, except that it notes when apply sent the service update (driftless's share ends there). */
+const marks: { updateSent?: number } = {};
+const quiet: Logger = {
+  info: (_obj, msg) => {
+    if (msg === 'swarm service update') marks.updateSent = Date.now();
+  },
+  warn: () => undefined,
+  error: () => undefined,
+  debug: () => undefined,
+  child: () => quiet,
+};
 
 async function main(): Promise<void> {
   const nodes = arg('nodes', rec.quick ? 2 : 10);
@@ -147,7 +157,9 @@ async function main(): Promise<void> {
           swarm: {
             cluster: 'bench',
             update: { parallelism: batch, order: 'stop-first', monitor: '100ms' },
-            healthCheck: { command: ['python3', '-c', "import urllib.request as u; u.urlopen('http://127.0.0.1:8080/', timeout=1)"], interval: '200ms', timeout: '1s', retries: 3, startPeriod: '60s' },
+            // GET / answers, as the SSH runtime's check; a roomy probe timeout, since on a loaded box starting the
+            // probe's python alone took over 1 s, and Swarm replaced healthy tasks as unhealthy mid-rollout.
+            healthCheck: { command: ['python3', '-c', "import urllib.request as u; u.urlopen('http://127.0.0.1:8080/', timeout=10)"], interval: '200ms', timeout: '10s', retries: 3, startPeriod: '60s' },
           },
         });
       const ideal = batches * startupMs;
@@ -165,16 +177,19 @@ async function main(): Promise<void> {
       conns.reset();
       const swarmMs = await converge(poolKind, sp2);
       const swarmConns = conns.count;
-      const phases = await profile(t0, Date.now(), batch, startupMs);
+      const t1 = Date.now();
+      // When Swarm itself marked the update completed (the manager's clock is this machine's: same kernel).
+      const completed = Date.parse((await th.hosts[0]!.exec(`docker service inspect --format '{{.UpdateStatus.CompletedAt}}' ${sp1.metadata.name}`)).stdout.trim().replace(/ \+0000 UTC$/, 'Z').replace(' ', 'T'));
+      const phases = `${await profile(t0, t1, batch, startupMs)}; apply start->update sent ${((marks.updateSent ?? NaN) - t0).toFixed(0)} ms, Swarm completed->apply returned ${(t1 - completed).toFixed(0)} ms`;
       line('  swarm time', phases);
-      line('  ssh connections opened during the rollout', `ssh runtime ${sshConns}, swarm runtime ${swarmConns}`);
+      line('  ssh connections opened during the rollout', `ssh runtime ${sshConns}, swarm runtime ${swarmConns} (swarm driver: ${swarm.stats().dials} dialled since the bench began, ${hostCount} hosts)`);
       const over = swarmMs / ideal - 1;
       line('  swarm runtime rollout', `${swarmMs.toFixed(0)} ms, overhead ${(over * 100).toFixed(1)} % (target <= ${TARGET_OVERHEAD * 100} %) ${over <= TARGET_OVERHEAD ? 'OK' : 'MISSED'}`);
       const faster = sshMs < swarmMs ? `ssh runtime by ${(swarmMs - sshMs).toFixed(0)} ms` : `swarm runtime by ${(sshMs - swarmMs).toFixed(0)} ms`;
       line('  faster', faster);
       const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)} %`;
       figures.push(
-        `${startupMs / 1000} s start-up, floor ${(ideal / 1000).toFixed(1)} s: SSH runtime ${(sshMs / 1000).toFixed(1)} s (${pct(sshMs / ideal - 1)}, ${sshConns} SSH connections), Swarm ${(swarmMs / 1000).toFixed(1)} s (${pct(over)}, ${swarmConns} SSH connections); faster: ${faster}`,
+        `${startupMs / 1000} s start-up, floor ${(ideal / 1000).toFixed(1)} s: SSH runtime ${(sshMs / 1000).toFixed(1)} s (${pct(sshMs / ideal - 1)}, ${sshConns} SSH connections), Swarm ${(swarmMs / 1000).toFixed(1)} s (${pct(over)}, ${swarmConns} SSH connections; ${swarm.stats().dials} in all since the swarm was formed); faster: ${faster}`,
         `  swarm ${phases}`,
       );
       met = over <= TARGET_OVERHEAD; // the last (longest, service-like) start-up time decides
@@ -190,6 +205,7 @@ async function main(): Promise<void> {
     });
   } finally {
     await ssh.close();
+    await swarm.close();
     await th.teardown();
     await forward.stop();
     await registry.stop();

@@ -55,7 +55,7 @@ export interface SwarmTask {
   image?: string;
   /** Health of the container, when the image or spec has a health check and the task runs. */
   health?: string;
-  /** Digest of the task's spec: equal to the digest of its service's `TaskTemplate` when the task is current. */
+  /** Digest of the task's spec as the engine returns it (tells tasks of one template from another's). */
   specDigest: string;
   /** Overlay addresses of the task, `ip/prefix` by network id. */
   addresses: { network: string; addr: string }[];
