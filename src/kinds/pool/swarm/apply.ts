@@ -7,19 +7,17 @@
  * and secrets/configs no spec references any more are removed. Every object carries the pool's owner label and a
  * deterministic name, so a re-run after a crash adopts what the crashed run made instead of duplicating it.
  */
-import { parseDuration } from '../../../config/duration.js';
-import { FailedError, PlanStaleError } from '../../../errors.js';
+import { PlanStaleError } from '../../../errors.js';
 import type { SwarmEngine, SwarmRegistryAuth } from '../../../drivers/types.js';
 import type { Task } from '../../../model/plan.js';
 import type { Resource } from '../../../model/resource.js';
-import { digestOf } from '../../../util/digest.js';
 import { parseReference } from '../../../util/image-reference.js';
 import type { KindContext } from '../../types.js';
 import type { PoolObserved, PoolSpec } from '../spec.js';
 import { buildServiceSpec, type ResolvedRefs } from './service-spec.js';
 import { fileValues, specDigestOf, viewSwarmPool } from './observe.js';
-import { OWNER_LABEL, type SwarmObserved } from './spec.js';
-import { swarmPoolHealth } from './diff.js';
+import { OWNER_LABEL } from './spec.js';
+import { oldTasks, waitConverged } from './wait.js';
 
 export async function applySwarmPool(task: Task<PoolSpec, PoolObserved>, ctx: KindContext): Promise<void> {
   const res = task.desired;
@@ -56,7 +54,7 @@ export async function applySwarmPool(task: Task<PoolSpec, PoolObserved>, ctx: Ki
     ctx.logger.info({ pool, image: refs.image, version: now.version }, 'swarm service update');
     await engine.updateService(now.id, now.version, spec, auth);
   }
-  await waitConverged(res, ctx, engine, view.observed.swarm!.desiredCount, before);
+  await waitConverged(res, ctx.signal, engine, before);
   await removeUnused(engine, pool, refs);
 }
 
@@ -67,76 +65,12 @@ async function registryAuth(res: Resource<PoolSpec>, image: string, ctx: KindCon
   return { username: a.username, password: await ctx.secrets.resolve(a.password, { registry }), serveraddress: registry };
 }
 
-/**
- * Between two looks at the rollout: two small list calls on the manager over the driver's kept connection. Short
- * enough that the end is noticed ~0.1 s late on average; long enough not to load the manager's engine.
- */
-const POLL_MS = 250;
-
-/**
- * Waits until Swarm finished: Healthy, or an update that rolled back or paused (FailedError). Each look asks the
- * manager only for the service and its tasks (the driver keeps one SSH connection per host, so a look costs two
- * HTTP round trips, not two handshakes); only when those say done is the whole pool observed once more to confirm
- * (node readiness, global mode's node count), so the end of the rollout is noticed within POLL_MS.
- */
-async function waitConverged(res: Resource<PoolSpec>, ctx: KindContext, engine: SwarmEngine, desiredCount: number, before: OldTasks | undefined): Promise<void> {
-  const pool = res.metadata.name;
-  const timeout = res.spec.swarm?.convergeTimeout ?? '5m';
-  const deadline = Date.now() + parseDuration(timeout);
-  for (;;) {
-    ctx.signal.throwIfAborted();
-    const quick = await quickLook(engine, pool, desiredCount, before);
-    if (quick.done) {
-      const o = (await viewSwarmPool(res, ctx)).observed;
-      failOnRollback(pool, o.swarm as SwarmObserved);
-      const h = swarmPoolHealth(o);
-      if (h.status === 'Healthy') return;
-      quick.message = h.message ?? h.status;
-    }
-    if (Date.now() > deadline) throw new FailedError('HealthCheckTimeout', `pool ${pool}: not converged in ${timeout}: ${quick.message}`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-}
-
-/** The service's task template (as the engine returns it) and its running tasks' specs, before an update. */
-interface OldTasks {
-  template: string;
-  specs: Set<string>;
-}
-
-async function oldTasks(engine: SwarmEngine, id: string, spec: Record<string, unknown>): Promise<OldTasks> {
-  const tasks = await engine.tasks({ service: [id], 'desired-state': ['running'] });
-  return { template: digestOf(spec.TaskTemplate ?? {}), specs: new Set(tasks.map((t) => t.specDigest)) };
-}
-
-/** Service update state and task health straight from the manager; throws on a rollback or pause. */
-async function quickLook(engine: SwarmEngine, pool: string, desiredCount: number, before: OldTasks | undefined): Promise<{ done: boolean; message: string }> {
-  const service = (await engine.services({ name: [pool] })).find((x) => x.name === pool);
-  if (!service) return { done: false, message: 'service not listed yet' };
-  failOnRollback(pool, { service } as unknown as SwarmObserved);
-  const tasks = await engine.tasks({ service: [service.id], 'desired-state': ['running'] });
-  // (A task's spec is not byte-equal to the template the engine returns, so old and new are told apart by the
-  // specs of the tasks that ran before; an update that left the template alone replaces no task.)
-  const changed = before !== undefined && digestOf(service.spec.TaskTemplate ?? {}) !== before.template;
-  const current = tasks.filter((t) => !changed || !before.specs.has(t.specDigest));
-  const healthy = current.filter((t) => t.state === 'running' && (t.health === undefined || t.health === 'healthy')).length;
-  const updating = service.updateState === 'updating' || service.updateState === 'rollback_started';
-  const message = `${updating ? `${service.updateState}: ` : ''}${healthy}/${desiredCount} tasks running and healthy`;
-  return { done: !updating && healthy >= desiredCount, message };
-}
-
-function failOnRollback(pool: string, sw: SwarmObserved): void {
-  const state = sw.service?.updateState;
-  if (state === 'rollback_completed' || state === 'rollback_paused' || state === 'paused') {
-    throw new FailedError('HealthCheckFailed', `pool ${pool}: Swarm ${state === 'paused' ? 'paused the update' : 'rolled the update back'}: ${sw.service?.updateMessage ?? 'no message'}`);
-  }
-}
-
 /** Old secrets and configs of the pool (rotated values) that the service no longer references. */
 async function removeUnused(engine: SwarmEngine, pool: string, refs: ResolvedRefs): Promise<void> {
   const filter = { label: [`${OWNER_LABEL}=${pool}`] };
   const keepS = new Set(refs.secrets.map((x) => x.name));
   const keepC = new Set(refs.configs.map((x) => x.name));
-  for (const x of await engine.secrets(filter)) if (!keepS.has(x.name)) await engine.removeSecret(x.id);
-  for (const x of await engine.configs(filter)) if (!keepC.has(x.name)) await engine.removeConfig(x.id);
+  const [secrets, configs] = await Promise.all([engine.secrets(filter), engine.configs(filter)]);
+  for (const x of secrets) if (!keepS.has(x.name)) await engine.removeSecret(x.id);
+  for (const x of configs) if (!keepC.has(x.name)) await engine.removeConfig(x.id);
 }
