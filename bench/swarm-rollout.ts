@@ -41,6 +41,15 @@ const rec = benchStart('swarm-rollout');
 
 const TARGET_OVERHEAD = 0.1;
 
+/**
+ * The Swarm runtime's health probe, run inside the container: `GET /` answers 200, as the SSH runtime's HTTP check
+ * asks from outside. A bare socket in `python3 -S` (no site, no urllib: this image ships no bytecode cache, and
+ * importing urllib took over a second a probe on a loaded box, which Swarm counted as start-up time and, past the
+ * old 1 s timeout, as unhealthy tasks replaced mid-rollout); the probe timeout is roomy for the same reason.
+ */
+const PROBE =
+  "import socket,sys; s=socket.create_connection(('127.0.0.1',8080),10); s.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n'); sys.exit(0 if s.recv(12).split(b' ')[1:2]==[b'200'] else 1)";
+
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
@@ -157,9 +166,7 @@ async function main(): Promise<void> {
           swarm: {
             cluster: 'bench',
             update: { parallelism: batch, order: 'stop-first', monitor: '100ms' },
-            // GET / answers, as the SSH runtime's check; a roomy probe timeout, since on a loaded box starting the
-            // probe's python alone took over 1 s, and Swarm replaced healthy tasks as unhealthy mid-rollout.
-            healthCheck: { command: ['python3', '-c', "import urllib.request as u; u.urlopen('http://127.0.0.1:8080/', timeout=10)"], interval: '200ms', timeout: '10s', retries: 3, startPeriod: '60s' },
+            healthCheck: { command: ['python3', '-S', '-c', PROBE], interval: '200ms', timeout: '10s', retries: 3, startPeriod: '60s' },
           },
         });
       const ideal = batches * startupMs;
