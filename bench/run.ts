@@ -36,6 +36,7 @@ export const BENCHES: readonly string[] = [
   'image-build',
   'failover',
   'dashboard',
+  'swarm-rollout',
 ];
 
 export interface Stored {

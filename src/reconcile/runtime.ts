@@ -104,6 +104,7 @@ export async function openRuntime(options: RuntimeOptions): Promise<Runtime> {
     ...(shared ? { fence: shared.fence } : {}),
     async close() {
       await ssh.close();
+      await wired.swarm?.close();
       await lock.release();
     },
   };

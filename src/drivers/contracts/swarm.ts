@@ -55,6 +55,8 @@ export interface SwarmTask {
   image?: string;
   /** Health of the container, when the image or spec has a health check and the task runs. */
   health?: string;
+  /** Digest of the task's spec as the engine returns it (tells tasks of one template from another's). */
+  specDigest: string;
   /** Overlay addresses of the task, `ip/prefix` by network id. */
   addresses: { network: string; addr: string }[];
   createdAt: string;
@@ -131,4 +133,8 @@ export interface SwarmEngine {
 /** Gives the engine of a host reached over SSH; cheap (nothing connects until a call). */
 export interface SwarmDriver {
   engine(target: SshTarget): SwarmEngine;
+  /** SSH connections dialled since creation (one per host while it stays up) and hosts talked to. */
+  stats(): { dials: number; hosts: number };
+  /** Closes every host connection (a later call dials again). */
+  close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 /** Engine API JSON -> the contract's small records (the names the kinds compare on, nothing more). */
+import { digestOf } from '../../util/digest.js';
 import type { SwarmLocalState, SwarmNetwork, SwarmNode, SwarmObject, SwarmService, SwarmTask } from '../contracts/swarm.js';
 
 type Raw = Record<string, unknown>;
@@ -58,6 +59,7 @@ export function toTask(t: Raw): SwarmTask {
     ...(str(status.Err) ? { error: str(status.Err) } : {}),
     ...(str(container.Image) ? { image: str(container.Image) } : {}),
     ...(health ? { health } : {}),
+    specDigest: digestOf(t.Spec ?? {}),
     addresses: attachments.flatMap((a) => {
       const net = String(obj(a.Network).ID ?? '');
       return (Array.isArray(a.Addresses) ? (a.Addresses as string[]) : []).map((addr) => ({ network: net, addr }));

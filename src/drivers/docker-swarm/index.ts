@@ -1,8 +1,9 @@
 /**
- * The Swarm driver: dockerode against a node's engine over `ssh://` (docker-modem runs `docker system
- * dial-stdio` on the host), the same way an `ssh://` DOCKER_HOST is reached for builds. Host keys go through the
- * SSH driver's pin store, so a swarm node is pinned like every other host. Every call maps dockerode's errors to
- * src/errors.ts; join tokens are registered with the sanitiser before they leave this file.
+ * The Swarm driver: dockerode against a node's engine through `docker system dial-stdio` channels on ONE SSH
+ * connection per host, kept for the driver's life (tunnel.ts; docker-modem's own `ssh://` support dialled a new
+ * connection per call). Host keys go through the SSH driver's pin store, so a swarm node is pinned like every
+ * other host. Every call maps dockerode's errors to src/errors.ts; join tokens are registered with the sanitiser
+ * before they leave this file.
  */
 import type Docker from 'dockerode';
 import pLimit, { type LimitFunction } from 'p-limit';
@@ -11,61 +12,71 @@ import type { SshTarget } from '../types.js';
 import type { EngineJson, SwarmDriver, SwarmEngine, SwarmRegistryAuth } from '../contracts/swarm.js';
 import { mapDockerError } from '../docker/errors.js';
 import { toLocal, toNetwork, toNode, toObject, toService, toTask } from './convert.js';
+import { poolKey } from '../ssh/pool.js';
+import { createTunnel, type Tunnel } from './tunnel.js';
 
 export interface SwarmDriverOptions {
   /** Checks a node's host key (the runtime passes the SSH driver's pin store); rejects to refuse the connection. */
   verifyHostKey?: (target: SshTarget, key: Buffer) => Promise<unknown>;
+  /** An idle host connection is closed after this long (default 5 min, like the SSH driver's pool). */
+  idleTimeoutMs?: number;
+  /** SSH handshake bound (default 20 s). */
+  connectTimeoutMs?: number;
 }
 
 type Raw = Record<string, unknown>;
 
 /**
- * Engine calls in flight per host. docker-modem opens a NEW SSH connection for every API request, and sshd drops
- * handshakes beyond its MaxStartups (10 unauthenticated by default) with "Connection lost before handshake": a
- * burst of calls (several pools observed at once) must queue here instead of failing.
+ * Engine calls in flight per host, and so dial-stdio channels per host connection (each call holds one channel;
+ * channels are reused, so this also bounds the `docker system dial-stdio` processes on the host).
  */
 const PER_HOST_CALLS = 4;
 
-/** Creates the driver; one dockerode client per host, created on first use. */
-export function createSwarmDriver(opts: SwarmDriverOptions = {}): SwarmDriver {
-  const clients = new Map<string, Promise<Docker>>();
-  const limits = new Map<string, LimitFunction>();
-  const keyOf = (t: SshTarget): string => `${t.username}@${t.host}:${t.port}`;
-  const limitFor = (t: SshTarget): LimitFunction => {
-    let l = limits.get(keyOf(t));
-    if (!l) limits.set(keyOf(t), (l = pLimit(PER_HOST_CALLS)));
-    return l;
-  };
-  const clientFor = (t: SshTarget): Promise<Docker> => {
-    const key = keyOf(t);
-    let c = clients.get(key);
-    if (!c) {
-      const verify = opts.verifyHostKey;
-      c = import('dockerode').then(
-        (m) =>
-          new m.default({
-            protocol: 'ssh',
-            host: t.host,
-            port: t.port,
-            username: t.username,
-            sshOptions: {
-              privateKey: t.privateKey,
-              ...(t.passphrase ? { passphrase: t.passphrase } : {}),
-              ...(verify ? { hostVerifier: (k: Buffer, done: (ok: boolean) => void) => void verify(t, k).then(() => done(true), () => done(false)) } : {}),
-            },
-          } as Docker.DockerOptions),
-      );
-      clients.set(key, c);
-    }
-    return c;
-  };
-  return { engine: (target) => createEngine(target, () => clientFor(target), limitFor(target)) };
+interface HostClient {
+  docker: Promise<Docker>;
+  tunnel: Tunnel;
+  limit: LimitFunction;
 }
 
-function createEngine(target: SshTarget, client: () => Promise<Docker>, limit: LimitFunction): SwarmEngine {
+/** Creates the driver; one SSH connection and dockerode client per host, created on first use. */
+export function createSwarmDriver(opts: SwarmDriverOptions = {}): SwarmDriver {
+  const hosts = new Map<string, HostClient>();
+  let dials = 0;
+  // The SSH pool's key (a digest of the key material, and the host-key pin): a connection made with one key, or
+  // verified as one machine, never serves another.
+  const keyOf = poolKey;
+  const hostFor = (t: SshTarget): HostClient => {
+    const key = keyOf(t);
+    let h = hosts.get(key);
+    if (!h) {
+      const tunnel = createTunnel(t, {
+        ...(opts.verifyHostKey ? { verifyHostKey: opts.verifyHostKey } : {}),
+        maxChannels: PER_HOST_CALLS,
+        idleTimeoutMs: opts.idleTimeoutMs ?? 5 * 60_000,
+        connectTimeoutMs: opts.connectTimeoutMs ?? 20_000,
+        onDial: () => void dials++,
+      });
+      // Plain HTTP over the tunnel's agent: the Host header is all `host` is used for.
+      const docker = import('dockerode').then((m) => new m.default({ protocol: 'http', host: 'docker', port: 80, agent: tunnel.agent } as Docker.DockerOptions));
+      hosts.set(key, (h = { docker, tunnel, limit: pLimit(PER_HOST_CALLS) }));
+    }
+    return h;
+  };
+  return {
+    engine: (target) => createEngine(target, hostFor(target)),
+    stats: () => ({ dials, hosts: hosts.size }),
+    async close() {
+      const all = [...hosts.values()];
+      hosts.clear();
+      await Promise.all(all.map((h) => h.tunnel.close()));
+    },
+  };
+}
+
+function createEngine(target: SshTarget, host: HostClient): SwarmEngine {
   const call = async <T>(what: string, fn: (d: Docker) => Promise<T>): Promise<T> => {
     try {
-      return await limit(async () => fn(await client()));
+      return await host.limit(() => host.tunnel.busy(async () => fn(await host.docker)));
     } catch (err) {
       throw mapDockerError(`${target.id}: ${what}`, err);
     }

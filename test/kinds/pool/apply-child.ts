@@ -50,3 +50,4 @@ await poolKind.apply(
   ctx,
 );
 await ssh.close();
+await swarm.close();

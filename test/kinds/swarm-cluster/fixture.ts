@@ -102,6 +102,7 @@ export async function createSwarmWorld(count: number, name: string, opts: { inse
     },
     async close() {
       await ssh.close();
+      await swarm.close();
       await th.teardown();
       await rm(stateDir, { recursive: true, force: true });
     },

@@ -7,8 +7,7 @@
  * and secrets/configs no spec references any more are removed. Every object carries the pool's owner label and a
  * deterministic name, so a re-run after a crash adopts what the crashed run made instead of duplicating it.
  */
-import { parseDuration } from '../../../config/duration.js';
-import { FailedError, PlanStaleError } from '../../../errors.js';
+import { PlanStaleError } from '../../../errors.js';
 import type { SwarmEngine, SwarmRegistryAuth } from '../../../drivers/types.js';
 import type { Task } from '../../../model/plan.js';
 import type { Resource } from '../../../model/resource.js';
@@ -17,8 +16,8 @@ import type { KindContext } from '../../types.js';
 import type { PoolObserved, PoolSpec } from '../spec.js';
 import { buildServiceSpec, type ResolvedRefs } from './service-spec.js';
 import { fileValues, specDigestOf, viewSwarmPool } from './observe.js';
-import { OWNER_LABEL, type SwarmObserved } from './spec.js';
-import { swarmPoolHealth } from './diff.js';
+import { OWNER_LABEL } from './spec.js';
+import { oldTasks, waitConverged } from './wait.js';
 
 export async function applySwarmPool(task: Task<PoolSpec, PoolObserved>, ctx: KindContext): Promise<void> {
   const res = task.desired;
@@ -45,6 +44,9 @@ export async function applySwarmPool(task: Task<PoolSpec, PoolObserved>, ctx: Ki
   const netNames = Object.fromEntries(refs.networks.map((n) => [n.id ?? n.name, n.name]));
   const spec = buildServiceSpec(res, refs, specDigestOf(buildServiceSpec(res, refs, ''), netNames));
   const auth = await registryAuth(res, refs.image, ctx);
+  // What the tasks looked like before: right after an update the old tasks still run healthy (before Swarm's
+  // updater even set its state), so when the task template changed only tasks of another spec count as done.
+  const before = now ? await oldTasks(engine, now.id, now.spec) : undefined;
   if (!now) {
     ctx.logger.info({ pool, image: refs.image }, 'swarm service create');
     await engine.createService(spec, auth);
@@ -52,7 +54,7 @@ export async function applySwarmPool(task: Task<PoolSpec, PoolObserved>, ctx: Ki
     ctx.logger.info({ pool, image: refs.image, version: now.version }, 'swarm service update');
     await engine.updateService(now.id, now.version, spec, auth);
   }
-  await waitConverged(res, ctx);
+  await waitConverged(res, ctx.signal, engine, before);
   await removeUnused(engine, pool, refs);
 }
 
@@ -63,32 +65,12 @@ async function registryAuth(res: Resource<PoolSpec>, image: string, ctx: KindCon
   return { username: a.username, password: await ctx.secrets.resolve(a.password, { registry }), serveraddress: registry };
 }
 
-/** Polls the service until Swarm finished: Healthy, or an update that rolled back or paused (FailedError). */
-async function waitConverged(res: Resource<PoolSpec>, ctx: KindContext): Promise<void> {
-  const deadline = Date.now() + parseDuration(res.spec.swarm?.convergeTimeout ?? '5m');
-  let delay = 200;
-  for (;;) {
-    ctx.signal.throwIfAborted();
-    const o = (await viewSwarmPool(res, ctx)).observed;
-    const sw = o.swarm as SwarmObserved;
-    const state = sw.service?.updateState;
-    if (state === 'rollback_completed' || state === 'rollback_paused' || state === 'paused') {
-      throw new FailedError('HealthCheckFailed', `pool ${res.metadata.name}: Swarm ${state === 'paused' ? 'paused the update' : 'rolled the update back'}: ${sw.service?.updateMessage ?? 'no message'}`);
-    }
-    const h = swarmPoolHealth(o);
-    if (h.status === 'Healthy') return;
-    if (Date.now() > deadline) throw new FailedError('HealthCheckTimeout', `pool ${res.metadata.name}: not converged in ${res.spec.swarm?.convergeTimeout ?? '5m'}: ${h.message ?? h.status}`);
-    await new Promise((r) => setTimeout(r, delay));
-    // At most 500 ms between looks: at 2 s the rollout's end was noticed 1-2 s late (bench/swarm-rollout.ts).
-    delay = Math.min(delay * 2, 500);
-  }
-}
-
 /** Old secrets and configs of the pool (rotated values) that the service no longer references. */
 async function removeUnused(engine: SwarmEngine, pool: string, refs: ResolvedRefs): Promise<void> {
   const filter = { label: [`${OWNER_LABEL}=${pool}`] };
   const keepS = new Set(refs.secrets.map((x) => x.name));
   const keepC = new Set(refs.configs.map((x) => x.name));
-  for (const x of await engine.secrets(filter)) if (!keepS.has(x.name)) await engine.removeSecret(x.id);
-  for (const x of await engine.configs(filter)) if (!keepC.has(x.name)) await engine.removeConfig(x.id);
+  const [secrets, configs] = await Promise.all([engine.secrets(filter), engine.configs(filter)]);
+  for (const x of secrets) if (!keepS.has(x.name)) await engine.removeSecret(x.id);
+  for (const x of configs) if (!keepC.has(x.name)) await engine.removeConfig(x.id);
 }
