@@ -119,6 +119,16 @@ async function main(): Promise<void> {
       ours.push(performance.now() - t0);
     }
     log(`driftless: ${ours.map((x) => x.toFixed(0)).join(', ')} ms`);
+    // The floor of one exec on a warm connection: `true` as the command, and an empty `bash -s` (what the driver runs).
+    for (const [label, cmd, stdin] of [['floor `true`', 'true', undefined], ['floor `bash -s`', 'bash -s', 'true\n']] as const) {
+      const xs: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const t0 = performance.now();
+        await ssh.exec(targets[0] as SshTarget, cmd, stdin ? { stdin } : {});
+        xs.push(performance.now() - t0);
+      }
+      phases.set(label, xs);
+    }
     const perPhase = [...phases].map(([k, xs]) => `${k} ${median(xs).toFixed(0)} ms`).join(', ');
     log(`one host's exec per phase (medians): ${perPhase}`);
     if (args.includes('--skip-baseline')) return void (await ssh.close());
