@@ -78,9 +78,9 @@ export function stageScript(root: string, dir: string, files: Record<string, str
 }
 
 /**
- * Points `current` at the dir atomically (rename of a new symlink), then reloads and waits until the new config
- * serves (see reloadBlock), or starts nginx when it is not running. With `drain`, also waits (bounded) until every
- * old worker has finished its requests. With `expect` (the plan's `current`), the check and the rename happen
+ * Points `current` at the dir atomically (rename of a new symlink), then reloads and waits until the master has
+ * replaced every old worker (see reloadBlock), or starts nginx when it is not running. With `drain`, also waits
+ * (bounded) for the old workers to finish their requests. With `expect` (the plan's `current`), the check and the rename happen
  * under an flock on `<root>/.switch.lock`, so of two driftless writers racing only the first switches and the
  * other sees `__moved=`. Prunes version dirs beyond `keep`, never the current or previous one. Prints `prev=<dir>`.
  */
@@ -127,16 +127,15 @@ export function discardScript(root: string, dir: string): string {
 }
 
 /**
- * Reload (or first start) confirmed on the host, inside the same exec, at the earliest signal that the new config
- * serves. On a HUP the master re-reads the config and opens its sockets; only when that worked does it fork new
- * workers, each naming itself "worker process" once its event loop is set up (ngx_worker_process_init, then
- * ngx_setproctitle). So a worker pid that was not there before the HUP is the master's own word that the new
- * config parsed, bound and is accepting: that is the confirmation. (A reload nginx refuses starts no worker and
- * runs into the bound.) nginx then sleeps 100 ms (its `ngx_msleep(100)`) before telling the old workers to quit:
- * the previous confirmation, "every worker is new", waited out that fixed sleep on every host; now only `drain`
- * does, which must: a member is about to be stopped, so it waits until no old worker is left, shutting down or not.
- * Each check reads the master's child list and the children's titles from /proc with bash builtins (no fork;
- * pgrep when the kernel has no child list), every 5 ms.
+ * Reload (or first start) confirmed on the host, inside the same exec. On a HUP the master re-reads the config and
+ * opens its sockets; only when that worked does it fork new workers, then sleeps 100 ms (its `ngx_msleep(100)`,
+ * with every signal blocked, so nothing can cut it short) before telling the old workers to quit. Until then the
+ * old workers still accept connections and serve the old config, so a new worker is the earliest sign the config
+ * was accepted but not that requests see it (tried: a request right after that confirmation got the old upstream
+ * on one host in four tests of test/kinds/nginx-unit/publish.test.ts). The reload is applied when no worker is
+ * an old one (an old worker told to quit renames itself "worker process is shutting down" as it closes its
+ * listening sockets): nginx's own 100 ms plus a few ms. Each check reads the master's child list and the
+ * children's titles from /proc with bash builtins (no fork; pgrep when the kernel has no child list), every 5 ms.
  */
 function reloadBlock(errorLog: string, waitSeconds: number, drain: boolean): string {
   const fail = (what: string) => `{ echo "__fail=${what}: $(tail -n 2 ${q(errorLog)} 2>/dev/null | tr '\\n' ' ')"; exit 0; }`;
@@ -159,11 +158,11 @@ if [ -n "$m" ] && kill -0 "$m" 2>/dev/null; then
   while [ $SECONDS -le $end ]; do
     workers "$m"; fresh=0; stale=0
     for w in $W; do case "$old" in *" $w "*) stale=1;; *) fresh=1;; esac; done
-    if [ $fresh = 1 ]; then ok=1; break; fi
+    if [ $fresh = 1 ] && [ $stale = 0 ]; then ok=1; break; fi
     nap
   done
   [ -n "$ok" ] || ${fail('reload not applied')}
-  ${drain ? 'while [ $SECONDS -le $end ]; do [ $stale = 0 ] && [ $S = 0 ] && break; nap; workers "$m"; stale=0; for w in $W; do case "$old" in *" $w "*) stale=1;; esac; done; done' : 'true'}
+  ${drain ? 'while [ $SECONDS -le $end ]; do workers "$m"; [ $S = 0 ] && break; nap; done' : 'true'}
   echo __reloaded
 else
   out=$(nginx -c "$R/current/nginx.conf" 2>&1) || { echo "__fail=nginx did not start: $(printf '%s' "$out" | tail -n 2 | tr '\n' ' ')"; exit 0; }
