@@ -145,6 +145,15 @@ async function main(): Promise<void> {
       }
       phases.set(label, xs);
     }
+    {
+      const xs: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const t0 = performance.now();
+        await Promise.all(targets.map((t) => ssh.exec(t, 'true')));
+        xs.push(performance.now() - t0);
+      }
+      phases.set(`floor \`true\` on all ${targets.length} at once`, xs);
+    }
     const perPhase = [...phases].map(([k, xs]) => `${k} ${median(xs).toFixed(0)} ms`).join(', ');
     log(`one host's exec per phase (medians): ${perPhase}`);
     if (args.includes('--skip-baseline')) return void (await ssh.close());

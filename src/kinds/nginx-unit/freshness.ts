@@ -8,12 +8,21 @@
  */
 
 const epochs = new Map<string, number>();
-const taken = new WeakMap<object, { key: string; epoch: number }>();
+const taken = new WeakMap<object, { key: string; epoch: number; rendered: unknown }>();
 
-/** Marks `observed` as taken now for unit `key` (store location + unit name). */
-export function markObserved<T extends object>(key: string, observed: T): T {
-  taken.set(observed, { key, epoch: epochs.get(key) ?? 0 });
+/**
+ * Marks `observed` as taken now for unit `key` (store location + unit name), with what observe rendered: the render
+ * depends on the run's resources and on pool membership, which only a register/unregister changes, and those
+ * publish the unit (a new epoch), so a fresh observation's render is still the one to publish.
+ */
+export function markObserved<T extends object>(key: string, observed: T, rendered: unknown): T {
+  taken.set(observed, { key, epoch: epochs.get(key) ?? 0, rendered });
   return observed;
+}
+
+/** What observe rendered with `observed`, when it is fresh for `key` (see isFresh). */
+export function freshRender<R>(key: string, observed: object | undefined): R | undefined {
+  return isFresh(key, observed) ? (taken.get(observed as object)?.rendered as R) : undefined;
 }
 
 /** A publish of unit `key` is starting (or retrying): every observation taken before it is stale. */

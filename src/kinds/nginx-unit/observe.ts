@@ -60,7 +60,7 @@ export async function observeUnit(res: Resource<NginxUnitSpec>, ctx: KindContext
     observeHostsOf(res, ctx),
     recentPublishes(ctx.store, res.metadata.name),
   ]);
-  return markObserved(unitKey(res, ctx), { ...toObserved(rendered, hosts), history });
+  return markObserved(unitKey(res, ctx), { ...toObserved(rendered, hosts), history }, rendered);
 }
 
 /** Identifies a unit across publishes and observations in this process: the state dir and the unit's name. */

@@ -10,10 +10,10 @@ import { hostTarget } from '../shared/host-target.js';
 import type { KindContext } from '../types.js';
 import { hostSync } from './diff.js';
 import { appendHistory, changeRecords, readLastFiles, writeLastFiles } from './history.js';
-import { isFresh, publishStarting } from './freshness.js';
+import { freshRender, isFresh, publishStarting } from './freshness.js';
 import { unitHosts, observeHostsOf, unitKey } from './observe.js';
 import { explainNginxMessage, type FileOrigin } from './explain.js';
-import { fileSha, renderUnit, unitRoot } from './render.js';
+import { fileSha, renderUnit, unitRoot, type RenderedUnit } from './render.js';
 import type { NginxUnitSpec, UnitObserved } from './spec.js';
 
 const queues = new Map<string, Promise<unknown>>();
@@ -52,9 +52,10 @@ export async function publishUnit(res: Resource<NginxUnitSpec>, ctx: KindContext
     const nginx = ctx.drivers.nginx;
     if (!nginx) throw new StalledError('InternalError', 'no nginx driver is wired');
     const planned = isFresh(key, opts.observed) ? opts.observed : undefined;
+    const plannedRender = freshRender<RenderedUnit>(key, opts.observed);
     // From here on every earlier observation is stale, this one too: a retry of this task inspects afresh.
     publishStarting(key);
-    const [rendered, hosts] = await Promise.all([renderUnit(res, ctx), planned ? planned.hosts : observeHostsOf(res, ctx)]);
+    const [rendered, hosts] = planned && plannedRender ? [plannedRender, planned.hosts] : await Promise.all([renderUnit(res, ctx), observeHostsOf(res, ctx)]);
     if (opts.onlyIfPublished && hosts.every((h) => h.reachable && !h.current)) return { digest: rendered.digest, unchanged: [] };
     const unreachable = hosts.filter((h) => !h.reachable);
     if (unreachable.length > 0) {
