@@ -1,7 +1,7 @@
 /** Pure parts of the nginx driver (the error line nginx -t reports, the inspect output) and its scripts' guards run by bash. */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -78,6 +78,18 @@ describe('compare-and-swap on current', () => {
     const out = sh(stageScript(root, 'd-4', { 'nginx.conf': 'events {}\n' }, 'a-1'));
     expect(out).toMatch(/^__moved=b-2$/m);
     expect(readdirSync(join(root, 'versions')).sort()).toEqual(['a-1', 'b-2', 'c-3']);
+  });
+
+  it('stage writes every file byte for byte through bash (here-doc lookalikes, no final newline, empty, a NUL byte)', () => {
+    const files = {
+      'nginx.conf': 'events {}\n__DRIFTLESS_EOF__\n$x `y` \\n \'q\' "z"\r\n\n\n',
+      'conf.d/a b.conf': '  no final newline  ',
+      'upstream/empty.upstream': '',
+      'bin/nul': 'a\0b\n',
+    };
+    sh(stageScript(root, 'd-4', files));
+    for (const [path, content] of Object.entries(files)) expect(readFileSync(join(root, 'versions', 'd-4', path), 'utf8'), path).toBe(content);
+    expect(readdirSync(join(root, 'versions')).sort()).toEqual(['a-1', 'b-2', 'c-3', 'd-4']);
   });
 
   it('inspect lists version dirs (not temp dirs) and digests of current with builtins', () => {
