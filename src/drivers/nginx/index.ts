@@ -119,8 +119,10 @@ export function createNginxDriver(ssh: SshDriver): NginxDriver {
           const h = switched[i] as HostOutcome;
           // A host another writer switched is theirs now: pointing it "back" would undo their change.
           if (h.previous === dir || moved.has(t.id)) return h;
+          // A switch exec that failed before saying `prev=` (connection lost): the plan's `current` is the previous one.
+          const previous = h.previous ?? expect?.[t.id] ?? undefined;
           try {
-            const r = await run(t, restoreScript(root, h.previous, wait));
+            const r = await run(t, restoreScript(root, previous, wait));
             const ok = r.stdout.includes('__ok') && !r.stdout.includes('__fail');
             return { ...h, phase: ok ? 'restored' : 'restore-failed', ...(ok ? {} : { message: `${h.message ?? ''} (restore: ${errorLine(r.stdout)})` }) };
           } catch (err) {
