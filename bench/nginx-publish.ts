@@ -90,23 +90,35 @@ async function main(): Promise<void> {
       logger: quiet, signal: new AbortController().signal, revision: 'bench', repoDir: dir, store: createFileStore(dir), stateDir: dir, inventory: { get: () => undefined },
     });
     const targets: SshTarget[] = th.targets();
+    // The observer, the same for both sides: 4 requests per host (round robin over 2 members), from one curl process
+    // (it was 4 curl processes: ~40 forks on 2 cores, ~390 ms of a ~1 s figure at load 9, paid by both sides).
     const servesAll = async (port: number, body: string) => {
       await Promise.all(
         targets.map(async (t) => {
           for (let i = 0; i < 200; i++) {
-            const r = await ssh.exec(t, `for k in 1 2 3 4; do curl -s -m 2 http://127.0.0.1:${port}/; done`);
+            const url = `http://127.0.0.1:${port}/`;
+            const r = await ssh.exec(t, `curl -s -m 2 ${url} ${url} ${url} ${url}`);
             if (r.stdout.includes(body)) return;
           }
           throw new Error(`${t.id} never served ${body}`);
         }),
       );
     };
-    const applyUnit = async (ports: number[]) => {
+    /** Wall time of the spans of one timed publish: plan (observe + diff), apply, and the check that every host serves. */
+    const spans = new Map<string, number[]>();
+    const span = (k: string, ms: number) => spans.set(k, [...(spans.get(k) ?? []), ms]);
+    const applyUnit = async (ports: number[], timed = false) => {
       const ctx = ctxOf(ports);
+      const t0 = performance.now();
       const observed = await nginxUnitKind.observe(unit as never, ctx);
       const diff = nginxUnitKind.diff(unit as never, observed);
+      const t1 = performance.now();
       if (diff.action !== 'noop') {
         await nginxUnitKind.apply({ key: 'NginxUnit/bench', kind: 'NginxUnit', name: 'bench', action: diff.action, wave: 0, changes: diff.changes, dependsOn: [], digest: 'd', desired: unit as never, observed }, ctx);
+      }
+      if (timed) {
+        span('plan', t1 - t0);
+        span('apply', performance.now() - t1);
       }
     };
     const ours: number[] = [];
@@ -114,11 +126,34 @@ async function main(): Promise<void> {
     for (let i = 0; i < REPS; i++) {
       await applyUnit([8081]);
       const t0 = performance.now();
-      await applyUnit([8081, 8082]);
+      await applyUnit([8081, 8082], true);
+      const t1 = performance.now();
       await servesAll(8088, 'm8082');
+      span('check (curl on every host)', performance.now() - t1);
       ours.push(performance.now() - t0);
     }
     log(`driftless: ${ours.map((x) => x.toFixed(0)).join(', ')} ms`);
+    const perSpan = [...spans].map(([k, xs]) => `${k} ${median(xs).toFixed(0)} ms`).join(', ');
+    log(`spans of a publish (medians): ${perSpan}`);
+    // The floor of one exec on a warm connection: `true` as the command, and an empty `bash -s` (what the driver runs).
+    for (const [label, cmd, stdin] of [['floor `true`', 'true', undefined], ['floor `bash -s`', 'bash -s', 'true\n']] as const) {
+      const xs: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const t0 = performance.now();
+        await ssh.exec(targets[0] as SshTarget, cmd, stdin ? { stdin } : {});
+        xs.push(performance.now() - t0);
+      }
+      phases.set(label, xs);
+    }
+    {
+      const xs: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const t0 = performance.now();
+        await Promise.all(targets.map((t) => ssh.exec(t, 'true')));
+        xs.push(performance.now() - t0);
+      }
+      phases.set(`floor \`true\` on all ${targets.length} at once`, xs);
+    }
     const perPhase = [...phases].map(([k, xs]) => `${k} ${median(xs).toFixed(0)} ms`).join(', ');
     log(`one host's exec per phase (medians): ${perPhase}`);
     if (args.includes('--skip-baseline')) return void (await ssh.close());
@@ -160,7 +195,7 @@ async function main(): Promise<void> {
     const b = median(theirs);
     rec.finish({
       compares: `one upstream change to ${HOSTS} nginx hosts, apply start -> every host serving the new member, vs an Ansible playbook (template + nginx -t + reload, warm: ControlPersist + pipelining)`,
-      figures: [`driftless ${a.toFixed(0)} ms vs Ansible ${b.toFixed(0)} ms = ${(b / a).toFixed(1)}x, medians of ${REPS}`, `one host's exec per phase: ${perPhase}`],
+      figures: [`driftless ${a.toFixed(0)} ms vs Ansible ${b.toFixed(0)} ms = ${(b / a).toFixed(1)}x, medians of ${REPS}`, `spans of a publish: ${perSpan}`, `one host's exec per phase: ${perPhase}`],
       target: '>= 10x Ansible',
       met: b / a >= 10,
     });

@@ -1,6 +1,11 @@
-/** Pure parts of the nginx driver: the error line nginx -t reports, and the inspect output. */
-import { describe, expect, it } from 'vitest';
-import { errorLine, parseInspect } from '../../src/drivers/nginx/scripts.js';
+/** Pure parts of the nginx driver (the error line nginx -t reports, the inspect output) and its scripts' guards run by bash. */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { errorLine, inspectScript, parseInspect, stageScript, switchScript } from '../../src/drivers/nginx/scripts.js';
 
 describe('errorLine', () => {
   it.each([
@@ -24,5 +29,73 @@ describe('parseInspect', () => {
       versions: ['abc-1', 'def-2'],
     });
     expect(parseInspect('nginx=\n')).toEqual({ running: false, files: {}, versions: [] });
+  });
+});
+
+describe('parseInspect of sha256sum lines', () => {
+  it('reads `<sha>  ./<path>` lines (the inspect script prints them without a prefix) as files', () => {
+    const sha = 'b'.repeat(64);
+    expect(parseInspect(`current=abc-1\n${sha}  ./conf.d/default.conf\n`).files).toEqual({ 'conf.d/default.conf': sha });
+  });
+});
+
+/**
+ * The compare-and-swap on `current`, run by the real bash against a temp root (no nginx needed: a moved `current`
+ * stops both scripts before they write anything or reach nginx).
+ */
+describe('compare-and-swap on current', () => {
+  let root: string;
+  const sh = (script: string) => execFileSync('bash', ['-s'], { input: script, encoding: 'utf8' });
+  const link = () => readlinkSync(join(root, 'current'));
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'dl-ngx-cas-'));
+    for (const d of ['a-1', 'b-2', 'c-3']) mkdirSync(join(root, 'versions', d), { recursive: true });
+    symlinkSync('versions/b-2', join(root, 'current'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('switch refuses, switching nothing, when current is not what the plan saw', () => {
+    const out = sh(switchScript(root, 'c-3', { keep: 5, drain: false, waitSeconds: 1, expect: 'a-1' }));
+    expect(out).toMatch(/^__moved=b-2$/m);
+    expect(out).not.toMatch(/__ok/);
+    expect(link()).toBe('versions/b-2');
+  });
+
+  it('switch refuses when the plan saw no current and one appeared', () => {
+    expect(sh(switchScript(root, 'c-3', { keep: 5, drain: false, waitSeconds: 1, expect: null }))).toMatch(/^__moved=b-2$/m);
+    expect(link()).toBe('versions/b-2');
+  });
+
+  it('switch goes ahead when current is what the plan saw (then fails to start nginx on an empty dir, as it should)', () => {
+    const out = sh(switchScript(root, 'c-3', { keep: 5, drain: false, waitSeconds: 1, expect: 'b-2' }));
+    expect(out).toMatch(/^__fail=nginx did not start/m);
+    expect(out).not.toMatch(/__moved/);
+    expect(out).toMatch(/^prev=b-2$/m);
+    expect(link()).toBe('versions/c-3');
+  });
+
+  it('stage refuses before writing anything when current moved', () => {
+    const out = sh(stageScript(root, 'd-4', { 'nginx.conf': 'events {}\n' }, 'a-1'));
+    expect(out).toMatch(/^__moved=b-2$/m);
+    expect(readdirSync(join(root, 'versions')).sort()).toEqual(['a-1', 'b-2', 'c-3']);
+  });
+
+  it('stage writes every file byte for byte through bash (here-doc lookalikes, no final newline, empty, a NUL byte)', () => {
+    const files = {
+      'nginx.conf': 'events {}\n__DRIFTLESS_EOF__\n$x `y` \\n \'q\' "z"\r\n\n\n',
+      'conf.d/a b.conf': '  no final newline  ',
+      'upstream/empty.upstream': '',
+      'bin/nul': 'a\0b\n',
+    };
+    sh(stageScript(root, 'd-4', files));
+    for (const [path, content] of Object.entries(files)) expect(readFileSync(join(root, 'versions', 'd-4', path), 'utf8'), path).toBe(content);
+    expect(readdirSync(join(root, 'versions')).sort()).toEqual(['a-1', 'b-2', 'c-3', 'd-4']);
+  });
+
+  it('inspect lists version dirs (not temp dirs) and digests of current with builtins', () => {
+    writeFileSync(join(root, 'versions', 'b-2', 'nginx.conf'), 'x\n');
+    mkdirSync(join(root, 'versions', 'e-5.tmp'));
+    const s = parseInspect(sh(inspectScript(root)));
+    expect(s).toMatchObject({ current: 'b-2', versions: ['a-1', 'b-2', 'c-3'], files: { 'nginx.conf': createHash('sha256').update('x\n').digest('hex') } });
   });
 });

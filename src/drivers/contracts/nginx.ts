@@ -17,6 +17,12 @@ export interface PublishOptions {
   drain?: boolean;
   /** Bound on waiting for a reload to take effect (and for the drain). Default 10 s. */
   waitSeconds?: number;
+  /**
+   * Compare-and-swap on `current`, per target id: the version dir the plan observed (null: none). A host whose
+   * `current` is something else at stage or switch time is left alone and the publish throws PlanStaleError
+   * (after pointing any switched host back). Without it, the publish trusts an observation it made itself.
+   */
+  expect?: Record<string, string | null>;
   signal?: AbortSignal;
 }
 

@@ -5,7 +5,7 @@
  * switched host back at its previous version. OpenDCP's hubble reloaded after a failed `nginx -t` and kept no copy
  * of the previous files; here the previous version dir is still on the host, so a restore is one rename.
  */
-import { FailedError, StalledError, TransientError, type ReconcileError } from '../../errors.js';
+import { FailedError, PlanStaleError, StalledError, TransientError, type ReconcileError } from '../../errors.js';
 import type { HostOutcome, NginxDriver, PublishReport, SshDriver, SshTarget } from '../types.js';
 import { discardScript, errorLine, inspectScript, parseInspect, restoreScript, stageScript, switchScript } from './scripts.js';
 
@@ -30,6 +30,16 @@ function stageError(message: string, report: PublishReport, cause: unknown): Rec
 
 const TIMEOUT_MS = 60_000;
 
+/**
+ * `current` moved on some host between the plan's observation and this publish (a concurrent writer): nothing of
+ * this publish stays switched; the engine re-plans the unit from a fresh observation and applies that.
+ */
+function movedError(moved: Map<string, string>, expect: Record<string, string | null>, report: PublishReport, when: string): PlanStaleError {
+  const hosts = [...moved].map(([host, now]) => `${host} (plan saw ${expect[host] ?? 'none'}, now ${now})`).join(', ');
+  report.error = `current moved since the plan on ${hosts}`;
+  return Object.assign(new PlanStaleError(`nginx publish: current moved since the plan on ${hosts}; ${when}`), { report });
+}
+
 export function createNginxDriver(ssh: SshDriver): NginxDriver {
   const run = async (t: SshTarget, script: string, signal?: AbortSignal) =>
     ssh.exec(t, 'bash -s', { stdin: script, timeoutMs: TIMEOUT_MS, ...(signal ? { signal } : {}) });
@@ -44,10 +54,19 @@ export function createNginxDriver(ssh: SshDriver): NginxDriver {
       const reused = new Set<string>();
       /** Hosts whose files could not be written (the script stopped before `nginx -t`), with what stopped it. */
       const unstaged = new Map<string, unknown>();
+      /** Hosts whose `current` is not what the plan saw (only checked with `options.expect`), with what it is now. */
+      const moved = new Map<string, string>();
+      const expect = options.expect;
       const staged = await Promise.all(
         targets.map(async (t): Promise<HostOutcome> => {
           try {
-            const r = await run(t, stageScript(root, dir, files), options.signal);
+            const r = await run(t, stageScript(root, dir, files, expect?.[t.id]), options.signal);
+            const now = /^__moved=(.*)$/m.exec(r.stdout)?.[1];
+            if (now !== undefined) {
+              moved.set(t.id, now);
+              reused.add(t.id);
+              return { host: t.id, phase: 'test', ok: false, message: `current moved since the plan (now ${now})` };
+            }
             if (/^__reused=1$/m.test(r.stdout)) reused.add(t.id);
             const rc = /__rc=(\d+)/.exec(r.stdout)?.[1];
             if (rc === undefined) unstaged.set(t.id, undefined);
@@ -63,6 +82,7 @@ export function createNginxDriver(ssh: SshDriver): NginxDriver {
       if (badTest) {
         await Promise.allSettled(targets.filter((t) => !reused.has(t.id)).map((t) => run(t, discardScript(root, dir))));
         report.hosts = staged.map((h) => (h.ok ? { ...h, phase: 'skipped' } : h));
+        if (moved.size > 0 && expect) throw movedError(moved, expect, report, 'no host was switched');
         report.error = `${badTest.host}: ${badTest.message}`;
         if (unstaged.has(badTest.host)) throw stageError(`writing version ${dir} failed on ${report.error}; no host was switched`, report, unstaged.get(badTest.host));
         throw new NginxPublishError(`nginx -t failed on ${report.error}; no host was switched`, report);
@@ -70,7 +90,13 @@ export function createNginxDriver(ssh: SshDriver): NginxDriver {
       const switched = await Promise.all(
         targets.map(async (t): Promise<HostOutcome> => {
           try {
-            const r = await run(t, switchScript(root, dir, { keep: options.keep ?? 5, drain: options.drain ?? false, waitSeconds: wait }), options.signal);
+            const guard = expect && t.id in expect ? { expect: expect[t.id] ?? null } : {};
+            const r = await run(t, switchScript(root, dir, { keep: options.keep ?? 5, drain: options.drain ?? false, waitSeconds: wait, ...guard }), options.signal);
+            const now = /^__moved=(.*)$/m.exec(r.stdout)?.[1];
+            if (now !== undefined) {
+              moved.set(t.id, now);
+              return { host: t.id, phase: 'switch', ok: false, message: `current moved since the plan (now ${now})` };
+            }
             const previous = /^prev=(.*)$/m.exec(r.stdout)?.[1]?.trim() || undefined;
             const fail = /__fail=(.*)$/m.exec(r.stdout)?.[1];
             if (fail || !r.stdout.includes('__ok')) {
@@ -91,9 +117,12 @@ export function createNginxDriver(ssh: SshDriver): NginxDriver {
       report.hosts = await Promise.all(
         targets.map(async (t, i): Promise<HostOutcome> => {
           const h = switched[i] as HostOutcome;
-          if (h.previous === dir) return h;
+          // A host another writer switched is theirs now: pointing it "back" would undo their change.
+          if (h.previous === dir || moved.has(t.id)) return h;
+          // A switch exec that failed before saying `prev=` (connection lost): the plan's `current` is the previous one.
+          const previous = h.previous ?? expect?.[t.id] ?? undefined;
           try {
-            const r = await run(t, restoreScript(root, h.previous, wait));
+            const r = await run(t, restoreScript(root, previous, wait));
             const ok = r.stdout.includes('__ok') && !r.stdout.includes('__fail');
             return { ...h, phase: ok ? 'restored' : 'restore-failed', ...(ok ? {} : { message: `${h.message ?? ''} (restore: ${errorLine(r.stdout)})` }) };
           } catch (err) {
@@ -101,6 +130,7 @@ export function createNginxDriver(ssh: SshDriver): NginxDriver {
           }
         }),
       );
+      if (moved.size > 0 && expect) throw movedError(moved, expect, report, 'every switched host was pointed back at its previous version');
       report.error = `${badSwitch.host}: ${badSwitch.message}`;
       throw new NginxPublishError(`reload failed on ${report.error}; every host was pointed back at its previous version`, report);
     },

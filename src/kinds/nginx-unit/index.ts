@@ -50,7 +50,8 @@ export const nginxUnitKind: KindModule<NginxUnitSpec, UnitObserved> = {
   observe: observeUnit,
   diff: diffUnit,
   async apply(task, ctx) {
-    await publishUnit(task.desired, ctx, { cause: task.reason === 'DriftDetected' ? 'reconcile (drift)' : 'reconcile' });
+    const cause = task.reason === 'DriftDetected' ? 'reconcile (drift)' : 'reconcile';
+    await publishUnit(task.desired, ctx, { cause, ...(task.observed ? { observed: task.observed } : {}) });
   },
   health: unitHealth,
   statusDetails: unitDetails,

@@ -9,6 +9,7 @@ import type { HostSpec } from '../host/public.js';
 import { hostTarget } from '../shared/host-target.js';
 import type { KindContext } from '../types.js';
 import { recentPublishes } from './details.js';
+import { markObserved } from './freshness.js';
 import { fileSha, renderUnit, unitRoot, versionDigest, type RenderedUnit } from './render.js';
 import type { NginxUnitSpec, UnitHostObserved, UnitObserved } from './spec.js';
 
@@ -59,7 +60,12 @@ export async function observeUnit(res: Resource<NginxUnitSpec>, ctx: KindContext
     observeHostsOf(res, ctx),
     recentPublishes(ctx.store, res.metadata.name),
   ]);
-  return { ...toObserved(rendered, hosts), history };
+  return markObserved(unitKey(res, ctx), { ...toObserved(rendered, hosts), history }, rendered);
+}
+
+/** Identifies a unit across publishes and observations in this process: the state dir and the unit's name. */
+export function unitKey(res: Resource<NginxUnitSpec>, ctx: KindContext): string {
+  return `${ctx.store.location}\0${res.metadata.name}`;
 }
 
 export function toObserved(rendered: RenderedUnit, hosts: UnitHostObserved[]): UnitObserved {

@@ -3,17 +3,18 @@
  * not serving it -> all-or-none publish through the nginx driver -> history. Publishes of one unit are serialised
  * in this process, so a register and an unregister racing in one rollout batch each see the other's effect.
  */
-import { describe as describeError, FailedError, ReconcileError, StalledError, TransientError, WaitingError } from '../../errors.js';
+import { describe as describeError, FailedError, PlanStaleError, ReconcileError, StalledError, TransientError, WaitingError } from '../../errors.js';
 import type { PublishReport } from '../../drivers/types.js';
 import type { Resource } from '../../model/resource.js';
 import { hostTarget } from '../shared/host-target.js';
 import type { KindContext } from '../types.js';
 import { hostSync } from './diff.js';
 import { appendHistory, changeRecords, readLastFiles, writeLastFiles } from './history.js';
-import { unitHosts, observeHostsOf } from './observe.js';
+import { freshRender, isFresh, publishStarting } from './freshness.js';
+import { unitHosts, observeHostsOf, unitKey } from './observe.js';
 import { explainNginxMessage, type FileOrigin } from './explain.js';
-import { fileSha, renderUnit, unitRoot } from './render.js';
-import type { NginxUnitSpec } from './spec.js';
+import { fileSha, renderUnit, unitRoot, type RenderedUnit } from './render.js';
+import type { NginxUnitSpec, UnitObserved } from './spec.js';
 
 const queues = new Map<string, Promise<unknown>>();
 
@@ -32,12 +33,29 @@ export interface PublishOutcome {
   unchanged: string[];
 }
 
-export async function publishUnit(res: Resource<NginxUnitSpec>, ctx: KindContext, opts: { cause: string; drain?: boolean; onlyIfPublished?: boolean }): Promise<PublishOutcome> {
+export interface PublishUnitOptions {
+  cause: string;
+  drain?: boolean;
+  onlyIfPublished?: boolean;
+  /**
+   * The plan's observation of the unit (the task's). When it is fresh (see freshness.ts) the hosts are not
+   * inspected again, and the publish compares-and-swaps `current` against what it saw: a moved `current` is
+   * PlanStale, and the engine re-plans.
+   */
+  observed?: UnitObserved;
+}
+
+export async function publishUnit(res: Resource<NginxUnitSpec>, ctx: KindContext, opts: PublishUnitOptions): Promise<PublishOutcome> {
   const name = res.metadata.name;
-  return serialised(`${ctx.store.location}\0${name}`, async () => {
+  const key = unitKey(res, ctx);
+  return serialised(key, async () => {
     const nginx = ctx.drivers.nginx;
     if (!nginx) throw new StalledError('InternalError', 'no nginx driver is wired');
-    const [rendered, hosts] = await Promise.all([renderUnit(res, ctx), observeHostsOf(res, ctx)]);
+    const planned = isFresh(key, opts.observed) ? opts.observed : undefined;
+    const plannedRender = freshRender<RenderedUnit>(key, opts.observed);
+    // From here on every earlier observation is stale, this one too: a retry of this task inspects afresh.
+    publishStarting(key);
+    const [rendered, hosts] = planned && plannedRender ? [plannedRender, planned.hosts] : await Promise.all([renderUnit(res, ctx), observeHostsOf(res, ctx)]);
     if (opts.onlyIfPublished && hosts.every((h) => h.reachable && !h.current)) return { digest: rendered.digest, unchanged: [] };
     const unreachable = hosts.filter((h) => !h.reachable);
     if (unreachable.length > 0) {
@@ -55,11 +73,13 @@ export async function publishUnit(res: Resource<NginxUnitSpec>, ctx: KindContext
     const dir = versionDir(rendered.digest, todo);
     const shas = Object.fromEntries(Object.entries(rendered.files).map(([p, c]) => [p, fileSha(c)]));
     const base = { unit: name, time: new Date().toISOString(), revision: ctx.revision, ...(ctx.runId ? { run: ctx.runId } : {}), cause: opts.cause };
+    const expect = planned ? Object.fromEntries(todo.map((h) => [h.host, h.current ?? null])) : undefined;
     let report: PublishReport;
     try {
       report = await nginx.publish(targets, unitRoot(res), dir, rendered.files, {
         keep: res.spec.keepVersions ?? 5,
         ...(opts.drain ? { drain: true } : {}),
+        ...(expect ? { expect } : {}),
         signal: ctx.signal,
       });
     } catch (err) {
@@ -93,7 +113,7 @@ export function versionDir(digest: string, hosts: Array<{ versions?: string[] }>
 
 /** The publish error with nginx's host paths told as the repo's resources; same class and reason, report kept. */
 function explainError(err: unknown, root: string, files: Record<string, string>, origins: Record<string, FileOrigin>): unknown {
-  if (!(err instanceof ReconcileError)) return err;
+  if (!(err instanceof ReconcileError) || err instanceof PlanStaleError) return err;
   const message = explainNginxMessage(err.message, root, files, origins);
   if (message === err.message) return err;
   const Same = { stalled: StalledError, failed: FailedError, waiting: WaitingError, transient: TransientError }[err.disposition];

@@ -2,10 +2,15 @@
  * The vertical slice on real nginx: a unit with static upstream servers published to two lab hosts (render ->
  * digest -> versioned dir -> nginx -t on all -> symlink switch + reload on all); a config that fails nginx -t on
  * one host switches none and names the host and nginx's line while traffic goes on; an upstream-only change says
- * so in the plan; a hand-edited upstream file is DriftDetected and restored; a host without nginx is named.
+ * so in the plan; a hand-edited upstream file is DriftDetected and restored; a host without nginx is named; apply
+ * publishes from the plan's observation (no second inspect) and refuses, as PlanStale, a `current` moved meanwhile.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FailedError, StalledError } from '../../../src/errors.js';
+import { FailedError, PlanStaleError, StalledError } from '../../../src/errors.js';
+import { nginxUnitKind } from '../../../src/kinds/nginx-unit/index.js';
+import type { UnitObserved } from '../../../src/kinds/nginx-unit/spec.js';
+import type { KindContext } from '../../../src/kinds/types.js';
+import type { DiffOutcome, Task } from '../../../src/model/plan.js';
 import type { NginxConfigSpec } from '../../../src/kinds/nginx-config/index.js';
 import { unitDetails } from '../../../src/kinds/nginx-unit/details.js';
 import { readHistory } from '../../../src/kinds/nginx-unit/history.js';
@@ -38,6 +43,11 @@ const upstream = (ports: number[]) =>
   w.res<NginxUpstreamSpec>('NginxUpstream', 'web', { group: 'shop', servers: ports.map((p) => ({ address: `127.0.0.1:${p}` })) });
 const unit = (over: Partial<NginxUnitSpec> = {}) =>
   w.res<NginxUnitSpec>('NginxUnit', 'web', { group: 'shop', hosts: { names: w.hostNames }, upstreams: ['web'], vars: { upstream: 'web', listen: 8088 }, ...over });
+
+/** The task the engine would hand apply for this plan (its observation included). */
+const task = (diff: DiffOutcome, observed: UnitObserved | undefined): Task<NginxUnitSpec, UnitObserved> => ({
+  key: 'NginxUnit/web', kind: 'NginxUnit', name: 'web', action: diff.action, wave: 0, changes: diff.changes, dependsOn: [], digest: 'd', desired: unit(), ...(observed ? { observed } : {}),
+});
 
 async function curlUntil(i: number, want: RegExp): Promise<string> {
   const deadline = Date.now() + 15_000;
@@ -159,6 +169,49 @@ describe('nginx unit publish on real hosts', () => {
       expect(ofDigest(digests[1]!), dirs.join(' ')).toHaveLength(1);
       expect((await h.exec(`readlink ${ROOT}/current`)).stdout.trim()).toBe(`versions/${ofDigest(digests[1]!)[0]}`);
     }
+  });
+
+  it('apply publishes from the plan\'s observation of the same run: no host is inspected again', async () => {
+    const extra: Resource[] = [group(), upstream([8081])];
+    const ctx = w.nginxCtx([unit(), ...extra]);
+    const nginx = ctx.drivers.nginx!;
+    let inspects = 0;
+    const counted: KindContext = { ...ctx, drivers: { ...ctx.drivers, nginx: { ...nginx, inspect: (t, r) => (inspects++, nginx.inspect(t, r)) } } };
+    const observed = await nginxUnitKind.observe(unit(), counted);
+    expect(inspects).toBe(2);
+    const diff = nginxUnitKind.diff(unit(), observed);
+    expect(diff.action).toBe('update');
+    await nginxUnitKind.apply(task(diff, observed), counted);
+    expect(inspects).toBe(2);
+    for (const i of [0, 1]) expect(await w.curl(i, 8088)).toBe(`${w.th.hosts[i]?.name}-8081`);
+    // The same observation again is stale (a publish started since): the retry-safe path inspects.
+    await nginxUnitKind.apply(task(diff, observed), counted);
+    expect(inspects).toBe(4);
+  });
+
+  it('a concurrent writer moving current between plan and apply: PlanStale, no host switched by us, the re-plan converges', async () => {
+    const extra: Resource[] = [group(), upstream([8082])];
+    const ctx = w.nginxCtx([unit(), ...extra]);
+    const observed = await nginxUnitKind.observe(unit(), ctx);
+    const diff = nginxUnitKind.diff(unit(), observed);
+    expect(diff.action).toBe('update');
+    // Another writer switches host 0 to a version dir of its own after the plan, and reloads.
+    const h0 = w.th.hosts[0]!;
+    const saw = observed?.hosts[0]?.current;
+    const other = 'writer-1';
+    await h0.exec(`cp -a ${ROOT}/versions/${saw} ${ROOT}/versions/${other} && ln -sfn versions/${other} ${ROOT}/current.tmp && mv -T ${ROOT}/current.tmp ${ROOT}/current && kill -HUP $(cat ${ROOT}/run/nginx.pid)`);
+    const before1 = (await w.th.hosts[1]!.exec(`readlink ${ROOT}/current`)).stdout;
+    const err = await nginxUnitKind.apply(task(diff, observed), ctx).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(PlanStaleError);
+    expect((err as Error).message).toBe(`nginx publish: current moved since the plan on Host/${h0.name} (plan saw ${saw}, now ${other}); no host was switched`);
+    expect((await h0.exec(`readlink ${ROOT}/current`)).stdout.trim()).toBe(`versions/${other}`);
+    expect((await w.th.hosts[1]!.exec(`readlink ${ROOT}/current`)).stdout).toBe(before1);
+    await w.apply(unit(), extra);
+    expect((await w.plan(unit(), extra)).diff.action).toBe('noop');
+    for (const i of [0, 1]) expect(await curlUntil(i, /-8082$/)).toBe(`${w.th.hosts[i]?.name}-8082`);
   });
 
   it('names the host when nginx is not installed', async () => {
