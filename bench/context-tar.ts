@@ -13,13 +13,11 @@ import { pipeline } from 'node:stream/promises';
 import { packContext } from '../src/drivers/docker/context-tar.js';
 import { tempDir } from '../test/harness/tmp.js';
 import { benchStart } from './lib/record.js';
+import { numArg } from './lib/args.js';
 
 const rec = benchStart('context-tar');
 
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-};
+const arg = numArg;
 const FILES = arg('files', rec.quick ? 100 : 3000);
 const BIG = arg('big-mib', rec.quick ? 4 : 64);
 const RUNS = arg('runs', rec.quick ? 1 : 5);

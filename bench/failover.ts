@@ -14,10 +14,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEtcdCluster } from '../test/harness/etcd.js';
 import { benchStart } from './lib/record.js';
+import { numArg } from './lib/args.js';
 
 const rec = benchStart('failover');
 
-const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? dflt);
+const arg = numArg;
 const rounds = arg('rounds', rec.quick ? 2 : 20);
 const ttl = arg('ttl', 2);
 const resources = arg('resources', rec.quick ? 100 : 1000);

@@ -40,15 +40,13 @@ import { seedBaseImage, startRegistry } from '../test/harness/registry.js';
 import { tempDir } from '../test/harness/tmp.js';
 import { createFileStore } from '../src/store/index.js';
 import { benchStart } from './lib/record.js';
+import { numArg } from './lib/args.js';
 
 const rec = benchStart('image-build');
 
 const silent: Logger = { info() {}, warn() {}, error() {}, debug() {}, child: () => silent };
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
+const arg = numArg;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

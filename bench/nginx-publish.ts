@@ -24,13 +24,11 @@ import { LOOPBACK_HOSTS, secretRef, testSecrets } from '../test/harness/secrets.
 import { startTestHosts } from '../test/harness/hosts.js';
 import { createFileStore } from '../src/store/index.js';
 import { benchStart, median } from './lib/record.js';
+import { numArg } from './lib/args.js';
 
 const rec = benchStart('nginx-publish');
 const args = process.argv.slice(2);
-const arg = (name: string, dflt: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : dflt;
-};
+const arg = (flag: string, dflt: number) => numArg(flag.replace(/^--/, ''), dflt, args);
 const HOSTS = arg('--hosts', rec.quick ? 2 : 10);
 const REPS = arg('--reps', rec.quick ? 1 : 5);
 const log = rec.log;

@@ -29,21 +29,14 @@ import { labDocker } from '../test/harness/docker.js';
 import { startTestHosts } from '../test/harness/hosts.js';
 import { createFileStore } from '../src/store/index.js';
 import { benchStart } from './lib/record.js';
+import { numArg, startupTimes } from './lib/args.js';
 
 const rec = benchStart('rollout');
 
 const TARGET_OVERHEAD = 0.1;
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-/** `--startup-ms 1500,10000`: one rollout per start-up time, on the same hosts. */
-function startups(): number[] {
-  const i = process.argv.indexOf('--startup-ms');
-  return (i >= 0 ? (process.argv[i + 1] ?? '') : rec.quick ? '500' : '1500,10000').split(',').map(Number);
-}
+const arg = numArg;
+const startups = (): number[] => startupTimes(rec.quick);
 
 interface StepRecord {
   node: string;

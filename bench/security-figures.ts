@@ -14,12 +14,10 @@
 import { fuzzWebhooks, startFuzzServer } from '../test/security/webhook-fuzz.js';
 import { fuzzRepos, prepareKeys } from '../test/security/invalid-repos.js';
 import { runCanaries } from '../test/security/canary.js';
+import { numArg } from './lib/args.js';
 
 const args = process.argv.slice(2);
-const arg = (name: string, dflt: number): number => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] ? Number(args[i + 1]) : dflt;
-};
+const arg = (flag: string, dflt: number): number => numArg(flag.replace(/^--/, ''), dflt, args);
 const webhooks = arg('--webhooks', 10_000);
 const repos = arg('--repos', 1_000);
 const seed = arg('--seed', 14);

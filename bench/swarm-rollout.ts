@@ -36,6 +36,7 @@ import { seedSmallWebImage } from '../test/harness/small-image.js';
 import { bridgeGateway, startTcpForward } from '../test/harness/tcp-forward.js';
 import { profileSwarmRollout } from './lib/swarm-profile.js';
 import { benchStart } from './lib/record.js';
+import { numArg, startupTimes } from './lib/args.js';
 
 const rec = benchStart('swarm-rollout');
 
@@ -50,15 +51,8 @@ const TARGET_OVERHEAD = 0.1;
 const PROBE =
   "import socket,sys; s=socket.create_connection(('127.0.0.1',8080),10); s.sendall(b'GET / HTTP/1.0\\r\\n\\r\\n'); sys.exit(0 if s.recv(12).split(b' ')[1:2]==[b'200'] else 1)";
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-function startups(): number[] {
-  const i = process.argv.indexOf('--startup-ms');
-  return (i >= 0 ? (process.argv[i + 1] ?? '') : rec.quick ? '500' : '1500,10000').split(',').map(Number);
-}
+const arg = numArg;
+const startups = (): number[] => startupTimes(rec.quick);
 
 /** TCP connections this process opened to the given ports (the lab hosts' sshd) since the counter was reset. */
 function countConnections(ports: Set<number>): { reset(): void; readonly count: number } {

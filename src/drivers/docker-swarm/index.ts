@@ -73,6 +73,14 @@ export function createSwarmDriver(opts: SwarmDriverOptions = {}): SwarmDriver {
   };
 }
 
+/** The body of a Swarm secret or config create: the same shape for both (value base64-encoded, as the API wants). */
+function objectSpec(name: string, value: string, labels: Record<string, string>): Raw {
+  return { Name: name, Labels: labels, Data: Buffer.from(value).toString('base64') };
+}
+
+/** The id a create call answered with ('' when the engine gave none). */
+const idOf = (out: unknown): string => String((out as { id?: string } | undefined)?.id ?? '');
+
 function createEngine(target: SshTarget, host: HostClient): SwarmEngine {
   const call = async <T>(what: string, fn: (d: Docker) => Promise<T>): Promise<T> => {
     try {
@@ -134,21 +142,13 @@ function createEngine(target: SshTarget, host: HostClient): SwarmEngine {
         await d.getNetwork(id).remove();
       }),
     secrets: (filters) => call('secret ls', async (d) => ((await d.listSecrets({ filters })) as unknown as Raw[]).map(toObject)),
-    createSecret: (name, value, labels) =>
-      call(`secret create ${name}`, async (d) => {
-        const out = (await d.createSecret({ Name: name, Labels: labels, Data: Buffer.from(value).toString('base64') } as never)) as unknown as { id?: string };
-        return String(out.id ?? '');
-      }),
+    createSecret: (name, value, labels) => call(`secret create ${name}`, (d) => d.createSecret(objectSpec(name, value, labels) as never).then(idOf)),
     removeSecret: (id) =>
       call(`secret rm ${id}`, async (d) => {
         await d.getSecret(id).remove();
       }),
     configs: (filters) => call('config ls', async (d) => ((await d.listConfigs({ filters })) as unknown as Raw[]).map(toObject)),
-    createConfig: (name, value, labels) =>
-      call(`config create ${name}`, async (d) => {
-        const out = (await d.createConfig({ Name: name, Labels: labels, Data: Buffer.from(value).toString('base64') } as never)) as unknown as { id?: string };
-        return String(out.id ?? '');
-      }),
+    createConfig: (name, value, labels) => call(`config create ${name}`, (d) => d.createConfig(objectSpec(name, value, labels) as never).then(idOf)),
     removeConfig: (id) =>
       call(`config rm ${id}`, async (d) => {
         await d.getConfig(id).remove();
