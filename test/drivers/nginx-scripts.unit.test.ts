@@ -1,7 +1,7 @@
 /** Pure parts of the nginx driver (the error line nginx -t reports, the inspect output) and its scripts' guards run by bash. */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -90,6 +90,17 @@ describe('compare-and-swap on current', () => {
     sh(stageScript(root, 'd-4', files));
     for (const [path, content] of Object.entries(files)) expect(readFileSync(join(root, 'versions', 'd-4', path), 'utf8'), path).toBe(content);
     expect(readdirSync(join(root, 'versions')).sort()).toEqual(['a-1', 'b-2', 'c-3', 'd-4']);
+  });
+
+  it('stage runs nothing an author wrote: command substitutions in content and file names stay text', () => {
+    const marker = join(root, 'pwned');
+    const files = {
+      'nginx.conf': `events {}\n# $(touch ${marker}) \`touch ${marker}\`\n__DRIFTLESS_EOF__\n$(touch ${marker})\n`,
+      [`conf.d/$(touch ${marker.replace(/\//g, '_')}).conf`]: 'x\n',
+    };
+    sh(stageScript(root, 'd-5', files));
+    expect(existsSync(marker)).toBe(false);
+    for (const [path, content] of Object.entries(files)) expect(readFileSync(join(root, 'versions', 'd-5', path), 'utf8'), path).toBe(content);
   });
 
   it('inspect lists version dirs (not temp dirs) and digests of current with builtins', () => {
